@@ -1,0 +1,153 @@
+//! The command line: `cinema [serve] | migrate … | openapi`.
+
+use std::{io::Write, process::ExitCode};
+
+use cinema_migration::{Migrator, MigratorTrait};
+use clap::{Parser, Subcommand};
+
+use crate::{database, settings::Settings, shutdown, startup::Application, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cinema",
+    version,
+    about = "The Cinema backend: HTTP API, worker and operator tools."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API (the default).
+    Serve,
+    /// Manage the database schema.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Print the OpenAPI document as JSON.
+    Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Roll back the most recent migrations.
+    Down {
+        /// How many migrations to roll back.
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// List applied and pending migrations.
+    Status,
+    /// Drop every table and apply all migrations again. Destroys all data.
+    Fresh,
+}
+
+/// Exit code for configuration errors, matching clap's usage errors.
+const CONFIG_ERROR: u8 = 2;
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(e) = dotenvy::dotenv()
+        && !e.not_found()
+    {
+        eprintln!("cinema: cannot read .env: {e}");
+        return ExitCode::from(CONFIG_ERROR);
+    }
+    if let Some(Command::Openapi) = cli.command {
+        return print_openapi();
+    }
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("cinema: {e}");
+            return ExitCode::from(CONFIG_ERROR);
+        }
+    };
+    telemetry::init(&settings.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cinema: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve(&settings).await,
+            Command::Migrate { action } => migrate(&settings, action).await,
+            Command::Openapi => Ok(()),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "cinema stopped");
+            eprintln!("cinema: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+async fn serve(settings: &Settings) -> Result<(), BoxError> {
+    let app = Application::build(settings).await?;
+    let handle = app.handle();
+    tokio::spawn(async move {
+        shutdown::signal().await;
+        tracing::info!("shutdown requested: finishing in-flight requests");
+        handle.stop(true).await;
+    });
+    app.run_until_stopped().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn migrate(settings: &Settings, action: MigrateAction) -> Result<(), BoxError> {
+    let db = database::connect(&settings.database).await?;
+    match action {
+        MigrateAction::Up => database::migrate_up(&db).await?,
+        MigrateAction::Down { steps } => Migrator::down(&db, Some(steps)).await?,
+        MigrateAction::Fresh => Migrator::fresh(&db).await?,
+        MigrateAction::Status => {
+            let mut out = String::new();
+            for m in Migrator::get_applied_migrations(&db).await? {
+                out.push_str(&format!("applied  {}\n", m.name()));
+            }
+            for m in Migrator::get_pending_migrations(&db).await? {
+                out.push_str(&format!("pending  {}\n", m.name()));
+            }
+            if out.is_empty() {
+                out.push_str("no migrations\n");
+            }
+            std::io::stdout().write_all(out.as_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+fn print_openapi() -> ExitCode {
+    let doc = cinema_api::openapi();
+    let written = doc
+        .to_pretty_json()
+        .map_err(|e| e.to_string())
+        .and_then(|json| {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{json}").map_err(|e| e.to_string())
+        });
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cinema: cannot print the OpenAPI document: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

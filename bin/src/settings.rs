@@ -1,0 +1,272 @@
+//! Typed settings, parsed once at startup from the environment (and an optional `.env`).
+//!
+//! Every variable is optional; the defaults give a working server with no configuration.
+//! A bad value stops the process with a one-line message naming the variable. `.env.sample`
+//! documents each variable; keep the two in step.
+
+use std::{collections::HashMap, fmt, net::SocketAddr, str::FromStr, time::Duration};
+
+use cinema_api::{ApiConfig, CorsPolicy};
+use cinema_kernel::db::{DatabaseConfig, DatabaseUrl};
+
+/// Where a setting comes from: the process environment in production, a map in tests.
+pub trait Source {
+    fn get(&self, name: &str) -> Option<String>;
+}
+
+/// The process environment. Empty values count as unset, as in most `.env` conventions.
+#[derive(Debug, Clone, Copy)]
+pub struct Environment;
+
+impl Source for Environment {
+    fn get(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+    }
+}
+
+impl Source for HashMap<String, String> {
+    fn get(&self, name: &str) -> Option<String> {
+        HashMap::get(self, name)
+            .filter(|v| !v.trim().is_empty())
+            .cloned()
+    }
+}
+
+/// A setting that could not be used, named by its variable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid configuration: {var} {message}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(var: &'static str, message: impl fmt::Display) -> Self {
+        Self {
+            var,
+            message: message.to_string(),
+        }
+    }
+}
+
+/// The whole configuration of one process.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database: DatabaseConfig,
+    pub http: HttpSettings,
+    pub api: ApiConfig,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    pub addr: SocketAddr,
+    /// actix-web worker threads; `None` means one per core.
+    pub workers: Option<usize>,
+    /// How long in-flight requests may take to finish after SIGTERM/SIGINT.
+    pub shutdown_timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    /// A `tracing` filter such as `info` or `info,cinema_api=debug`.
+    pub filter: String,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://cinema.db";
+pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8010";
+
+impl Settings {
+    /// Reads every setting from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_source(&Environment)
+    }
+
+    pub fn from_source(src: &impl Source) -> Result<Self, ConfigError> {
+        let url: DatabaseUrl = parse_or(src, "DATABASE_URL", DEFAULT_DATABASE_URL)?;
+        let mut database = DatabaseConfig::new(url);
+        database.max_connections = parse_or(src, "DATABASE_MAX_CONNECTIONS", "10")?;
+        if database.max_connections < 2 {
+            return Err(ConfigError::new(
+                "DATABASE_MAX_CONNECTIONS",
+                "must be at least 2",
+            ));
+        }
+        database.connect_timeout =
+            Duration::from_secs(parse_or(src, "DATABASE_CONNECT_TIMEOUT_SECS", "5")?);
+
+        let http = HttpSettings {
+            addr: parse_or(src, "HTTP_ADDR", DEFAULT_HTTP_ADDR)?,
+            workers: parse_opt(src, "HTTP_WORKERS")?,
+            shutdown_timeout: Duration::from_secs(parse_or(src, "SHUTDOWN_TIMEOUT_SECS", "30")?),
+        };
+        if http.workers == Some(0) {
+            return Err(ConfigError::new("HTTP_WORKERS", "must be at least 1"));
+        }
+
+        let api = ApiConfig {
+            cors: cors_policy(src.get("CORS_ALLOWED_ORIGINS"))?,
+            json_limit: parse_or(src, "JSON_BODY_LIMIT_BYTES", "262144")?,
+        };
+
+        let log = LogSettings {
+            format: match src.get("LOG_FORMAT").as_deref() {
+                None | Some("text") => LogFormat::Text,
+                Some("json") => LogFormat::Json,
+                Some(other) => {
+                    return Err(ConfigError::new(
+                        "LOG_FORMAT",
+                        format!("must be `text` or `json`, not `{other}`"),
+                    ));
+                }
+            },
+            filter: src.get("LOG_LEVEL").unwrap_or_else(|| "info".to_owned()),
+        };
+        tracing_subscriber::EnvFilter::try_new(&log.filter)
+            .map_err(|e| ConfigError::new("LOG_LEVEL", format!("is not a valid filter ({e})")))?;
+
+        Ok(Self {
+            database,
+            http,
+            api,
+            log,
+        })
+    }
+}
+
+fn parse_opt<T>(src: &impl Source, var: &'static str) -> Result<Option<T>, ConfigError>
+where
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    src.get(var)
+        .map(|raw| {
+            raw.trim()
+                .parse()
+                .map_err(|e| ConfigError::new(var, format!("is invalid: {e}")))
+        })
+        .transpose()
+}
+
+fn parse_or<T>(src: &impl Source, var: &'static str, default: &str) -> Result<T, ConfigError>
+where
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    match parse_opt(src, var)? {
+        Some(value) => Ok(value),
+        None => default
+            .parse()
+            .map_err(|e| ConfigError::new(var, format!("has a bad default: {e}"))),
+    }
+}
+
+/// `*` for any origin, or a comma-separated list of `scheme://host[:port]` origins.
+fn cors_policy(raw: Option<String>) -> Result<CorsPolicy, ConfigError> {
+    const VAR: &str = "CORS_ALLOWED_ORIGINS";
+    let Some(raw) = raw else {
+        return Ok(CorsPolicy::Disabled);
+    };
+    if raw.trim() == "*" {
+        return Ok(CorsPolicy::AnyOrigin);
+    }
+    let origins = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(|origin| {
+            let url = url::Url::parse(origin)
+                .map_err(|e| ConfigError::new(VAR, format!("has a bad origin `{origin}`: {e}")))?;
+            let canonical = url.origin().ascii_serialization();
+            if canonical != origin.trim_end_matches('/') {
+                return Err(ConfigError::new(
+                    VAR,
+                    format!(
+                        "has `{origin}`, which is not a bare origin like `https://app.example.com`"
+                    ),
+                ));
+            }
+            Ok(canonical)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(CorsPolicy::Origins(origins))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_source(&map)
+    }
+
+    #[test]
+    fn no_configuration_gives_sqlite_on_port_8010() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.database.url.expose(), "sqlite://cinema.db");
+        assert_eq!(s.http.addr.to_string(), "127.0.0.1:8010");
+        assert_eq!(s.api.cors, CorsPolicy::Disabled);
+        assert_eq!(s.log.format, LogFormat::Text);
+    }
+
+    #[test]
+    fn each_bad_value_names_its_variable() {
+        for (var, value) in [
+            ("DATABASE_URL", "mysql://db/x"),
+            ("DATABASE_URL", "nonsense"),
+            ("DATABASE_MAX_CONNECTIONS", "many"),
+            ("DATABASE_MAX_CONNECTIONS", "1"),
+            ("HTTP_ADDR", "localhost"),
+            ("HTTP_WORKERS", "0"),
+            ("SHUTDOWN_TIMEOUT_SECS", "-1"),
+            ("CORS_ALLOWED_ORIGINS", "https://a.example.com/path"),
+            ("LOG_FORMAT", "xml"),
+            ("LOG_LEVEL", "info,[bad"),
+        ] {
+            let err = settings(&[(var, value)]).unwrap_err();
+            assert_eq!(err.var, var, "{value}");
+            assert!(!err.to_string().contains('\n'));
+        }
+    }
+
+    #[test]
+    fn empty_values_count_as_unset() {
+        let s = settings(&[("DATABASE_URL", ""), ("HTTP_ADDR", " ")]).unwrap();
+        assert_eq!(s.http.addr.port(), 8010);
+    }
+
+    #[test]
+    fn cors_takes_a_wildcard_or_a_list_of_origins() {
+        let s = settings(&[("CORS_ALLOWED_ORIGINS", "*")]).unwrap();
+        assert_eq!(s.api.cors, CorsPolicy::AnyOrigin);
+        let s = settings(&[(
+            "CORS_ALLOWED_ORIGINS",
+            "https://app.example.com, http://localhost:3000/",
+        )])
+        .unwrap();
+        assert_eq!(
+            s.api.cors,
+            CorsPolicy::Origins(vec![
+                "https://app.example.com".into(),
+                "http://localhost:3000".into()
+            ])
+        );
+    }
+
+    #[test]
+    fn debug_output_hides_the_database_password() {
+        let s = settings(&[("DATABASE_URL", "postgres://u:s3cret@h/db")]).unwrap();
+        assert!(!format!("{s:?}").contains("s3cret"));
+    }
+}

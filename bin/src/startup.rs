@@ -1,0 +1,92 @@
+//! The one boot path, used by `cinema serve` and by every black-box test: connect, migrate,
+//! bind (port 0 works), then serve until asked to stop.
+
+use std::{io, net::TcpListener};
+
+use actix_web::HttpServer;
+pub use actix_web::dev::ServerHandle;
+use cinema_api::{Api, AppState};
+use sea_orm::{DatabaseConnection, DbErr};
+
+use crate::{database, settings::Settings};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot open the database {url}: {source}")]
+    Database { url: String, source: DbErr },
+    #[error("cannot apply database migrations: {0}")]
+    Migration(DbErr),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: std::net::SocketAddr,
+        source: io::Error,
+    },
+}
+
+/// A built application: database open and migrated, socket bound, server ready to run.
+pub struct Application {
+    port: u16,
+    db: DatabaseConnection,
+    server: actix_web::dev::Server,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
+        let db = database::connect(&settings.database)
+            .await
+            .map_err(|source| StartupError::Database {
+                url: settings.database.url.to_string(),
+                source,
+            })?;
+        database::migrate_up(&db)
+            .await
+            .map_err(StartupError::Migration)?;
+
+        let addr = settings.http.addr;
+        let bind_err = |source| StartupError::Bind { addr, source };
+        let listener = TcpListener::bind(addr).map_err(bind_err)?;
+        let port = listener.local_addr().map_err(bind_err)?.port();
+
+        let api = Api::new(AppState { db: db.clone() }, settings.api.clone());
+        let mut server = HttpServer::new(move || cinema_api::app(api.clone()))
+            .shutdown_timeout(settings.http.shutdown_timeout.as_secs())
+            // Signals are handled by the caller, which also stops the worker.
+            .disable_signals();
+        if let Some(workers) = settings.http.workers {
+            server = server.workers(workers);
+        }
+        let server = server.listen(listener).map_err(bind_err)?.run();
+        tracing::info!(
+            address = %format!("http://{}:{port}", addr.ip()),
+            database = %settings.database.url,
+            "listening"
+        );
+        Ok(Self { port, db, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// A handle that stops the server gracefully (`stop(true)`).
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until the handle stops the server; in-flight requests finish first.
+    pub async fn run_until_stopped(self) -> io::Result<()> {
+        self.server.await
+    }
+}

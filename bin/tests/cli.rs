@@ -1,0 +1,203 @@
+//! The `cinema` binary as an operator runs it: configuration errors, commands, signals.
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "helpers of a test binary: a panic is a test failure"
+)]
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_cinema");
+
+/// A command with an empty environment (but PATH) in a fresh working directory.
+fn cinema(dir: &tempfile::TempDir) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .current_dir(dir.path())
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn run(cmd: &mut Command) -> (Option<i32>, String, String) {
+    let out = cmd.output().expect("cinema runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_malformed_database_url_stops_with_one_line_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for bad in ["mysql://localhost/cinema", "not a url"] {
+        let (code, _, stderr) = run(cinema(&dir).env("DATABASE_URL", bad).arg("serve"));
+        assert_eq!(code, Some(2), "{stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("DATABASE_URL"), "{stderr}");
+    }
+}
+
+#[test]
+fn an_unreachable_database_stops_with_one_clear_line_and_no_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run(cinema(&dir)
+        .env(
+            "DATABASE_URL",
+            "postgres://app:topsecret@127.0.0.1:1/cinema",
+        )
+        .env("DATABASE_CONNECT_TIMEOUT_SECS", "2")
+        .env("LOG_LEVEL", "off"));
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("cannot open the database"), "{stderr}");
+    assert!(!stderr.contains("topsecret"), "{stderr}");
+}
+
+#[test]
+fn other_bad_values_name_their_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    for (var, value) in [
+        ("HTTP_ADDR", "everywhere"),
+        ("LOG_FORMAT", "yaml"),
+        ("DATABASE_MAX_CONNECTIONS", "-3"),
+    ] {
+        let (code, _, stderr) = run(cinema(&dir).env(var, value));
+        assert_eq!(code, Some(2), "{var}: {stderr}");
+        assert!(stderr.contains(var), "{stderr}");
+    }
+}
+
+#[test]
+fn a_malformed_dotenv_file_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".env"), "DATABASE_URL='unterminated\n").unwrap();
+    let (code, _, stderr) = run(&mut cinema(&dir));
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains(".env"), "{stderr}");
+}
+
+#[test]
+fn dotenv_values_are_read_and_the_environment_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".env"), "LOG_FORMAT=yaml\n").unwrap();
+    let (code, _, stderr) = run(&mut cinema(&dir));
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("LOG_FORMAT"),
+        "the .env value is read: {stderr}"
+    );
+
+    let (code, stdout, stderr) = run(cinema(&dir)
+        .env("LOG_FORMAT", "text")
+        .args(["migrate", "status"]));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stdout.trim(), "no migrations", "{stdout}");
+}
+
+#[test]
+fn openapi_prints_the_document_served_at_openapi_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run(cinema(&dir).arg("openapi"));
+    assert_eq!(code, Some(0), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("JSON on stdout");
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["paths"]["/health"].is_object());
+    assert!(
+        !dir.path().join("cinema.db").exists(),
+        "openapi touches no database"
+    );
+}
+
+#[test]
+fn migrate_commands_work_on_a_new_database() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["migrate", "up"][..],
+        &["migrate", "status"],
+        &["migrate", "down"],
+        &["migrate", "fresh"],
+    ] {
+        let (code, _, stderr) = run(cinema(&dir).env("LOG_LEVEL", "warn").args(args));
+        assert_eq!(code, Some(0), "{args:?}: {stderr}");
+    }
+    assert!(dir.path().join("cinema.db").exists());
+}
+
+#[test]
+fn serve_with_no_configuration_uses_sqlite_here_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    // Port 0 instead of 8010 so the test never clashes with a running server; everything else
+    // is left at its default.
+    let mut child = cinema(&dir)
+        .env("HTTP_ADDR", "127.0.0.1:0")
+        .env("LOG_FORMAT", "json")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let address = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            let event: serde_json::Value = serde_json::from_str(&line).ok()?;
+            (event["message"] == "listening")
+                .then(|| event["address"].as_str().map(str::to_owned))?
+        })
+        .expect("a `listening` log line with the address");
+
+    let health = ureq_get(&format!("{address}/health"));
+    assert!(health.contains("healthy"), "{health}");
+    assert!(
+        dir.path().join("cinema.db").exists(),
+        "SQLite file in the working directory"
+    );
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let started = Instant::now();
+    let code = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.code();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(code, Some(0));
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(
+        rest.iter().any(|l| l.contains("shutdown requested")),
+        "{rest:?}"
+    );
+}
+
+/// A minimal blocking HTTP GET, so this test needs no async runtime or client crate.
+fn ureq_get(url: &str) -> String {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').map_or((rest, "/"), |(h, _)| (h, url));
+    let path = path.strip_prefix(&format!("http://{host}")).unwrap_or(path);
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}

@@ -1,0 +1,152 @@
+//! Assembles the actix-web `App`: state, extractor settings, middleware, routes, docs and the
+//! fallback. The binary calls [`app`] once per worker thread.
+
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::{
+    App, Error,
+    body::MessageBody,
+    dev::{ServiceFactory, ServiceRequest, ServiceResponse},
+    http::header,
+    middleware::{Compress, Condition, from_fn},
+    web,
+};
+use sea_orm::DatabaseConnection;
+use utoipa::OpenApi as _;
+use utoipa_actix_web::{AppExt, service_config::ServiceConfig};
+
+use crate::{docs, extract, fallback::RouteTable, health, middleware};
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+}
+
+/// Which browser origins may call the API.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum CorsPolicy {
+    /// No CORS headers: only same-origin browsers and non-browser clients.
+    #[default]
+    Disabled,
+    /// Any origin (`*`), without credentials.
+    AnyOrigin,
+    /// These exact origins, e.g. `https://app.example.com`.
+    Origins(Vec<String>),
+}
+
+/// HTTP-level settings.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    pub cors: CorsPolicy,
+    /// Largest accepted JSON body, in bytes.
+    pub json_limit: usize,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            cors: CorsPolicy::Disabled,
+            json_limit: 256 * 1024,
+        }
+    }
+}
+
+/// Everything the app factory needs, built once and shared by every worker.
+#[derive(Clone)]
+pub struct Api {
+    state: web::Data<AppState>,
+    config: ApiConfig,
+    doc: utoipa::openapi::OpenApi,
+    routes: web::Data<RouteTable>,
+}
+
+impl Api {
+    pub fn new(state: AppState, config: ApiConfig) -> Self {
+        let doc = openapi();
+        let routes = web::Data::from(Arc::new(RouteTable::from_openapi(&doc)));
+        Self {
+            state: web::Data::new(state),
+            config,
+            doc,
+            routes,
+        }
+    }
+}
+
+impl std::fmt::Debug for Api {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Api")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The routes of the service, registered so their OpenAPI operations are collected.
+fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(health::health).service(health::ready);
+}
+
+/// The OpenAPI 3.1 document, collected from the handlers.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, doc) = App::new()
+        .into_utoipa_app()
+        .openapi(docs::BaseDoc::openapi())
+        .configure(routes)
+        .split_for_parts();
+    doc
+}
+
+/// Builds the application for one worker.
+pub fn app(
+    api: Api,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(api.state)
+        .app_data(api.routes)
+        .app_data(extract::json_config(api.config.json_limit))
+        .app_data(extract::query_config())
+        .app_data(extract::path_config())
+        .into_utoipa_app()
+        .configure(routes)
+        .into_app()
+        .service(docs::swagger_ui(api.doc))
+        .route("/docs", web::get().to(docs::docs_redirect))
+        .default_service(web::to(crate::fallback::not_matched))
+        .wrap(Compress::default())
+        .wrap(Condition::new(
+            api.config.cors != CorsPolicy::Disabled,
+            cors(&api.config.cors),
+        ))
+        .wrap(from_fn(middleware::trim_trailing_slash))
+        .wrap(from_fn(middleware::request_span))
+}
+
+fn cors(policy: &CorsPolicy) -> Cors {
+    let base = Cors::default()
+        .allow_any_method()
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            middleware::REQUEST_ID_HEADER,
+        ])
+        .expose_headers([middleware::REQUEST_ID_HEADER, header::RETRY_AFTER])
+        .max_age(3600);
+    match policy {
+        CorsPolicy::Disabled => base,
+        CorsPolicy::AnyOrigin => base.allow_any_origin().send_wildcard(),
+        CorsPolicy::Origins(origins) => origins
+            .iter()
+            .fold(base, |cors, origin| cors.allowed_origin(origin)),
+    }
+}

@@ -1,0 +1,58 @@
+//! The OpenAPI document's fixed parts (info, security scheme, shared schemas) and Swagger UI.
+
+use actix_web::{HttpResponse, http::header};
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{Http, HttpAuthScheme, SecurityScheme},
+};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::{Problem, ProblemField};
+
+/// Swagger UI is served below this prefix; its assets are bundled into the binary.
+pub const DOCS_PREFIX: &str = "/docs/";
+
+/// Name of the Bearer scheme that protected operations refer to.
+pub const BEARER: &str = "bearer";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Cinema API",
+        description = "Browse the movie catalog, buy movies through a cart, orders and Stripe \
+                       payments, and manage accounts, profiles and the catalog.\n\n\
+                       Errors are `application/problem+json` bodies with `type`, `title`, \
+                       `status` and `detail` (plus `errors` on 422). Protected operations need \
+                       `Authorization: Bearer <access token>`.",
+        license(name = "MIT"),
+    ),
+    components(schemas(Problem, ProblemField)),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "health", description = "Liveness and readiness probes"),
+    )
+)]
+pub(crate) struct BaseDoc;
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut http = Http::new(HttpAuthScheme::Bearer);
+        http.bearer_format = Some("JWT".to_owned());
+        http.description = Some("An access token from `POST /api/v1/accounts/login/`.".into());
+        components.add_security_scheme(BEARER, SecurityScheme::Http(http));
+    }
+}
+
+pub(crate) fn swagger_ui(doc: utoipa::openapi::OpenApi) -> SwaggerUi {
+    SwaggerUi::new(format!("{DOCS_PREFIX}{{_:.*}}")).url("/openapi.json", doc)
+}
+
+/// `/docs` without its slash: the UI's assets are relative, so send the browser to `/docs/`.
+pub(crate) async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, DOCS_PREFIX))
+        .finish()
+}

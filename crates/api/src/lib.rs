@@ -1,0 +1,19 @@
+//! Cinema's HTTP surface: actix-web handlers, DTOs, the problem+json error mapping, request
+//! middleware and the OpenAPI document with Swagger UI.
+//!
+//! Entry points: [`Api::new`] gathers state and settings once; [`app`] builds the actix-web
+//! `App` for each worker; [`openapi`] returns the document collected from the handlers.
+//!
+//! This is the only library crate that knows HTTP. Handlers stay thin: extract, call one
+//! domain service, map to a DTO. Domain errors reach the client only through [`ApiError`].
+
+mod app;
+mod docs;
+pub mod error;
+pub mod extract;
+mod fallback;
+mod health;
+pub mod middleware;
+
+pub use app::{Api, ApiConfig, AppState, CorsPolicy, app, openapi};
+pub use error::{ApiError, Problem};

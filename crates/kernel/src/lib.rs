@@ -1,0 +1,16 @@
+//! Shared building blocks of Cinema that every slice uses.
+//!
+//! - [`ErrorKind`] and [`DomainError`]: the small vocabulary every slice's typed error maps onto,
+//!   so the HTTP layer can translate any of them with one `match`.
+//! - [`page`]: `skip`/`limit` requests and `{items, total, skip, limit}` answers.
+//! - [`db`]: opening a SQLite or PostgreSQL connection with the right settings, and recognising
+//!   constraint violations the same way on both.
+//!
+//! This crate knows nothing about HTTP, environment variables or files: callers hand it typed
+//! configuration.
+
+pub mod db;
+mod error;
+pub mod page;
+
+pub use error::{DomainError, ErrorKind, FieldError};

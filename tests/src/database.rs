@@ -1,0 +1,108 @@
+//! One fresh database per test: a temporary SQLite file, or a new PostgreSQL database.
+
+use sea_orm::{ConnectionTrait, Database};
+
+/// Set to a PostgreSQL server URL (any existing database on it) to run on PostgreSQL.
+pub const POSTGRES_ENV: &str = "CINEMA_TEST_POSTGRES_URL";
+
+#[derive(Debug)]
+pub enum TestDatabase {
+    Sqlite {
+        url: String,
+        _dir: tempfile::TempDir,
+    },
+    Postgres {
+        url: String,
+        admin_url: String,
+        name: String,
+    },
+}
+
+impl TestDatabase {
+    pub async fn create() -> Self {
+        match std::env::var(POSTGRES_ENV) {
+            Ok(admin_url) if !admin_url.is_empty() => Self::create_postgres(admin_url).await,
+            _ => {
+                let dir = tempfile::tempdir().expect("a temporary directory");
+                let url = format!("sqlite://{}", dir.path().join("cinema.db").display());
+                Self::Sqlite { url, _dir: dir }
+            }
+        }
+    }
+
+    async fn create_postgres(admin_url: String) -> Self {
+        let name = format!("cinema_test_{}", uuid::Uuid::new_v4().simple());
+        let admin = Database::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot reach {POSTGRES_ENV}: {e}"));
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .expect("CREATE DATABASE");
+        admin.close().await.ok();
+        let mut url = url::Url::parse(&admin_url).expect("a valid PostgreSQL URL");
+        url.set_path(&format!("/{name}"));
+        Self::Postgres {
+            url: url.to_string(),
+            admin_url,
+            name,
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        match self {
+            Self::Sqlite { url, .. } | Self::Postgres { url, .. } => url,
+        }
+    }
+
+    /// Drops a PostgreSQL test database now, cutting the application off from it.
+    pub async fn drop_now(&self) {
+        if let Self::Postgres {
+            admin_url, name, ..
+        } = self
+        {
+            let admin = Database::connect(admin_url)
+                .await
+                .expect("admin connection");
+            admin
+                .execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+                .await
+                .expect("DROP DATABASE");
+            admin.close().await.ok();
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Self::Postgres { .. })
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Self::Postgres {
+            admin_url, name, ..
+        } = self
+        else {
+            return;
+        };
+        let (admin_url, name) = (admin_url.clone(), name.clone());
+        // Drop runs inside the test's runtime, which cannot be blocked on: use a thread.
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            rt.block_on(async {
+                let admin = Database::connect(&admin_url).await?;
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await?;
+                admin.close().await
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("warning: could not drop test database");
+        }
+    }
+}
