@@ -5,7 +5,7 @@ use std::{io::Write, process::ExitCode};
 use cinema_migration::{Migrator, MigratorTrait};
 use clap::{Parser, Subcommand};
 
-use crate::{database, settings::Settings, shutdown, startup::Application, telemetry};
+use crate::{database, jobs, settings::Settings, shutdown, startup::Application, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -20,8 +20,14 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the HTTP API (the default).
-    Serve,
+    /// Serve the HTTP API with an embedded job worker (the default).
+    Serve {
+        /// Do not run the embedded worker (run `cinema worker` separately).
+        #[arg(long)]
+        no_worker: bool,
+    },
+    /// Run a job worker alone: e-mails and scheduled jobs, no HTTP.
+    Worker,
     /// Manage the database schema.
     Migrate {
         #[command(subcommand)]
@@ -80,8 +86,9 @@ pub fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        match cli.command.unwrap_or(Command::Serve) {
-            Command::Serve => serve(&settings).await,
+        match cli.command.unwrap_or(Command::Serve { no_worker: false }) {
+            Command::Serve { no_worker } => serve(&settings, !no_worker).await,
+            Command::Worker => worker(&settings).await,
             Command::Migrate { action } => migrate(&settings, action).await,
             Command::Openapi => Ok(()),
         }
@@ -98,16 +105,39 @@ pub fn main() -> ExitCode {
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-async fn serve(settings: &Settings) -> Result<(), BoxError> {
+async fn serve(settings: &Settings, with_worker: bool) -> Result<(), BoxError> {
     let app = Application::build(settings).await?;
+    let (stop_worker, worker_shutdown) = tokio::sync::watch::channel(false);
+    let worker = if with_worker {
+        let worker = jobs::worker(app.db().clone(), settings)?;
+        Some(tokio::spawn(worker.run(worker_shutdown)))
+    } else {
+        None
+    };
     let handle = app.handle();
     tokio::spawn(async move {
         shutdown::signal().await;
-        tracing::info!("shutdown requested: finishing in-flight requests");
+        tracing::info!("shutdown requested: finishing in-flight requests and the current job");
+        let _ = stop_worker.send(true);
         handle.stop(true).await;
     });
     app.run_until_stopped().await?;
+    if let Some(worker) = worker {
+        worker.await?;
+    }
     tracing::info!("stopped");
+    Ok(())
+}
+
+async fn worker(settings: &Settings) -> Result<(), BoxError> {
+    let db = database::connect_migrated(&settings.database).await?;
+    let (stop, shutdown_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown::signal().await;
+        tracing::info!("shutdown requested: finishing the current job");
+        let _ = stop.send(true);
+    });
+    jobs::worker(db, settings)?.run(shutdown_rx).await;
     Ok(())
 }
 

@@ -11,6 +11,32 @@ pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbEr
     db::connect(config).await
 }
 
+/// Migrates through a short-lived one-connection pool, then opens the serving pool.
+///
+/// SQLite connections that were open while the schema changed can keep a stale view of it and
+/// fail to *prepare* statements that need a new index (for example `ON CONFLICT` on a new
+/// unique index), so the pool that serves requests is only opened afterwards.
+pub async fn connect_migrated(config: &DatabaseConfig) -> Result<DatabaseConnection, StartError> {
+    let migrator = connect(&DatabaseConfig {
+        max_connections: 2,
+        ..config.clone()
+    })
+    .await
+    .map_err(StartError::Connect)?;
+    migrate_up(&migrator).await.map_err(StartError::Migrate)?;
+    migrator.close().await.map_err(StartError::Connect)?;
+    connect(config).await.map_err(StartError::Connect)
+}
+
+/// Why the database could not be made ready.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Connect(DbErr),
+    #[error("cannot apply database migrations: {0}")]
+    Migrate(DbErr),
+}
+
 /// Applies pending migrations. On PostgreSQL a transaction-scoped advisory lock serialises
 /// processes that start together (an API and its workers), so each migration runs once.
 pub async fn migrate_up(db: &DatabaseConnection) -> Result<(), DbErr> {

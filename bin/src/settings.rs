@@ -8,6 +8,8 @@ use std::{collections::HashMap, fmt, net::SocketAddr, str::FromStr, time::Durati
 
 use cinema_api::{ApiConfig, CorsPolicy};
 use cinema_kernel::db::{DatabaseConfig, DatabaseUrl};
+use cinema_notify::{MailConfig, MailTransport, WorkerConfig};
+use secrecy::SecretString;
 
 /// Where a setting comes from: the process environment in production, a map in tests.
 pub trait Source {
@@ -56,6 +58,10 @@ pub struct Settings {
     pub http: HttpSettings,
     pub api: ApiConfig,
     pub log: LogSettings,
+    pub mail: MailConfig,
+    pub worker: WorkerConfig,
+    /// The product name shown in e-mails.
+    pub app_name: String,
 }
 
 #[derive(Debug, Clone)]
@@ -132,13 +138,77 @@ impl Settings {
         tracing_subscriber::EnvFilter::try_new(&log.filter)
             .map_err(|e| ConfigError::new("LOG_LEVEL", format!("is not a valid filter ({e})")))?;
 
+        let mail = mail_settings(src)?;
+        let worker = worker_settings(src)?;
+
         Ok(Self {
             database,
             http,
             api,
             log,
+            mail,
+            worker,
+            app_name: src.get("APP_NAME").unwrap_or_else(|| "Cinema".to_owned()),
         })
     }
+}
+
+pub const DEFAULT_MAIL_FROM: &str = "Cinema <no-reply@cinema.localhost>";
+pub const DEFAULT_MAIL_DIR: &str = "var/mail";
+
+/// SMTP when `SMTP_URL` is set, otherwise `.eml` files in `MAIL_DIR`.
+fn mail_settings(src: &impl Source) -> Result<MailConfig, ConfigError> {
+    let timeout = Duration::from_secs(parse_or(src, "SMTP_TIMEOUT_SECS", "10")?);
+    let transport = match src.get("SMTP_URL") {
+        Some(url) => MailTransport::Smtp {
+            url: SecretString::from(url),
+            timeout,
+        },
+        None => MailTransport::Files {
+            dir: src
+                .get("MAIL_DIR")
+                .unwrap_or_else(|| DEFAULT_MAIL_DIR.to_owned())
+                .into(),
+        },
+    };
+    let config = MailConfig {
+        from: src
+            .get("MAIL_FROM")
+            .unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned()),
+        transport,
+    };
+    // Checks the sender and the URL now rather than at the first e-mail.
+    cinema_notify::validate_config(&config).map_err(|e| match e {
+        cinema_notify::Error::BadSender(_) => ConfigError::new("MAIL_FROM", e),
+        other => ConfigError::new("SMTP_URL", other),
+    })?;
+    Ok(config)
+}
+
+fn worker_settings(src: &impl Source) -> Result<WorkerConfig, ConfigError> {
+    let config = WorkerConfig {
+        poll_interval: Duration::from_millis(parse_or(src, "JOB_POLL_INTERVAL_MS", "1000")?),
+        lease: Duration::from_secs(parse_or(src, "JOB_LEASE_SECS", "60")?),
+        max_attempts: parse_or(src, "JOB_MAX_ATTEMPTS", "8")?,
+        backoff_base: Duration::from_secs(parse_or(src, "JOB_BACKOFF_BASE_SECS", "10")?),
+        backoff_cap: Duration::from_secs(parse_or(src, "JOB_BACKOFF_MAX_SECS", "3600")?),
+        done_retention: Duration::from_secs(
+            parse_or::<u64>(src, "JOB_RETENTION_DAYS", "7")?.saturating_mul(24 * 3600),
+        ),
+    };
+    if config.poll_interval.is_zero() {
+        return Err(ConfigError::new(
+            "JOB_POLL_INTERVAL_MS",
+            "must be at least 1",
+        ));
+    }
+    if config.lease < Duration::from_secs(1) {
+        return Err(ConfigError::new("JOB_LEASE_SECS", "must be at least 1"));
+    }
+    if config.max_attempts == 0 {
+        return Err(ConfigError::new("JOB_MAX_ATTEMPTS", "must be at least 1"));
+    }
+    Ok(config)
 }
 
 fn parse_opt<T>(src: &impl Source, var: &'static str) -> Result<Option<T>, ConfigError>
@@ -233,6 +303,12 @@ mod tests {
             ("CORS_ALLOWED_ORIGINS", "https://a.example.com/path"),
             ("LOG_FORMAT", "xml"),
             ("LOG_LEVEL", "info,[bad"),
+            ("MAIL_FROM", "not an address"),
+            ("SMTP_URL", "ftp://mail.example.com"),
+            ("SMTP_TIMEOUT_SECS", "soon"),
+            ("JOB_LEASE_SECS", "0"),
+            ("JOB_MAX_ATTEMPTS", "0"),
+            ("JOB_POLL_INTERVAL_MS", "0"),
         ] {
             let err = settings(&[(var, value)]).unwrap_err();
             assert_eq!(err.var, var, "{value}");
@@ -265,8 +341,22 @@ mod tests {
     }
 
     #[test]
-    fn debug_output_hides_the_database_password() {
-        let s = settings(&[("DATABASE_URL", "postgres://u:s3cret@h/db")]).unwrap();
-        assert!(!format!("{s:?}").contains("s3cret"));
+    fn debug_output_hides_secrets() {
+        let s = settings(&[
+            ("DATABASE_URL", "postgres://u:s3cret@h/db"),
+            ("SMTP_URL", "smtps://mailer:m41lpass@smtp.example.com"),
+        ])
+        .unwrap();
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("s3cret"), "{debug}");
+        assert!(!debug.contains("m41lpass"), "{debug}");
+    }
+
+    #[test]
+    fn mail_goes_to_files_unless_smtp_is_configured() {
+        let s = settings(&[]).unwrap();
+        assert!(matches!(s.mail.transport, MailTransport::Files { .. }));
+        let s = settings(&[("SMTP_URL", "smtp://127.0.0.1:2525?tls=required")]).unwrap();
+        assert!(matches!(s.mail.transport, MailTransport::Smtp { .. }));
     }
 }

@@ -40,15 +40,15 @@ impl std::fmt::Debug for Application {
 
 impl Application {
     pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
-        let db = database::connect(&settings.database)
+        let db = database::connect_migrated(&settings.database)
             .await
-            .map_err(|source| StartupError::Database {
-                url: settings.database.url.to_string(),
-                source,
+            .map_err(|e| match e {
+                database::StartError::Connect(source) => StartupError::Database {
+                    url: settings.database.url.to_string(),
+                    source,
+                },
+                database::StartError::Migrate(e) => StartupError::Migration(e),
             })?;
-        database::migrate_up(&db)
-            .await
-            .map_err(StartupError::Migration)?;
 
         let addr = settings.http.addr;
         let bind_err = |source| StartupError::Bind { addr, source };

@@ -5,10 +5,9 @@
 //! or — when `CINEMA_TEST_POSTGRES_URL` is set — a freshly created PostgreSQL database that is
 //! dropped when the test ends. Tests then talk to it over HTTP only.
 
-mod database;
 mod http;
 
-pub use database::TestDatabase;
+pub use cinema_testkit::{SmtpServer, TestDatabase};
 pub use http::{Problem, TestResponse};
 
 use std::collections::HashMap;

@@ -1,4 +1,34 @@
-//! Notify: e-mail through the `Mailer` trait (SMTP adapter, `.eml` files by default), templates
-//! with escaping, and durable jobs written in the same transaction as the change that causes them.
+//! Notify: every e-mail the product sends, delivered exactly as the data says.
 //!
-//! Depends only on `cinema-kernel`; never on HTTP.
+//! - [`JobQueue`]: enqueue a job on any SeaORM connection *or transaction*, so the job exists
+//!   if and only if the change that caused it commits.
+//! - [`Worker`]: claims due jobs safely when several workers share one database (`FOR UPDATE
+//!   SKIP LOCKED` on PostgreSQL, an atomic `UPDATE … RETURNING` on SQLite), holds a renewable
+//!   lease so a crashed worker's job is picked up again, retries with exponential backoff and
+//!   jitter, parks a job as dead after the configured attempts, and inserts scheduled jobs once
+//!   per period however many workers run.
+//! - [`Mailer`]: SMTP through lettre, or `.eml` files in a folder (the zero-configuration
+//!   default); [`emails`] renders HTML and plain-text parts from templates with every value
+//!   escaped, and [`enqueue_email`] queues one.
+//!
+//! Depends only on `cinema-kernel`; knows nothing of HTTP, environment variables or files
+//! beyond the folder it is configured with.
+
+mod backoff;
+pub mod emails;
+pub mod entity;
+mod error;
+mod mail;
+mod queue;
+mod templates;
+mod worker;
+
+pub use emails::{EmailTemplate, enqueue_email};
+pub use error::{Error, Result};
+pub use mail::{
+    EMAIL_JOB, EmailHandler, FileMailer, MailConfig, MailError, MailTransport, Mailer,
+    OutgoingEmail, SmtpMailer, mailer_from_config, sender_domain, validate_config,
+};
+pub use queue::{Job, JobQueue, JobStatus, NewJob, admin};
+pub use templates::Templates;
+pub use worker::{JobError, JobHandler, Schedule, Worker, WorkerConfig};

@@ -1,6 +1,8 @@
 //! One fresh database per test: a temporary SQLite file, or a new PostgreSQL database.
 
-use sea_orm::{ConnectionTrait, Database};
+use cinema_kernel::db::{DatabaseConfig, connect};
+use cinema_migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
 /// Set to a PostgreSQL server URL (any existing database on it) to run on PostgreSQL.
 pub const POSTGRES_ENV: &str = "CINEMA_TEST_POSTGRES_URL";
@@ -47,6 +49,19 @@ impl TestDatabase {
             admin_url,
             name,
         }
+    }
+
+    /// Opens a pool on this database the way the application does: migrations first, through
+    /// a pool of their own (see `cinema_server::database::connect_migrated` for why), then the
+    /// pool that is returned.
+    pub async fn connect(&self) -> DatabaseConnection {
+        let config = DatabaseConfig::new(self.url().parse().expect("a valid database URL"));
+        let migrator = connect(&config).await.expect("the test database opens");
+        Migrator::up(&migrator, None)
+            .await
+            .expect("migrations apply");
+        migrator.close().await.expect("close");
+        connect(&config).await.expect("the test database opens")
     }
 
     pub fn url(&self) -> &str {

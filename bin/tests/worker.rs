@@ -1,0 +1,112 @@
+//! Worker processes against one database, delivering to a real SMTP server on loopback.
+//! Runs on SQLite, or on PostgreSQL with `CINEMA_TEST_POSTGRES_URL`.
+
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "test code")]
+
+use std::{
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use cinema_notify::{Templates, emails::Activation, enqueue_email};
+use cinema_testkit::{SmtpServer, TestDatabase};
+
+const BIN: &str = env!("CARGO_BIN_EXE_cinema");
+
+fn spawn(
+    args: &[&str],
+    database: &TestDatabase,
+    smtp: &SmtpServer,
+    dir: &tempfile::TempDir,
+) -> Child {
+    Command::new(BIN)
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("DATABASE_URL", database.url())
+        .env("SMTP_URL", smtp.url())
+        .env("HTTP_ADDR", "127.0.0.1:0")
+        .env("JOB_POLL_INTERVAL_MS", "50")
+        .env("LOG_LEVEL", "warn")
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("cinema starts")
+}
+
+fn terminate(mut child: Child) -> Option<i32> {
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code();
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            child.kill().ok();
+            panic!("no exit after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+async fn enqueue(database: &TestDatabase, ids: std::ops::Range<usize>) {
+    let db = database.connect().await;
+    let templates = Templates::new("Cinema").unwrap();
+    for i in ids {
+        let to = format!("viewer{i}@example.com");
+        let email = Activation {
+            email: to.clone(),
+            link: format!("https://app.example.com/activate?token={i}"),
+            valid_hours: 24,
+        };
+        enqueue_email(&db, &templates, &to, &email).await.unwrap();
+    }
+    db.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_worker_processes_send_each_message_exactly_once() {
+    let database = TestDatabase::create().await;
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start().await;
+    enqueue(&database, 0..1).await; // creates the schema before both workers start
+    let a = spawn(&["worker"], &database, &smtp, &dir);
+    let b = spawn(&["worker"], &database, &smtp, &dir);
+    enqueue(&database, 1..30).await;
+
+    smtp.wait_for(30, Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(terminate(a), Some(0));
+    assert_eq!(terminate(b), Some(0));
+
+    let messages = smtp.messages();
+    let mut recipients: Vec<_> = messages.iter().map(|m| m.to.join(",")).collect();
+    recipients.sort();
+    recipients.dedup();
+    assert_eq!(messages.len(), 30, "no message was sent twice");
+    assert_eq!(recipients.len(), 30);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_runs_an_embedded_worker_unless_told_not_to() {
+    let database = TestDatabase::create().await;
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start().await;
+    enqueue(&database, 0..0).await;
+
+    let api_only = spawn(&["serve", "--no-worker"], &database, &smtp, &dir);
+    enqueue(&database, 0..1).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(smtp.messages().is_empty(), "--no-worker sends nothing");
+    assert_eq!(terminate(api_only), Some(0));
+
+    let serve = spawn(&["serve"], &database, &smtp, &dir);
+    smtp.wait_for(1, Duration::from_secs(20)).await;
+    assert_eq!(terminate(serve), Some(0));
+    assert_eq!(smtp.messages().len(), 1);
+}

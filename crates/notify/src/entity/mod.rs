@@ -1,0 +1,3 @@
+//! SeaORM entities of the notify slice.
+
+pub mod job;

@@ -1,0 +1,37 @@
+use cinema_kernel::{DomainError, ErrorKind, db};
+
+/// Everything that can go wrong in the notify slice.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("job {0} not found")]
+    JobNotFound(i64),
+    #[error("job {id} is {status}, only dead jobs can be retried")]
+    NotDead { id: i64, status: String },
+    #[error("cannot render the e-mail template `{template}`: {source}")]
+    Template {
+        template: String,
+        source: minijinja::Error,
+    },
+    #[error("is not a valid sender address ({0})")]
+    BadSender(String),
+    #[error("is not a valid SMTP URL ({0})")]
+    BadSmtpUrl(String),
+    #[error("cannot encode a job payload: {0}")]
+    Payload(#[from] serde_json::Error),
+    #[error("database error: {0}")]
+    Database(#[from] sea_orm::DbErr),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl DomainError for Error {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Error::JobNotFound(_) => ErrorKind::NotFound,
+            Error::NotDead { .. } => ErrorKind::Conflict,
+            Error::Database(e) if db::is_unavailable(e) => ErrorKind::Unavailable,
+            _ => ErrorKind::Internal,
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! Delivering one e-mail: the [`Mailer`] port, its SMTP and file adapters, and the job handler
+//! that connects the queue to a mailer.
+
+mod file;
+mod smtp;
+
+use std::{fmt, path::PathBuf, sync::Arc, time::Duration};
+
+use lettre::{
+    Message,
+    message::{Mailbox, MultiPart},
+};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+pub use file::FileMailer;
+pub use smtp::SmtpMailer;
+
+use crate::{
+    Error, Job, Result,
+    worker::{JobError, JobHandler},
+};
+
+/// The job kind of e-mails.
+pub const EMAIL_JOB: &str = "email";
+
+/// A rendered e-mail, as stored in an `email` job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutgoingEmail {
+    pub to: String,
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+}
+
+/// Why a message was not delivered.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum MailError {
+    /// Worth retrying: the server is down, busy, or answered 4xx.
+    #[error("temporary mail failure: {0}")]
+    Transient(String),
+    /// Retrying cannot help: a malformed address, a 5xx rejection.
+    #[error("permanent mail failure: {0}")]
+    Permanent(String),
+}
+
+/// Sends one message. `message_id` is stable per job, so a message re-sent after a crash
+/// between delivery and bookkeeping can be recognised as the same one by the receiver.
+#[async_trait::async_trait]
+pub trait Mailer: Send + Sync + fmt::Debug {
+    async fn send(&self, message_id: &str, email: &OutgoingEmail) -> Result<(), MailError>;
+}
+
+/// How mail leaves the process.
+#[derive(Clone)]
+pub enum MailTransport {
+    /// `smtp://` (no TLS), `smtp://…?tls=required` (STARTTLS), `smtps://` (implicit TLS), with
+    /// optional `user:password@`.
+    Smtp {
+        url: SecretString,
+        timeout: Duration,
+    },
+    /// Each message as an `.eml` file in this folder.
+    Files { dir: PathBuf },
+}
+
+impl fmt::Debug for MailTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MailTransport::Smtp { timeout, .. } => f
+                .debug_struct("Smtp")
+                .field("url", &"***")
+                .field("timeout", timeout)
+                .finish(),
+            MailTransport::Files { dir } => f.debug_struct("Files").field("dir", dir).finish(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// The sender, e.g. `Cinema <no-reply@cinema.example>`.
+    pub from: String,
+    pub transport: MailTransport,
+}
+
+/// The domain of the sender address, used in Message-IDs.
+pub fn sender_domain(config: &MailConfig) -> Result<String> {
+    let from: Mailbox = config
+        .from
+        .parse()
+        .map_err(|e| Error::BadSender(format!("`{}`: {e}", config.from)))?;
+    Ok(from.email.domain().to_owned())
+}
+
+/// Checks the sender and the SMTP URL without connecting (and without a runtime).
+pub fn validate_config(config: &MailConfig) -> Result<()> {
+    sender_domain(config)?;
+    if let MailTransport::Smtp { url, .. } = &config.transport {
+        smtp::builder(url)?;
+    }
+    Ok(())
+}
+
+/// Builds the configured mailer. Needs a Tokio runtime for SMTP.
+pub fn mailer_from_config(config: &MailConfig) -> Result<Arc<dyn Mailer>> {
+    let from: Mailbox = config
+        .from
+        .parse()
+        .map_err(|e| Error::BadSender(format!("`{}`: {e}", config.from)))?;
+    Ok(match &config.transport {
+        MailTransport::Smtp { url, timeout } => Arc::new(SmtpMailer::new(from, url, *timeout)?),
+        MailTransport::Files { dir } => Arc::new(FileMailer::new(from, dir.clone())),
+    })
+}
+
+/// A multipart/alternative message (plain text first, then HTML).
+pub(crate) fn build_message(
+    from: &Mailbox,
+    message_id: &str,
+    email: &OutgoingEmail,
+) -> Result<Message, MailError> {
+    let to: Mailbox = email
+        .to
+        .parse()
+        .map_err(|e| MailError::Permanent(format!("bad recipient `{}`: {e}", email.to)))?;
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(email.subject.clone())
+        .message_id(Some(message_id.to_owned()))
+        .multipart(MultiPart::alternative_plain_html(
+            email.text.clone(),
+            email.html.clone(),
+        ))
+        .map_err(|e| MailError::Permanent(format!("cannot build the message: {e}")))
+}
+
+/// Runs `email` jobs through a mailer.
+#[derive(Debug, Clone)]
+pub struct EmailHandler {
+    mailer: Arc<dyn Mailer>,
+    domain: String,
+}
+
+impl EmailHandler {
+    /// `domain` goes into Message-IDs (`<job-42@domain>`).
+    pub fn new(mailer: Arc<dyn Mailer>, domain: impl Into<String>) -> Self {
+        Self {
+            mailer,
+            domain: domain.into(),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl JobHandler for EmailHandler {
+    async fn handle(&self, job: &Job) -> Result<(), JobError> {
+        let email: OutgoingEmail = serde_json::from_str(&job.payload)
+            .map_err(|e| JobError::Permanent(format!("bad e-mail payload: {e}")))?;
+        let message_id = format!("<job-{}@{}>", job.id, self.domain);
+        self.mailer
+            .send(&message_id, &email)
+            .await
+            .map_err(|e| match e {
+                MailError::Transient(m) => JobError::Retry(m),
+                MailError::Permanent(m) => JobError::Permanent(m),
+            })
+    }
+}

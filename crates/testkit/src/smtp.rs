@@ -1,0 +1,176 @@
+//! A loopback SMTP server for tests.
+
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use mailin::{Action, Handler, Response, SessionBuilder, response};
+use tokio::{
+    io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
+    net::TcpListener,
+    task::JoinHandle,
+};
+
+/// One accepted message.
+#[derive(Debug, Clone)]
+pub struct ReceivedMail {
+    pub from: String,
+    pub to: Vec<String>,
+    /// The raw message as sent after DATA (headers and body, CRLF line ends).
+    pub data: String,
+}
+
+type Inbox = Arc<Mutex<Vec<ReceivedMail>>>;
+
+/// An SMTP server on `127.0.0.1`. Dropping it stops it.
+#[derive(Debug)]
+pub struct SmtpServer {
+    addr: SocketAddr,
+    inbox: Inbox,
+    task: Option<JoinHandle<()>>,
+}
+
+impl SmtpServer {
+    /// Starts a server on a free port.
+    pub async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind SMTP");
+        Self::serve(listener, Arc::default())
+    }
+
+    /// Reserves a port without listening yet: connections are refused until
+    /// [`SmtpServer::start_on`] serves it, the way a mail server that is down behaves.
+    pub fn reserve_port() -> SocketAddr {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        probe.local_addr().expect("local addr")
+    }
+
+    /// Starts a server on a port chosen earlier (see [`SmtpServer::reserve_port`]).
+    pub async fn start_on(addr: SocketAddr) -> Self {
+        let listener = TcpListener::bind(addr)
+            .await
+            .expect("bind SMTP on the reserved port");
+        Self::serve(listener, Arc::default())
+    }
+
+    fn serve(listener: TcpListener, inbox: Inbox) -> Self {
+        let addr = listener.local_addr().expect("local addr");
+        let shared = inbox.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((stream, peer)) = listener.accept().await {
+                let inbox = shared.clone();
+                tokio::spawn(async move {
+                    let _ = session(stream, peer.ip(), inbox).await;
+                });
+            }
+        });
+        Self {
+            addr,
+            inbox,
+            task: Some(task),
+        }
+    }
+
+    /// `smtp://127.0.0.1:PORT` (no TLS), as `SMTP_URL` takes it.
+    pub fn url(&self) -> String {
+        format!("smtp://{}", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Everything received so far.
+    pub fn messages(&self) -> Vec<ReceivedMail> {
+        self.inbox.lock().expect("inbox").clone()
+    }
+
+    /// Waits until at least `n` messages arrived (panics after `timeout`).
+    pub async fn wait_for(&self, n: usize, timeout: Duration) -> Vec<ReceivedMail> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let messages = self.messages();
+            if messages.len() >= n {
+                return messages;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "expected {n} e-mail(s) within {timeout:?}, got {}",
+                messages.len()
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Stops listening; clients get "connection refused" again.
+    pub fn stop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[derive(Clone)]
+struct Collector {
+    inbox: Inbox,
+    current: Option<ReceivedMail>,
+}
+
+impl Handler for Collector {
+    fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, to: &[String]) -> Response {
+        self.current = Some(ReceivedMail {
+            from: from.to_owned(),
+            to: to.to_vec(),
+            data: String::new(),
+        });
+        response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        if let Some(mail) = self.current.as_mut() {
+            mail.data.push_str(&String::from_utf8_lossy(buf));
+        }
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> Response {
+        if let Some(mail) = self.current.take() {
+            self.inbox.lock().expect("inbox").push(mail);
+        }
+        response::OK
+    }
+}
+
+async fn session(stream: tokio::net::TcpStream, peer: IpAddr, inbox: Inbox) -> std::io::Result<()> {
+    let (read, mut write) = stream.into_split();
+    let mut reader = BufReader::new(read);
+    let handler = Collector {
+        inbox,
+        current: None,
+    };
+    let mut session = SessionBuilder::new("cinema-test-smtp").build(peer, handler);
+    write.write_all(&session.greeting().buffer()?).await?;
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).await? == 0 {
+            return Ok(());
+        }
+        let res = session.process(&line);
+        match res.action {
+            Action::Reply => write.write_all(&res.buffer()?).await?,
+            Action::Close => {
+                write.write_all(&res.buffer()?).await?;
+                return Ok(());
+            }
+            Action::NoReply | Action::UpgradeTls => {}
+        }
+    }
+}
