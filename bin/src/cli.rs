@@ -2,6 +2,7 @@
 
 use std::{io::Write, process::ExitCode};
 
+use cinema_identity::{Email, Password, Role, users};
 use cinema_migration::{Migrator, MigratorTrait};
 use clap::{Parser, Subcommand};
 
@@ -35,6 +36,33 @@ pub enum Command {
     },
     /// Print the OpenAPI document as JSON.
     Openapi,
+    /// Manage accounts from the command line.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Create an account (for example the first admin). Refuses an e-mail that exists.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// The password; must meet the password policy.
+        #[arg(long, env = "CINEMA_USER_PASSWORD", hide_env_values = true)]
+        password: String,
+        /// USER, MODERATOR or ADMIN.
+        #[arg(long, default_value = "USER", value_parser = clap::builder::ValueParser::new(parse_role))]
+        role: Role,
+        /// Create the account active (no activation e-mail is sent either way).
+        #[arg(long)]
+        active: bool,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
 }
 
 #[derive(Debug, Subcommand)]
@@ -91,11 +119,24 @@ pub fn main() -> ExitCode {
             Command::Worker => worker(&settings).await,
             Command::Migrate { action } => migrate(&settings, action).await,
             Command::Openapi => Ok(()),
+            Command::User {
+                action:
+                    UserAction::Create {
+                        email,
+                        password,
+                        role,
+                        active,
+                    },
+            } => create_user(&settings, &email, &password, role, active).await,
         }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            if let Some(refused) = e.downcast_ref::<Refused>() {
+                eprintln!("cinema: {refused}");
+                return ExitCode::from(refused.code);
+            }
             tracing::error!(error = %e, "cinema stopped");
             eprintln!("cinema: {e}");
             ExitCode::FAILURE
@@ -104,6 +145,59 @@ pub fn main() -> ExitCode {
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// An operator command that refused to act, with its exit code.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+struct Refused {
+    code: u8,
+    message: String,
+}
+
+async fn create_user(
+    settings: &Settings,
+    email: &str,
+    password: &str,
+    role: Role,
+    active: bool,
+) -> Result<(), BoxError> {
+    let invalid = |e: cinema_identity::Error| -> BoxError {
+        use cinema_kernel::DomainError;
+        let details: Vec<String> = e.field_errors().iter().map(ToString::to_string).collect();
+        Box::new(Refused {
+            code: CONFIG_ERROR,
+            message: details.join("; "),
+        })
+    };
+    let email = Email::parse(email).map_err(invalid)?;
+    let password = Password::parse(password, "password").map_err(invalid)?;
+    let db = database::connect_migrated(&settings.database).await?;
+    match users::create(
+        &db,
+        &email,
+        &password,
+        role,
+        active,
+        settings.identity.bcrypt_cost,
+    )
+    .await
+    {
+        Ok(user) => {
+            let state = if user.is_active { "active" } else { "inactive" };
+            let line = format!(
+                "created user {} <{}> as {role}, {state}\n",
+                user.id, user.email
+            );
+            std::io::stdout().write_all(line.as_bytes())?;
+            Ok(())
+        }
+        Err(cinema_identity::Error::EmailTaken) => Err(Box::new(Refused {
+            code: 1,
+            message: format!("a user with the e-mail {email} already exists; nothing was changed"),
+        })),
+        Err(e) => Err(e.into()),
+    }
+}
 
 async fn serve(settings: &Settings, with_worker: bool) -> Result<(), BoxError> {
     let app = Application::build(settings).await?;

@@ -7,6 +7,7 @@
 use std::{collections::HashMap, fmt, net::SocketAddr, str::FromStr, time::Duration};
 
 use cinema_api::{ApiConfig, CorsPolicy};
+use cinema_identity::{IdentityConfig, ThrottleConfig};
 use cinema_kernel::db::{DatabaseConfig, DatabaseUrl};
 use cinema_notify::{MailConfig, MailTransport, WorkerConfig};
 use secrecy::SecretString;
@@ -62,6 +63,9 @@ pub struct Settings {
     pub worker: WorkerConfig,
     /// The product name shown in e-mails.
     pub app_name: String,
+    pub identity: IdentityConfig,
+    /// Whether `JWT_SECRET` was generated for this process (tokens die with it).
+    pub jwt_secret_generated: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -140,6 +144,7 @@ impl Settings {
 
         let mail = mail_settings(src)?;
         let worker = worker_settings(src)?;
+        let (identity, jwt_secret_generated) = identity_settings(src)?;
 
         Ok(Self {
             database,
@@ -149,6 +154,8 @@ impl Settings {
             mail,
             worker,
             app_name: src.get("APP_NAME").unwrap_or_else(|| "Cinema".to_owned()),
+            identity,
+            jwt_secret_generated,
         })
     }
 }
@@ -185,12 +192,74 @@ fn mail_settings(src: &impl Source) -> Result<MailConfig, ConfigError> {
     Ok(config)
 }
 
+pub const DEFAULT_FRONTEND_URL: &str = "http://localhost:3000";
+
+fn identity_settings(src: &impl Source) -> Result<(IdentityConfig, bool), ConfigError> {
+    let (jwt_secret, generated) = match src.get("JWT_SECRET") {
+        Some(secret) if secret.len() < 32 => {
+            return Err(ConfigError::new(
+                "JWT_SECRET",
+                "must be at least 32 bytes long",
+            ));
+        }
+        Some(secret) => (SecretString::from(secret), false),
+        None => (random_secret()?, true),
+    };
+    let access_minutes: u64 = parse_or(src, "ACCESS_TOKEN_TTL_MINUTES", "15")?;
+    if !(15..=30).contains(&access_minutes) {
+        return Err(ConfigError::new(
+            "ACCESS_TOKEN_TTL_MINUTES",
+            "must be between 15 and 30",
+        ));
+    }
+    let bcrypt_cost: u32 = parse_or(src, "BCRYPT_COST", "12")?;
+    if !(4..=31).contains(&bcrypt_cost) {
+        return Err(ConfigError::new("BCRYPT_COST", "must be between 4 and 31"));
+    }
+    let frontend_url: url::Url = parse_or(src, "FRONTEND_URL", DEFAULT_FRONTEND_URL)?;
+    if !matches!(frontend_url.scheme(), "http" | "https") {
+        return Err(ConfigError::new("FRONTEND_URL", "must be an http(s) URL"));
+    }
+    let config = IdentityConfig {
+        jwt_secret,
+        access_ttl: Duration::from_secs(access_minutes * 60),
+        refresh_ttl: Duration::from_secs(
+            parse_or::<u64>(src, "REFRESH_TOKEN_TTL_DAYS", "7")? * 24 * 3600,
+        ),
+        activation_ttl: Duration::from_secs(24 * 3600),
+        reset_ttl: Duration::from_secs(3600),
+        bcrypt_cost,
+        frontend_url,
+        throttle: ThrottleConfig {
+            max_failures_per_account: parse_or(src, "LOGIN_MAX_FAILURES", "5")?,
+            max_failures_per_address: parse_or(src, "LOGIN_MAX_FAILURES_PER_ADDRESS", "20")?,
+            window: Duration::from_secs(parse_or(src, "LOGIN_THROTTLE_WINDOW_SECS", "900")?),
+        },
+    };
+    Ok((config, generated))
+}
+
+/// A process-local key for zero-configuration runs: sign-ins do not survive a restart and
+/// several processes do not share it, which is why production sets `JWT_SECRET`.
+fn random_secret() -> Result<SecretString, ConfigError> {
+    let mut bytes = [0u8; 48];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        ConfigError::new(
+            "JWT_SECRET",
+            format!("is unset and cannot be generated: {e}"),
+        )
+    })?;
+    Ok(SecretString::from(
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+    ))
+}
+
 fn worker_settings(src: &impl Source) -> Result<WorkerConfig, ConfigError> {
     let config = WorkerConfig {
         poll_interval: Duration::from_millis(parse_or(src, "JOB_POLL_INTERVAL_MS", "1000")?),
         lease: Duration::from_secs(parse_or(src, "JOB_LEASE_SECS", "60")?),
         max_attempts: parse_or(src, "JOB_MAX_ATTEMPTS", "8")?,
-        backoff_base: Duration::from_secs(parse_or(src, "JOB_BACKOFF_BASE_SECS", "10")?),
+        backoff_base: Duration::from_millis(parse_or(src, "JOB_BACKOFF_BASE_MS", "10000")?),
         backoff_cap: Duration::from_secs(parse_or(src, "JOB_BACKOFF_MAX_SECS", "3600")?),
         done_retention: Duration::from_secs(
             parse_or::<u64>(src, "JOB_RETENTION_DAYS", "7")?.saturating_mul(24 * 3600),
@@ -309,6 +378,11 @@ mod tests {
             ("JOB_LEASE_SECS", "0"),
             ("JOB_MAX_ATTEMPTS", "0"),
             ("JOB_POLL_INTERVAL_MS", "0"),
+            ("JWT_SECRET", "too-short"),
+            ("ACCESS_TOKEN_TTL_MINUTES", "60"),
+            ("BCRYPT_COST", "3"),
+            ("FRONTEND_URL", "ftp://x"),
+            ("LOGIN_MAX_FAILURES", "many"),
         ] {
             let err = settings(&[(var, value)]).unwrap_err();
             assert_eq!(err.var, var, "{value}");
@@ -345,11 +419,13 @@ mod tests {
         let s = settings(&[
             ("DATABASE_URL", "postgres://u:s3cret@h/db"),
             ("SMTP_URL", "smtps://mailer:m41lpass@smtp.example.com"),
+            ("JWT_SECRET", "jwt-secret-jwt-secret-jwt-secret-42"),
         ])
         .unwrap();
         let debug = format!("{s:?}");
         assert!(!debug.contains("s3cret"), "{debug}");
         assert!(!debug.contains("m41lpass"), "{debug}");
+        assert!(!debug.contains("jwt-secret"), "{debug}");
     }
 
     #[test]

@@ -8,7 +8,11 @@ pub use actix_web::dev::ServerHandle;
 use cinema_api::{Api, AppState};
 use sea_orm::{DatabaseConnection, DbErr};
 
-use crate::{database, settings::Settings};
+use std::sync::Arc;
+
+use cinema_identity::Identity;
+
+use crate::{database, settings::Settings, wiring::NotifyAccountMailer};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -16,6 +20,8 @@ pub enum StartupError {
     Database { url: String, source: DbErr },
     #[error("cannot apply database migrations: {0}")]
     Migration(DbErr),
+    #[error("cannot load the e-mail templates: {0}")]
+    Templates(cinema_notify::Error),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: std::net::SocketAddr,
@@ -38,6 +44,15 @@ impl std::fmt::Debug for Application {
     }
 }
 
+/// The identity service, sending its e-mails through notify.
+pub fn identity(settings: &Settings) -> Result<Identity, cinema_notify::Error> {
+    let templates = cinema_notify::Templates::new(settings.app_name.clone())?;
+    Ok(Identity::new(
+        settings.identity.clone(),
+        Arc::new(NotifyAccountMailer { templates }),
+    ))
+}
+
 impl Application {
     pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
         let db = database::connect_migrated(&settings.database)
@@ -55,7 +70,14 @@ impl Application {
         let listener = TcpListener::bind(addr).map_err(bind_err)?;
         let port = listener.local_addr().map_err(bind_err)?.port();
 
-        let api = Api::new(AppState { db: db.clone() }, settings.api.clone());
+        let identity = identity(settings).map_err(StartupError::Templates)?;
+        let api = Api::new(
+            AppState {
+                db: db.clone(),
+                identity,
+            },
+            settings.api.clone(),
+        );
         let mut server = HttpServer::new(move || cinema_api::app(api.clone()))
             .shutdown_timeout(settings.http.shutdown_timeout.as_secs())
             // Signals are handled by the caller, which also stops the worker.
@@ -64,6 +86,11 @@ impl Application {
             server = server.workers(workers);
         }
         let server = server.listen(listener).map_err(bind_err)?.run();
+        if settings.jwt_secret_generated {
+            tracing::warn!(
+                "JWT_SECRET is not set: using a random key, so sign-ins end when this process stops; set it in production"
+            );
+        }
         tracing::info!(
             address = %format!("http://{}:{port}", addr.ip()),
             database = %settings.database.url,

@@ -207,3 +207,41 @@ fn ureq_get(url: &str) -> String {
     stream.read_to_string(&mut response).unwrap();
     response
 }
+
+#[test]
+fn user_create_bootstraps_an_admin_once_and_refuses_a_second_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let create = |email: &str, password: &str| {
+        run(cinema(&dir)
+            .env("BCRYPT_COST", "4")
+            .env("LOG_LEVEL", "warn")
+            .args([
+                "user",
+                "create",
+                "--email",
+                email,
+                "--password",
+                password,
+                "--role",
+                "ADMIN",
+                "--active",
+            ]))
+    };
+    let (code, stdout, stderr) = create("Root@Example.com", "Admin#1234");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("root@example.com") && stdout.contains("ADMIN"),
+        "{stdout}"
+    );
+
+    let (code, _, stderr) = create("root@example.com", "Other#5678");
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("already exists") && stderr.contains("nothing was changed"),
+        "{stderr}"
+    );
+
+    let (code, _, stderr) = create("new@example.com", "weak");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("password"), "{stderr}");
+}

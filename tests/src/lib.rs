@@ -1,45 +1,86 @@
 //! Test harness for Cinema's black-box tests.
 //!
-//! [`TestApp::spawn`] boots the real application through the same `Application::build` that
-//! `cinema serve` uses, on `127.0.0.1:0`, with a database of its own: a temporary SQLite file,
-//! or — when `CINEMA_TEST_POSTGRES_URL` is set — a freshly created PostgreSQL database that is
-//! dropped when the test ends. Tests then talk to it over HTTP only.
+//! [`TestApp::spawn`] boots the real application through the same `Application::build` and
+//! worker that `cinema serve` uses, on `127.0.0.1:0`, with a database of its own (a temporary
+//! SQLite file, or a new PostgreSQL database when `CINEMA_TEST_POSTGRES_URL` is set) and a
+//! real SMTP server on loopback. Tests then talk to it over HTTP only; the few that need a
+//! precondition no endpoint can create (an admin, an expired token) reach the database the
+//! way an operator would.
 
+mod accounts;
 mod http;
 
-pub use cinema_testkit::{SmtpServer, TestDatabase};
+pub use accounts::{Tokens, query, strong_password};
+pub use cinema_testkit::{ReceivedMail, SmtpServer, TestDatabase};
 pub use http::{Problem, TestResponse};
 
-use std::collections::HashMap;
+use std::{collections::HashMap, net::SocketAddr, time::Duration};
 
 use cinema_server::{
+    jobs,
     settings::Settings,
     startup::{Application, ServerHandle},
 };
+use sea_orm::DatabaseConnection;
+use serde_json::Value;
 
-/// A running application with its own database.
+/// How long tests wait for something asynchronous (an e-mail) before failing.
+pub const WAIT: Duration = Duration::from_secs(15);
+
+/// A running application with its own database and SMTP server.
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     handle: ServerHandle,
-    // Dropped after the server is told to stop, so the database outlives it.
+    stop_worker: tokio::sync::watch::Sender<bool>,
+    db: DatabaseConnection,
+    smtp_addr: SocketAddr,
+    smtp: Option<SmtpServer>,
+    // Dropped last, so the database outlives the server.
     database: TestDatabase,
 }
 
 impl TestApp {
-    /// Boots the application with default settings.
+    /// Boots the application with test defaults.
     pub async fn spawn() -> Self {
         Self::spawn_with(&[]).await
     }
 
     /// Boots the application with extra environment-style settings.
     pub async fn spawn_with(overrides: &[(&str, &str)]) -> Self {
+        Self::boot(overrides, true).await
+    }
+
+    /// Boots the application while its SMTP server is down; [`TestApp::start_smtp`] brings it
+    /// up on the configured address.
+    pub async fn spawn_with_smtp_down(overrides: &[(&str, &str)]) -> Self {
+        Self::boot(overrides, false).await
+    }
+
+    async fn boot(overrides: &[(&str, &str)], smtp_up: bool) -> Self {
         let database = TestDatabase::create().await;
+        let smtp_addr = SmtpServer::reserve_port();
+        let smtp = if smtp_up {
+            Some(SmtpServer::start_on(smtp_addr).await)
+        } else {
+            None
+        };
         let mut env: HashMap<String, String> = HashMap::from([
             ("DATABASE_URL".into(), database.url().to_owned()),
             ("HTTP_ADDR".into(), "127.0.0.1:0".into()),
             ("HTTP_WORKERS".into(), "1".into()),
             ("SHUTDOWN_TIMEOUT_SECS".into(), "1".into()),
+            ("SMTP_URL".into(), format!("smtp://{smtp_addr}")),
+            ("SMTP_TIMEOUT_SECS".into(), "2".into()),
+            ("JOB_POLL_INTERVAL_MS".into(), "20".into()),
+            ("JOB_BACKOFF_BASE_MS".into(), "50".into()),
+            ("JOB_BACKOFF_MAX_SECS".into(), "1".into()),
+            ("BCRYPT_COST".into(), "4".into()),
+            (
+                "JWT_SECRET".into(),
+                "test-secret-test-secret-test-secret!".into(),
+            ),
+            ("FRONTEND_URL".into(), "https://app.example.com".into()),
         ]);
         for (k, v) in overrides {
             env.insert((*k).into(), (*v).into());
@@ -53,6 +94,10 @@ impl TestApp {
             .expect("the application starts");
         let address = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();
+        let db = app.db().clone();
+        let (stop_worker, shutdown) = tokio::sync::watch::channel(false);
+        let worker = jobs::worker(db.clone(), &settings).expect("the worker starts");
+        tokio::spawn(worker.run(shutdown));
         tokio::spawn(app.run_until_stopped());
         Self {
             address,
@@ -61,12 +106,55 @@ impl TestApp {
                 .build()
                 .expect("an HTTP client"),
             handle,
+            stop_worker,
+            db,
+            smtp_addr,
+            smtp,
             database,
         }
     }
 
     pub fn database(&self) -> &TestDatabase {
         &self.database
+    }
+
+    /// The application's own pool, for preconditions no endpoint can create.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// The SMTP server (panics while it is down).
+    pub fn smtp(&self) -> &SmtpServer {
+        self.smtp.as_ref().expect("the SMTP server is up")
+    }
+
+    /// Starts the SMTP server on the address the application was configured with.
+    pub async fn start_smtp(&mut self) {
+        if self.smtp.is_none() {
+            self.smtp = Some(SmtpServer::start_on(self.smtp_addr).await);
+        }
+    }
+
+    /// Waits until `n` messages to `to` arrived, and returns them.
+    pub async fn mails_to(&self, to: &str, n: usize) -> Vec<ReceivedMail> {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let mails: Vec<_> = self
+                .smtp()
+                .messages()
+                .into_iter()
+                .filter(|m| m.to.iter().any(|t| t == to))
+                .collect();
+            if mails.len() >= n {
+                return mails;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "expected {n} e-mail(s) to {to}, got {}",
+                mails.len()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -88,6 +176,32 @@ impl TestApp {
 
     pub async fn request(&self, method: reqwest::Method, path: &str) -> TestResponse {
         self.send(self.client.request(method, self.url(path))).await
+    }
+
+    /// GET with a Bearer token.
+    pub async fn get_as(&self, token: &str, path: &str) -> TestResponse {
+        self.send(self.client.get(self.url(path)).bearer_auth(token))
+            .await
+    }
+
+    /// A JSON request, optionally with a Bearer token.
+    pub async fn json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Value,
+    ) -> TestResponse {
+        let mut request = self.client.request(method, self.url(path)).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        self.send(request).await
+    }
+
+    /// POST JSON without a token.
+    pub async fn post(&self, path: &str, body: Value) -> TestResponse {
+        self.json(reqwest::Method::POST, path, None, body).await
     }
 
     /// Sends a raw body with the given content type.
@@ -119,6 +233,7 @@ impl std::fmt::Debug for TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        let _ = self.stop_worker.send(true);
         // `stop` sends its command at once; the returned future only waits for completion,
         // which would need this (ending) runtime. The workers exit on their own.
         drop(self.handle.stop(false));

@@ -16,12 +16,15 @@ use sea_orm::DatabaseConnection;
 use utoipa::OpenApi as _;
 use utoipa_actix_web::{AppExt, service_config::ServiceConfig};
 
-use crate::{docs, extract, fallback::RouteTable, health, middleware};
+use crate::{
+    accounts, docs, extract, fallback::RouteTable, health, jobs, middleware, profile, users,
+};
 
 /// What every handler can reach.
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    pub identity: cinema_identity::Identity,
 }
 
 /// Which browser origins may call the API.
@@ -85,7 +88,30 @@ impl std::fmt::Debug for Api {
 
 /// The routes of the service, registered so their OpenAPI operations are collected.
 fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(health::health).service(health::ready);
+    cfg.service(health::health).service(health::ready).service(
+        utoipa_actix_web::scope("/api/v1")
+            .service(accounts::register)
+            .service(accounts::activate)
+            .service(accounts::resend_activation)
+            .service(accounts::login)
+            .service(accounts::refresh)
+            .service(accounts::logout)
+            .service(accounts::me)
+            .service(accounts::change_password)
+            .service(accounts::request_password_reset)
+            .service(accounts::complete_password_reset)
+            .service(accounts::sessions)
+            .service(accounts::revoke_session)
+            .service(profile::get)
+            .service(profile::replace)
+            .service(profile::update)
+            .service(users::list)
+            .service(users::get)
+            .service(users::update)
+            .service(jobs::list)
+            .service(jobs::get)
+            .service(jobs::retry),
+    );
 }
 
 /// The OpenAPI 3.1 document, collected from the handlers.

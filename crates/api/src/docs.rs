@@ -30,6 +30,10 @@ pub const BEARER: &str = "bearer";
     modifiers(&BearerScheme),
     tags(
         (name = "health", description = "Liveness and readiness probes"),
+        (name = "accounts", description = "Registration, activation, sign-in, tokens, passwords, sessions"),
+        (name = "profile", description = "The caller's profile"),
+        (name = "users", description = "Admin: user management"),
+        (name = "admin", description = "Admin: background jobs"),
     )
 )]
 pub(crate) struct BaseDoc;

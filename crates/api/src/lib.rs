@@ -7,13 +7,19 @@
 //! This is the only library crate that knows HTTP. Handlers stay thin: extract, call one
 //! domain service, map to a DTO. Domain errors reach the client only through [`ApiError`].
 
+mod accounts;
 mod app;
+pub mod auth;
 mod docs;
 pub mod error;
 pub mod extract;
 mod fallback;
 mod health;
+mod jobs;
 pub mod middleware;
+pub mod page;
+mod profile;
+mod users;
 
 pub use app::{Api, ApiConfig, AppState, CorsPolicy, app, openapi};
 pub use error::{ApiError, Problem};

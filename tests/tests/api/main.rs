@@ -1,6 +1,12 @@
 //! Black-box tests over HTTP. One binary, one module per area, one fresh database per test.
 
+mod accounts;
 mod docs;
 mod errors;
 mod health;
+mod jobs;
 mod middleware;
+mod passwords;
+mod profile;
+mod tokens;
+mod users;

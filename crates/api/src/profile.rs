@@ -1,0 +1,174 @@
+//! `/api/v1/profile`: the caller's profile.
+
+use actix_web::{HttpResponse, get, patch, put, web};
+use chrono::NaiveDate;
+use cinema_identity::{
+    entity::profile,
+    profiles::{self, Gender, ProfileData, ProfilePatch},
+};
+use cinema_kernel::{ErrorKind, FieldError};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+use crate::{
+    AppState,
+    auth::Authenticated,
+    error::{ApiError, Problem},
+};
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": 1, "user_id": 1, "first_name": "Ann", "last_name": "Lee", "gender": "WOMAN", "date_of_birth": "1990-04-01", "info": "Loves noir.", "avatar": null, "avatar_url": null}))]
+pub struct ProfileResponse {
+    pub id: i64,
+    pub user_id: i64,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// `MAN` or `WOMAN`.
+    pub gender: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub info: Option<String>,
+    /// Object key of the avatar.
+    pub avatar: Option<String>,
+    /// A time-limited download link of the avatar.
+    pub avatar_url: Option<String>,
+}
+
+impl From<profile::Model> for ProfileResponse {
+    fn from(p: profile::Model) -> Self {
+        Self {
+            id: p.id,
+            user_id: p.user_id,
+            first_name: p.first_name,
+            last_name: p.last_name,
+            gender: p.gender,
+            date_of_birth: p.date_of_birth,
+            info: p.info,
+            avatar: p.avatar,
+            avatar_url: None,
+        }
+    }
+}
+
+/// Every field; a missing one is cleared (PUT replaces the profile).
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"first_name": "Ann", "last_name": "Lee", "gender": "WOMAN", "date_of_birth": "1990-04-01", "info": "Loves noir."}))]
+pub struct ProfileRequest {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// `MAN` or `WOMAN`.
+    #[schema(value_type = Option<String>)]
+    pub gender: Option<Gender>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub info: Option<String>,
+}
+
+/// The caller's profile, created empty on first read.
+#[utoipa::path(
+    tag = "profile",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The profile", body = ProfileResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/profile")]
+pub async fn get(
+    Authenticated(user): Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let profile = profiles::get_or_create(&state.db, user.id).await?;
+    Ok(HttpResponse::Ok().json(ProfileResponse::from(profile)))
+}
+
+/// Replace the profile.
+#[utoipa::path(
+    tag = "profile",
+    request_body = ProfileRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The updated profile", body = ProfileResponse),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+#[put("/profile")]
+pub async fn replace(
+    Authenticated(user): Authenticated,
+    state: web::Data<AppState>,
+    body: web::Json<ProfileRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let data = ProfileData {
+        first_name: body.first_name,
+        last_name: body.last_name,
+        gender: body.gender,
+        date_of_birth: body.date_of_birth,
+        info: body.info,
+    };
+    let profile = profiles::update(&state.db, user.id, data.into()).await?;
+    Ok(HttpResponse::Ok().json(ProfileResponse::from(profile)))
+}
+
+/// Change some fields: only the keys sent change, and an explicit `null` clears a field.
+#[utoipa::path(
+    tag = "profile",
+    request_body = ProfileRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The updated profile", body = ProfileResponse),
+        (status = 400, description = "No known field was sent", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+#[patch("/profile")]
+pub async fn update(
+    Authenticated(user): Authenticated,
+    state: web::Data<AppState>,
+    body: web::Json<Map<String, Value>>,
+) -> Result<HttpResponse, ApiError> {
+    let patch = parse_patch(&body)?;
+    let profile = profiles::update(&state.db, user.id, patch).await?;
+    Ok(HttpResponse::Ok().json(ProfileResponse::from(profile)))
+}
+
+/// Reads each known key: absent → unchanged, `null` → cleared, a value → set.
+fn parse_patch(body: &Map<String, Value>) -> Result<ProfilePatch, ApiError> {
+    let mut errors = Vec::new();
+    let field = |name: &str| -> Option<Option<Value>> {
+        body.get(name).map(|v| (!v.is_null()).then(|| v.clone()))
+    };
+    fn typed<T: DeserializeOwned>(
+        name: &str,
+        value: Option<Option<Value>>,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<Option<T>> {
+        match value {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(v)) => match serde_json::from_value(v) {
+                Ok(t) => Some(Some(t)),
+                Err(e) => {
+                    errors.push(FieldError::new(name, e.to_string()));
+                    None
+                }
+            },
+        }
+    }
+    let patch = ProfilePatch {
+        first_name: typed("first_name", field("first_name"), &mut errors),
+        last_name: typed("last_name", field("last_name"), &mut errors),
+        gender: typed("gender", field("gender"), &mut errors),
+        date_of_birth: typed("date_of_birth", field("date_of_birth"), &mut errors),
+        info: typed("info", field("info"), &mut errors),
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::invalid(errors));
+    }
+    if patch == ProfilePatch::default() {
+        return Err(ApiError::new(
+            ErrorKind::BadRequest,
+            "Send at least one of first_name, last_name, gender, date_of_birth, info.",
+        ));
+    }
+    Ok(patch)
+}

@@ -1,0 +1,469 @@
+//! The account life cycle: register, activate, sign in, refresh, sign out, change and reset
+//! the password.
+
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr,
+};
+
+use crate::{
+    AccountEmail, AuthUser, Email, Error, Identity, Password, Result, Role, crypto,
+    entity::{
+        account_token::{self, Purpose},
+        refresh_token, session, user,
+    },
+    ms, now_ms, rfc3339, sessions,
+};
+
+/// Who is signing in, for the sessions list and throttling.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+}
+
+/// What a successful sign-in or refresh returns.
+#[derive(Debug, Clone)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Seconds the access token lives.
+    pub expires_in: u64,
+}
+
+impl Identity {
+    async fn mail(&self, txn: &DatabaseTransaction, to: &str, email: AccountEmail) -> Result<()> {
+        self.inner
+            .mailer
+            .enqueue(txn, to, email)
+            .await
+            .map_err(Error::Mail)
+    }
+
+    fn activation_email(&self, email: &str, token: &str) -> AccountEmail {
+        AccountEmail::Activation {
+            link: self.link("/activate", &[("token", token), ("email", email)]),
+            valid_hours: u32::try_from(self.inner.config.activation_ttl.as_secs() / 3600)
+                .unwrap_or(24),
+        }
+    }
+
+    fn password_changed_email(&self) -> AccountEmail {
+        AccountEmail::PasswordChanged {
+            changed_at: rfc3339(now_ms()),
+            reset_link: self.link("/password-reset", &[]),
+        }
+    }
+
+    /// Creates an inactive user and e-mails an activation link. The e-mail is unique
+    /// case-insensitively; a clash (also a concurrent one) is [`Error::EmailTaken`].
+    pub async fn register(
+        &self,
+        db: &DatabaseConnection,
+        email: &Email,
+        password: &Password,
+    ) -> Result<user::Model> {
+        let hash = crypto::hash_password(password, self.inner.config.bcrypt_cost).await?;
+        let txn = db.begin().await?;
+        let user = insert_user(&txn, email, hash, Role::User, false).await?;
+        let token = self.issue_token(&txn, user.id, Purpose::Activation).await?;
+        self.mail(
+            &txn,
+            email.as_str(),
+            self.activation_email(email.as_str(), &token),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(user)
+    }
+
+    /// Replaces the user's token for `purpose` with a new one and returns it.
+    async fn issue_token(
+        &self,
+        txn: &DatabaseTransaction,
+        user_id: i64,
+        purpose: Purpose,
+    ) -> Result<String> {
+        account_token::Entity::delete_many()
+            .filter(account_token::Column::UserId.eq(user_id))
+            .filter(account_token::Column::Purpose.eq(purpose.as_str()))
+            .exec(txn)
+            .await?;
+        let ttl = match purpose {
+            Purpose::Activation => self.inner.config.activation_ttl,
+            Purpose::PasswordReset => self.inner.config.reset_ttl,
+        };
+        let (token, hash) = crypto::new_token()?;
+        let now = now_ms();
+        account_token::Entity::insert(account_token::ActiveModel {
+            user_id: Set(user_id),
+            purpose: Set(purpose.as_str().to_owned()),
+            token_hash: Set(hash),
+            expires_at: Set(now + ms(ttl)),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .exec(txn)
+        .await?;
+        Ok(token)
+    }
+
+    /// Activates the account the token was issued for. The token works once.
+    pub async fn activate(
+        &self,
+        db: &DatabaseConnection,
+        token: &str,
+        email: Option<&Email>,
+    ) -> Result<()> {
+        let row = account_token::Entity::find()
+            .filter(account_token::Column::TokenHash.eq(crypto::hash_token(token)))
+            .filter(account_token::Column::Purpose.eq(Purpose::Activation.as_str()))
+            .one(db)
+            .await?
+            .ok_or(Error::InvalidActivationToken)?;
+        let user = user::Entity::find_by_id(row.user_id)
+            .one(db)
+            .await?
+            .ok_or(Error::InvalidActivationToken)?;
+        if email.is_some_and(|e| e.as_str() != user.email) {
+            return Err(Error::InvalidActivationToken);
+        }
+        if user.is_active {
+            return Err(Error::AlreadyActive);
+        }
+        if row.expires_at <= now_ms() {
+            return Err(Error::InvalidActivationToken);
+        }
+        let txn = db.begin().await?;
+        // Deleting by id makes the token single-use even under concurrent attempts.
+        let deleted = account_token::Entity::delete_by_id(row.id)
+            .exec(&txn)
+            .await?;
+        if deleted.rows_affected != 1 {
+            return Err(Error::InvalidActivationToken);
+        }
+        set_active(&txn, user.id, true).await?;
+        let login_link = self.link("/login", &[]);
+        self.mail(&txn, &user.email, AccountEmail::Activated { login_link })
+            .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Replaces the activation token of an inactive account and e-mails it. Says nothing about
+    /// whether the account exists: the caller answers the same either way.
+    pub async fn resend_activation(&self, db: &DatabaseConnection, email: &Email) -> Result<()> {
+        let Some(user) = find_by_email(db, email).await? else {
+            return Ok(());
+        };
+        if user.is_active {
+            return Ok(());
+        }
+        let txn = db.begin().await?;
+        let token = self.issue_token(&txn, user.id, Purpose::Activation).await?;
+        self.mail(
+            &txn,
+            &user.email,
+            self.activation_email(&user.email, &token),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Signs in: a new session with its refresh token, and an access token.
+    pub async fn login(
+        &self,
+        db: &DatabaseConnection,
+        email: &str,
+        password: &str,
+        client: &ClientInfo,
+    ) -> Result<(user::Model, TokenPair)> {
+        let account = email.trim().to_lowercase();
+        let address = client.ip.as_deref();
+        if let Err(retry_after_secs) = self.inner.throttle.check(&account, address) {
+            return Err(Error::Throttled { retry_after_secs });
+        }
+        let user = match Email::parse(&account) {
+            Ok(email) => find_by_email(db, &email).await?,
+            Err(_) => None,
+        };
+        let stored = match &user {
+            Some(u) => u.hashed_password.clone(),
+            None => self.dummy_hash().await?,
+        };
+        let matches = crypto::verify_password(password, &stored).await?;
+        let Some(user) = user.filter(|_| matches) else {
+            self.inner.throttle.record_failure(&account, address);
+            return Err(Error::InvalidCredentials);
+        };
+        if !user.is_active {
+            return Err(Error::Inactive);
+        }
+        self.inner.throttle.reset_account(&account);
+        let pair = self.open_session(db, user.id, client).await?;
+        Ok((user, pair))
+    }
+
+    async fn dummy_hash(&self) -> Result<String> {
+        let cost = self.inner.config.bcrypt_cost;
+        self.inner
+            .dummy_hash
+            .get_or_try_init(|| async move {
+                let filler = Password::parse("Dummy#Password1", "password")?;
+                crypto::hash_password(&filler, cost).await
+            })
+            .await
+            .cloned()
+    }
+
+    /// Rotates a refresh token. Presenting one that was already rotated is reuse: the whole
+    /// session is revoked, so a stolen token dies together with the legitimate one.
+    pub async fn refresh(&self, db: &DatabaseConnection, token: &str) -> Result<TokenPair> {
+        let now = now_ms();
+        let row = refresh_token::Entity::find()
+            .filter(refresh_token::Column::TokenHash.eq(crypto::hash_token(token)))
+            .one(db)
+            .await?
+            .ok_or(Error::InvalidRefreshToken)?;
+        if row.used_at.is_some() {
+            tracing::warn!(
+                session = row.session_id,
+                "refresh token reused: session revoked"
+            );
+            sessions::revoke(db, row.session_id).await?;
+            return Err(Error::InvalidRefreshToken);
+        }
+        let session = session::Entity::find_by_id(row.session_id)
+            .one(db)
+            .await?
+            .ok_or(Error::InvalidRefreshToken)?;
+        if session.revoked_at.is_some() || session.expires_at <= now || row.expires_at <= now {
+            return Err(Error::InvalidRefreshToken);
+        }
+        let user = user::Entity::find_by_id(session.user_id)
+            .one(db)
+            .await?
+            .ok_or(Error::InvalidRefreshToken)?;
+        if !user.is_active {
+            return Err(Error::Inactive);
+        }
+        let txn = db.begin().await?;
+        // Only one of two concurrent refreshes with the same token can mark it used.
+        let marked = refresh_token::Entity::update_many()
+            .col_expr(refresh_token::Column::UsedAt, Expr::value(now))
+            .filter(refresh_token::Column::Id.eq(row.id))
+            .filter(refresh_token::Column::UsedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if marked.rows_affected != 1 {
+            txn.rollback().await?;
+            sessions::revoke(db, row.session_id).await?;
+            return Err(Error::InvalidRefreshToken);
+        }
+        let refresh_token = self.add_refresh_token(&txn, session.id, now).await?;
+        session::Entity::update_many()
+            .col_expr(session::Column::LastUsedAt, Expr::value(now))
+            .col_expr(
+                session::Column::ExpiresAt,
+                Expr::value(now + ms(self.inner.config.refresh_ttl)),
+            )
+            .filter(session::Column::Id.eq(session.id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(TokenPair {
+            access_token: self.inner.tokens.issue(user.id, session.id)?,
+            refresh_token,
+            expires_in: self.inner.tokens.ttl_secs(),
+        })
+    }
+
+    /// Signs out the session of `refresh_token` (which must be the caller's), or every
+    /// session of the caller.
+    pub async fn logout(
+        &self,
+        db: &DatabaseConnection,
+        user: &AuthUser,
+        refresh_token: &str,
+        all_devices: bool,
+    ) -> Result<()> {
+        let row = refresh_token::Entity::find()
+            .filter(refresh_token::Column::TokenHash.eq(crypto::hash_token(refresh_token)))
+            .one(db)
+            .await?;
+        let owned = match row {
+            Some(row) => session::Entity::find_by_id(row.session_id)
+                .one(db)
+                .await?
+                .filter(|s| s.user_id == user.id),
+            None => None,
+        };
+        let Some(session) = owned else {
+            return Err(Error::BadRequest(
+                "The refresh token does not belong to you.".into(),
+            ));
+        };
+        if all_devices {
+            sessions::revoke_all(db, user.id, None).await?;
+        } else {
+            sessions::revoke(db, session.id).await?;
+        }
+        Ok(())
+    }
+
+    /// Changes the password, revokes every other session and e-mails a notice.
+    pub async fn change_password(
+        &self,
+        db: &DatabaseConnection,
+        user: &AuthUser,
+        old_password: &str,
+        new_password: &Password,
+    ) -> Result<()> {
+        let stored = user::Entity::find_by_id(user.id)
+            .one(db)
+            .await?
+            .ok_or(Error::UserNotFound(user.id))?;
+        if !crypto::verify_password(old_password, &stored.hashed_password).await? {
+            return Err(Error::BadRequest("The old password is incorrect.".into()));
+        }
+        if old_password == new_password.expose() {
+            return Err(Error::invalid(
+                "new_password",
+                "must differ from the old password",
+            ));
+        }
+        let hash = crypto::hash_password(new_password, self.inner.config.bcrypt_cost).await?;
+        let txn = db.begin().await?;
+        set_password(&txn, user.id, hash).await?;
+        sessions::revoke_all(&txn, user.id, Some(user.session_id)).await?;
+        self.mail(&txn, &stored.email, self.password_changed_email())
+            .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// E-mails a reset link to an active account; a no-op otherwise. The caller answers the
+    /// same either way.
+    pub async fn request_password_reset(
+        &self,
+        db: &DatabaseConnection,
+        email: &Email,
+    ) -> Result<()> {
+        let Some(user) = find_by_email(db, email).await?.filter(|u| u.is_active) else {
+            return Ok(());
+        };
+        let txn = db.begin().await?;
+        let token = self
+            .issue_token(&txn, user.id, Purpose::PasswordReset)
+            .await?;
+        let email = AccountEmail::PasswordReset {
+            link: self.link(
+                "/reset-password",
+                &[("token", &token), ("email", &user.email)],
+            ),
+            valid_minutes: u32::try_from(self.inner.config.reset_ttl.as_secs() / 60).unwrap_or(60),
+        };
+        self.mail(&txn, &user.email, email).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Sets a new password with a reset token. A wrong token changes nothing — in particular
+    /// the real token stays valid. Success revokes every session and e-mails a notice.
+    pub async fn complete_password_reset(
+        &self,
+        db: &DatabaseConnection,
+        email: &Email,
+        token: &str,
+        password: &Password,
+    ) -> Result<()> {
+        let user = find_by_email(db, email)
+            .await?
+            .ok_or(Error::InvalidResetToken)?;
+        let row = account_token::Entity::find()
+            .filter(account_token::Column::UserId.eq(user.id))
+            .filter(account_token::Column::Purpose.eq(Purpose::PasswordReset.as_str()))
+            .one(db)
+            .await?
+            .ok_or(Error::InvalidResetToken)?;
+        if !crypto::token_matches(token, &row.token_hash) || row.expires_at <= now_ms() {
+            return Err(Error::InvalidResetToken);
+        }
+        let hash = crypto::hash_password(password, self.inner.config.bcrypt_cost).await?;
+        let txn = db.begin().await?;
+        let deleted = account_token::Entity::delete_by_id(row.id)
+            .exec(&txn)
+            .await?;
+        if deleted.rows_affected != 1 {
+            return Err(Error::InvalidResetToken);
+        }
+        set_password(&txn, user.id, hash).await?;
+        sessions::revoke_all(&txn, user.id, None).await?;
+        self.mail(&txn, &user.email, self.password_changed_email())
+            .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}
+
+pub(crate) async fn find_by_email<C: ConnectionTrait>(
+    db: &C,
+    email: &Email,
+) -> Result<Option<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(db)
+        .await?)
+}
+
+/// Inserts a user; the unique index turns a duplicate e-mail into [`Error::EmailTaken`].
+pub(crate) async fn insert_user<C: ConnectionTrait>(
+    db: &C,
+    email: &Email,
+    hashed_password: String,
+    role: Role,
+    is_active: bool,
+) -> Result<user::Model> {
+    let now = now_ms();
+    let inserted = user::Entity::insert(user::ActiveModel {
+        email: Set(email.as_str().to_owned()),
+        hashed_password: Set(hashed_password),
+        is_active: Set(is_active),
+        group_id: Set(role.group_id()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec_with_returning(db)
+    .await;
+    match inserted {
+        Ok(user) => Ok(user),
+        Err(e) if cinema_kernel::db::is_unique_violation(&e) => Err(Error::EmailTaken),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn set_password<C: ConnectionTrait>(db: &C, user_id: i64, hash: String) -> Result<()> {
+    user::Entity::update_many()
+        .col_expr(user::Column::HashedPassword, Expr::value(hash))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now_ms()))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub(crate) async fn set_active<C: ConnectionTrait>(
+    db: &C,
+    user_id: i64,
+    active: bool,
+) -> Result<()> {
+    user::Entity::update_many()
+        .col_expr(user::Column::IsActive, Expr::value(active))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now_ms()))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,206 @@
+//! Parsed account values: a value of these types is valid by construction.
+
+use std::{fmt, str::FromStr};
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// `USER` < `MODERATOR` < `ADMIN`; each has the rights of the ones before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Role {
+    User,
+    Moderator,
+    Admin,
+}
+
+impl Role {
+    /// The `user_groups.id` seeded by the migration.
+    pub fn group_id(self) -> i32 {
+        match self {
+            Role::User => 1,
+            Role::Moderator => 2,
+            Role::Admin => 3,
+        }
+    }
+
+    pub fn from_group_id(id: i32) -> Option<Self> {
+        match id {
+            1 => Some(Role::User),
+            2 => Some(Role::Moderator),
+            3 => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "USER",
+            Role::Moderator => "MODERATOR",
+            Role::Admin => "ADMIN",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "USER" => Ok(Role::User),
+            "MODERATOR" => Ok(Role::Moderator),
+            "ADMIN" => Ok(Role::Admin),
+            other => Err(format!("unknown role `{other}` (USER, MODERATOR, ADMIN)")),
+        }
+    }
+}
+
+/// A syntactically plausible, lower-cased e-mail address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self> {
+        let email = raw.trim().to_lowercase();
+        let invalid = |m: &str| Err(Error::invalid("email", m));
+        if email.is_empty() || email.len() > 320 {
+            return invalid("must be an e-mail address of at most 320 characters");
+        }
+        let Some((local, domain)) = email.split_once('@') else {
+            return invalid("must be an e-mail address like name@example.com");
+        };
+        let plausible = !local.is_empty()
+            && local.len() <= 64
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains('@')
+            && email
+                .chars()
+                .all(|c| !c.is_whitespace() && !c.is_control() && !"<>()[],;:\"\\".contains(c));
+        if !plausible {
+            return invalid("must be an e-mail address like name@example.com");
+        }
+        Ok(Self(email))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The special characters a password must contain one of.
+pub const PASSWORD_SPECIALS: &str = "@$!%*?#&";
+
+/// A password that meets the policy. Never printed.
+#[derive(Clone)]
+pub struct Password(String);
+
+impl Password {
+    /// 8–128 characters with an upper-case letter, a lower-case letter, a digit and one of
+    /// `@$!%*?#&`. Each failed rule is named.
+    pub fn parse(raw: &str, field: &str) -> Result<Self> {
+        let chars = raw.chars().count();
+        let mut problems = Vec::new();
+        if !(8..=128).contains(&chars) {
+            problems.push("must be 8 to 128 characters long");
+        }
+        if !raw.chars().any(char::is_uppercase) {
+            problems.push("must contain an upper-case letter");
+        }
+        if !raw.chars().any(char::is_lowercase) {
+            problems.push("must contain a lower-case letter");
+        }
+        if !raw.chars().any(|c| c.is_ascii_digit()) {
+            problems.push("must contain a digit");
+        }
+        if !raw.chars().any(|c| PASSWORD_SPECIALS.contains(c)) {
+            problems.push("must contain one of @$!%*?#&");
+        }
+        if problems.is_empty() {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(Error::invalid(field, problems.join("; ")))
+        }
+    }
+
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_lower_cased_and_checked() {
+        assert_eq!(
+            Email::parse("  Ann@Example.COM ").unwrap().as_str(),
+            "ann@example.com"
+        );
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@example.com",
+            "ann@example",
+            "a b@example.com",
+            "a@b@c.com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_password_policy_names_each_broken_rule() {
+        assert!(Password::parse("Secret#123", "password").is_ok());
+        let Err(Error::Invalid(errors)) = Password::parse("short", "password") else {
+            panic!("expected a validation error");
+        };
+        let message = &errors[0].message;
+        for rule in ["8 to 128", "upper-case", "digit", "one of"] {
+            assert!(message.contains(rule), "{message}");
+        }
+        assert!(!message.contains("lower-case"));
+        let long = format!("Aa1#{}", "x".repeat(125));
+        assert!(Password::parse(&long, "password").is_err());
+        let longest = format!("Aa1#{}", "x".repeat(124));
+        assert!(Password::parse(&longest, "password").is_ok());
+    }
+
+    #[test]
+    fn passwords_never_show_in_debug() {
+        let p = Password::parse("Secret#123", "password").unwrap();
+        assert!(!format!("{p:?}").contains("Secret"));
+    }
+
+    #[test]
+    fn roles_are_ordered_by_rights() {
+        assert!(Role::User < Role::Moderator && Role::Moderator < Role::Admin);
+        assert_eq!("admin".parse::<Role>().unwrap(), Role::Admin);
+        assert_eq!(
+            Role::from_group_id(Role::Moderator.group_id()),
+            Some(Role::Moderator)
+        );
+    }
+}

@@ -1,0 +1,22 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// Lower-cased; unique.
+    #[sea_orm(unique)]
+    pub email: String,
+    pub hashed_password: String,
+    pub is_active: bool,
+    /// 1 = USER, 2 = MODERATOR, 3 = ADMIN (see [`crate::Role`]).
+    pub group_id: i32,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,90 @@
+use cinema_kernel::{DomainError, ErrorKind, FieldError, db};
+
+/// Everything that can go wrong in the identity slice. Messages are written for the client:
+/// they never reveal whether an account exists where that would help an attacker.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("An account with this e-mail already exists.")]
+    EmailTaken,
+    #[error("Invalid e-mail or password.")]
+    InvalidCredentials,
+    #[error(
+        "This account is not active. Activate it with the link we e-mailed, or ask for a new one."
+    )]
+    Inactive,
+    #[error("This account is already active.")]
+    AlreadyActive,
+    #[error("The activation token is invalid or has expired; ask for a new one.")]
+    InvalidActivationToken,
+    #[error("The reset token is invalid or has expired; ask for a new one.")]
+    InvalidResetToken,
+    #[error("The refresh token is invalid, expired or revoked; sign in again.")]
+    InvalidRefreshToken,
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("The request has invalid fields.")]
+    Invalid(Vec<FieldError>),
+    #[error("User {0} not found.")]
+    UserNotFound(i64),
+    #[error("Session {0} not found.")]
+    SessionNotFound(i64),
+    #[error("Too many failed sign-in attempts; try again in {retry_after_secs} seconds.")]
+    Throttled { retry_after_secs: u64 },
+    #[error("cannot queue an e-mail: {0}")]
+    Mail(String),
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+    #[error("cannot issue a token: {0}")]
+    Token(String),
+    #[error("database error: {0}")]
+    Database(#[from] sea_orm::DbErr),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub(crate) fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Error::Invalid(vec![FieldError::new(field, message)])
+    }
+}
+
+impl DomainError for Error {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Error::EmailTaken => ErrorKind::Conflict,
+            Error::InvalidCredentials | Error::InvalidRefreshToken | Error::Unauthenticated(_) => {
+                ErrorKind::Unauthenticated
+            }
+            Error::Inactive | Error::Forbidden(_) => ErrorKind::Forbidden,
+            Error::AlreadyActive
+            | Error::InvalidActivationToken
+            | Error::InvalidResetToken
+            | Error::BadRequest(_) => ErrorKind::BadRequest,
+            Error::Invalid(_) => ErrorKind::Invalid,
+            Error::UserNotFound(_) | Error::SessionNotFound(_) => ErrorKind::NotFound,
+            Error::Throttled { .. } => ErrorKind::RateLimited,
+            Error::Database(e) if db::is_unique_violation(e) => ErrorKind::Conflict,
+            Error::Database(e) if db::is_unavailable(e) => ErrorKind::Unavailable,
+            _ => ErrorKind::Internal,
+        }
+    }
+
+    fn field_errors(&self) -> Vec<FieldError> {
+        match self {
+            Error::Invalid(errors) => errors.clone(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Error::Throttled { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! Profiles: created empty on first read, replaced with PUT, changed key by key with PATCH.
+
+use chrono::NaiveDate;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::OnConflict,
+};
+
+use crate::{Error, Result, entity::profile, now_ms};
+
+pub const NAME_MAX: usize = 100;
+pub const INFO_MAX: usize = 5000;
+
+/// Every editable field; `None` means empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileData {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub gender: Option<Gender>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub info: Option<String>,
+}
+
+/// A partial change: `None` leaves a field alone, `Some(None)` clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfilePatch {
+    pub first_name: Option<Option<String>>,
+    pub last_name: Option<Option<String>>,
+    pub gender: Option<Option<Gender>>,
+    pub date_of_birth: Option<Option<NaiveDate>>,
+    pub info: Option<Option<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Gender {
+    Man,
+    Woman,
+}
+
+impl Gender {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Gender::Man => "MAN",
+            Gender::Woman => "WOMAN",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "MAN" => Some(Gender::Man),
+            "WOMAN" => Some(Gender::Woman),
+            _ => None,
+        }
+    }
+}
+
+/// Checks lengths and that the birth date is in the past; names every bad field.
+pub fn validate(data: &ProfilePatch) -> Result<()> {
+    let mut errors = Vec::new();
+    for (field, value) in [
+        ("first_name", &data.first_name),
+        ("last_name", &data.last_name),
+    ] {
+        if let Some(Some(v)) = value
+            && v.chars().count() > NAME_MAX
+        {
+            errors.push(cinema_kernel::FieldError::new(
+                field,
+                format!("must be at most {NAME_MAX} characters"),
+            ));
+        }
+    }
+    if let Some(Some(info)) = &data.info
+        && info.chars().count() > INFO_MAX
+    {
+        errors.push(cinema_kernel::FieldError::new(
+            "info",
+            format!("must be at most {INFO_MAX} characters"),
+        ));
+    }
+    if let Some(Some(born)) = data.date_of_birth
+        && born >= chrono::Utc::now().date_naive()
+    {
+        errors.push(cinema_kernel::FieldError::new(
+            "date_of_birth",
+            "must be a date in the past",
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(errors))
+    }
+}
+
+impl From<ProfileData> for ProfilePatch {
+    fn from(d: ProfileData) -> Self {
+        Self {
+            first_name: Some(d.first_name),
+            last_name: Some(d.last_name),
+            gender: Some(d.gender),
+            date_of_birth: Some(d.date_of_birth),
+            info: Some(d.info),
+        }
+    }
+}
+
+/// The user's profile, created empty if it does not exist yet (safe under concurrent reads).
+pub async fn get_or_create<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<profile::Model> {
+    if let Some(p) = find(db, user_id).await? {
+        return Ok(p);
+    }
+    let now = now_ms();
+    let inserted = profile::Entity::insert(profile::ActiveModel {
+        user_id: Set(user_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::column(profile::Column::UserId)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    let _ = inserted;
+    find(db, user_id).await?.ok_or(Error::UserNotFound(user_id))
+}
+
+async fn find<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<Option<profile::Model>> {
+    Ok(profile::Entity::find()
+        .filter(profile::Column::UserId.eq(user_id))
+        .one(db)
+        .await?)
+}
+
+/// Applies a change (a PUT is a patch that sends every field).
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
+    user_id: i64,
+    patch: ProfilePatch,
+) -> Result<profile::Model> {
+    validate(&patch)?;
+    let current = get_or_create(db, user_id).await?;
+    let mut row: profile::ActiveModel = current.into();
+    if let Some(v) = patch.first_name {
+        row.first_name = Set(v);
+    }
+    if let Some(v) = patch.last_name {
+        row.last_name = Set(v);
+    }
+    if let Some(v) = patch.gender {
+        row.gender = Set(v.map(|g| g.as_str().to_owned()));
+    }
+    if let Some(v) = patch.date_of_birth {
+        row.date_of_birth = Set(v);
+    }
+    if let Some(v) = patch.info {
+        row.info = Set(v);
+    }
+    row.updated_at = Set(now_ms());
+    Ok(profile::Entity::update(row).exec(db).await?)
+}

@@ -1,0 +1,36 @@
+//! The hourly purge of expired one-time tokens and of ended sessions (with their refresh
+//! tokens, by cascade).
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use crate::{
+    Result,
+    entity::{account_token, session},
+    now_ms,
+};
+
+/// How many rows each purge removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    /// Activation and password-reset tokens.
+    pub one_time_tokens: u64,
+    pub sessions: u64,
+}
+
+/// Deletes what expired before now. Revoked sessions stay until they expire, so a replayed
+/// refresh token of a revoked session is still recognised until then.
+pub async fn expired<C: ConnectionTrait>(db: &C) -> Result<Purged> {
+    let now = now_ms();
+    Ok(Purged {
+        one_time_tokens: account_token::Entity::delete_many()
+            .filter(account_token::Column::ExpiresAt.lte(now))
+            .exec(db)
+            .await?
+            .rows_affected,
+        sessions: session::Entity::delete_many()
+            .filter(session::Column::ExpiresAt.lte(now))
+            .exec(db)
+            .await?
+            .rows_affected,
+    })
+}

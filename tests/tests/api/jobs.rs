@@ -1,0 +1,94 @@
+//! E-mail delivery through outages, and the admin view of dead jobs.
+
+use cinema_identity::Role;
+use cinema_tests::{TestApp, strong_password};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn registering_while_smtp_is_down_still_delivers_exactly_one_activation_email() {
+    let mut app = TestApp::spawn_with_smtp_down(&[]).await;
+    assert_eq!(
+        app.register("dora@example.com", strong_password())
+            .await
+            .status,
+        201
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await; // a few failed tries
+    app.start_smtp().await;
+    app.mails_to("dora@example.com", 1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(app.smtp().messages().len(), 1);
+}
+
+#[tokio::test]
+async fn an_admin_lists_dead_jobs_and_retries_one() {
+    let mut app = TestApp::spawn_with_smtp_down(&[("JOB_MAX_ATTEMPTS", "2")]).await;
+    let (_, admin) = app.user_with_role(Role::Admin).await;
+    assert_eq!(
+        app.register("eli@example.com", strong_password())
+            .await
+            .status,
+        201
+    );
+    let dead = loop {
+        let page: Value = app
+            .get_as(&admin.access_token, "/api/v1/admin/jobs?status=dead")
+            .await
+            .json();
+        if page["total"] == 1 {
+            break page["items"][0].clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(dead["kind"], "email");
+    assert_eq!(dead["attempts"], 2);
+    assert!(!dead["last_error"].as_str().unwrap().is_empty());
+    let id = dead["id"].as_i64().unwrap();
+
+    app.start_smtp().await;
+    let app = &app;
+    let retry = |token: String| {
+        let path = format!("/api/v1/admin/jobs/{id}/retry");
+        async move { app.json(Method::POST, &path, Some(&token), json!({})).await }
+    };
+    let res = retry(admin.access_token.clone()).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json::<Value>()["status"], "pending");
+    app.mails_to("eli@example.com", 1).await;
+    retry(admin.access_token.clone()).await.problem(409);
+
+    let job: Value = app
+        .get_as(&admin.access_token, &format!("/api/v1/admin/jobs/{id}"))
+        .await
+        .json();
+    assert_eq!(job["status"], "done");
+    app.get_as(&admin.access_token, "/api/v1/admin/jobs/999999")
+        .await
+        .problem(404);
+    app.get_as(&admin.access_token, "/api/v1/admin/jobs?status=lost")
+        .await
+        .problem(422);
+}
+
+#[tokio::test]
+async fn only_admins_see_jobs() {
+    let app = TestApp::spawn().await;
+    let user = app.sign_up("fin@example.com").await;
+    let (_, moderator) = app.user_with_role(Role::Moderator).await;
+    app.get("/api/v1/admin/jobs").await.problem(401);
+    app.get_as(&user.access_token, "/api/v1/admin/jobs")
+        .await
+        .problem(403);
+    app.get_as(&moderator.access_token, "/api/v1/admin/jobs")
+        .await
+        .problem(403);
+    app.json(
+        Method::POST,
+        "/api/v1/admin/jobs/1/retry",
+        Some(&user.access_token),
+        json!({}),
+    )
+    .await
+    .problem(403);
+}
