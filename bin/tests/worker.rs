@@ -19,6 +19,16 @@ fn spawn(
     smtp: &SmtpServer,
     dir: &tempfile::TempDir,
 ) -> Child {
+    spawn_with(args, database, smtp, dir, &[])
+}
+
+fn spawn_with(
+    args: &[&str],
+    database: &TestDatabase,
+    smtp: &SmtpServer,
+    dir: &tempfile::TempDir,
+    extra: &[(&str, &str)],
+) -> Child {
     Command::new(BIN)
         .args(args)
         .env_clear()
@@ -28,6 +38,7 @@ fn spawn(
         .env("HTTP_ADDR", "127.0.0.1:0")
         .env("JOB_POLL_INTERVAL_MS", "50")
         .env("LOG_LEVEL", "warn")
+        .envs(extra.iter().copied())
         .current_dir(dir.path())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -109,4 +120,46 @@ async fn serve_runs_an_embedded_worker_unless_told_not_to() {
     smtp.wait_for(1, Duration::from_secs(20)).await;
     assert_eq!(terminate(serve), Some(0));
     assert_eq!(smtp.messages().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_process_killed_mid_job_does_not_lose_the_job() {
+    let database = TestDatabase::create().await;
+    let dir = tempfile::tempdir().unwrap();
+    enqueue(&database, 0..1).await;
+    let lease = [("JOB_LEASE_SECS", "1"), ("SMTP_TIMEOUT_SECS", "60")];
+
+    // The first worker takes the job and hangs inside the SMTP conversation...
+    let stalled = SmtpServer::start_stalled().await;
+    let mut doomed = spawn_with(&["worker"], &database, &stalled, &dir, &lease);
+    let db = database.connect().await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while job_status(&db).await != "running" {
+        assert!(
+            Instant::now() < deadline,
+            "the first worker never took the job"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // ...and is killed there, with no chance to clean up.
+    doomed.kill().unwrap();
+    doomed.wait().unwrap();
+
+    let smtp = SmtpServer::start().await;
+    let rescuer = spawn_with(&["worker"], &database, &smtp, &dir, &lease);
+    smtp.wait_for(1, Duration::from_secs(20)).await;
+    assert_eq!(terminate(rescuer), Some(0));
+    assert_eq!(smtp.messages().len(), 1);
+    assert_eq!(job_status(&db).await, "done");
+}
+
+async fn job_status(db: &sea_orm::DatabaseConnection) -> String {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    cinema_notify::entity::job::Entity::find()
+        .filter(cinema_notify::entity::job::Column::Kind.eq(cinema_notify::EMAIL_JOB))
+        .one(db)
+        .await
+        .unwrap()
+        .map(|j| j.status)
+        .unwrap_or_default()
 }

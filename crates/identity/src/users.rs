@@ -12,6 +12,31 @@ use crate::{
 };
 
 /// Loads a user by id.
+///
+/// With [`crate::TokenService`] this is all another service needs to turn a Cinema access
+/// token into a user, without actix:
+///
+/// ```
+/// use std::time::Duration;
+/// use cinema_identity::{Email, Password, Role, TokenService, users};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let database = cinema_testkit::TestDatabase::create().await;
+/// # let db = database.connect().await;
+/// # let ann = users::create(&db, &Email::parse("ann@example.com")?,
+/// #     &Password::parse("Secret#123", "password")?, Role::User, true, 4).await?;
+/// let tokens = TokenService::new(&"the-same-JWT_SECRET-as-the-API-uses".to_owned().into(), Duration::from_secs(900));
+/// # let bearer = tokens.issue(ann.id, 1)?;
+/// let claims = tokens.verify(&bearer)?;
+/// let user = users::find(&db, claims.user_id()?).await?.expect("the user exists");
+/// assert_eq!(user.email, "ann@example.com");
+/// # Ok(())
+/// # }
+/// ```
+///
+/// (A service that must also honour sign-outs checks the session `claims.sid` the way
+/// [`crate::Identity::authenticate`] does.)
 pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<user::Model>> {
     Ok(user::Entity::find_by_id(id).one(db).await?)
 }

@@ -72,6 +72,24 @@ impl SmtpServer {
         }
     }
 
+    /// A server that accepts connections and never answers, so a client sending to it hangs
+    /// mid-delivery (until its own timeout).
+    pub async fn start_stalled() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind SMTP");
+        let addr = listener.local_addr().expect("local addr");
+        let task = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                held.push(stream);
+            }
+        });
+        Self {
+            addr,
+            inbox: Arc::default(),
+            task: Some(task),
+        }
+    }
+
     /// `smtp://127.0.0.1:PORT` (no TLS), as `SMTP_URL` takes it.
     pub fn url(&self) -> String {
         format!("smtp://{}", self.addr)
