@@ -75,6 +75,8 @@ impl Application {
             AppState {
                 db: db.clone(),
                 identity,
+                // Until carts and purchases exist nothing holds a movie.
+                movie_references: Arc::new(cinema_catalog::NoReferences),
             },
             settings.api.clone(),
         );

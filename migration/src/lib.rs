@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_create_jobs;
 mod m20261122_000002_create_identity;
+mod m20261122_000003_create_catalog;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_create_jobs::Migration),
             Box::new(m20261122_000002_create_identity::Migration),
+            Box::new(m20261122_000003_create_catalog::Migration),
         ]
     }
 }

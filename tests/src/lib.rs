@@ -8,9 +8,11 @@
 //! way an operator would.
 
 mod accounts;
+mod catalog;
 mod http;
 
 pub use accounts::{Tokens, query, strong_password};
+pub use catalog::Catalog;
 pub use cinema_testkit::{ReceivedMail, SmtpServer, TestDatabase};
 pub use http::{Problem, TestResponse};
 

@@ -25,6 +25,8 @@ use crate::{
 pub struct AppState {
     pub db: DatabaseConnection,
     pub identity: cinema_identity::Identity,
+    /// What may hold on to a movie (carts, purchases) when a moderator deletes it.
+    pub movie_references: Arc<dyn cinema_catalog::MovieReferences>,
 }
 
 /// Which browser origins may call the API.
@@ -110,8 +112,39 @@ fn routes(cfg: &mut ServiceConfig) {
             .service(users::update)
             .service(jobs::list)
             .service(jobs::get)
-            .service(jobs::retry),
+            .service(jobs::retry)
+            .configure(catalog_routes),
     );
+}
+
+fn catalog_routes(cfg: &mut ServiceConfig) {
+    use crate::catalog::{movies, taxonomy};
+    // The fixed paths come before `/movies/{id}` so they are not read as ids.
+    cfg.service(movies::search)
+        .service(movies::filter_advanced)
+        .service(movies::trending)
+        .service(movies::new_releases)
+        .service(movies::by_genre)
+        .service(movies::by_uuid)
+        .service(movies::list)
+        .service(movies::create)
+        .service(movies::get)
+        .service(movies::update)
+        .service(movies::delete)
+        .service(taxonomy::statistics::genres);
+    macro_rules! resource {
+        ($m:ident) => {
+            cfg.service(taxonomy::$m::list)
+                .service(taxonomy::$m::create)
+                .service(taxonomy::$m::get)
+                .service(taxonomy::$m::update)
+                .service(taxonomy::$m::delete);
+        };
+    }
+    resource!(genres);
+    resource!(directors);
+    resource!(stars);
+    resource!(certifications);
 }
 
 /// The OpenAPI 3.1 document, collected from the handlers.

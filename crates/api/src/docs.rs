@@ -34,6 +34,11 @@ pub const BEARER: &str = "bearer";
         (name = "profile", description = "The caller's profile"),
         (name = "users", description = "Admin: user management"),
         (name = "admin", description = "Admin: background jobs"),
+        (name = "movies", description = "The catalog: lists, filters, search, detail; moderators edit"),
+        (name = "genres", description = "Genres (moderators edit)"),
+        (name = "directors", description = "Directors (moderators edit)"),
+        (name = "stars", description = "Stars (moderators edit)"),
+        (name = "certifications", description = "Age certifications (moderators edit)"),
     )
 )]
 pub(crate) struct BaseDoc;

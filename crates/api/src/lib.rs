@@ -10,6 +10,7 @@
 mod accounts;
 mod app;
 pub mod auth;
+mod catalog;
 mod docs;
 pub mod error;
 pub mod extract;
@@ -18,6 +19,8 @@ mod health;
 mod jobs;
 pub mod middleware;
 pub mod page;
+mod params;
+mod patch;
 mod profile;
 mod users;
 

@@ -6,8 +6,8 @@ use cinema_identity::{
     entity::profile,
     profiles::{self, Gender, ProfileData, ProfilePatch},
 };
-use cinema_kernel::{ErrorKind, FieldError};
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use cinema_kernel::ErrorKind;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
@@ -15,6 +15,7 @@ use crate::{
     AppState,
     auth::Authenticated,
     error::{ApiError, Problem},
+    patch::PatchReader,
 };
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -133,36 +134,16 @@ pub async fn update(
 
 /// Reads each known key: absent → unchanged, `null` → cleared, a value → set.
 fn parse_patch(body: &Map<String, Value>) -> Result<ProfilePatch, ApiError> {
-    let mut errors = Vec::new();
-    let field = |name: &str| -> Option<Option<Value>> {
-        body.get(name).map(|v| (!v.is_null()).then(|| v.clone()))
-    };
-    fn typed<T: DeserializeOwned>(
-        name: &str,
-        value: Option<Option<Value>>,
-        errors: &mut Vec<FieldError>,
-    ) -> Option<Option<T>> {
-        match value {
-            None => None,
-            Some(None) => Some(None),
-            Some(Some(v)) => match serde_json::from_value(v) {
-                Ok(t) => Some(Some(t)),
-                Err(e) => {
-                    errors.push(FieldError::new(name, e.to_string()));
-                    None
-                }
-            },
-        }
-    }
+    let mut read = PatchReader::new(body);
     let patch = ProfilePatch {
-        first_name: typed("first_name", field("first_name"), &mut errors),
-        last_name: typed("last_name", field("last_name"), &mut errors),
-        gender: typed("gender", field("gender"), &mut errors),
-        date_of_birth: typed("date_of_birth", field("date_of_birth"), &mut errors),
-        info: typed("info", field("info"), &mut errors),
+        first_name: read.nullable("first_name"),
+        last_name: read.nullable("last_name"),
+        gender: read.nullable("gender"),
+        date_of_birth: read.nullable("date_of_birth"),
+        info: read.nullable("info"),
     };
-    if !errors.is_empty() {
-        return Err(ApiError::invalid(errors));
+    if !read.errors.is_empty() {
+        return Err(ApiError::invalid(read.errors));
     }
     if patch == ProfilePatch::default() {
         return Err(ApiError::new(

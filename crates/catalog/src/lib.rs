@@ -1,4 +1,19 @@
-//! Catalog: movies, genres, directors, stars, certifications, ranked search, and engagement
-//! (likes, comments, ratings, favorites).
+//! Catalog: movies and their taxonomy (certifications, genres, directors, stars), filtered,
+//! sorted and searched.
 //!
-//! Depends only on `cinema-kernel`; never on HTTP.
+//! - [`taxonomy`]: the four name lists, unique case-insensitively, and genre statistics.
+//! - [`movies`]: create/update/delete for moderators, lists with every filter and sort, ranked
+//!   full-text search (PostgreSQL `tsvector` + GIN, SQLite FTS5, tokenised alike), detail.
+//!   Lists cost a fixed number of queries whatever the page size.
+//! - [`MovieReferences`]: the port through which commerce says whether a movie may be deleted.
+//!
+//! Depends only on `cinema-kernel`; knows nothing of HTTP.
+
+pub mod entity;
+mod error;
+pub mod movies;
+pub mod taxonomy;
+
+pub use error::{Error, Result};
+pub use movies::{MovieReferences, NoReferences};
+pub use taxonomy::{GenreCount, Named, Taxonomy};

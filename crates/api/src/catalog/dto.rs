@@ -1,0 +1,148 @@
+//! Catalog bodies on the wire (field names and encodings of the system the clients know).
+
+use cinema_catalog::{
+    GenreCount, Named,
+    movies::{MovieDetail, MovieSummary},
+};
+use cinema_kernel::Money;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": 3, "name": "Animation"}))]
+pub struct NamedResponse {
+    pub id: i64,
+    pub name: String,
+}
+
+impl From<Named> for NamedResponse {
+    fn from(n: Named) -> Self {
+        Self {
+            id: n.id,
+            name: n.name,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"name": "Film-Noir"}))]
+pub struct NameRequest {
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": 8, "name": "Drama", "movie_count": 9101}))]
+pub struct GenreStatistics {
+    pub id: i64,
+    pub name: String,
+    pub movie_count: i64,
+}
+
+impl From<GenreCount> for GenreStatistics {
+    fn from(g: GenreCount) -> Self {
+        Self {
+            id: g.id,
+            name: g.name,
+            movie_count: g.movie_count,
+        }
+    }
+}
+
+fn money(cents: i64) -> String {
+    Money::from_cents(cents).unwrap_or_default().to_string()
+}
+
+/// A movie in a list.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": 1, "uuid": "0f8fad5b-d9cb-469f-a165-70867728950e", "name": "Inception", "year": 2010, "time": 148, "imdb": 8.8, "votes": 2400000, "price": "9.99", "certification": {"id": 3, "name": "PG-13"}, "genres": [{"id": 1, "name": "Action"}, {"id": 18, "name": "Sci-Fi"}]}))]
+pub struct MovieListItem {
+    pub id: i64,
+    pub uuid: String,
+    pub name: String,
+    pub year: i32,
+    /// Minutes.
+    pub time: i32,
+    pub imdb: f64,
+    pub votes: i64,
+    /// Decimal string with two places.
+    pub price: String,
+    pub certification: NamedResponse,
+    pub genres: Vec<NamedResponse>,
+}
+
+impl From<MovieSummary> for MovieListItem {
+    fn from(s: MovieSummary) -> Self {
+        let m = s.movie;
+        Self {
+            id: m.id,
+            uuid: m.uuid,
+            name: m.name,
+            year: m.year,
+            time: m.time,
+            imdb: f64::from(m.imdb_tenths) / 10.0,
+            votes: m.votes,
+            price: money(m.price_cents),
+            certification: s.certification.into(),
+            genres: s.genres.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// A movie with everything about it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": 1, "uuid": "0f8fad5b-d9cb-469f-a165-70867728950e", "name": "Inception", "year": 2010, "time": 148, "imdb": 8.8, "votes": 2400000, "price": "9.99", "certification": {"id": 3, "name": "PG-13"}, "genres": [{"id": 1, "name": "Action"}], "description": "A thief who steals corporate secrets…", "meta_score": 74, "gross": "292576195.00", "directors": [{"id": 1, "name": "Christopher Nolan"}], "stars": [{"id": 1, "name": "Leonardo DiCaprio"}]}))]
+pub struct MovieDetailResponse {
+    #[serde(flatten)]
+    pub summary: MovieListItem,
+    pub description: String,
+    pub meta_score: Option<i32>,
+    /// Decimal string with two places.
+    pub gross: Option<String>,
+    pub directors: Vec<NamedResponse>,
+    pub stars: Vec<NamedResponse>,
+}
+
+impl From<MovieDetail> for MovieDetailResponse {
+    fn from(d: MovieDetail) -> Self {
+        let description = d.summary.movie.description.clone();
+        let meta_score = d.summary.movie.meta_score;
+        let gross = d.summary.movie.gross_cents.map(money);
+        Self {
+            summary: d.summary.into(),
+            description,
+            meta_score,
+            gross,
+            directors: d.directors.into_iter().map(Into::into).collect(),
+            stars: d.stars.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// A new movie.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"name": "Inception", "year": 2010, "time": 148, "imdb": 8.8, "votes": 2400000, "meta_score": 74, "gross": "292576195.00", "description": "A thief who steals corporate secrets…", "price": "9.99", "certification_id": 3, "genre_ids": [1, 18], "director_ids": [1], "star_ids": [1, 2]}))]
+pub struct MovieCreate {
+    pub name: String,
+    pub year: i32,
+    pub time: i32,
+    /// 0–10, one decimal.
+    pub imdb: f64,
+    #[serde(default)]
+    pub votes: i64,
+    pub meta_score: Option<i32>,
+    /// String or number, at most two decimals.
+    #[schema(value_type = Option<String>)]
+    pub gross: Option<Money>,
+    #[serde(default)]
+    pub description: String,
+    /// String or number, at most two decimals.
+    #[schema(value_type = String)]
+    pub price: Money,
+    pub certification_id: i64,
+    #[serde(default)]
+    pub genre_ids: Vec<i64>,
+    #[serde(default)]
+    pub director_ids: Vec<i64>,
+    #[serde(default)]
+    pub star_ids: Vec<i64>,
+}

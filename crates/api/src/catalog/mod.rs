@@ -1,0 +1,6 @@
+//! `/api/v1/movies`, `/genres`, `/directors`, `/stars`, `/certifications`.
+
+pub mod dto;
+pub mod movies;
+mod query;
+pub mod taxonomy;

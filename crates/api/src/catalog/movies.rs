@@ -1,0 +1,275 @@
+//! `/api/v1/movies`: lists, search, detail, and moderators' changes.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use cinema_catalog::{
+    movies::{self, MovieInput, MoviePatch, parse_imdb},
+    taxonomy::{self, Taxonomy},
+};
+use cinema_kernel::{FieldError, Money};
+use serde_json::{Map, Value};
+
+use super::{
+    dto::{MovieCreate, MovieDetailResponse, MovieListItem},
+    query::{self, MovieListParams},
+};
+use crate::{
+    AppState,
+    auth::Moderator,
+    error::{ApiError, Problem},
+    page::PageResponse,
+    params::Params,
+    patch::PatchReader,
+};
+
+async fn page(
+    state: &AppState,
+    req: &HttpRequest,
+    search_required: bool,
+    genre: Option<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let mut request = query::parse(req, search_required)?;
+    if let Some(genre) = genre {
+        request.filter.genre_ids = vec![genre];
+    }
+    let found = movies::list(&state.db, &request.filter, request.sort, request.page).await?;
+    Ok(HttpResponse::Ok().json(PageResponse::from_page(found, MovieListItem::from)))
+}
+
+/// Movies: every filter, search (`q`), sort and paging.
+#[utoipa::path(tag = "movies", params(MovieListParams), responses(
+    (status = 200, description = "A page of movies", body = PageResponse<MovieListItem>),
+    (status = 422, description = "A bad filter, an unknown sort or a reversed range", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/movies")]
+pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    page(&state, &req, false, None).await
+}
+
+/// Full-text search, ranked by relevance. `search_in` picks fields (title, description,
+/// actors, directors; default all); words match the start of words; `%` and `_` are literal.
+#[utoipa::path(tag = "movies", params(
+    ("q" = String, Query, description = "Words to search"),
+    ("search_in" = Option<Vec<String>>, Query, description = "title, description, actors, directors"),
+    MovieListParams,
+), responses(
+    (status = 200, description = "Matches, most relevant first", body = PageResponse<MovieListItem>),
+    (status = 422, description = "No `q`, or a bad parameter", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/movies/search/query")]
+pub async fn search(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    page(&state, &req, true, None).await
+}
+
+/// The same filters as the list (kept for compatibility).
+#[utoipa::path(tag = "movies", params(MovieListParams), responses(
+    (status = 200, description = "A page of movies", body = PageResponse<MovieListItem>),
+    (status = 422, description = "A bad filter", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/movies/filter/advanced")]
+pub async fn filter_advanced(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    page(&state, &req, false, None).await
+}
+
+fn special_limit(req: &HttpRequest, default: u64) -> Result<u64, ApiError> {
+    let mut p = Params::parse(req.query_string());
+    let limit = p
+        .value::<u64>("limit", "a whole number from 1 to 50")
+        .unwrap_or(default);
+    if !(1..=50).contains(&limit) {
+        p.error("limit", "must be between 1 and 50");
+    }
+    if p.errors.is_empty() {
+        Ok(limit)
+    } else {
+        Err(ApiError::invalid(p.errors))
+    }
+}
+
+/// The most voted movies, then the best rated.
+#[utoipa::path(tag = "movies", params(("limit" = Option<u64>, Query, description = "1–50, default 10")), responses(
+    (status = 200, description = "Movies", body = Vec<MovieListItem>),
+))]
+#[get("/movies/special/trending")]
+pub async fn trending(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let rows = movies::trending(&state.db, special_limit(&req, 10)?).await?;
+    Ok(HttpResponse::Ok().json(
+        rows.into_iter()
+            .map(MovieListItem::from)
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// The newest movies.
+#[utoipa::path(tag = "movies", params(("limit" = Option<u64>, Query, description = "1–50, default 20")), responses(
+    (status = 200, description = "Movies", body = Vec<MovieListItem>),
+))]
+#[get("/movies/special/new-releases")]
+pub async fn new_releases(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let rows = movies::new_releases(&state.db, special_limit(&req, 20)?).await?;
+    Ok(HttpResponse::Ok().json(
+        rows.into_iter()
+            .map(MovieListItem::from)
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// Movies of one genre (404 only when the genre does not exist).
+#[utoipa::path(tag = "movies", params(("genre_id" = i64, Path), MovieListParams), responses(
+    (status = 200, description = "A page of movies", body = PageResponse<MovieListItem>),
+    (status = 404, description = "No such genre", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/movies/genre/{genre_id}")]
+pub async fn by_genre(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    genre_id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let genre_id = genre_id.into_inner();
+    taxonomy::get(&state.db, Taxonomy::Genres, genre_id).await?;
+    page(&state, &req, false, Some(genre_id)).await
+}
+
+/// One movie by its UUID.
+#[utoipa::path(tag = "movies", params(("uuid" = uuid::Uuid, Path)), responses(
+    (status = 200, description = "The movie", body = MovieDetailResponse),
+    (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/movies/uuid/{uuid}")]
+pub async fn by_uuid(
+    state: web::Data<AppState>,
+    uuid: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let detail = movies::detail_by_uuid(&state.db, &uuid).await?;
+    Ok(HttpResponse::Ok().json(MovieDetailResponse::from(detail)))
+}
+
+/// One movie.
+#[utoipa::path(tag = "movies", params(("id" = i64, Path)), responses(
+    (status = 200, description = "The movie", body = MovieDetailResponse),
+    (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/movies/{id}")]
+pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let detail = movies::detail(&state.db, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(MovieDetailResponse::from(detail)))
+}
+
+/// Add a movie (moderators).
+#[utoipa::path(tag = "movies", request_body = MovieCreate, security(("bearer" = [])), responses(
+    (status = 201, description = "Created", body = MovieDetailResponse),
+    (status = 403, description = "Not a moderator", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "A movie with this name, year and running time exists", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid fields or unknown ids (named)", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/movies")]
+pub async fn create(
+    _: Moderator,
+    state: web::Data<AppState>,
+    body: web::Json<MovieCreate>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let imdb_tenths =
+        parse_imdb(body.imdb).map_err(|m| ApiError::invalid(vec![FieldError::new("imdb", m)]))?;
+    let input = MovieInput {
+        name: body.name,
+        year: body.year,
+        time: body.time,
+        imdb_tenths,
+        votes: body.votes,
+        meta_score: body.meta_score,
+        gross: body.gross,
+        description: body.description,
+        price: body.price,
+        certification_id: body.certification_id,
+        genre_ids: body.genre_ids,
+        director_ids: body.director_ids,
+        star_ids: body.star_ids,
+    };
+    let detail = movies::create(&state.db, input).await?;
+    Ok(HttpResponse::Created().json(MovieDetailResponse::from(detail)))
+}
+
+/// Change a movie (moderators): only sent fields change; sent id lists replace the sets.
+#[utoipa::path(tag = "movies", params(("id" = i64, Path)), request_body = MovieCreate, security(("bearer" = [])), responses(
+    (status = 200, description = "Updated", body = MovieDetailResponse),
+    (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "Clashes with another movie's identity", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid fields or unknown ids", body = Problem, content_type = "application/problem+json"),
+))]
+#[patch("/movies/{id}")]
+pub async fn update(
+    _: Moderator,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<Map<String, Value>>,
+) -> Result<HttpResponse, ApiError> {
+    let mut read = PatchReader::new(&body);
+    let imdb = read.required::<f64>("imdb");
+    let mut patch = MoviePatch {
+        name: read.required("name"),
+        year: read.required("year"),
+        time: read.required("time"),
+        imdb_tenths: None,
+        votes: read.required("votes"),
+        meta_score: read.nullable("meta_score"),
+        gross: read.nullable::<Money>("gross"),
+        description: read.required("description"),
+        price: read.required::<Money>("price"),
+        certification_id: read.required("certification_id"),
+        genre_ids: read.required("genre_ids"),
+        director_ids: read.required("director_ids"),
+        star_ids: read.required("star_ids"),
+    };
+    if let Some(imdb) = imdb {
+        match parse_imdb(imdb) {
+            Ok(t) => patch.imdb_tenths = Some(t),
+            Err(m) => read.errors.push(FieldError::new("imdb", m)),
+        }
+    }
+    if !read.errors.is_empty() {
+        return Err(ApiError::invalid(read.errors));
+    }
+    let detail = movies::update(&state.db, id.into_inner(), patch).await?;
+    Ok(HttpResponse::Ok().json(MovieDetailResponse::from(detail)))
+}
+
+/// Delete a movie (moderators). Refused while bought or in carts, unless `force=true` (which
+/// also removes it from carts).
+#[utoipa::path(tag = "movies", params(("id" = i64, Path), ("force" = Option<bool>, Query)), security(("bearer" = [])), responses(
+    (status = 204, description = "Deleted"),
+    (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "Bought, or in carts", body = Problem, content_type = "application/problem+json"),
+))]
+#[delete("/movies/{id}")]
+pub async fn delete(
+    _: Moderator,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let mut p = Params::parse(req.query_string());
+    let force = p.value::<bool>("force", "true or false").unwrap_or(false);
+    if !p.errors.is_empty() {
+        return Err(ApiError::invalid(p.errors));
+    }
+    movies::delete(
+        &state.db,
+        id.into_inner(),
+        force,
+        state.movie_references.as_ref(),
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,170 @@
+//! The four taxonomy resources, one set of handlers each (generated: they differ only in
+//! their path, table and tag).
+
+use actix_web::HttpResponse;
+use cinema_catalog::{Taxonomy, taxonomy};
+
+use super::dto::{NameRequest, NamedResponse};
+use crate::{
+    AppState,
+    error::{ApiError, Problem},
+    page::{PageResponse, page_request},
+};
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct NameQuery {
+    /// Part of the name (case-insensitive, literal).
+    pub name: Option<String>,
+    #[param(minimum = 0)]
+    pub skip: Option<u64>,
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u64>,
+}
+
+async fn list(
+    state: &AppState,
+    kind: Taxonomy,
+    query: &NameQuery,
+) -> Result<HttpResponse, ApiError> {
+    let page = page_request(query.skip, query.limit)?;
+    let found = taxonomy::list(&state.db, kind, query.name.as_deref(), page).await?;
+    Ok(HttpResponse::Ok().json(PageResponse::from_page(found, NamedResponse::from)))
+}
+
+async fn get(state: &AppState, kind: Taxonomy, id: i64) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(NamedResponse::from(
+        taxonomy::get(&state.db, kind, id).await?,
+    )))
+}
+
+async fn create(
+    state: &AppState,
+    kind: Taxonomy,
+    body: &NameRequest,
+) -> Result<HttpResponse, ApiError> {
+    let created = taxonomy::create(&state.db, kind, &body.name).await?;
+    Ok(HttpResponse::Created().json(NamedResponse::from(created)))
+}
+
+async fn rename(
+    state: &AppState,
+    kind: Taxonomy,
+    id: i64,
+    body: &NameRequest,
+) -> Result<HttpResponse, ApiError> {
+    let renamed = taxonomy::rename(&state.db, kind, id, &body.name).await?;
+    Ok(HttpResponse::Ok().json(NamedResponse::from(renamed)))
+}
+
+async fn delete(state: &AppState, kind: Taxonomy, id: i64) -> Result<HttpResponse, ApiError> {
+    let deleted = taxonomy::delete(&state.db, kind, id).await?;
+    Ok(HttpResponse::Ok().json(NamedResponse::from(deleted)))
+}
+
+macro_rules! taxonomy_resource {
+    ($module:ident, $path:literal, $id_path:literal, $kind:expr, $tag:literal) => {
+        pub mod $module {
+            use actix_web::{HttpResponse, delete, get, patch, post, web};
+
+            use super::*;
+            use crate::auth::Moderator;
+
+            /// Entries by name, paginated.
+            #[utoipa::path(tag = $tag, params(NameQuery), responses(
+                (status = 200, description = "A page, by name", body = PageResponse<NamedResponse>),
+                (status = 422, description = "Bad paging", body = Problem, content_type = "application/problem+json"),
+            ))]
+            #[get($path)]
+            pub async fn list(state: web::Data<AppState>, query: web::Query<NameQuery>) -> Result<HttpResponse, ApiError> {
+                super::list(&state, $kind, &query).await
+            }
+
+            /// One entry.
+            #[utoipa::path(tag = $tag, params(("id" = i64, Path)), responses(
+                (status = 200, description = "The entry", body = NamedResponse),
+                (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
+            ))]
+            #[get($id_path)]
+            pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+                super::get(&state, $kind, id.into_inner()).await
+            }
+
+            /// Add an entry (moderators).
+            #[utoipa::path(tag = $tag, request_body = NameRequest, security(("bearer" = [])), responses(
+                (status = 201, description = "Created", body = NamedResponse),
+                (status = 403, description = "Not a moderator", body = Problem, content_type = "application/problem+json"),
+                (status = 409, description = "The name exists (any letter case)", body = Problem, content_type = "application/problem+json"),
+                (status = 422, description = "Empty or too long name", body = Problem, content_type = "application/problem+json"),
+            ))]
+            #[post($path)]
+            pub async fn create(_: Moderator, state: web::Data<AppState>, body: web::Json<NameRequest>) -> Result<HttpResponse, ApiError> {
+                super::create(&state, $kind, &body).await
+            }
+
+            /// Rename an entry (moderators).
+            #[utoipa::path(tag = $tag, params(("id" = i64, Path)), request_body = NameRequest, security(("bearer" = [])), responses(
+                (status = 200, description = "Renamed", body = NamedResponse),
+                (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
+                (status = 409, description = "The name exists (any letter case)", body = Problem, content_type = "application/problem+json"),
+            ))]
+            #[patch($id_path)]
+            pub async fn update(_: Moderator, state: web::Data<AppState>, id: web::Path<i64>, body: web::Json<NameRequest>) -> Result<HttpResponse, ApiError> {
+                super::rename(&state, $kind, id.into_inner(), &body).await
+            }
+
+            /// Delete an entry and answer with it (moderators).
+            #[utoipa::path(tag = $tag, params(("id" = i64, Path)), security(("bearer" = [])), responses(
+                (status = 200, description = "Deleted", body = NamedResponse),
+                (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
+                (status = 409, description = "A certification still used by movies", body = Problem, content_type = "application/problem+json"),
+            ))]
+            #[delete($id_path)]
+            pub async fn delete(_: Moderator, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+                super::delete(&state, $kind, id.into_inner()).await
+            }
+        }
+    };
+}
+
+taxonomy_resource!(
+    genres,
+    "/genres",
+    "/genres/{id}",
+    Taxonomy::Genres,
+    "genres"
+);
+taxonomy_resource!(
+    directors,
+    "/directors",
+    "/directors/{id}",
+    Taxonomy::Directors,
+    "directors"
+);
+taxonomy_resource!(stars, "/stars", "/stars/{id}", Taxonomy::Stars, "stars");
+taxonomy_resource!(
+    certifications,
+    "/certifications",
+    "/certifications/{id}",
+    Taxonomy::Certifications,
+    "certifications"
+);
+
+pub mod statistics {
+    use actix_web::{HttpResponse, get, web};
+    use cinema_catalog::taxonomy;
+
+    use crate::{AppState, catalog::dto::GenreStatistics, error::ApiError};
+
+    /// Every genre with its number of movies, by name.
+    #[utoipa::path(tag = "genres", responses((status = 200, description = "Genres with counts", body = Vec<GenreStatistics>)))]
+    #[get("/genres/statistics")]
+    pub async fn genres(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+        let stats = taxonomy::genre_statistics(&state.db).await?;
+        Ok(HttpResponse::Ok().json(
+            stats
+                .into_iter()
+                .map(GenreStatistics::from)
+                .collect::<Vec<_>>(),
+        ))
+    }
+}

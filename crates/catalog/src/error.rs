@@ -1,0 +1,44 @@
+use cinema_kernel::{DomainError, ErrorKind, FieldError, db};
+
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0} not found.")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("The request has invalid fields.")]
+    Invalid(Vec<FieldError>),
+    #[error("database error: {0}")]
+    Database(#[from] sea_orm::DbErr),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub(crate) fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Error::Invalid(vec![FieldError::new(field, message)])
+    }
+}
+
+impl DomainError for Error {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Error::NotFound(_) => ErrorKind::NotFound,
+            Error::Conflict(_) => ErrorKind::Conflict,
+            Error::Invalid(_) => ErrorKind::Invalid,
+            Error::Database(e) if db::is_unique_violation(e) || db::is_foreign_key_violation(e) => {
+                ErrorKind::Conflict
+            }
+            Error::Database(e) if db::is_unavailable(e) => ErrorKind::Unavailable,
+            Error::Database(_) => ErrorKind::Internal,
+        }
+    }
+
+    fn field_errors(&self) -> Vec<FieldError> {
+        match self {
+            Error::Invalid(errors) => errors.clone(),
+            _ => Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! What a moderator sends to create or change a movie, checked field by field.
+
+use cinema_kernel::{FieldError, Money};
+
+use crate::{Error, Result};
+
+/// A complete movie, as created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MovieInput {
+    pub name: String,
+    pub year: i32,
+    pub time: i32,
+    pub imdb_tenths: i32,
+    pub votes: i64,
+    pub meta_score: Option<i32>,
+    pub gross: Option<Money>,
+    pub description: String,
+    pub price: Money,
+    pub certification_id: i64,
+    pub genre_ids: Vec<i64>,
+    pub director_ids: Vec<i64>,
+    pub star_ids: Vec<i64>,
+}
+
+/// A partial change: `None` keeps a field; `Some(None)` clears an optional one; a sent id
+/// list replaces the set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MoviePatch {
+    pub name: Option<String>,
+    pub year: Option<i32>,
+    pub time: Option<i32>,
+    pub imdb_tenths: Option<i32>,
+    pub votes: Option<i64>,
+    pub meta_score: Option<Option<i32>>,
+    pub gross: Option<Option<Money>>,
+    pub description: Option<String>,
+    pub price: Option<Money>,
+    pub certification_id: Option<i64>,
+    pub genre_ids: Option<Vec<i64>>,
+    pub director_ids: Option<Vec<i64>>,
+    pub star_ids: Option<Vec<i64>>,
+}
+
+impl MoviePatch {
+    pub fn is_empty(&self) -> bool {
+        *self == MoviePatch::default()
+    }
+}
+
+/// A JSON IMDb score (0–10, one decimal) as tenths.
+pub fn parse_imdb(value: f64) -> Result<i32, String> {
+    let tenths = (value * 10.0).round();
+    if !(0.0..=10.0).contains(&value) {
+        return Err("must be between 0 and 10".into());
+    }
+    if (value * 10.0 - tenths).abs() > 1e-6 {
+        return Err("must have at most one decimal".into());
+    }
+    // In 0..=100 after the checks above.
+    Ok(tenths as i32)
+}
+
+impl MovieInput {
+    /// Checks every range of the product contract; names each bad field.
+    pub fn validate(&mut self) -> Result<()> {
+        self.name = self.name.trim().to_owned();
+        let mut errors = Vec::new();
+        check_fields(
+            &mut errors,
+            Some(&self.name),
+            Some(self.year),
+            Some(self.time),
+            Some(self.imdb_tenths),
+            Some(self.votes),
+            self.meta_score,
+        );
+        self.genre_ids = dedup(&self.genre_ids);
+        self.director_ids = dedup(&self.director_ids);
+        self.star_ids = dedup(&self.star_ids);
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(errors))
+        }
+    }
+}
+
+impl MoviePatch {
+    pub fn validate(&mut self) -> Result<()> {
+        if let Some(name) = self.name.as_mut() {
+            *name = name.trim().to_owned();
+        }
+        let mut errors = Vec::new();
+        check_fields(
+            &mut errors,
+            self.name.as_ref(),
+            self.year,
+            self.time,
+            self.imdb_tenths,
+            self.votes,
+            self.meta_score.flatten(),
+        );
+        for list in [
+            &mut self.genre_ids,
+            &mut self.director_ids,
+            &mut self.star_ids,
+        ] {
+            if let Some(ids) = list.as_mut() {
+                *ids = dedup(ids);
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(errors))
+        }
+    }
+}
+
+fn dedup(ids: &[i64]) -> Vec<i64> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// The latest acceptable release year: next year + 5.
+fn max_year() -> i32 {
+    use chrono::Datelike;
+    chrono::Utc::now().year() + 6
+}
+
+fn check_fields(
+    errors: &mut Vec<FieldError>,
+    name: Option<&String>,
+    year: Option<i32>,
+    time: Option<i32>,
+    imdb_tenths: Option<i32>,
+    votes: Option<i64>,
+    meta_score: Option<i32>,
+) {
+    if let Some(name) = name
+        && (name.is_empty() || name.chars().count() > 500)
+    {
+        errors.push(FieldError::new("name", "must be 1 to 500 characters"));
+    }
+    if let Some(year) = year
+        && !(1888..=max_year()).contains(&year)
+    {
+        errors.push(FieldError::new(
+            "year",
+            format!("must be between 1888 and {}", max_year()),
+        ));
+    }
+    if let Some(time) = time
+        && time <= 0
+    {
+        errors.push(FieldError::new(
+            "time",
+            "must be a positive number of minutes",
+        ));
+    }
+    if let Some(imdb) = imdb_tenths
+        && !(0..=100).contains(&imdb)
+    {
+        errors.push(FieldError::new("imdb", "must be between 0 and 10"));
+    }
+    if let Some(votes) = votes
+        && votes < 0
+    {
+        errors.push(FieldError::new("votes", "must not be negative"));
+    }
+    if let Some(score) = meta_score
+        && !(0..=100).contains(&score)
+    {
+        errors.push(FieldError::new("meta_score", "must be between 0 and 100"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imdb_scores_have_one_decimal_between_0_and_10() {
+        assert_eq!(parse_imdb(8.5), Ok(85));
+        assert_eq!(parse_imdb(0.0), Ok(0));
+        assert_eq!(parse_imdb(10.0), Ok(100));
+        assert!(parse_imdb(8.55).is_err());
+        assert!(parse_imdb(10.1).is_err());
+        assert!(parse_imdb(-0.1).is_err());
+    }
+}

@@ -1,0 +1,405 @@
+//! Listing movies: filters, ranked full-text search, sorting with an id tiebreak, exact totals.
+//!
+//! Two queries per page whatever its size — an exact `COUNT(*)` and the page itself — plus the
+//! fixed loads of [`super::load`]. Link filters use `IN (subquery)`, so a movie in several of
+//! the wanted genres appears once and the total counts it once.
+
+use cinema_kernel::page::{Page, PageRequest};
+use sea_orm::{
+    ConnectionTrait, DbBackend, EntityTrait, Iterable, Value,
+    sea_query::{Alias, Condition, Expr, ExprTrait, Order, Query, SelectStatement},
+};
+
+use super::load::{MovieSummary, summaries};
+use crate::{Result, entity::movie};
+
+/// Which movies to list. Every bound is inclusive; `0` is a real bound.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MovieFilter {
+    pub year_from: Option<i32>,
+    pub year_to: Option<i32>,
+    pub imdb_min_tenths: Option<i32>,
+    pub imdb_max_tenths: Option<i32>,
+    pub price_min_cents: Option<i64>,
+    pub price_max_cents: Option<i64>,
+    /// "Any of" each list.
+    pub genre_ids: Vec<i64>,
+    pub certification_ids: Vec<i64>,
+    pub director_ids: Vec<i64>,
+    pub star_ids: Vec<i64>,
+    pub search: Option<SearchQuery>,
+}
+
+/// Where a search looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SearchField {
+    Title,
+    Description,
+    Actors,
+    Directors,
+}
+
+impl SearchField {
+    pub const ALL: [SearchField; 4] = [
+        SearchField::Title,
+        SearchField::Description,
+        SearchField::Actors,
+        SearchField::Directors,
+    ];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "title" => Some(SearchField::Title),
+            "description" => Some(SearchField::Description),
+            "actors" => Some(SearchField::Actors),
+            "directors" => Some(SearchField::Directors),
+            _ => None,
+        }
+    }
+
+    /// PostgreSQL weight of the field in `search_vector`.
+    fn weight(self) -> char {
+        match self {
+            SearchField::Title => 'A',
+            SearchField::Actors => 'B',
+            SearchField::Directors => 'C',
+            SearchField::Description => 'D',
+        }
+    }
+
+    /// SQLite FTS5 column.
+    fn column(self) -> &'static str {
+        match self {
+            SearchField::Title => "name",
+            SearchField::Actors => "actors",
+            SearchField::Directors => "directors",
+            SearchField::Description => "description",
+        }
+    }
+}
+
+/// A search: every word must match the start of a word in one of the fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchQuery {
+    words: Vec<String>,
+    fields: Vec<SearchField>,
+}
+
+impl SearchQuery {
+    /// Splits `q` into words of letters and digits, lower-cased; everything else (`%`, `_`,
+    /// quotes, operators) separates words and is never interpreted. At most 16 words.
+    pub fn new(q: &str, fields: &[SearchField]) -> Self {
+        let words = q
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .take(16)
+            .collect();
+        let fields = if fields.is_empty() {
+            SearchField::ALL.to_vec()
+        } else {
+            fields.to_vec()
+        };
+        Self { words, fields }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// `word:*AD & other:*AD` — prefix matches restricted to the fields' weights.
+    fn tsquery(&self) -> String {
+        let weights: String = self.fields.iter().map(|f| f.weight()).collect();
+        self.words
+            .iter()
+            .map(|w| format!("{w}:*{weights}"))
+            .collect::<Vec<_>>()
+            .join(" & ")
+    }
+
+    /// `{name description} : ("word"* AND "other"*)`.
+    fn fts5(&self) -> String {
+        let columns: Vec<&str> = self.fields.iter().map(|f| f.column()).collect();
+        let words: Vec<String> = self.words.iter().map(|w| format!("\"{w}\"*")).collect();
+        format!("{{{}}} : ({})", columns.join(" "), words.join(" AND "))
+    }
+}
+
+/// What to sort by; ties are always broken by id in the same direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Id,
+    Name,
+    Year,
+    Time,
+    Imdb,
+    Votes,
+    MetaScore,
+    Gross,
+    Price,
+    /// Average user rating; until ratings exist every movie ties, so this is the id order.
+    Rating,
+}
+
+impl SortKey {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "id" => SortKey::Id,
+            "name" => SortKey::Name,
+            "year" => SortKey::Year,
+            "time" => SortKey::Time,
+            "imdb" => SortKey::Imdb,
+            "votes" => SortKey::Votes,
+            "meta_score" => SortKey::MetaScore,
+            "gross" => SortKey::Gross,
+            "price" => SortKey::Price,
+            "rating" => SortKey::Rating,
+            _ => return None,
+        })
+    }
+
+    fn column(self) -> Option<movie::Column> {
+        match self {
+            SortKey::Id | SortKey::Rating => None,
+            SortKey::Name => Some(movie::Column::Name),
+            SortKey::Year => Some(movie::Column::Year),
+            SortKey::Time => Some(movie::Column::Time),
+            SortKey::Imdb => Some(movie::Column::ImdbTenths),
+            SortKey::Votes => Some(movie::Column::Votes),
+            SortKey::MetaScore => Some(movie::Column::MetaScore),
+            SortKey::Gross => Some(movie::Column::GrossCents),
+            SortKey::Price => Some(movie::Column::PriceCents),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    pub key: SortKey,
+    pub descending: bool,
+}
+
+fn m() -> Alias {
+    Alias::new("m")
+}
+
+fn col(c: movie::Column) -> Expr {
+    Expr::col((m(), c))
+}
+
+fn link_filter(cond: Condition, table: &str, column: &str, ids: &[i64]) -> Condition {
+    if ids.is_empty() {
+        return cond;
+    }
+    let sub = Query::select()
+        .column(Alias::new("movie_id"))
+        .from(Alias::new(table))
+        .and_where(Expr::col(Alias::new(column)).is_in(ids.iter().copied()))
+        .to_owned();
+    cond.add(col(movie::Column::Id).in_subquery(sub))
+}
+
+fn condition(filter: &MovieFilter, backend: DbBackend) -> Condition {
+    let mut cond = Condition::all();
+    let ranges: [(movie::Column, Option<i64>, Option<i64>); 3] = [
+        (
+            movie::Column::Year,
+            filter.year_from.map(i64::from),
+            filter.year_to.map(i64::from),
+        ),
+        (
+            movie::Column::ImdbTenths,
+            filter.imdb_min_tenths.map(i64::from),
+            filter.imdb_max_tenths.map(i64::from),
+        ),
+        (
+            movie::Column::PriceCents,
+            filter.price_min_cents,
+            filter.price_max_cents,
+        ),
+    ];
+    for (column, min, max) in ranges {
+        if let Some(min) = min {
+            cond = cond.add(col(column).gte(min));
+        }
+        if let Some(max) = max {
+            cond = cond.add(col(column).lte(max));
+        }
+    }
+    if !filter.certification_ids.is_empty() {
+        cond = cond.add(
+            col(movie::Column::CertificationId).is_in(filter.certification_ids.iter().copied()),
+        );
+    }
+    cond = link_filter(cond, "movie_genres", "genre_id", &filter.genre_ids);
+    cond = link_filter(cond, "movie_directors", "director_id", &filter.director_ids);
+    cond = link_filter(cond, "movie_stars", "star_id", &filter.star_ids);
+    if let Some(search) = &filter.search {
+        cond = cond.add(match backend {
+            DbBackend::Postgres => Expr::cust_with_values(
+                "m.search_vector @@ to_tsquery('simple', $1)",
+                [Value::from(search.tsquery())],
+            ),
+            _ => Expr::cust_with_values(
+                "m.id IN (SELECT rowid FROM movies_fts WHERE movies_fts MATCH ?)",
+                [Value::from(search.fts5())],
+            ),
+        });
+    }
+    cond
+}
+
+fn order(stmt: &mut SelectStatement, filter: &MovieFilter, sort: Option<Sort>, backend: DbBackend) {
+    match (sort, &filter.search) {
+        (None, Some(search)) => {
+            // Most relevant first; a title hit outweighs one in the description.
+            let rank = match backend {
+                DbBackend::Postgres => Expr::cust_with_values(
+                    "ts_rank(m.search_vector, to_tsquery('simple', $1), 1)",
+                    [Value::from(search.tsquery())],
+                ),
+                _ => Expr::cust_with_values(
+                    "(SELECT -bm25(movies_fts, 10.0, 5.0, 5.0, 1.0) FROM movies_fts \
+                      WHERE movies_fts MATCH ? AND rowid = m.id)",
+                    [Value::from(search.fts5())],
+                ),
+            };
+            stmt.order_by_expr(rank, Order::Desc);
+            stmt.order_by_expr(col(movie::Column::Id), Order::Asc);
+        }
+        (sort, _) => {
+            let sort = sort.unwrap_or(Sort {
+                key: SortKey::Id,
+                descending: false,
+            });
+            let dir = if sort.descending {
+                Order::Desc
+            } else {
+                Order::Asc
+            };
+            if let Some(column) = sort.key.column() {
+                // Missing values (no meta score, no gross) last in both directions, the same
+                // on both backends.
+                stmt.order_by_expr(col(column).is_null(), Order::Asc);
+                stmt.order_by_expr(col(column), dir.clone());
+            }
+            stmt.order_by_expr(col(movie::Column::Id), dir);
+        }
+    }
+}
+
+/// A page of movies and the exact number of matches.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    filter: &MovieFilter,
+    sort: Option<Sort>,
+    page: PageRequest,
+) -> Result<Page<MovieSummary>> {
+    if filter.search.as_ref().is_some_and(SearchQuery::is_empty) {
+        return Ok(Page::new(Vec::new(), 0, page));
+    }
+    let backend = db.get_database_backend();
+    let cond = condition(filter, backend);
+    let count = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from_as(movie::Entity, m())
+        .cond_where(cond.clone())
+        .to_owned();
+    let total: i64 = db
+        .query_one_raw(backend.build(&count))
+        .await?
+        .map(|r| r.try_get("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    let rows = page_rows(
+        db,
+        cond,
+        |stmt| order(stmt, filter, sort, backend),
+        page.limit(),
+        page.skip(),
+    )
+    .await?;
+    Ok(Page::new(
+        summaries(db, rows).await?,
+        u64::try_from(total).unwrap_or(0),
+        page,
+    ))
+}
+
+async fn page_rows<C: ConnectionTrait>(
+    db: &C,
+    cond: Condition,
+    order: impl FnOnce(&mut SelectStatement),
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<movie::Model>> {
+    let mut stmt = Query::select();
+    for column in movie::Column::iter() {
+        stmt.expr_as(
+            col(column),
+            Alias::new(sea_orm::IdenStatic::as_str(&column)),
+        );
+    }
+    stmt.from_as(movie::Entity, m()).cond_where(cond);
+    order(&mut stmt);
+    stmt.limit(limit).offset(offset);
+    let backend = db.get_database_backend();
+    Ok(movie::Entity::find()
+        .from_raw_sql(backend.build(&stmt))
+        .all(db)
+        .await?)
+}
+
+/// The most voted movies, then the best rated.
+pub async fn trending<C: ConnectionTrait>(db: &C, limit: u64) -> Result<Vec<MovieSummary>> {
+    let rows = page_rows(
+        db,
+        Condition::all(),
+        |s| {
+            s.order_by_expr(col(movie::Column::Votes), Order::Desc)
+                .order_by_expr(col(movie::Column::ImdbTenths), Order::Desc)
+                .order_by_expr(col(movie::Column::Id), Order::Asc);
+        },
+        limit,
+        0,
+    )
+    .await?;
+    summaries(db, rows).await
+}
+
+/// The newest movies by year, then id.
+pub async fn new_releases<C: ConnectionTrait>(db: &C, limit: u64) -> Result<Vec<MovieSummary>> {
+    let rows = page_rows(
+        db,
+        Condition::all(),
+        |s| {
+            s.order_by_expr(col(movie::Column::Year), Order::Desc)
+                .order_by_expr(col(movie::Column::Id), Order::Desc);
+        },
+        limit,
+        0,
+    )
+    .await?;
+    summaries(db, rows).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_words_are_plain_and_operators_are_inert() {
+        let q = SearchQuery::new("Haunted  LIGHT-house %_ 'x' & |!", &[]);
+        assert_eq!(q.words, ["haunted", "light", "house", "x"]);
+        assert!(SearchQuery::new("%_%", &[]).is_empty());
+        let title = SearchQuery::new(
+            "dark knight",
+            &[SearchField::Title, SearchField::Description],
+        );
+        assert_eq!(title.tsquery(), "dark:*AD & knight:*AD");
+        assert_eq!(
+            title.fts5(),
+            "{name description} : (\"dark\"* AND \"knight\"*)"
+        );
+    }
+}

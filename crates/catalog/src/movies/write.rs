@@ -1,0 +1,375 @@
+//! Creating, changing and deleting movies, each in one transaction.
+
+use std::collections::{BTreeSet, HashMap};
+
+use cinema_kernel::FieldError;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
+
+use super::{MovieDetail, MovieInput, MoviePatch, detail};
+use crate::{
+    Error, Result,
+    entity::{
+        certification, director, genre, movie, movie_director, movie_genre, movie_star, star,
+    },
+};
+
+/// What else in the system holds on to movies (carts, purchases). Commerce implements it; the
+/// catalog asks it inside the deletion's transaction.
+#[async_trait::async_trait]
+pub trait MovieReferences: Send + Sync + std::fmt::Debug {
+    /// Refuse with [`Error::Conflict`] saying what holds the movie, or — with `force`, where
+    /// the contract allows it — release those references and allow the deletion.
+    async fn before_delete(
+        &self,
+        txn: &DatabaseTransaction,
+        movie_id: i64,
+        force: bool,
+    ) -> Result<()>;
+}
+
+/// Nothing references movies yet (no cart, no purchases).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoReferences;
+
+#[async_trait::async_trait]
+impl MovieReferences for NoReferences {
+    async fn before_delete(&self, _: &DatabaseTransaction, _: i64, _: bool) -> Result<()> {
+        Ok(())
+    }
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Names of the ids that exist, in id order; unknown ids become one field error each list.
+async fn check_ids<C: ConnectionTrait>(
+    db: &C,
+    input_certification: Option<i64>,
+    genres: Option<&[i64]>,
+    directors: Option<&[i64]>,
+    stars: Option<&[i64]>,
+) -> Result<(HashMap<i64, String>, HashMap<i64, String>)> {
+    let mut errors = Vec::new();
+    let mut report = |field: &str, wanted: &[i64], found: &BTreeSet<i64>| {
+        let missing: Vec<String> = wanted
+            .iter()
+            .filter(|id| !found.contains(id))
+            .map(ToString::to_string)
+            .collect();
+        if !missing.is_empty() {
+            errors.push(FieldError::new(
+                field,
+                format!("unknown ids: {}", missing.join(", ")),
+            ));
+        }
+    };
+    if let Some(id) = input_certification {
+        let found: BTreeSet<i64> = certification::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|c| c.id)
+            .into_iter()
+            .collect();
+        report("certification_id", &[id], &found);
+    }
+    if let Some(ids) = genres {
+        let found = genre::Entity::find()
+            .filter(genre::Column::Id.is_in(ids.to_vec()))
+            .all(db)
+            .await?;
+        report("genre_ids", ids, &found.iter().map(|g| g.id).collect());
+    }
+    let mut director_names = HashMap::new();
+    if let Some(ids) = directors {
+        let found = director::Entity::find()
+            .filter(director::Column::Id.is_in(ids.to_vec()))
+            .all(db)
+            .await?;
+        report("director_ids", ids, &found.iter().map(|d| d.id).collect());
+        director_names = found.into_iter().map(|d| (d.id, d.name)).collect();
+    }
+    let mut star_names = HashMap::new();
+    if let Some(ids) = stars {
+        let found = star::Entity::find()
+            .filter(star::Column::Id.is_in(ids.to_vec()))
+            .all(db)
+            .await?;
+        report("star_ids", ids, &found.iter().map(|s| s.id).collect());
+        star_names = found.into_iter().map(|s| (s.id, s.name)).collect();
+    }
+    if errors.is_empty() {
+        Ok((director_names, star_names))
+    } else {
+        Err(Error::Invalid(errors))
+    }
+}
+
+fn joined(ids: &[i64], names: &HashMap<i64, String>) -> String {
+    ids.iter()
+        .filter_map(|id| names.get(id).cloned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn identity_clash(name: &str, year: i32, time: i32) -> Error {
+    Error::Conflict(format!(
+        "A movie named “{name}” from {year} running {time} minutes already exists."
+    ))
+}
+
+fn map_unique(err: sea_orm::DbErr, name: &str, year: i32, time: i32) -> Error {
+    if cinema_kernel::db::is_unique_violation(&err) {
+        identity_clash(name, year, time)
+    } else {
+        err.into()
+    }
+}
+
+async fn replace_links(
+    txn: &DatabaseTransaction,
+    movie_id: i64,
+    genres: Option<&[i64]>,
+    directors: Option<&[i64]>,
+    stars: Option<&[i64]>,
+) -> Result<()> {
+    if let Some(ids) = genres {
+        movie_genre::Entity::delete_many()
+            .filter(movie_genre::Column::MovieId.eq(movie_id))
+            .exec(txn)
+            .await?;
+        if !ids.is_empty() {
+            movie_genre::Entity::insert_many(ids.iter().map(|&genre_id| {
+                movie_genre::ActiveModel {
+                    movie_id: Set(movie_id),
+                    genre_id: Set(genre_id),
+                }
+            }))
+            .exec_without_returning(txn)
+            .await?;
+        }
+    }
+    if let Some(ids) = directors {
+        movie_director::Entity::delete_many()
+            .filter(movie_director::Column::MovieId.eq(movie_id))
+            .exec(txn)
+            .await?;
+        if !ids.is_empty() {
+            movie_director::Entity::insert_many(ids.iter().map(|&director_id| {
+                movie_director::ActiveModel {
+                    movie_id: Set(movie_id),
+                    director_id: Set(director_id),
+                }
+            }))
+            .exec_without_returning(txn)
+            .await?;
+        }
+    }
+    if let Some(ids) = stars {
+        movie_star::Entity::delete_many()
+            .filter(movie_star::Column::MovieId.eq(movie_id))
+            .exec(txn)
+            .await?;
+        if !ids.is_empty() {
+            movie_star::Entity::insert_many(ids.iter().map(|&star_id| movie_star::ActiveModel {
+                movie_id: Set(movie_id),
+                star_id: Set(star_id),
+            }))
+            .exec_without_returning(txn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds a movie with its links. Unknown ids are 422 naming them; an existing
+/// (name, year, time) is 409.
+pub async fn create(db: &DatabaseConnection, mut input: MovieInput) -> Result<MovieDetail> {
+    input.validate()?;
+    let (director_names, star_names) = check_ids(
+        db,
+        Some(input.certification_id),
+        Some(&input.genre_ids),
+        Some(&input.director_ids),
+        Some(&input.star_ids),
+    )
+    .await?;
+    let now = now_ms();
+    let txn = db.begin().await?;
+    let row = movie::ActiveModel {
+        uuid: Set(uuid::Uuid::new_v4().to_string()),
+        name: Set(input.name.clone()),
+        year: Set(input.year),
+        time: Set(input.time),
+        imdb_tenths: Set(input.imdb_tenths),
+        votes: Set(input.votes),
+        meta_score: Set(input.meta_score),
+        gross_cents: Set(input.gross.map(|g| g.cents())),
+        description: Set(input.description.clone()),
+        price_cents: Set(input.price.cents()),
+        certification_id: Set(input.certification_id),
+        directors: Set(joined(&input.director_ids, &director_names)),
+        actors: Set(joined(&input.star_ids, &star_names)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    let id = movie::Entity::insert(row)
+        .exec(&txn)
+        .await
+        .map_err(|e| map_unique(e, &input.name, input.year, input.time))?
+        .last_insert_id;
+    replace_links(
+        &txn,
+        id,
+        Some(&input.genre_ids),
+        Some(&input.director_ids),
+        Some(&input.star_ids),
+    )
+    .await?;
+    txn.commit().await?;
+    detail(db, id).await
+}
+
+/// Changes the sent fields; sent id lists replace the movie's sets.
+pub async fn update(
+    db: &DatabaseConnection,
+    id: i64,
+    mut patch: MoviePatch,
+) -> Result<MovieDetail> {
+    if patch.is_empty() {
+        return Err(Error::invalid("body", "send at least one field to change"));
+    }
+    patch.validate()?;
+    let current = movie::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("Movie {id}")))?;
+    let (director_names, star_names) = check_ids(
+        db,
+        patch.certification_id,
+        patch.genre_ids.as_deref(),
+        patch.director_ids.as_deref(),
+        patch.star_ids.as_deref(),
+    )
+    .await?;
+    let name = patch.name.clone().unwrap_or_else(|| current.name.clone());
+    let year = patch.year.unwrap_or(current.year);
+    let time = patch.time.unwrap_or(current.time);
+    let mut row: movie::ActiveModel = current.into();
+    row.name = Set(name.clone());
+    row.year = Set(year);
+    row.time = Set(time);
+    if let Some(v) = patch.imdb_tenths {
+        row.imdb_tenths = Set(v);
+    }
+    if let Some(v) = patch.votes {
+        row.votes = Set(v);
+    }
+    if let Some(v) = patch.meta_score {
+        row.meta_score = Set(v);
+    }
+    if let Some(v) = patch.gross {
+        row.gross_cents = Set(v.map(|g| g.cents()));
+    }
+    if let Some(v) = patch.description {
+        row.description = Set(v);
+    }
+    if let Some(v) = patch.price {
+        row.price_cents = Set(v.cents());
+    }
+    if let Some(v) = patch.certification_id {
+        row.certification_id = Set(v);
+    }
+    if let Some(ids) = &patch.director_ids {
+        row.directors = Set(joined(ids, &director_names));
+    }
+    if let Some(ids) = &patch.star_ids {
+        row.actors = Set(joined(ids, &star_names));
+    }
+    row.updated_at = Set(now_ms());
+    let txn = db.begin().await?;
+    movie::Entity::update(row)
+        .exec(&txn)
+        .await
+        .map_err(|e| map_unique(e, &name, year, time))?;
+    replace_links(
+        &txn,
+        id,
+        patch.genre_ids.as_deref(),
+        patch.director_ids.as_deref(),
+        patch.star_ids.as_deref(),
+    )
+    .await?;
+    txn.commit().await?;
+    detail(db, id).await
+}
+
+/// Deletes a movie unless something holds it (see [`MovieReferences`]).
+pub async fn delete(
+    db: &DatabaseConnection,
+    id: i64,
+    force: bool,
+    references: &dyn MovieReferences,
+) -> Result<()> {
+    let txn = db.begin().await?;
+    if movie::Entity::find_by_id(id).one(&txn).await?.is_none() {
+        return Err(Error::NotFound(format!("Movie {id}")));
+    }
+    references.before_delete(&txn, id, force).await?;
+    movie::Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Recomputes the directors' and stars' names that search reads, for these movies.
+pub(crate) async fn refresh_people<C: ConnectionTrait>(db: &C, movie_ids: &[i64]) -> Result<()> {
+    for &movie_id in movie_ids {
+        let director_ids: Vec<i64> = movie_director::Entity::find()
+            .filter(movie_director::Column::MovieId.eq(movie_id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|l| l.director_id)
+            .collect();
+        let directors: Vec<String> = director::Entity::find()
+            .filter(director::Column::Id.is_in(director_ids))
+            .order_by_asc(director::Column::Id)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|d| d.name)
+            .collect();
+        let star_ids: Vec<i64> = movie_star::Entity::find()
+            .filter(movie_star::Column::MovieId.eq(movie_id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|l| l.star_id)
+            .collect();
+        let stars: Vec<String> = star::Entity::find()
+            .filter(star::Column::Id.is_in(star_ids))
+            .order_by_asc(star::Column::Id)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        movie::Entity::update_many()
+            .col_expr(
+                movie::Column::Directors,
+                sea_orm::sea_query::Expr::value(directors.join(" ")),
+            )
+            .col_expr(
+                movie::Column::Actors,
+                sea_orm::sea_query::Expr::value(stars.join(" ")),
+            )
+            .filter(movie::Column::Id.eq(movie_id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
