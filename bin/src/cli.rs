@@ -36,6 +36,13 @@ pub enum Command {
     },
     /// Print the OpenAPI document as JSON.
     Openapi,
+    /// Load the demo catalog and demo accounts (safe to run again), or with `--movies N` a
+    /// large synthetic catalog for benchmarks.
+    Seed {
+        /// Generate this many synthetic movies instead of the demo catalog.
+        #[arg(long)]
+        movies: Option<u64>,
+    },
     /// Manage accounts from the command line.
     User {
         #[command(subcommand)]
@@ -119,6 +126,7 @@ pub fn main() -> ExitCode {
             Command::Worker => worker(&settings).await,
             Command::Migrate { action } => migrate(&settings, action).await,
             Command::Openapi => Ok(()),
+            Command::Seed { movies } => seed(&settings, movies).await,
             Command::User {
                 action:
                     UserAction::Create {
@@ -152,6 +160,67 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 struct Refused {
     code: u8,
     message: String,
+}
+
+async fn seed(settings: &Settings, movies: Option<u64>) -> Result<(), BoxError> {
+    let db = database::connect_migrated(&settings.database).await?;
+    let started = std::time::Instant::now();
+    let seeded = match movies {
+        Some(n) => cinema_catalog::seed::synthetic(&db, n).await?,
+        None => cinema_catalog::seed::demo(&db).await?,
+    };
+    let mut out = format!(
+        "seeded {} genres, {} certifications, {} directors, {} stars, {} movies in {:.1}s (existing rows kept)\n",
+        seeded.genres,
+        seeded.certifications,
+        seeded.directors,
+        seeded.stars,
+        seeded.movies,
+        started.elapsed().as_secs_f64()
+    );
+    if movies.is_none() {
+        for role in [Role::Admin, Role::Moderator, Role::User] {
+            let email = format!("{}@cinema.localhost", role.as_str().to_lowercase());
+            let password = demo_password()?;
+            let parsed = Email::parse(&email)?;
+            let strong = Password::parse(&password, "password")?;
+            match users::create(
+                &db,
+                &parsed,
+                &strong,
+                role,
+                true,
+                settings.identity.bcrypt_cost,
+            )
+            .await
+            {
+                Ok(_) => out.push_str(&format!(
+                    "{role:<9} {email}  password: {password}  (shown once)\n"
+                )),
+                Err(cinema_identity::Error::EmailTaken) => {
+                    out.push_str(&format!("{role:<9} {email}  exists; password unchanged\n"));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    std::io::stdout().write_all(out.as_bytes())?;
+    Ok(())
+}
+
+/// A random password that meets the policy.
+fn demo_password() -> Result<String, BoxError> {
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes).map_err(|e| e.to_string())?;
+    let body: String = bytes
+        .iter()
+        .map(|b| {
+            char::from(
+                b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"[usize::from(*b) % 57],
+            )
+        })
+        .collect();
+    Ok(format!("Cx{body}7#"))
 }
 
 async fn create_user(

@@ -163,3 +163,62 @@ async fn job_status(db: &sea_orm::DatabaseConnection) -> String {
         .map(|j| j.status)
         .unwrap_or_default()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_loads_the_demo_catalog_once_and_synthetic_movies_on_request() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let database = TestDatabase::create().await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("DATABASE_URL", database.url())
+            .env("BCRYPT_COST", "4")
+            .env("LOG_LEVEL", "warn")
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let first = run(&["seed"]);
+    assert!(
+        first.contains("10 movies") && first.contains("shown once"),
+        "{first}"
+    );
+    let second = run(&["seed"]);
+    assert!(
+        second.contains("0 movies") && second.contains("password unchanged"),
+        "{second}"
+    );
+    let synthetic = run(&["seed", "--movies", "300"]);
+    assert!(synthetic.contains("300 movies"), "{synthetic}");
+
+    let db = database.connect().await;
+    let count = |sql: &'static str| {
+        let db = &db;
+        async move {
+            let backend = db.get_database_backend();
+            let row = db
+                .query_one_raw(Statement::from_string(backend, sql))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get::<i64>("", "n").unwrap()
+        }
+    };
+    assert_eq!(count("SELECT COUNT(*) AS n FROM movies").await, 310);
+    assert_eq!(count("SELECT COUNT(*) AS n FROM genres").await, 22);
+    assert_eq!(count("SELECT COUNT(*) AS n FROM users").await, 3);
+    let per_movie = count("SELECT COUNT(*) AS n FROM movie_genres").await;
+    assert!(
+        (310..=930).contains(&per_movie),
+        "1 to 3 genres each: {per_movie}"
+    );
+}

@@ -12,6 +12,8 @@
 pub mod entity;
 mod error;
 pub mod movies;
+pub mod seed;
+mod seed_demo;
 pub mod taxonomy;
 
 pub use error::{Error, Result};
