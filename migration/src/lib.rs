@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_create_jobs;
 mod m20261122_000002_create_identity;
 mod m20261122_000003_create_catalog;
+mod m20261122_000004_movie_count;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_create_jobs::Migration),
             Box::new(m20261122_000002_create_identity::Migration),
             Box::new(m20261122_000003_create_catalog::Migration),
+            Box::new(m20261122_000004_movie_count::Migration),
         ]
     }
 }

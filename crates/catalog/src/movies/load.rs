@@ -1,16 +1,17 @@
 //! Turning movie rows into summaries and details with a fixed number of queries, whatever the
-//! page size: one for the genres of every movie on the page, one for their certifications
-//! (and, for a detail, one each for directors and stars).
+//! page size: one join for the genres of every movie on the page, one for their
+//! certifications (and, for a detail, one join each for directors and stars).
 
 use std::collections::HashMap;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query},
+};
 
 use crate::{
     Error, Named, Result,
-    entity::{
-        certification, director, genre, movie, movie_director, movie_genre, movie_star, star,
-    },
+    entity::{certification, movie},
 };
 
 /// A movie in a list.
@@ -29,7 +30,59 @@ pub struct MovieDetail {
     pub stars: Vec<Named>,
 }
 
-/// Summaries of `rows`, in the same order.
+#[derive(Debug, FromQueryResult)]
+struct LinkedName {
+    movie_id: i64,
+    id: i64,
+    name: String,
+}
+
+/// The names linked to these movies through `link` (one join query), by movie, each list by
+/// name then id.
+async fn linked<C: ConnectionTrait>(
+    db: &C,
+    movie_ids: &[i64],
+    link: &str,
+    column: &str,
+    table: &str,
+) -> Result<HashMap<i64, Vec<Named>>> {
+    let (l, t) = (Alias::new("l"), Alias::new("t"));
+    let stmt = Query::select()
+        .expr_as(
+            Expr::col((l.clone(), Alias::new("movie_id"))),
+            Alias::new("movie_id"),
+        )
+        .expr_as(Expr::col((t.clone(), Alias::new("id"))), Alias::new("id"))
+        .expr_as(
+            Expr::col((t.clone(), Alias::new("name"))),
+            Alias::new("name"),
+        )
+        .from_as(Alias::new(link), l.clone())
+        .join_as(
+            JoinType::InnerJoin,
+            Alias::new(table),
+            t.clone(),
+            Expr::col((t.clone(), Alias::new("id"))).equals((l.clone(), Alias::new(column))),
+        )
+        .and_where(Expr::col((l, Alias::new("movie_id"))).is_in(movie_ids.iter().copied()))
+        .order_by((t.clone(), Alias::new("name")), Order::Asc)
+        .order_by((t, Alias::new("id")), Order::Asc)
+        .to_owned();
+    let backend = db.get_database_backend();
+    let mut by_movie: HashMap<i64, Vec<Named>> = HashMap::new();
+    for row in LinkedName::find_by_statement(backend.build(&stmt))
+        .all(db)
+        .await?
+    {
+        by_movie.entry(row.movie_id).or_default().push(Named {
+            id: row.id,
+            name: row.name,
+        });
+    }
+    Ok(by_movie)
+}
+
+/// Summaries of `rows`, in the same order: two queries whatever the page size.
 pub(crate) async fn summaries<C: ConnectionTrait>(
     db: &C,
     rows: Vec<movie::Model>,
@@ -56,31 +109,7 @@ pub(crate) async fn summaries<C: ConnectionTrait>(
             )
         })
         .collect();
-    let mut genres = linked(
-        db,
-        movie_genre::Entity::find()
-            .filter(movie_genre::Column::MovieId.is_in(ids.clone()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|l| (l.movie_id, l.genre_id))
-            .collect(),
-        |ids| async move {
-            Ok(genre::Entity::find()
-                .filter(genre::Column::Id.is_in(ids))
-                .order_by_asc(genre::Column::Name)
-                .order_by_asc(genre::Column::Id)
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|g| Named {
-                    id: g.id,
-                    name: g.name,
-                })
-                .collect())
-        },
-    )
-    .await?;
+    let mut genres = linked(db, &ids, "movie_genres", "genre_id", "genres").await?;
     rows.into_iter()
         .map(|movie| {
             let certification = certifications
@@ -98,80 +127,16 @@ pub(crate) async fn summaries<C: ConnectionTrait>(
         .collect()
 }
 
-/// Groups linked entries by movie, each group in the order `load` returns entries (by name).
-async fn linked<C, F, Fut>(
-    _db: &C,
-    links: Vec<(i64, i64)>,
-    load: F,
-) -> Result<HashMap<i64, Vec<Named>>>
-where
-    C: ConnectionTrait,
-    F: FnOnce(Vec<i64>) -> Fut,
-    Fut: std::future::Future<Output = Result<Vec<Named>>>,
-{
-    let mut other_ids: Vec<i64> = links.iter().map(|(_, o)| *o).collect();
-    other_ids.sort_unstable();
-    other_ids.dedup();
-    let entries = if other_ids.is_empty() {
-        Vec::new()
-    } else {
-        load(other_ids).await?
-    };
-    let mut by_movie: HashMap<i64, Vec<i64>> = HashMap::new();
-    for (movie, other) in links {
-        by_movie.entry(movie).or_default().push(other);
-    }
-    Ok(by_movie
-        .into_iter()
-        .map(|(movie, others)| {
-            let named = entries
-                .iter()
-                .filter(|e| others.contains(&e.id))
-                .cloned()
-                .collect();
-            (movie, named)
-        })
-        .collect())
-}
-
 async fn detail_of<C: ConnectionTrait>(db: &C, row: movie::Model) -> Result<MovieDetail> {
     let id = row.id;
-    let directors = movie_director::Entity::find()
-        .filter(movie_director::Column::MovieId.eq(id))
-        .all(db)
+    let directors = linked(db, &[id], "movie_directors", "director_id", "directors")
         .await?
-        .into_iter()
-        .map(|l| l.director_id);
-    let directors = director::Entity::find()
-        .filter(director::Column::Id.is_in(directors.collect::<Vec<_>>()))
-        .order_by_asc(director::Column::Name)
-        .order_by_asc(director::Column::Id)
-        .all(db)
+        .remove(&id)
+        .unwrap_or_default();
+    let stars = linked(db, &[id], "movie_stars", "star_id", "stars")
         .await?
-        .into_iter()
-        .map(|d| Named {
-            id: d.id,
-            name: d.name,
-        })
-        .collect();
-    let stars = movie_star::Entity::find()
-        .filter(movie_star::Column::MovieId.eq(id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|l| l.star_id);
-    let stars = star::Entity::find()
-        .filter(star::Column::Id.is_in(stars.collect::<Vec<_>>()))
-        .order_by_asc(star::Column::Name)
-        .order_by_asc(star::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| Named {
-            id: s.id,
-            name: s.name,
-        })
-        .collect();
+        .remove(&id)
+        .unwrap_or_default();
     let summary = summaries(db, vec![row])
         .await?
         .pop()

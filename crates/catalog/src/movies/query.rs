@@ -279,8 +279,11 @@ fn order(stmt: &mut SelectStatement, filter: &MovieFilter, sort: Option<Sort>, b
             };
             if let Some(column) = sort.key.column() {
                 // Missing values (no meta score, no gross) last in both directions, the same
-                // on both backends.
-                stmt.order_by_expr(col(column).is_null(), Order::Asc);
+                // on both backends. Only nullable columns get the extra term: on the others
+                // it would stop the (column, id) index from serving the order.
+                if matches!(column, movie::Column::MetaScore | movie::Column::GrossCents) {
+                    stmt.order_by_expr(col(column).is_null(), Order::Asc);
+                }
                 stmt.order_by_expr(col(column), dir.clone());
             }
             stmt.order_by_expr(col(movie::Column::Id), dir);
@@ -300,17 +303,11 @@ pub async fn list<C: ConnectionTrait>(
     }
     let backend = db.get_database_backend();
     let cond = condition(filter, backend);
-    let count = Query::select()
-        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
-        .from_as(movie::Entity, m())
-        .cond_where(cond.clone())
-        .to_owned();
-    let total: i64 = db
-        .query_one_raw(backend.build(&count))
-        .await?
-        .map(|r| r.try_get("", "n"))
-        .transpose()?
-        .unwrap_or(0);
+    let total = if *filter == MovieFilter::default() {
+        maintained_count(db).await?
+    } else {
+        count(db, cond.clone()).await?
+    };
     let rows = page_rows(
         db,
         cond,
@@ -324,6 +321,36 @@ pub async fn list<C: ConnectionTrait>(
         u64::try_from(total).unwrap_or(0),
         page,
     ))
+}
+
+/// The exact number of movies, kept by triggers (see the `movie_count` migration).
+async fn maintained_count<C: ConnectionTrait>(db: &C) -> Result<i64> {
+    let backend = db.get_database_backend();
+    let stmt = sea_orm::Statement::from_string(
+        backend,
+        "SELECT value AS n FROM catalog_counts WHERE name = 'movies'",
+    );
+    Ok(db
+        .query_one_raw(stmt)
+        .await?
+        .map(|r| r.try_get("", "n"))
+        .transpose()?
+        .unwrap_or(0))
+}
+
+async fn count<C: ConnectionTrait>(db: &C, cond: Condition) -> Result<i64> {
+    let backend = db.get_database_backend();
+    let count = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from_as(movie::Entity, m())
+        .cond_where(cond)
+        .to_owned();
+    Ok(db
+        .query_one_raw(backend.build(&count))
+        .await?
+        .map(|r| r.try_get("", "n"))
+        .transpose()?
+        .unwrap_or(0))
 }
 
 async fn page_rows<C: ConnectionTrait>(

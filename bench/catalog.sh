@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Catalog benchmark: a 100k-movie catalog on PostgreSQL, the release server, and wrk at 64
+# connections against the URLs of shared/docs/performance.md, with /health as the ceiling.
+#
+#   bench/catalog.sh                 # seeds a fresh database, then measures
+#   REUSE=1 bench/catalog.sh         # measures an already seeded database
+#   bench/sql/*.sql                  # the SQL of one request each, for pgbench -c 64 -j 2
+#
+# Settings: PG (server URL), DB (database name), MOVIES, DURATION, CONNECTIONS, PORT.
+# Loopback only; every run is bounded by DURATION.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PG=${PG:-postgres://postgres@127.0.0.1:5432}
+DB=${DB:-cinema_bench}
+MOVIES=${MOVIES:-100000}
+DURATION=${DURATION:-15s}
+CONNECTIONS=${CONNECTIONS:-64}
+PORT=${PORT:-8099}
+BIN=target/release/cinema
+URL="http://127.0.0.1:$PORT"
+
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+cargo build --release --locked --bin cinema
+
+export DATABASE_URL="$PG/$DB" LOG_LEVEL=warn HTTP_ADDR="127.0.0.1:$PORT" JWT_SECRET=bench-bench-bench-bench-bench-bench
+if [ -z "${REUSE:-}" ]; then
+  psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+  "$BIN" seed --movies "$MOVIES"
+fi
+
+"$BIN" serve --no-worker &
+server=$!
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do curl -sf "$URL/health" >/dev/null && break; sleep 0.1; done
+
+declare -a NAMES=(health list list_deep_sorted detail filter search)
+declare -A PATHS=(
+  [health]="/health"
+  [list]="/api/v1/movies/?skip=0&limit=20"
+  [list_deep_sorted]="/api/v1/movies/?skip=5000&limit=20&sort_by=imdb&order=desc"
+  [detail]="/api/v1/movies/4242"
+  [filter]="/api/v1/movies/filter/advanced?genre_ids=3&year_from=1990&year_to=2010&sort_by=imdb&order=desc"
+  [search]="/api/v1/movies/search/query?q=haunted%20lighthouse"
+)
+
+# wrk prints latencies as 1.23ms / 456.78us / 1.2s: normalise to milliseconds.
+to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'; }
+
+printf '| endpoint | req/s | p50 ms | p99 ms | of /health |\n|---|---:|---:|---:|---:|\n'
+health_rps=""
+for name in "${NAMES[@]}"; do
+  path=${PATHS[$name]}
+  status=$(curl -s -o /dev/null -w '%{http_code}' "$URL$path")
+  [ "$status" = 200 ] || { echo "$path answered $status" >&2; exit 1; }
+  wrk -t2 -c"$CONNECTIONS" -d2s "$URL$path" >/dev/null   # warm-up
+  out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$URL$path")
+  rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
+  p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
+  p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
+  errors=$(awk '/Non-2xx|Socket errors/ { print }' <<<"$out")
+  [ -z "$health_rps" ] && health_rps=$rps
+  ratio=$(awk -v a="$rps" -v b="$health_rps" 'BEGIN { printf "%.1f%%", 100 * a / b }')
+  printf '| `%s` | %.0f | %s | %s | %s |%s\n' "$path" "$rps" "$p50" "$p99" "$ratio" "${errors:+ ⚠ $errors}"
+done
+echo
+echo "peak RSS of the server: $(awk '/VmHWM/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$server/status")"

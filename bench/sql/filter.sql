@@ -1,0 +1,2 @@
+SELECT COUNT(*) FROM movies m WHERE m.year >= 1990 AND m.year <= 2010 AND m.id IN (SELECT movie_id FROM movie_genres WHERE genre_id IN (3));
+SELECT m.id, m.uuid, m.name, m.year, m.time, m.imdb_tenths, m.votes, m.meta_score, m.gross_cents, m.description, m.price_cents, m.certification_id, m.directors, m.actors, m.created_at, m.updated_at FROM movies m WHERE m.year >= 1990 AND m.year <= 2010 AND m.id IN (SELECT movie_id FROM movie_genres WHERE genre_id IN (3)) ORDER BY m.imdb_tenths DESC, m.id DESC LIMIT 20 OFFSET 0;

@@ -1,0 +1,2 @@
+SELECT COUNT(*) FROM movies m WHERE m.search_vector @@ to_tsquery('simple', 'haunted:*ABCD & lighthouse:*ABCD');
+SELECT m.id, m.uuid, m.name, m.year, m.time, m.imdb_tenths, m.votes, m.meta_score, m.gross_cents, m.description, m.price_cents, m.certification_id, m.directors, m.actors, m.created_at, m.updated_at FROM movies m WHERE m.search_vector @@ to_tsquery('simple', 'haunted:*ABCD & lighthouse:*ABCD') ORDER BY ts_rank(m.search_vector, to_tsquery('simple', 'haunted:*ABCD & lighthouse:*ABCD'), 1) DESC, m.id ASC LIMIT 20;
