@@ -305,11 +305,20 @@ async fn worker(settings: &Settings) -> Result<(), BoxError> {
 }
 
 async fn migrate(settings: &Settings, action: MigrateAction) -> Result<(), BoxError> {
-    let db = database::connect(&settings.database).await?;
+    // One connection, so a connection-level setting (below) applies to every statement.
+    let db = database::connect(&cinema_kernel::db::DatabaseConfig {
+        max_connections: 1,
+        ..settings.database.clone()
+    })
+    .await?;
     match action {
-        MigrateAction::Up => database::migrate_up(&db).await?,
+        MigrateAction::Up => {
+            // The advisory lock needs a second connection (see `database::migrate_up`).
+            let pool = database::connect(&settings.database).await?;
+            database::migrate_up(&pool).await?;
+        }
         MigrateAction::Down { steps } => Migrator::down(&db, Some(steps)).await?,
-        MigrateAction::Fresh => Migrator::fresh(&db).await?,
+        MigrateAction::Fresh => database::fresh(&db).await?,
         MigrateAction::Status => {
             let mut out = String::new();
             for m in Migrator::get_applied_migrations(&db).await? {

@@ -52,3 +52,18 @@ pub async fn migrate_up(db: &DatabaseConnection) -> Result<(), DbErr> {
     lock.commit().await?;
     result
 }
+
+/// Drops every table and migrates again. SQLite drops tables in no particular order, and
+/// with foreign keys enforced dropping a parent before its child fails, so enforcement is
+/// off for the drop (on this connection only: the caller passes a one-connection pool).
+pub async fn fresh(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let sqlite = db.get_database_backend() == DbBackend::Sqlite;
+    if sqlite {
+        db.execute_unprepared("PRAGMA foreign_keys = OFF").await?;
+    }
+    let result = Migrator::fresh(db).await;
+    if sqlite {
+        db.execute_unprepared("PRAGMA foreign_keys = ON").await?;
+    }
+    result
+}

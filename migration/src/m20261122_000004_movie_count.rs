@@ -11,12 +11,12 @@ pub struct Migration;
 const POSTGRES_UP: &[&str] = &[
     "CREATE TABLE catalog_counts (name VARCHAR(32) PRIMARY KEY, value BIGINT NOT NULL)",
     "INSERT INTO catalog_counts (name, value) SELECT 'movies', COUNT(*) FROM movies",
-    "CREATE FUNCTION catalog_count_movies_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+    "CREATE OR REPLACE FUNCTION catalog_count_movies_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
      BEGIN
        UPDATE catalog_counts SET value = value + (SELECT COUNT(*) FROM inserted) WHERE name = 'movies';
        RETURN NULL;
      END $$",
-    "CREATE FUNCTION catalog_count_movies_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+    "CREATE OR REPLACE FUNCTION catalog_count_movies_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
      BEGIN
        UPDATE catalog_counts SET value = value - (SELECT COUNT(*) FROM deleted) WHERE name = 'movies';
        RETURN NULL;
