@@ -2,7 +2,7 @@
 
 use cinema_kernel::db::{self, DatabaseConfig};
 use cinema_migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
 
 /// An arbitrary constant that names Cinema's migration lock on PostgreSQL.
 const MIGRATION_LOCK_KEY: i64 = 0x0C1_4E4A;
@@ -43,7 +43,7 @@ pub async fn migrate_up(db: &DatabaseConnection) -> Result<(), DbErr> {
     if db.get_database_backend() != DbBackend::Postgres {
         return Migrator::up(db, None).await;
     }
-    let lock = db.begin().await?;
+    let lock = cinema_kernel::db::begin_write(db).await?;
     lock.execute_unprepared(&format!(
         "SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"
     ))

@@ -3,7 +3,7 @@
 //! in batches. Both are safe to run again: existing rows are kept, never duplicated.
 
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult, Statement, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult, Statement,
     sea_query::{Alias, OnConflict, Query, SimpleExpr},
 };
 
@@ -135,7 +135,7 @@ async fn insert_movies(db: &DatabaseConnection, movies: &[NewMovie]) -> Result<u
     let mut inserted = 0;
     let backend = db.get_database_backend();
     for chunk in movies.chunks(1000) {
-        let txn = db.begin().await?;
+        let txn = cinema_kernel::db::begin_write(db).await?;
         let now = now_ms();
         let mut insert = Query::insert();
         insert

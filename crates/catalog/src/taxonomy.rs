@@ -2,7 +2,7 @@
 
 use cinema_kernel::page::{Page, PageRequest};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, FromQueryResult, Statement, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, FromQueryResult, Statement,
     sea_query::{Alias, Expr, ExprTrait, Func, JoinType, LikeExpr, Order, Query, SelectStatement},
 };
 
@@ -183,7 +183,7 @@ pub async fn create<C: ConnectionTrait>(db: &C, kind: Taxonomy, name: &str) -> R
 /// Renames an entry (and the search text of its movies, for directors and stars).
 pub async fn rename(db: &DatabaseConnection, kind: Taxonomy, id: i64, name: &str) -> Result<Named> {
     let name = parse_name(kind, name)?;
-    let txn = db.begin().await?;
+    let txn = cinema_kernel::db::begin_write(db).await?;
     let update = Query::update()
         .table(table(kind))
         .values([
@@ -230,7 +230,7 @@ async fn linked_movies<C: ConnectionTrait>(db: &C, kind: Taxonomy, id: i64) -> R
 /// Deletes an entry and returns it. A certification still used by movies is a conflict;
 /// genres, directors and stars are unlinked from their movies.
 pub async fn delete(db: &DatabaseConnection, kind: Taxonomy, id: i64) -> Result<Named> {
-    let txn = db.begin().await?;
+    let txn = cinema_kernel::db::begin_write(db).await?;
     let entry = get(&txn, kind, id).await?;
     if kind == Taxonomy::Certifications {
         let used = count_raw(

@@ -3,7 +3,7 @@
 
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr,
+    EntityTrait, QueryFilter, sea_query::Expr,
 };
 
 use crate::{
@@ -64,7 +64,7 @@ impl Identity {
         password: &Password,
     ) -> Result<user::Model> {
         let hash = crypto::hash_password(password, self.inner.config.bcrypt_cost).await?;
-        let txn = db.begin().await?;
+        let txn = cinema_kernel::db::begin_write(db).await?;
         let user = insert_user(&txn, email, hash, Role::User, false).await?;
         let token = self.issue_token(&txn, user.id, Purpose::Activation).await?;
         self.mail(
@@ -134,7 +134,7 @@ impl Identity {
         if row.expires_at <= now_ms() {
             return Err(Error::InvalidActivationToken);
         }
-        let txn = db.begin().await?;
+        let txn = cinema_kernel::db::begin_write(db).await?;
         // Deleting by id makes the token single-use even under concurrent attempts.
         let deleted = account_token::Entity::delete_by_id(row.id)
             .exec(&txn)
@@ -159,7 +159,7 @@ impl Identity {
         if user.is_active {
             return Ok(());
         }
-        let txn = db.begin().await?;
+        let txn = cinema_kernel::db::begin_write(db).await?;
         let token = self.issue_token(&txn, user.id, Purpose::Activation).await?;
         self.mail(
             &txn,
@@ -248,7 +248,7 @@ impl Identity {
         if !user.is_active {
             return Err(Error::Inactive);
         }
-        let txn = db.begin().await?;
+        let txn = cinema_kernel::db::begin_write(db).await?;
         // Only one of two concurrent refreshes with the same token can mark it used.
         let marked = refresh_token::Entity::update_many()
             .col_expr(refresh_token::Column::UsedAt, Expr::value(now))
@@ -334,7 +334,7 @@ impl Identity {
             ));
         }
         let hash = crypto::hash_password(new_password, self.inner.config.bcrypt_cost).await?;
-        let txn = db.begin().await?;
+        let txn = cinema_kernel::db::begin_write(db).await?;
         set_password(&txn, user.id, hash).await?;
         sessions::revoke_all(&txn, user.id, Some(user.session_id)).await?;
         self.mail(&txn, &stored.email, self.password_changed_email())
@@ -353,7 +353,7 @@ impl Identity {
         let Some(user) = find_by_email(db, email).await?.filter(|u| u.is_active) else {
             return Ok(());
         };
-        let txn = db.begin().await?;
+        let txn = cinema_kernel::db::begin_write(db).await?;
         let token = self
             .issue_token(&txn, user.id, Purpose::PasswordReset)
             .await?;
@@ -391,7 +391,7 @@ impl Identity {
             return Err(Error::InvalidResetToken);
         }
         let hash = crypto::hash_password(password, self.inner.config.bcrypt_cost).await?;
-        let txn = db.begin().await?;
+        let txn = cinema_kernel::db::begin_write(db).await?;
         let deleted = account_token::Entity::delete_by_id(row.id)
             .exec(&txn)
             .await?;

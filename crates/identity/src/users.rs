@@ -3,7 +3,7 @@
 use cinema_kernel::page::{Page, PageRequest};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait, LikeExpr},
 };
 
@@ -113,7 +113,7 @@ pub async fn update(
             "You cannot demote or deactivate your own account.".into(),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = cinema_kernel::db::begin_write(db).await?;
     let mut update = user::Entity::update_many()
         .col_expr(user::Column::UpdatedAt, Expr::value(now_ms()))
         .filter(user::Column::Id.eq(id));

@@ -292,8 +292,11 @@ pub mod admin {
             .ok_or(Error::JobNotFound(id))
     }
 
-    /// Puts a dead job back in the queue, due now, with a fresh set of attempts.
-    pub async fn retry<C: ConnectionTrait>(db: &C, id: i64) -> Result<Job> {
+    /// Puts a dead job back in the queue, due now, with a fresh set of attempts, and returns
+    /// it as queued. The update and the read share a transaction, so a worker cannot claim
+    /// the job in between and make the answer say `running`.
+    pub async fn retry(db: &sea_orm::DatabaseConnection, id: i64) -> Result<Job> {
+        let txn = cinema_kernel::db::begin_write(db).await?;
         let now = now_ms();
         let res = job::Entity::update_many()
             .col_expr(Column::Status, Expr::value(JobStatus::Pending.as_str()))
@@ -303,15 +306,16 @@ pub mod admin {
             .col_expr(Column::UpdatedAt, Expr::value(now))
             .filter(Column::Id.eq(id))
             .filter(Column::Status.eq(JobStatus::Dead.as_str()))
-            .exec(db)
+            .exec(&txn)
             .await?;
-        let job = get(db, id).await?;
+        let job = get(&txn, id).await?;
         if res.rows_affected == 0 {
             return Err(Error::NotDead {
                 id,
                 status: job.status,
             });
         }
+        txn.commit().await?;
         Ok(job)
     }
 

@@ -39,7 +39,7 @@ struct LinkedName {
 
 /// The names linked to these movies through `link` (one join query), by movie, each list by
 /// name then id.
-async fn linked<C: ConnectionTrait>(
+pub(crate) async fn linked<C: ConnectionTrait>(
     db: &C,
     movie_ids: &[i64],
     link: &str,

@@ -4,16 +4,16 @@ use std::collections::{BTreeSet, HashMap};
 
 use cinema_kernel::FieldError;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter,
+    sea_query::{Alias, Expr, ExprTrait, Query},
 };
 
-use super::{MovieDetail, MovieInput, MoviePatch, detail};
+use super::{MovieDetail, MovieInput, MoviePatch, detail, load::linked};
 use crate::{
     Error, Result,
-    entity::{
-        certification, director, genre, movie, movie_director, movie_genre, movie_star, star,
-    },
+    entity::{certification, director, genre, movie, star},
 };
 
 /// What else in the system holds on to movies (carts, purchases). Commerce implements it; the
@@ -129,6 +129,12 @@ fn map_unique(err: sea_orm::DbErr, name: &str, year: i32, time: i32) -> Error {
     }
 }
 
+/// The three link tables: (table, column of the other side, table of the other side).
+const GENRES: (&str, &str, &str) = ("movie_genres", "genre_id", "genres");
+const DIRECTORS: (&str, &str, &str) = ("movie_directors", "director_id", "directors");
+const STARS: (&str, &str, &str) = ("movie_stars", "star_id", "stars");
+
+/// Replaces the movie's links in each table whose new id list was sent.
 async fn replace_links(
     txn: &DatabaseTransaction,
     movie_id: i64,
@@ -136,51 +142,25 @@ async fn replace_links(
     directors: Option<&[i64]>,
     stars: Option<&[i64]>,
 ) -> Result<()> {
-    if let Some(ids) = genres {
-        movie_genre::Entity::delete_many()
-            .filter(movie_genre::Column::MovieId.eq(movie_id))
-            .exec(txn)
-            .await?;
-        if !ids.is_empty() {
-            movie_genre::Entity::insert_many(ids.iter().map(|&genre_id| {
-                movie_genre::ActiveModel {
-                    movie_id: Set(movie_id),
-                    genre_id: Set(genre_id),
-                }
-            }))
-            .exec_without_returning(txn)
-            .await?;
+    let backend = txn.get_database_backend();
+    for ((table, column, _), ids) in [(GENRES, genres), (DIRECTORS, directors), (STARS, stars)] {
+        let Some(ids) = ids else { continue };
+        let delete = Query::delete()
+            .from_table(Alias::new(table))
+            .and_where(Expr::col(Alias::new("movie_id")).eq(movie_id))
+            .to_owned();
+        txn.execute_raw(backend.build(&delete)).await?;
+        if ids.is_empty() {
+            continue;
         }
-    }
-    if let Some(ids) = directors {
-        movie_director::Entity::delete_many()
-            .filter(movie_director::Column::MovieId.eq(movie_id))
-            .exec(txn)
-            .await?;
-        if !ids.is_empty() {
-            movie_director::Entity::insert_many(ids.iter().map(|&director_id| {
-                movie_director::ActiveModel {
-                    movie_id: Set(movie_id),
-                    director_id: Set(director_id),
-                }
-            }))
-            .exec_without_returning(txn)
-            .await?;
+        let mut insert = Query::insert();
+        insert
+            .into_table(Alias::new(table))
+            .columns([Alias::new("movie_id"), Alias::new(column)]);
+        for &id in ids {
+            insert.values_panic([movie_id.into(), id.into()]);
         }
-    }
-    if let Some(ids) = stars {
-        movie_star::Entity::delete_many()
-            .filter(movie_star::Column::MovieId.eq(movie_id))
-            .exec(txn)
-            .await?;
-        if !ids.is_empty() {
-            movie_star::Entity::insert_many(ids.iter().map(|&star_id| movie_star::ActiveModel {
-                movie_id: Set(movie_id),
-                star_id: Set(star_id),
-            }))
-            .exec_without_returning(txn)
-            .await?;
-        }
+        txn.execute_raw(backend.build(&insert)).await?;
     }
     Ok(())
 }
@@ -198,7 +178,7 @@ pub async fn create(db: &DatabaseConnection, mut input: MovieInput) -> Result<Mo
     )
     .await?;
     let now = now_ms();
-    let txn = db.begin().await?;
+    let txn = cinema_kernel::db::begin_write(db).await?;
     let row = movie::ActiveModel {
         uuid: Set(uuid::Uuid::new_v4().to_string()),
         name: Set(input.name.clone()),
@@ -291,7 +271,7 @@ pub async fn update(
         row.actors = Set(joined(ids, &star_names));
     }
     row.updated_at = Set(now_ms());
-    let txn = db.begin().await?;
+    let txn = cinema_kernel::db::begin_write(db).await?;
     movie::Entity::update(row)
         .exec(&txn)
         .await
@@ -315,7 +295,7 @@ pub async fn delete(
     force: bool,
     references: &dyn MovieReferences,
 ) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = cinema_kernel::db::begin_write(db).await?;
     if movie::Entity::find_by_id(id).one(&txn).await?.is_none() {
         return Err(Error::NotFound(format!("Movie {id}")));
     }
@@ -325,47 +305,32 @@ pub async fn delete(
     Ok(())
 }
 
-/// Recomputes the directors' and stars' names that search reads, for these movies.
+/// Recomputes the directors' and stars' names that search reads, for these movies: one join
+/// per side, then one update per movie.
 pub(crate) async fn refresh_people<C: ConnectionTrait>(db: &C, movie_ids: &[i64]) -> Result<()> {
+    if movie_ids.is_empty() {
+        return Ok(());
+    }
+    let (link, column, table) = DIRECTORS;
+    let mut directors = linked(db, movie_ids, link, column, table).await?;
+    let (link, column, table) = STARS;
+    let mut stars = linked(db, movie_ids, link, column, table).await?;
+    let names = |list: Option<Vec<crate::Named>>| {
+        list.unwrap_or_default()
+            .into_iter()
+            .map(|n| n.name)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     for &movie_id in movie_ids {
-        let director_ids: Vec<i64> = movie_director::Entity::find()
-            .filter(movie_director::Column::MovieId.eq(movie_id))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|l| l.director_id)
-            .collect();
-        let directors: Vec<String> = director::Entity::find()
-            .filter(director::Column::Id.is_in(director_ids))
-            .order_by_asc(director::Column::Id)
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|d| d.name)
-            .collect();
-        let star_ids: Vec<i64> = movie_star::Entity::find()
-            .filter(movie_star::Column::MovieId.eq(movie_id))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|l| l.star_id)
-            .collect();
-        let stars: Vec<String> = star::Entity::find()
-            .filter(star::Column::Id.is_in(star_ids))
-            .order_by_asc(star::Column::Id)
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|s| s.name)
-            .collect();
         movie::Entity::update_many()
             .col_expr(
                 movie::Column::Directors,
-                sea_orm::sea_query::Expr::value(directors.join(" ")),
+                Expr::value(names(directors.remove(&movie_id))),
             )
             .col_expr(
                 movie::Column::Actors,
-                sea_orm::sea_query::Expr::value(stars.join(" ")),
+                Expr::value(names(stars.remove(&movie_id))),
             )
             .filter(movie::Column::Id.eq(movie_id))
             .exec(db)
