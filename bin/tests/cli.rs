@@ -245,3 +245,13 @@ fn user_create_bootstraps_an_admin_once_and_refuses_a_second_run() {
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("password"), "{stderr}");
 }
+
+#[test]
+fn the_sample_configuration_works_as_a_dotenv_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/../.env.sample");
+    std::fs::copy(sample, dir.path().join(".env")).unwrap();
+    let (code, stdout, stderr) = run(cinema(&dir).args(["migrate", "status"]));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("pending"), "{stdout}");
+}
