@@ -306,7 +306,7 @@ async fn worker(settings: &Settings) -> Result<(), BoxError> {
 
 async fn migrate(settings: &Settings, action: MigrateAction) -> Result<(), BoxError> {
     // One connection, so a connection-level setting (below) applies to every statement.
-    let db = database::connect(&cinema_kernel::db::DatabaseConfig {
+    let db = cinema_kernel::db::connect(&cinema_kernel::db::DatabaseConfig {
         max_connections: 1,
         ..settings.database.clone()
     })
@@ -314,7 +314,7 @@ async fn migrate(settings: &Settings, action: MigrateAction) -> Result<(), BoxEr
     match action {
         MigrateAction::Up => {
             // The advisory lock needs a second connection (see `database::migrate_up`).
-            let pool = database::connect(&settings.database).await?;
+            let pool = cinema_kernel::db::connect(&settings.database).await?;
             database::migrate_up(&pool).await?;
         }
         MigrateAction::Down { steps } => Migrator::down(&db, Some(steps)).await?,

@@ -7,17 +7,13 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
 /// An arbitrary constant that names Cinema's migration lock on PostgreSQL.
 const MIGRATION_LOCK_KEY: i64 = 0x0C1_4E4A;
 
-pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbErr> {
-    db::connect(config).await
-}
-
 /// Migrates through a short-lived one-connection pool, then opens the serving pool.
 ///
 /// SQLite connections that were open while the schema changed can keep a stale view of it and
 /// fail to *prepare* statements that need a new index (for example `ON CONFLICT` on a new
 /// unique index), so the pool that serves requests is only opened afterwards.
 pub async fn connect_migrated(config: &DatabaseConfig) -> Result<DatabaseConnection, StartError> {
-    let migrator = connect(&DatabaseConfig {
+    let migrator = db::connect(&DatabaseConfig {
         max_connections: 2,
         ..config.clone()
     })
@@ -25,7 +21,7 @@ pub async fn connect_migrated(config: &DatabaseConfig) -> Result<DatabaseConnect
     .map_err(StartError::Connect)?;
     migrate_up(&migrator).await.map_err(StartError::Migrate)?;
     migrator.close().await.map_err(StartError::Connect)?;
-    connect(config).await.map_err(StartError::Connect)
+    db::connect(config).await.map_err(StartError::Connect)
 }
 
 /// Why the database could not be made ready.

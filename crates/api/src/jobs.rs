@@ -1,7 +1,7 @@
 //! `/api/v1/admin/jobs`: what the background worker did, and retrying dead jobs.
 
 use actix_web::{HttpResponse, get, post, web};
-use cinema_identity::rfc3339;
+use cinema_kernel::time::rfc3339;
 use cinema_notify::{Job, JobStatus, admin};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};

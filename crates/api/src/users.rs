@@ -1,7 +1,8 @@
 //! `/api/v1/users`: admin user management.
 
 use actix_web::{HttpResponse, get, patch, web};
-use cinema_identity::{Role, entity::user, rfc3339, users};
+use cinema_identity::{Role, entity::user, users};
+use cinema_kernel::time::rfc3339;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

@@ -58,9 +58,7 @@ pub struct Seeded {
     pub movies: u64,
 }
 
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
+use cinema_kernel::time::now_ms;
 
 /// Inserts names that do not exist yet; returns how many were new.
 async fn insert_names<C: ConnectionTrait>(db: &C, table: &str, names: &[String]) -> Result<u64> {

@@ -2,8 +2,8 @@
 
 use cinema_kernel::page::{Page, PageRequest};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, FromQueryResult, Statement,
-    sea_query::{Alias, Expr, ExprTrait, Func, JoinType, LikeExpr, Order, Query, SelectStatement},
+    ConnectionTrait, DatabaseConnection, FromQueryResult,
+    sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement},
 };
 
 use crate::{Error, Result, movies};
@@ -111,14 +111,9 @@ pub async fn list<C: ConnectionTrait>(
 ) -> Result<Page<Named>> {
     let mut query = select(kind);
     if let Some(part) = name.map(str::trim).filter(|p| !p.is_empty()) {
-        let escaped = part
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
         query.and_where(
             Expr::col(Alias::new("name_key"))
-                .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+                .like(cinema_kernel::db::contains_literally(&part.to_lowercase())),
         );
     }
     let backend = db.get_database_backend();
@@ -233,12 +228,18 @@ pub async fn delete(db: &DatabaseConnection, kind: Taxonomy, id: i64) -> Result<
     let txn = cinema_kernel::db::begin_write(db).await?;
     let entry = get(&txn, kind, id).await?;
     if kind == Taxonomy::Certifications {
-        let used = count_raw(
-            &txn,
-            "SELECT COUNT(*) AS n FROM movies WHERE certification_id = ",
-            id,
-        )
-        .await?;
+        let in_use = Query::select()
+            .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+            .from(Alias::new("movies"))
+            .and_where(Expr::col(Alias::new("certification_id")).eq(id))
+            .to_owned();
+        let backend = txn.get_database_backend();
+        let used: i64 = txn
+            .query_one_raw(backend.build(&in_use))
+            .await?
+            .map(|r| r.try_get("", "n"))
+            .transpose()?
+            .unwrap_or(0);
         if used > 0 {
             return Err(Error::Conflict(format!(
                 "Certification “{}” is used by {used} movie(s); reassign them first.",
@@ -269,23 +270,6 @@ pub async fn delete(db: &DatabaseConnection, kind: Taxonomy, id: i64) -> Result<
     }
     txn.commit().await?;
     Ok(entry)
-}
-
-async fn count_raw<C: ConnectionTrait>(db: &C, sql_prefix: &str, id: i64) -> Result<i64> {
-    let backend = db.get_database_backend();
-    let placeholder = if backend == sea_orm::DbBackend::Postgres {
-        "$1"
-    } else {
-        "?"
-    };
-    let stmt =
-        Statement::from_sql_and_values(backend, format!("{sql_prefix}{placeholder}"), [id.into()]);
-    Ok(db
-        .query_one_raw(stmt)
-        .await?
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0))
 }
 
 /// Every genre with its number of movies, by name.

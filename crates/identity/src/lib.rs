@@ -110,18 +110,4 @@ impl Identity {
     }
 }
 
-/// Milliseconds since the epoch, the unit of every stored time in this slice.
-pub(crate) fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
-pub(crate) fn ms(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2)
-}
-
-/// RFC 3339 (UTC) for an epoch-millisecond time.
-pub fn rfc3339(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
+pub(crate) use cinema_kernel::time::{millis as ms, now_ms, rfc3339};

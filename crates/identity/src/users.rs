@@ -4,7 +4,7 @@ use cinema_kernel::page::{Page, PageRequest};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect,
-    sea_query::{Expr, ExprTrait, LikeExpr},
+    sea_query::{Expr, ExprTrait},
 };
 
 use crate::{
@@ -63,13 +63,9 @@ pub async fn list<C: ConnectionTrait>(
         .map(str::trim)
         .filter(|p| !p.is_empty())
     {
-        let escaped = part
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
         query = query.filter(
-            Expr::col(user::Column::Email).like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+            Expr::col(user::Column::Email)
+                .like(cinema_kernel::db::contains_literally(&part.to_lowercase())),
         );
     }
     if let Some(role) = filter.role {

@@ -130,6 +130,16 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
+/// A `LIKE` pattern matching values that contain `part` literally: its `%`, `_` and `\` are
+/// escaped, so a search for `50%` is not a wildcard.
+pub fn contains_literally(part: &str) -> sea_orm::sea_query::LikeExpr {
+    let escaped = part
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\')
+}
+
 /// Whether the error is a unique-constraint violation, on either backend.
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))

@@ -135,13 +135,7 @@ impl<C: ConnectionTrait + Sync> JobQueue for C {
     }
 }
 
-pub(crate) fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
-pub(crate) fn millis(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-}
+pub(crate) use cinema_kernel::time::{millis, now_ms};
 
 // Takes the next due job — pending and due, or running with an expired lease — and leases it
 // to one worker in a single statement. PostgreSQL skips rows other workers are claiming right

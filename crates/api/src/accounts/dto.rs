@@ -1,6 +1,7 @@
 //! Request and response bodies of `/api/v1/accounts`.
 
-use cinema_identity::{AuthUser, SessionView, TokenPair, rfc3339};
+use cinema_identity::{AuthUser, SessionView, TokenPair};
+use cinema_kernel::time::rfc3339;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

@@ -41,9 +41,7 @@ impl MovieReferences for NoReferences {
     }
 }
 
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
+use cinema_kernel::time::now_ms;
 
 /// Names of the ids that exist, in id order; unknown ids become one field error each list.
 async fn check_ids<C: ConnectionTrait>(
