@@ -6,7 +6,7 @@ use cinema_identity::{Email, Password, Role, users};
 use cinema_migration::{Migrator, MigratorTrait};
 use clap::{Parser, Subcommand};
 
-use crate::{database, jobs, settings::Settings, shutdown, startup::Application, telemetry};
+use crate::{database, jobs, media, settings::Settings, shutdown, startup::Application, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -272,7 +272,7 @@ async fn serve(settings: &Settings, with_worker: bool) -> Result<(), BoxError> {
     let app = Application::build(settings).await?;
     let (stop_worker, worker_shutdown) = tokio::sync::watch::channel(false);
     let worker = if with_worker {
-        let worker = jobs::worker(app.db().clone(), settings)?;
+        let worker = jobs::worker(app.db().clone(), settings, app.media().clone())?;
         Some(tokio::spawn(worker.run(worker_shutdown)))
     } else {
         None
@@ -300,7 +300,10 @@ async fn worker(settings: &Settings) -> Result<(), BoxError> {
         tracing::info!("shutdown requested: finishing the current job");
         let _ = stop.send(true);
     });
-    jobs::worker(db, settings)?.run(shutdown_rx).await;
+    let media = media::media(settings, &media::listen_url(settings.http.addr)).await?;
+    jobs::worker(db, settings, media.media)?
+        .run(shutdown_rx)
+        .await;
     Ok(())
 }
 

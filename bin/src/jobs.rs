@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use cinema_media::Media;
 use cinema_notify::{
     EMAIL_JOB, EmailHandler, Job, JobError, JobHandler, Worker, mailer_from_config, sender_domain,
 };
@@ -11,18 +12,22 @@ use crate::settings::Settings;
 
 /// The hourly purge of expired activation, reset and refresh tokens.
 pub const PURGE_EXPIRED_TOKENS: &str = "purge_expired_tokens";
+/// The sweep of orphaned media objects (every `MEDIA_SWEEP_INTERVAL_SECS`).
+pub const SWEEP_ORPHAN_MEDIA: &str = "sweep_orphan_media";
 
-pub fn worker(db: DatabaseConnection, settings: &Settings) -> Result<Worker, cinema_notify::Error> {
+pub fn worker(
+    db: DatabaseConnection,
+    settings: &Settings,
+    media: Media,
+) -> Result<Worker, cinema_notify::Error> {
     let mailer = mailer_from_config(&settings.mail)?;
     let domain = sender_domain(&settings.mail)?;
-    let db_for_purge = db.clone();
-    Ok(Worker::new(db, settings.worker.clone())
+    Ok(Worker::new(db.clone(), settings.worker.clone())
         .handle(EMAIL_JOB, EmailHandler::new(mailer, domain))
-        .handle(
-            PURGE_EXPIRED_TOKENS,
-            PurgeExpiredTokens { db: db_for_purge },
-        )
-        .every(PURGE_EXPIRED_TOKENS, Duration::from_secs(3600)))
+        .handle(PURGE_EXPIRED_TOKENS, PurgeExpiredTokens { db: db.clone() })
+        .every(PURGE_EXPIRED_TOKENS, Duration::from_secs(3600))
+        .handle(SWEEP_ORPHAN_MEDIA, SweepOrphanMedia { db, media })
+        .every(SWEEP_ORPHAN_MEDIA, settings.media.sweep_interval))
 }
 
 /// Deletes expired activation and reset tokens and ended sessions.
@@ -38,6 +43,46 @@ impl JobHandler for PurgeExpiredTokens {
             .await
             .map_err(|e| JobError::Retry(e.to_string()))?;
         tracing::info!(?purged, "expired tokens and sessions purged");
+        Ok(())
+    }
+}
+
+/// Deletes media objects nothing references: uploads whose transaction never committed and
+/// replaced ones whose deletion failed or was cut short (see `cinema_media::Media::sweep`).
+#[derive(Debug)]
+struct SweepOrphanMedia {
+    db: DatabaseConnection,
+    media: Media,
+}
+
+/// Objects deleted per round; rounds repeat while they come back full.
+const SWEEP_BATCH: u64 = 500;
+
+#[async_trait::async_trait]
+impl JobHandler for SweepOrphanMedia {
+    async fn handle(&self, _job: &Job) -> Result<(), JobError> {
+        let mut deleted = 0;
+        loop {
+            let report = self
+                .media
+                .sweep(&self.db, SWEEP_BATCH)
+                .await
+                .map_err(|e| JobError::Retry(e.to_string()))?;
+            deleted += report.deleted;
+            if report.failed > 0 {
+                // The rows stay; retrying with backoff makes an outage visible in the jobs API.
+                return Err(JobError::Retry(format!(
+                    "{} objects could not be deleted (storage unavailable?)",
+                    report.failed
+                )));
+            }
+            if (report.deleted as u64) < SWEEP_BATCH {
+                break;
+            }
+        }
+        if deleted > 0 {
+            tracing::info!(deleted, "orphaned media objects deleted");
+        }
         Ok(())
     }
 }

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod database;
 pub mod jobs;
+pub mod media;
 pub mod settings;
 pub mod shutdown;
 pub mod startup;

@@ -1,7 +1,10 @@
 //! The one boot path, used by `cinema serve` and by every black-box test: connect, migrate,
 //! bind (port 0 works), then serve until asked to stop.
 
-use std::{io, net::TcpListener};
+use std::{
+    io,
+    net::{SocketAddr, TcpListener},
+};
 
 use actix_web::HttpServer;
 pub use actix_web::dev::ServerHandle;
@@ -12,7 +15,7 @@ use std::sync::Arc;
 
 use cinema_identity::Identity;
 
-use crate::{database, settings::Settings, wiring::NotifyAccountMailer};
+use crate::{database, media, settings::Settings, wiring::NotifyAccountMailer};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -22,6 +25,8 @@ pub enum StartupError {
     Migration(DbErr),
     #[error("cannot load the e-mail templates: {0}")]
     Templates(cinema_notify::Error),
+    #[error("cannot set up media storage: {0}")]
+    Media(cinema_media::Error),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: std::net::SocketAddr,
@@ -33,6 +38,7 @@ pub enum StartupError {
 pub struct Application {
     port: u16,
     db: DatabaseConnection,
+    media: cinema_media::Media,
     server: actix_web::dev::Server,
 }
 
@@ -71,19 +77,28 @@ impl Application {
         let port = listener.local_addr().map_err(bind_err)?.port();
 
         let identity = identity(settings).map_err(StartupError::Templates)?;
+        let api_url = media::listen_url(SocketAddr::new(addr.ip(), port));
+        let media = media::media(settings, &api_url)
+            .await
+            .map_err(StartupError::Media)?;
         let api = Api::new(
             AppState {
                 db: db.clone(),
                 identity,
                 // Until carts and purchases exist nothing holds a movie.
                 movie_references: Arc::new(cinema_catalog::NoReferences),
+                media: media.media.clone(),
+                local_media: media.local,
             },
             settings.api.clone(),
         );
         let mut server = HttpServer::new(move || cinema_api::app(api.clone()))
             .shutdown_timeout(settings.http.shutdown_timeout.as_secs())
             // Signals are handled by the caller, which also stops the worker.
-            .disable_signals();
+            .disable_signals()
+            // How long a refused request body is read and discarded before the connection
+            // closes (an oversized upload is not read to its end).
+            .client_disconnect_timeout(settings.http.linger);
         if let Some(workers) = settings.http.workers {
             server = server.workers(workers);
         }
@@ -98,7 +113,12 @@ impl Application {
             database = %settings.database.url,
             "listening"
         );
-        Ok(Self { port, db, server })
+        Ok(Self {
+            port,
+            db,
+            media: media.media,
+            server,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -107,6 +127,11 @@ impl Application {
 
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// The media service, for the worker's orphan sweep.
+    pub fn media(&self) -> &cinema_media::Media {
+        &self.media
     }
 
     /// A handle that stops the server gracefully (`stop(true)`).

@@ -9,6 +9,7 @@ mod m20261122_000001_create_jobs;
 mod m20261122_000002_create_identity;
 mod m20261122_000003_create_catalog;
 mod m20261122_000004_movie_count;
+mod m20261122_000005_create_media;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_create_identity::Migration),
             Box::new(m20261122_000003_create_catalog::Migration),
             Box::new(m20261122_000004_movie_count::Migration),
+            Box::new(m20261122_000005_create_media::Migration),
         ]
     }
 }

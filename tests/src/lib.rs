@@ -10,11 +10,13 @@
 mod accounts;
 mod catalog;
 mod http;
+mod media;
 
 pub use accounts::{Tokens, query, strong_password};
 pub use catalog::Catalog;
-pub use cinema_testkit::{ReceivedMail, SmtpServer, TestDatabase};
+pub use cinema_testkit::{ReceivedMail, S3Server, SmtpServer, TestDatabase};
 pub use http::{Problem, TestResponse};
+pub use media::{body_tail, jpeg, multipart, multipart_content_type, part_head, png, webp};
 
 use std::{collections::HashMap, net::SocketAddr, time::Duration};
 
@@ -29,7 +31,19 @@ use serde_json::Value;
 /// How long tests wait for something asynchronous (an e-mail) before failing.
 pub const WAIT: Duration = Duration::from_secs(15);
 
-/// A running application with its own database and SMTP server.
+/// Where the application under test keeps avatars and posters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storage {
+    /// A temporary directory, served through the API's signed links (the default).
+    LocalDisk,
+    /// A real S3 server on loopback (s3s-fs, checking signatures), with presigned links.
+    S3,
+}
+
+/// The bucket of the test S3 server.
+pub const S3_BUCKET: &str = "cinema-test-media";
+
+/// A running application with its own database, SMTP server and media storage.
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
@@ -38,6 +52,8 @@ pub struct TestApp {
     db: DatabaseConnection,
     smtp_addr: SocketAddr,
     smtp: Option<SmtpServer>,
+    media_dir: tempfile::TempDir,
+    s3: Option<S3Server>,
     // Dropped last, so the database outlives the server.
     database: TestDatabase,
 }
@@ -50,17 +66,27 @@ impl TestApp {
 
     /// Boots the application with extra environment-style settings.
     pub async fn spawn_with(overrides: &[(&str, &str)]) -> Self {
-        Self::boot(overrides, true).await
+        Self::boot(overrides, true, Storage::LocalDisk).await
+    }
+
+    /// Boots the application with its media on this storage.
+    pub async fn spawn_with_storage(storage: Storage) -> Self {
+        Self::boot(&[], true, storage).await
     }
 
     /// Boots the application while its SMTP server is down; [`TestApp::start_smtp`] brings it
     /// up on the configured address.
     pub async fn spawn_with_smtp_down(overrides: &[(&str, &str)]) -> Self {
-        Self::boot(overrides, false).await
+        Self::boot(overrides, false, Storage::LocalDisk).await
     }
 
-    async fn boot(overrides: &[(&str, &str)], smtp_up: bool) -> Self {
+    async fn boot(overrides: &[(&str, &str)], smtp_up: bool, storage: Storage) -> Self {
         let database = TestDatabase::create().await;
+        let media_dir = tempfile::tempdir().expect("a media directory");
+        let s3 = match storage {
+            Storage::LocalDisk => None,
+            Storage::S3 => Some(S3Server::start().await),
+        };
         let smtp_addr = SmtpServer::reserve_port();
         let smtp = if smtp_up {
             Some(SmtpServer::start_on(smtp_addr).await)
@@ -83,12 +109,32 @@ impl TestApp {
                 "test-secret-test-secret-test-secret!".into(),
             ),
             ("FRONTEND_URL".into(), "https://app.example.com".into()),
+            (
+                "MEDIA_DIR".into(),
+                media_dir.path().to_string_lossy().into_owned(),
+            ),
         ]);
+        if let Some(s3) = &s3 {
+            env.extend([
+                ("MEDIA_STORAGE".into(), "s3".into()),
+                ("S3_ENDPOINT".into(), s3.endpoint()),
+                ("S3_BUCKET".into(), S3_BUCKET.into()),
+                ("S3_REGION".into(), S3Server::REGION.into()),
+                ("S3_ACCESS_KEY".into(), S3Server::ACCESS_KEY.into()),
+                ("S3_SECRET_KEY".into(), S3Server::SECRET_KEY.into()),
+                ("S3_TIMEOUT_SECS".into(), "5".into()),
+            ]);
+        }
         for (k, v) in overrides {
             env.insert((*k).into(), (*v).into());
         }
         let settings = Settings::from_source(&env).expect("test settings are valid");
-        if std::env::var_os("TEST_LOG").is_some() {
+        // `TEST_LOG=1` logs at the default level; any other value is a `tracing` filter.
+        if let Ok(filter) = std::env::var("TEST_LOG") {
+            let mut settings = settings.clone();
+            if filter != "1" {
+                settings.log.filter = filter;
+            }
             cinema_server::telemetry::init(&settings.log);
         }
         let app = Application::build(&settings)
@@ -98,7 +144,8 @@ impl TestApp {
         let handle = app.handle();
         let db = app.db().clone();
         let (stop_worker, shutdown) = tokio::sync::watch::channel(false);
-        let worker = jobs::worker(db.clone(), &settings).expect("the worker starts");
+        let worker =
+            jobs::worker(db.clone(), &settings, app.media().clone()).expect("the worker starts");
         tokio::spawn(worker.run(shutdown));
         tokio::spawn(app.run_until_stopped());
         Self {
@@ -112,7 +159,30 @@ impl TestApp {
             db,
             smtp_addr,
             smtp,
+            media_dir,
+            s3,
             database,
+        }
+    }
+
+    /// The directory of the local-disk store.
+    pub fn media_dir(&self) -> &std::path::Path {
+        self.media_dir.path()
+    }
+
+    pub fn has_s3(&self) -> bool {
+        self.s3.is_some()
+    }
+
+    /// The S3 server (panics unless booted with [`Storage::S3`]).
+    pub fn s3(&self) -> &S3Server {
+        self.s3.as_ref().expect("booted with S3 storage")
+    }
+
+    /// Takes S3 down: new connections are refused and open ones closed.
+    pub fn stop_s3(&mut self) {
+        if let Some(s3) = &mut self.s3 {
+            s3.stop();
         }
     }
 
@@ -183,6 +253,11 @@ impl TestApp {
     /// GET with a Bearer token.
     pub async fn get_as(&self, token: &str, path: &str) -> TestResponse {
         self.send(self.client.get(self.url(path)).bearer_auth(token))
+            .await
+    }
+
+    pub async fn delete_as(&self, token: &str, path: &str) -> TestResponse {
+        self.send(self.client.delete(self.url(path)).bearer_auth(token))
             .await
     }
 

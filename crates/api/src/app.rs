@@ -17,7 +17,7 @@ use utoipa::OpenApi as _;
 use utoipa_actix_web::{AppExt, service_config::ServiceConfig};
 
 use crate::{
-    accounts, docs, extract, fallback::RouteTable, health, jobs, middleware, profile, users,
+    accounts, docs, extract, fallback::RouteTable, health, jobs, media, middleware, profile, users,
 };
 
 /// What every handler can reach.
@@ -27,6 +27,10 @@ pub struct AppState {
     pub identity: cinema_identity::Identity,
     /// What may hold on to a movie (carts, purchases) when a moderator deletes it.
     pub movie_references: Arc<dyn cinema_catalog::MovieReferences>,
+    /// Avatars and posters.
+    pub media: cinema_media::Media,
+    /// The local-disk store when it is the one in use: its signed links are served here.
+    pub local_media: Option<Arc<cinema_media::LocalStore>>,
 }
 
 /// Which browser origins may call the API.
@@ -90,31 +94,36 @@ impl std::fmt::Debug for Api {
 
 /// The routes of the service, registered so their OpenAPI operations are collected.
 fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(health::health).service(health::ready).service(
-        utoipa_actix_web::scope("/api/v1")
-            .service(accounts::register)
-            .service(accounts::activate)
-            .service(accounts::resend_activation)
-            .service(accounts::login)
-            .service(accounts::refresh)
-            .service(accounts::logout)
-            .service(accounts::me)
-            .service(accounts::change_password)
-            .service(accounts::request_password_reset)
-            .service(accounts::complete_password_reset)
-            .service(accounts::sessions)
-            .service(accounts::revoke_session)
-            .service(profile::get)
-            .service(profile::replace)
-            .service(profile::update)
-            .service(users::list)
-            .service(users::get)
-            .service(users::update)
-            .service(jobs::list)
-            .service(jobs::get)
-            .service(jobs::retry)
-            .configure(catalog_routes),
-    );
+    cfg.service(health::health)
+        .service(health::ready)
+        .service(media::serve::download)
+        .service(
+            utoipa_actix_web::scope("/api/v1")
+                .service(accounts::register)
+                .service(accounts::activate)
+                .service(accounts::resend_activation)
+                .service(accounts::login)
+                .service(accounts::refresh)
+                .service(accounts::logout)
+                .service(accounts::me)
+                .service(accounts::change_password)
+                .service(accounts::request_password_reset)
+                .service(accounts::complete_password_reset)
+                .service(accounts::sessions)
+                .service(accounts::revoke_session)
+                .service(profile::get)
+                .service(profile::replace)
+                .service(profile::update)
+                .service(media::avatar::upload)
+                .service(media::avatar::remove)
+                .service(users::list)
+                .service(users::get)
+                .service(users::update)
+                .service(jobs::list)
+                .service(jobs::get)
+                .service(jobs::retry)
+                .configure(catalog_routes),
+        );
 }
 
 fn catalog_routes(cfg: &mut ServiceConfig) {
@@ -131,6 +140,8 @@ fn catalog_routes(cfg: &mut ServiceConfig) {
         .service(movies::get)
         .service(movies::update)
         .service(movies::delete)
+        .service(crate::media::poster::upload)
+        .service(crate::media::poster::remove)
         .service(taxonomy::statistics::genres);
     macro_rules! resource {
         ($m:ident) => {

@@ -39,6 +39,7 @@ pub const BEARER: &str = "bearer";
         (name = "directors", description = "Directors (moderators edit)"),
         (name = "stars", description = "Stars (moderators edit)"),
         (name = "certifications", description = "Age certifications (moderators edit)"),
+        (name = "media", description = "Avatars and posters behind signed links (local-disk storage)"),
     )
 )]
 pub(crate) struct BaseDoc;

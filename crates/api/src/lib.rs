@@ -17,6 +17,7 @@ pub mod extract;
 mod fallback;
 mod health;
 mod jobs;
+mod media;
 pub mod middleware;
 pub mod page;
 mod params;

@@ -35,6 +35,23 @@ pub struct ProfileResponse {
     pub avatar_url: Option<String>,
 }
 
+impl ProfileResponse {
+    /// The profile with a fresh download link for its avatar.
+    pub(crate) async fn with_link(
+        p: profile::Model,
+        media: &cinema_media::Media,
+    ) -> Result<Self, ApiError> {
+        let avatar_url = match &p.avatar {
+            Some(key) => Some(media.link(key).await?),
+            None => None,
+        };
+        Ok(Self {
+            avatar_url,
+            ..Self::from(p)
+        })
+    }
+}
+
 impl From<profile::Model> for ProfileResponse {
     fn from(p: profile::Model) -> Self {
         Self {
@@ -79,7 +96,7 @@ pub async fn get(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let profile = profiles::get_or_create(&state.db, user.id).await?;
-    Ok(HttpResponse::Ok().json(ProfileResponse::from(profile)))
+    Ok(HttpResponse::Ok().json(ProfileResponse::with_link(profile, &state.media).await?))
 }
 
 /// Replace the profile.
@@ -107,7 +124,7 @@ pub async fn replace(
         info: body.info,
     };
     let profile = profiles::update(&state.db, user.id, data.into()).await?;
-    Ok(HttpResponse::Ok().json(ProfileResponse::from(profile)))
+    Ok(HttpResponse::Ok().json(ProfileResponse::with_link(profile, &state.media).await?))
 }
 
 /// Change some fields: only the keys sent change, and an explicit `null` clears a field.
@@ -129,7 +146,7 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let patch = parse_patch(&body)?;
     let profile = profiles::update(&state.db, user.id, patch).await?;
-    Ok(HttpResponse::Ok().json(ProfileResponse::from(profile)))
+    Ok(HttpResponse::Ok().json(ProfileResponse::with_link(profile, &state.media).await?))
 }
 
 /// Reads each known key: absent → unchanged, `null` → cleared, a value → set.

@@ -2,7 +2,8 @@
 
 use chrono::NaiveDate;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    sea_query::OnConflict,
 };
 
 use crate::{Error, Result, entity::profile, now_ms};
@@ -161,4 +162,26 @@ pub async fn update<C: ConnectionTrait>(
     }
     row.updated_at = Set(now_ms());
     Ok(profile::Entity::update(row).exec(db).await?)
+}
+
+/// Points the profile at an avatar key (or at none) and returns the profile with the key it
+/// had before. The row stays locked until the caller's transaction ends, so two uploads at
+/// once settle one after the other and each sees the key the other replaced.
+pub async fn set_avatar<C: ConnectionTrait>(
+    db: &C,
+    user_id: i64,
+    key: Option<&str>,
+) -> Result<(profile::Model, Option<String>)> {
+    get_or_create(db, user_id).await?;
+    let current = profile::Entity::find()
+        .filter(profile::Column::UserId.eq(user_id))
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or(Error::UserNotFound(user_id))?;
+    let before = current.avatar.clone();
+    let mut row: profile::ActiveModel = current.into();
+    row.avatar = Set(key.map(str::to_owned));
+    row.updated_at = Set(now_ms());
+    Ok((profile::Entity::update(row).exec(db).await?, before))
 }

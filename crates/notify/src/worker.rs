@@ -139,6 +139,15 @@ impl Worker {
         self
     }
 
+    /// How long until schedules are checked again: [`SCHEDULE_TICK`], or the shortest period
+    /// if one is shorter, so no period is skipped.
+    fn schedule_tick(&self) -> Duration {
+        self.schedules
+            .iter()
+            .map(|s| s.period)
+            .fold(SCHEDULE_TICK, Duration::min)
+    }
+
     /// Works until `shutdown` turns true; a job in progress is finished first.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         tracing::info!(worker = %self.id, "worker started");
@@ -148,7 +157,7 @@ impl Worker {
                 if let Err(e) = self.enqueue_scheduled().await {
                     tracing::warn!(worker = %self.id, error = %e, "cannot insert scheduled jobs");
                 }
-                next_schedule = Instant::now() + SCHEDULE_TICK;
+                next_schedule = Instant::now() + self.schedule_tick();
             }
             match self.run_once().await {
                 Ok(true) => continue,

@@ -4,9 +4,13 @@
 //!   PostgreSQL database when `CINEMA_TEST_POSTGRES_URL` is set, dropped afterwards.
 //! - [`SmtpServer`]: a real SMTP server on loopback (the `mailin` protocol state machine behind
 //!   a tokio listener) that keeps what it receives, can refuse service, and can start late.
+//! - [`S3Server`]: a real S3 server on loopback (s3s-fs in-process) that checks signatures and
+//!   can be stopped to play a storage outage.
 
 mod database;
+mod s3;
 mod smtp;
 
 pub use database::{POSTGRES_ENV, TestDatabase};
+pub use s3::S3Server;
 pub use smtp::{ReceivedMail, SmtpServer};

@@ -5,6 +5,7 @@ mod docs;
 mod errors;
 mod health;
 mod jobs;
+mod media;
 mod middleware;
 mod movies;
 mod passwords;

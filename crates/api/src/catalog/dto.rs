@@ -5,8 +5,11 @@ use cinema_catalog::{
     movies::{MovieDetail, MovieSummary},
 };
 use cinema_kernel::Money;
+use cinema_media::Media;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+use crate::error::ApiError;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": 3, "name": "Animation"}))]
@@ -54,7 +57,7 @@ fn money(cents: i64) -> String {
 
 /// A movie in a list.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": 1, "uuid": "0f8fad5b-d9cb-469f-a165-70867728950e", "name": "Inception", "year": 2010, "time": 148, "imdb": 8.8, "votes": 2400000, "price": "9.99", "certification": {"id": 3, "name": "PG-13"}, "genres": [{"id": 1, "name": "Action"}, {"id": 18, "name": "Sci-Fi"}]}))]
+#[schema(example = json!({"id": 1, "uuid": "0f8fad5b-d9cb-469f-a165-70867728950e", "name": "Inception", "year": 2010, "time": 148, "imdb": 8.8, "votes": 2400000, "price": "9.99", "certification": {"id": 3, "name": "PG-13"}, "genres": [{"id": 1, "name": "Action"}, {"id": 18, "name": "Sci-Fi"}], "poster_url": "http://localhost:8010/media/posters/7c9e6679-7425-40de-944b-e07fc1f90ae7.jpg?expires=1795000000&signature=3q2-7w"}))]
 pub struct MovieListItem {
     pub id: i64,
     pub uuid: String,
@@ -68,6 +71,8 @@ pub struct MovieListItem {
     pub price: String,
     pub certification: NamedResponse,
     pub genres: Vec<NamedResponse>,
+    /// A download link of the poster, valid for an hour.
+    pub poster_url: Option<String>,
 }
 
 impl From<MovieSummary> for MovieListItem {
@@ -84,13 +89,14 @@ impl From<MovieSummary> for MovieListItem {
             price: money(m.price_cents),
             certification: s.certification.into(),
             genres: s.genres.into_iter().map(Into::into).collect(),
+            poster_url: None,
         }
     }
 }
 
 /// A movie with everything about it.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": 1, "uuid": "0f8fad5b-d9cb-469f-a165-70867728950e", "name": "Inception", "year": 2010, "time": 148, "imdb": 8.8, "votes": 2400000, "price": "9.99", "certification": {"id": 3, "name": "PG-13"}, "genres": [{"id": 1, "name": "Action"}], "description": "A thief who steals corporate secrets…", "meta_score": 74, "gross": "292576195.00", "directors": [{"id": 1, "name": "Christopher Nolan"}], "stars": [{"id": 1, "name": "Leonardo DiCaprio"}]}))]
+#[schema(example = json!({"id": 1, "uuid": "0f8fad5b-d9cb-469f-a165-70867728950e", "name": "Inception", "year": 2010, "time": 148, "imdb": 8.8, "votes": 2400000, "price": "9.99", "certification": {"id": 3, "name": "PG-13"}, "genres": [{"id": 1, "name": "Action"}], "poster_url": null, "description": "A thief who steals corporate secrets…", "meta_score": 74, "gross": "292576195.00", "directors": [{"id": 1, "name": "Christopher Nolan"}], "stars": [{"id": 1, "name": "Leonardo DiCaprio"}]}))]
 pub struct MovieDetailResponse {
     #[serde(flatten)]
     pub summary: MovieListItem,
@@ -115,6 +121,35 @@ impl From<MovieDetail> for MovieDetailResponse {
             directors: d.directors.into_iter().map(Into::into).collect(),
             stars: d.stars.into_iter().map(Into::into).collect(),
         }
+    }
+}
+
+impl MovieListItem {
+    /// List items with fresh poster links, in order.
+    pub async fn with_links(rows: Vec<MovieSummary>, media: &Media) -> Result<Vec<Self>, ApiError> {
+        let keys: Vec<Option<&str>> = rows.iter().map(|r| r.movie.poster.as_deref()).collect();
+        let links = media.links(&keys).await?;
+        Ok(rows
+            .into_iter()
+            .zip(links)
+            .map(|(row, poster_url)| Self {
+                poster_url,
+                ..Self::from(row)
+            })
+            .collect())
+    }
+}
+
+impl MovieDetailResponse {
+    /// The detail with a fresh poster link.
+    pub async fn with_link(detail: MovieDetail, media: &Media) -> Result<Self, ApiError> {
+        let poster_url = match &detail.summary.movie.poster {
+            Some(key) => Some(media.link(key).await?),
+            None => None,
+        };
+        let mut response = Self::from(detail);
+        response.summary.poster_url = poster_url;
+        Ok(response)
     }
 }
 

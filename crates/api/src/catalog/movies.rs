@@ -16,6 +16,7 @@ use crate::{
     AppState,
     auth::Moderator,
     error::{ApiError, Problem},
+    media::poster::ReleasePoster,
     page::PageResponse,
     params::Params,
     patch::PatchReader,
@@ -32,7 +33,12 @@ async fn page(
         request.filter.genre_ids = vec![genre];
     }
     let found = movies::list(&state.db, &request.filter, request.sort, request.page).await?;
-    Ok(HttpResponse::Ok().json(PageResponse::from_page(found, MovieListItem::from)))
+    Ok(HttpResponse::Ok().json(PageResponse {
+        items: MovieListItem::with_links(found.items, &state.media).await?,
+        total: found.total,
+        skip: found.skip,
+        limit: found.limit,
+    }))
 }
 
 /// Movies: every filter, search (`q`), sort and paging.
@@ -101,11 +107,7 @@ pub async fn trending(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let rows = movies::trending(&state.db, special_limit(&req, 10)?).await?;
-    Ok(HttpResponse::Ok().json(
-        rows.into_iter()
-            .map(MovieListItem::from)
-            .collect::<Vec<_>>(),
-    ))
+    Ok(HttpResponse::Ok().json(MovieListItem::with_links(rows, &state.media).await?))
 }
 
 /// The newest movies.
@@ -118,11 +120,7 @@ pub async fn new_releases(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let rows = movies::new_releases(&state.db, special_limit(&req, 20)?).await?;
-    Ok(HttpResponse::Ok().json(
-        rows.into_iter()
-            .map(MovieListItem::from)
-            .collect::<Vec<_>>(),
-    ))
+    Ok(HttpResponse::Ok().json(MovieListItem::with_links(rows, &state.media).await?))
 }
 
 /// Movies of one genre (404 only when the genre does not exist).
@@ -152,7 +150,7 @@ pub async fn by_uuid(
     uuid: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let detail = movies::detail_by_uuid(&state.db, &uuid).await?;
-    Ok(HttpResponse::Ok().json(MovieDetailResponse::from(detail)))
+    Ok(HttpResponse::Ok().json(MovieDetailResponse::with_link(detail, &state.media).await?))
 }
 
 /// One movie.
@@ -163,7 +161,7 @@ pub async fn by_uuid(
 #[get("/movies/{id}")]
 pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let detail = movies::detail(&state.db, id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(MovieDetailResponse::from(detail)))
+    Ok(HttpResponse::Ok().json(MovieDetailResponse::with_link(detail, &state.media).await?))
 }
 
 /// Add a movie (moderators).
@@ -198,7 +196,7 @@ pub async fn create(
         star_ids: body.star_ids,
     };
     let detail = movies::create(&state.db, input).await?;
-    Ok(HttpResponse::Created().json(MovieDetailResponse::from(detail)))
+    Ok(HttpResponse::Created().json(MovieDetailResponse::with_link(detail, &state.media).await?))
 }
 
 /// Change a movie (moderators): only sent fields change; sent id lists replace the sets.
@@ -242,7 +240,7 @@ pub async fn update(
         return Err(ApiError::invalid(read.errors));
     }
     let detail = movies::update(&state.db, id.into_inner(), patch).await?;
-    Ok(HttpResponse::Ok().json(MovieDetailResponse::from(detail)))
+    Ok(HttpResponse::Ok().json(MovieDetailResponse::with_link(detail, &state.media).await?))
 }
 
 /// Delete a movie (moderators). Refused while bought or in carts, unless `force=true` (which
@@ -264,12 +262,12 @@ pub async fn delete(
     if !p.errors.is_empty() {
         return Err(ApiError::invalid(p.errors));
     }
-    movies::delete(
-        &state.db,
-        id.into_inner(),
-        force,
-        state.movie_references.as_ref(),
-    )
-    .await?;
+    let hook = ReleasePoster {
+        inner: state.movie_references.as_ref(),
+        released: Default::default(),
+    };
+    movies::delete(&state.db, id.into_inner(), force, &hook).await?;
+    let poster = hook.released.into_inner().ok().flatten();
+    crate::media::discard(&state, poster).await;
     Ok(HttpResponse::NoContent().finish())
 }

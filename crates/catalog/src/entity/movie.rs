@@ -26,6 +26,8 @@ pub struct Model {
     /// Stars' names, space-separated, for search.
     #[sea_orm(column_type = "Text")]
     pub actors: String,
+    /// Object key of the poster in media storage.
+    pub poster: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }

@@ -2,11 +2,13 @@
 
 mod input;
 mod load;
+mod poster;
 mod query;
 mod write;
 
 pub use input::{MovieInput, MoviePatch, parse_imdb};
 pub use load::{MovieDetail, MovieSummary, detail, detail_by_uuid};
+pub use poster::{poster_of, set_poster};
 pub use query::{
     MovieFilter, SearchField, SearchQuery, Sort, SortKey, list, new_releases, trending,
 };

@@ -12,6 +12,9 @@ use cinema_kernel::db::{DatabaseConfig, DatabaseUrl};
 use cinema_notify::{MailConfig, MailTransport, WorkerConfig};
 use secrecy::SecretString;
 
+mod media;
+pub use media::{DEFAULT_MEDIA_DIR, DEFAULT_S3_BUCKET, MediaSettings, MediaStorage};
+
 /// Where a setting comes from: the process environment in production, a map in tests.
 pub trait Source {
     fn get(&self, name: &str) -> Option<String>;
@@ -64,6 +67,7 @@ pub struct Settings {
     /// The product name shown in e-mails.
     pub app_name: String,
     pub identity: IdentityConfig,
+    pub media: MediaSettings,
     /// Whether `JWT_SECRET` was generated for this process (tokens die with it).
     pub jwt_secret_generated: bool,
 }
@@ -75,6 +79,9 @@ pub struct HttpSettings {
     pub workers: Option<usize>,
     /// How long in-flight requests may take to finish after SIGTERM/SIGINT.
     pub shutdown_timeout: Duration,
+    /// How long the rest of a refused request body is read and discarded before the connection
+    /// closes; zero closes at once.
+    pub linger: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,6 +123,7 @@ impl Settings {
             addr: parse_or(src, "HTTP_ADDR", DEFAULT_HTTP_ADDR)?,
             workers: parse_opt(src, "HTTP_WORKERS")?,
             shutdown_timeout: Duration::from_secs(parse_or(src, "SHUTDOWN_TIMEOUT_SECS", "30")?),
+            linger: Duration::from_millis(parse_or(src, "HTTP_LINGER_MS", "0")?),
         };
         if http.workers == Some(0) {
             return Err(ConfigError::new("HTTP_WORKERS", "must be at least 1"));
@@ -145,6 +153,7 @@ impl Settings {
         let mail = mail_settings(src)?;
         let worker = worker_settings(src)?;
         let (identity, jwt_secret_generated) = identity_settings(src)?;
+        let media = media::media_settings(src)?;
 
         Ok(Self {
             database,
@@ -155,6 +164,7 @@ impl Settings {
             worker,
             app_name: src.get("APP_NAME").unwrap_or_else(|| "Cinema".to_owned()),
             identity,
+            media,
             jwt_secret_generated,
         })
     }
@@ -369,6 +379,7 @@ mod tests {
             ("HTTP_ADDR", "localhost"),
             ("HTTP_WORKERS", "0"),
             ("SHUTDOWN_TIMEOUT_SECS", "-1"),
+            ("HTTP_LINGER_MS", "soon"),
             ("CORS_ALLOWED_ORIGINS", "https://a.example.com/path"),
             ("LOG_FORMAT", "xml"),
             ("LOG_LEVEL", "info,[bad"),
@@ -383,6 +394,12 @@ mod tests {
             ("BCRYPT_COST", "3"),
             ("FRONTEND_URL", "ftp://x"),
             ("LOGIN_MAX_FAILURES", "many"),
+            ("MEDIA_STORAGE", "ftp"),
+            ("MEDIA_LINK_TTL_SECS", "0"),
+            ("MEDIA_LINK_TTL_SECS", "604801"),
+            ("PUBLIC_URL", "localhost:8010"),
+            ("MEDIA_ORPHAN_GRACE_SECS", "-5"),
+            ("MEDIA_SWEEP_INTERVAL_SECS", "0"),
         ] {
             let err = settings(&[(var, value)]).unwrap_err();
             assert_eq!(err.var, var, "{value}");
@@ -426,6 +443,36 @@ mod tests {
         assert!(!debug.contains("s3cret"), "{debug}");
         assert!(!debug.contains("m41lpass"), "{debug}");
         assert!(!debug.contains("jwt-secret"), "{debug}");
+    }
+
+    #[test]
+    fn media_goes_to_local_disk_unless_s3_is_configured() {
+        let s = settings(&[]).unwrap();
+        assert!(matches!(s.media.storage, MediaStorage::Local { .. }));
+        let err = settings(&[("MEDIA_STORAGE", "s3")]).unwrap_err();
+        assert_eq!(err.var, "S3_ACCESS_KEY");
+        let s = settings(&[
+            ("MEDIA_STORAGE", "s3"),
+            ("S3_ENDPOINT", "http://minio:9000/"),
+            ("S3_ACCESS_KEY", "cinema"),
+            ("S3_SECRET_KEY", "s3-s3cret-key"),
+        ])
+        .unwrap();
+        let MediaStorage::S3(s3) = &s.media.storage else {
+            panic!("not S3")
+        };
+        assert_eq!(s3.endpoint.as_deref(), Some("http://minio:9000"));
+        assert_eq!(s3.bucket, DEFAULT_S3_BUCKET);
+        assert!(s3.path_style);
+        assert!(!format!("{s:?}").contains("s3-s3cret"));
+        let err = settings(&[
+            ("MEDIA_STORAGE", "s3"),
+            ("S3_ACCESS_KEY", "a"),
+            ("S3_SECRET_KEY", "b"),
+            ("S3_ENDPOINT", "ftp://x"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.var, "S3_ENDPOINT");
     }
 
     #[test]

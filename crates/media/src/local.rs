@@ -1,0 +1,249 @@
+//! Local disk: the zero-configuration store. Objects are files under a root directory; links
+//! point at the API's own `/media/{key}` route and carry an expiry and an HMAC-SHA256 signature
+//! over the key and that expiry, so they cannot be forged, extended or reused for another key.
+
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+use crate::{Error, ImageKind, ObjectStore, Result, store::is_valid_key};
+
+/// The path under the API's base URL that serves local objects.
+pub const ROUTE_PREFIX: &str = "/media/";
+
+/// Objects as files under `root`.
+pub struct LocalStore {
+    root: PathBuf,
+    base_url: String,
+    /// Keyed with the link secret; cloned for each signature.
+    signer: Hmac<Sha256>,
+}
+
+impl std::fmt::Debug for LocalStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalStore")
+            .field("root", &self.root)
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An object ready to be streamed to the client.
+#[derive(Debug)]
+pub struct LocalObject {
+    pub file: tokio::fs::File,
+    pub len: u64,
+    pub content_type: &'static str,
+    /// Seconds the link that opened it stays valid: a cache must not keep it longer.
+    pub max_age: u64,
+}
+
+impl LocalStore {
+    /// `base_url` is how clients reach the API (`http://localhost:8010`); `link_key` signs links.
+    pub fn new(root: impl Into<PathBuf>, base_url: &str, link_key: &[u8]) -> Result<Self> {
+        let signer = <Hmac<Sha256> as KeyInit>::new_from_slice(link_key)
+            .map_err(|e| Error::Storage(format!("bad link key: {e}")))?;
+        Ok(Self {
+            root: root.into(),
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            signer,
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn path(&self, key: &str) -> Result<PathBuf> {
+        if is_valid_key(key) {
+            Ok(self.root.join(key))
+        } else {
+            Err(Error::BadLink("The link names no object."))
+        }
+    }
+
+    fn mac(&self, key: &str, expires: u64) -> Hmac<Sha256> {
+        let mut mac = self.signer.clone();
+        mac.update(key.as_bytes());
+        mac.update(b"\n");
+        mac.update(expires.to_string().as_bytes());
+        mac
+    }
+
+    /// The signed link for `key`, valid until `expires` (Unix seconds).
+    pub fn signed_url(&self, key: &str, expires: u64) -> String {
+        let signature = URL_SAFE_NO_PAD.encode(self.mac(key, expires).finalize().into_bytes());
+        format!(
+            "{}{ROUTE_PREFIX}{key}?expires={expires}&signature={signature}",
+            self.base_url
+        )
+    }
+
+    /// Opens the object a link names, after checking its signature and expiry against `now`
+    /// (Unix seconds).
+    pub async fn open(
+        &self,
+        key: &str,
+        expires: u64,
+        signature: &str,
+        now: u64,
+    ) -> Result<LocalObject> {
+        let path = self.path(key)?;
+        let signature = URL_SAFE_NO_PAD
+            .decode(signature)
+            .map_err(|_| Error::BadLink("The link's signature is not valid."))?;
+        self.mac(key, expires)
+            .verify_slice(&signature)
+            .map_err(|_| Error::BadLink("The link's signature is not valid."))?;
+        if expires <= now {
+            return Err(Error::BadLink("The link has expired."));
+        }
+        let file = match tokio::fs::File::open(&path).await {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::NotFound("Object".to_owned()));
+            }
+            Err(e) => return Err(storage(e)),
+        };
+        let len = file.metadata().await.map_err(storage)?.len();
+        Ok(LocalObject {
+            file,
+            len,
+            content_type: ImageKind::from_key(key)
+                .map_or("application/octet-stream", ImageKind::content_type),
+            max_age: expires - now,
+        })
+    }
+}
+
+fn storage(e: std::io::Error) -> Error {
+    Error::Storage(e.to_string())
+}
+
+#[async_trait::async_trait]
+impl ObjectStore for LocalStore {
+    async fn put(&self, key: &str, bytes: Vec<u8>, _content_type: &str) -> Result<()> {
+        let path = self.path(key)?;
+        let dir = path
+            .parent()
+            .ok_or_else(|| Error::Storage(format!("no folder for {key}")))?;
+        tokio::fs::create_dir_all(dir).await.map_err(storage)?;
+        // Written beside its final name and renamed, so a reader never sees half a file.
+        let partial = dir.join(format!(".partial-{}", uuid::Uuid::new_v4()));
+        if let Err(e) = tokio::fs::write(&partial, &bytes).await {
+            let _ = tokio::fs::remove_file(&partial).await;
+            return Err(storage(e));
+        }
+        tokio::fs::rename(&partial, &path).await.map_err(storage)
+    }
+
+    async fn delete(&self, key: &str) -> Result<()> {
+        match tokio::fs::remove_file(self.path(key)?).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(storage(e)),
+        }
+    }
+
+    async fn download_url(&self, key: &str, ttl: Duration) -> Result<String> {
+        let expires = cinema_kernel::time::now_ms() as u64 / 1000 + ttl.as_secs().max(1);
+        Ok(self.signed_url(key, expires))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "avatars/0f8fad5b-d9cb-469f-a165-70867728950e.png";
+
+    fn query(url: &str) -> (u64, String) {
+        let url = url::Url::parse(url).unwrap();
+        let get = |name: &str| {
+            url.query_pairs()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.into_owned())
+                .unwrap()
+        };
+        (get("expires").parse().unwrap(), get("signature"))
+    }
+
+    #[tokio::test]
+    async fn a_signed_link_opens_its_object_until_it_expires() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path(), "http://localhost:8010/", b"secret").unwrap();
+        store.put(KEY, b"png".to_vec(), "image/png").await.unwrap();
+        let url = store.signed_url(KEY, 1_000);
+        assert!(url.starts_with(&format!("http://localhost:8010/media/{KEY}?")));
+        let (expires, signature) = query(&url);
+
+        let object = store.open(KEY, expires, &signature, 999).await.unwrap();
+        assert_eq!(
+            (object.len, object.content_type, object.max_age),
+            (3, "image/png", 1)
+        );
+        assert!(matches!(
+            store.open(KEY, expires, &signature, 1_000).await,
+            Err(Error::BadLink("The link has expired."))
+        ));
+    }
+
+    #[tokio::test]
+    async fn links_cannot_be_extended_moved_or_signed_with_another_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path(), "http://x", b"secret").unwrap();
+        let other = "avatars/1f8fad5b-d9cb-469f-a165-70867728950e.png";
+        store.put(KEY, b"a".to_vec(), "image/png").await.unwrap();
+        store.put(other, b"b".to_vec(), "image/png").await.unwrap();
+        let (expires, signature) = query(&store.signed_url(KEY, 1_000));
+        let forged = LocalStore::new(dir.path(), "http://x", b"guess").unwrap();
+        let (_, forged_signature) = query(&forged.signed_url(KEY, 1_000));
+
+        for (key, expires, signature) in [
+            (KEY, expires + 1, signature.as_str()),
+            (other, expires, signature.as_str()),
+            (KEY, expires, forged_signature.as_str()),
+            (KEY, expires, "not base64!"),
+            (KEY, expires, ""),
+        ] {
+            assert!(
+                matches!(
+                    store.open(key, expires, signature, 0).await,
+                    Err(Error::BadLink(_))
+                ),
+                "{key} {expires} {signature}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn keys_outside_our_shape_never_touch_the_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path(), "http://x", b"secret").unwrap();
+        assert!(store.put("../x.png", vec![1], "image/png").await.is_err());
+        let (expires, signature) = query(&store.signed_url("../../etc/passwd", 10));
+        assert!(matches!(
+            store.open("../../etc/passwd", expires, &signature, 0).await,
+            Err(Error::BadLink(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn deleting_twice_succeeds_and_the_object_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path(), "http://x", b"secret").unwrap();
+        store.put(KEY, b"a".to_vec(), "image/png").await.unwrap();
+        store.delete(KEY).await.unwrap();
+        store.delete(KEY).await.unwrap();
+        let (expires, signature) = query(&store.signed_url(KEY, 10));
+        assert!(matches!(
+            store.open(KEY, expires, &signature, 0).await,
+            Err(Error::NotFound(_))
+        ));
+    }
+}

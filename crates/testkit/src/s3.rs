@@ -1,0 +1,97 @@
+//! A real S3 server on loopback: s3s-fs, in-process, checking SigV4 signatures (headers and
+//! presigned URLs) the way S3 does, storing objects as files under a temporary directory.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use hyper_util::{
+    rt::{TokioExecutor, TokioIo},
+    server::conn::auto::Builder as ConnBuilder,
+};
+use s3s::{auth::SimpleAuth, service::S3ServiceBuilder};
+use tokio::{net::TcpListener, task::JoinHandle};
+
+/// An S3 server on `127.0.0.1`. Dropping it (or [`S3Server::stop`]) stops it and every open
+/// connection, so clients see a storage outage.
+#[derive(Debug)]
+pub struct S3Server {
+    addr: SocketAddr,
+    root: tempfile::TempDir,
+    task: Option<JoinHandle<()>>,
+}
+
+impl S3Server {
+    pub const ACCESS_KEY: &str = "cinema-test-access";
+    pub const SECRET_KEY: &str = "cinema-test-secret-key";
+    pub const REGION: &str = "us-east-1";
+
+    /// Starts a server on a free port.
+    pub async fn start() -> Self {
+        let root = tempfile::tempdir().expect("S3 root");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind S3");
+        let addr = listener.local_addr().expect("local addr");
+        let fs = s3s_fs::FileSystem::new(root.path()).expect("s3s-fs root");
+        let mut builder = S3ServiceBuilder::new(fs);
+        builder.set_auth(SimpleAuth::from_single(Self::ACCESS_KEY, Self::SECRET_KEY));
+        let service = builder.build();
+        let task = tokio::spawn(async move {
+            // Connections live in this set, so aborting the server task closes them too.
+            let mut connections = tokio::task::JoinSet::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                let service = service.clone();
+                connections.spawn(async move {
+                    let _ = ConnBuilder::new(TokioExecutor::new())
+                        .serve_connection(TokioIo::new(socket), service)
+                        .await;
+                });
+                while connections.try_join_next().is_some() {}
+            }
+        });
+        Self {
+            addr,
+            root,
+            task: Some(task),
+        }
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Where an object of `bucket` is kept on disk.
+    pub fn object_path(&self, bucket: &str, key: &str) -> PathBuf {
+        self.root.path().join(bucket).join(key)
+    }
+
+    /// Whether `bucket` holds `key`.
+    pub fn has_object(&self, bucket: &str, key: &str) -> bool {
+        self.object_path(bucket, key).is_file()
+    }
+
+    /// Keys of the objects under `bucket/folder`, sorted.
+    pub fn keys(&self, bucket: &str, folder: &str) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.root.path().join(bucket).join(folder)) else {
+            return Vec::new();
+        };
+        let mut keys: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().is_file())
+            .map(|e| format!("{folder}/{}", e.file_name().to_string_lossy()))
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    /// Stops serving: new connections are refused and open ones are closed.
+    pub fn stop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
