@@ -82,6 +82,11 @@ impl S3Store {
             // `Bucket::exists` needs ListBuckets, which not every server answers alike; a
             // create that says "already there" is the portable test.
             Err(S3Error::HttpFailWithBody(409, _)) => {}
+            // The store answered but refused (often: credentials that may write objects but not
+            // create buckets). The bucket may well exist; the first write will tell.
+            Err(S3Error::HttpFailWithBody(status, body)) => {
+                tracing::warn!(status, %body, bucket = %self.config.bucket, "cannot create the bucket; assuming it exists");
+            }
             Err(e) => return Err(storage(e)),
         }
         self.bucket_ready.store(true, Ordering::Release);
