@@ -74,6 +74,11 @@ impl TestApp {
         Self::boot(&[], true, storage).await
     }
 
+    /// Boots the application with its media on this storage and extra settings.
+    pub async fn spawn_with_storage_and(storage: Storage, overrides: &[(&str, &str)]) -> Self {
+        Self::boot(overrides, true, storage).await
+    }
+
     /// Boots the application while its SMTP server is down; [`TestApp::start_smtp`] brings it
     /// up on the configured address.
     pub async fn spawn_with_smtp_down(overrides: &[(&str, &str)]) -> Self {
@@ -183,6 +188,13 @@ impl TestApp {
     pub fn stop_s3(&mut self) {
         if let Some(s3) = &mut self.s3 {
             s3.stop();
+        }
+    }
+
+    /// Brings S3 back on the same address with the same objects.
+    pub async fn restart_s3(&mut self) {
+        if let Some(s3) = &mut self.s3 {
+            s3.restart().await;
         }
     }
 

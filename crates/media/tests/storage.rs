@@ -166,7 +166,7 @@ async fn an_upload_the_sweep_already_claimed_cannot_be_referenced() {
 }
 
 #[tokio::test]
-async fn when_storage_is_down_uploads_fail_and_the_sweep_retries_later() {
+async fn when_storage_is_down_uploads_fail_and_the_sweep_deletes_once_it_is_back() {
     let database = TestDatabase::create().await;
     let db = database.connect().await;
     let mut server = S3Server::start().await;
@@ -189,4 +189,12 @@ async fn when_storage_is_down_uploads_fail_and_the_sweep_retries_later() {
     assert!(report.failed >= 1);
     assert!(bucket_dir.is_file(), "nothing was deleted while down");
     assert!(pending(&db).await >= 1, "the row waits for the next sweep");
+
+    // Once storage is back, the next sweep finishes the job.
+    server.restart().await;
+    let report = media.sweep(&db, 100).await.unwrap();
+    assert_eq!(report.failed, 0);
+    assert!(report.deleted >= 1);
+    assert!(!bucket_dir.is_file());
+    assert_eq!(pending(&db).await, 0);
 }

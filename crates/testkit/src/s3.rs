@@ -29,28 +29,17 @@ impl S3Server {
         let root = tempfile::tempdir().expect("S3 root");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind S3");
         let addr = listener.local_addr().expect("local addr");
-        let fs = s3s_fs::FileSystem::new(root.path()).expect("s3s-fs root");
-        let mut builder = S3ServiceBuilder::new(fs);
-        builder.set_auth(SimpleAuth::from_single(Self::ACCESS_KEY, Self::SECRET_KEY));
-        let service = builder.build();
-        let task = tokio::spawn(async move {
-            // Connections live in this set, so aborting the server task closes them too.
-            let mut connections = tokio::task::JoinSet::new();
-            while let Ok((socket, _)) = listener.accept().await {
-                let service = service.clone();
-                connections.spawn(async move {
-                    let _ = ConnBuilder::new(TokioExecutor::new())
-                        .serve_connection(TokioIo::new(socket), service)
-                        .await;
-                });
-                while connections.try_join_next().is_some() {}
-            }
-        });
-        Self {
-            addr,
-            root,
-            task: Some(task),
-        }
+        let task = Some(serve(listener, root.path()));
+        Self { addr, root, task }
+    }
+
+    /// Serves again on the same address with the same objects, after [`S3Server::stop`].
+    pub async fn restart(&mut self) {
+        self.stop();
+        let listener = TcpListener::bind(self.addr)
+            .await
+            .expect("bind S3 on its old address");
+        self.task = Some(serve(listener, self.root.path()));
     }
 
     /// `http://127.0.0.1:<port>`.
@@ -88,6 +77,29 @@ impl S3Server {
             task.abort();
         }
     }
+}
+
+fn serve(listener: TcpListener, root: &std::path::Path) -> JoinHandle<()> {
+    let fs = s3s_fs::FileSystem::new(root).expect("s3s-fs root");
+    let mut builder = S3ServiceBuilder::new(fs);
+    builder.set_auth(SimpleAuth::from_single(
+        S3Server::ACCESS_KEY,
+        S3Server::SECRET_KEY,
+    ));
+    let service = builder.build();
+    tokio::spawn(async move {
+        // Connections live in this set, so aborting the server task closes them too.
+        let mut connections = tokio::task::JoinSet::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            let service = service.clone();
+            connections.spawn(async move {
+                let _ = ConnBuilder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(socket), service)
+                    .await;
+            });
+            while connections.try_join_next().is_some() {}
+        }
+    })
 }
 
 impl Drop for S3Server {

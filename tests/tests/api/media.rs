@@ -395,28 +395,43 @@ async fn concurrent_avatar_uploads_leave_exactly_one_object(storage: Storage) {
 }
 
 #[tokio::test]
-async fn when_s3_is_down_uploads_answer_503_and_nothing_changes() {
-    let mut app = TestApp::spawn_with_storage(Storage::S3).await;
+async fn when_s3_is_down_uploads_answer_503_and_removals_finish_once_it_is_back() {
+    let mut app =
+        TestApp::spawn_with_storage_and(Storage::S3, &[("MEDIA_SWEEP_INTERVAL_SECS", "1")]).await;
     let t = app.sign_up("down@example.com").await;
     let token = t.access_token.clone();
     let body: Value = app.upload_avatar(&token, &png(100)).await.json();
     let key = key_of(&body, "avatar");
     let catalog = app.catalog().await;
+    let movie = catalog.movies["Inception"];
 
     app.stop_s3();
-    let res = app.upload_avatar(&token, &jpeg(100)).await;
-    assert_eq!(res.problem(503).status, 503);
-    app.upload_poster(&catalog.moderator, catalog.movies["Inception"], &png(100))
+    let problem = app.upload_avatar(&token, &jpeg(100)).await.problem(503);
+    assert!(!problem.detail.contains("127.0.0.1"), "{}", problem.detail);
+    app.upload_poster(&catalog.moderator, movie, &png(100))
         .await
         .problem(503);
-
     let profile = app.profile(&token).await;
     assert_eq!(profile["avatar"], key.as_str());
-    let detail: Value = app
-        .get(&format!("/api/v1/movies/{}", catalog.movies["Inception"]))
-        .await
-        .json();
+    let detail: Value = app.get(&format!("/api/v1/movies/{movie}")).await.json();
     assert!(detail["poster_url"].is_null());
+
+    // Removing needs only the database: it succeeds now, and the object goes when S3 is back.
+    let res = app.delete_as(&token, "/api/v1/profile/avatar").await;
+    assert_eq!(res.status, 204, "{}", res.text());
+    assert!(app.profile(&token).await["avatar"].is_null());
+    assert!(app.s3().has_object(cinema_tests::S3_BUCKET, &key));
+    app.restart_s3().await;
+    let deadline = tokio::time::Instant::now() + cinema_tests::WAIT;
+    while app.s3().has_object(cinema_tests::S3_BUCKET, &key) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the removed avatar is still stored"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // And uploads work again.
+    assert_eq!(app.upload_avatar(&token, &png(100)).await.status, 201);
 }
 
 #[tokio::test]
