@@ -1,4 +1,2 @@
-SELECT value FROM catalog_counts WHERE name = 'movies';
-SELECT m.id, m.uuid, m.name, m.year, m.time, m.imdb_tenths, m.votes, m.meta_score, m.gross_cents, m.description, m.price_cents, m.certification_id, m.directors, m.actors, m.created_at, m.updated_at FROM movies m ORDER BY m.id ASC LIMIT 20 OFFSET 0;
-SELECT l.movie_id, t.id, t.name FROM movie_genres l JOIN genres t ON t.id = l.genre_id WHERE l.movie_id IN (1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20) ORDER BY t.name, t.id;
-SELECT id, name, name_key FROM certifications WHERE id IN (1,2,3,4,5,6,7,8,9);
+SELECT m.id, m.uuid, m.name, m.year, m.time, m.imdb_tenths, m.votes, m.meta_score, m.gross_cents, m.description, m.price_cents, m.certification_id, m.directors, m.actors, m.poster, m.created_at, m.updated_at, (SELECT value FROM catalog_counts WHERE name = 'movies') AS total_count FROM movies m ORDER BY m.id ASC LIMIT 20 OFFSET 0;
+SELECT * FROM (SELECT 0 AS grp, l.movie_id AS grp_key, t.id AS id, t.name AS name FROM movie_genres l JOIN genres t ON t.id = l.genre_id WHERE l.movie_id IN (1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20) UNION ALL SELECT 1, id, id, name FROM certifications WHERE id IN (1,2,3,4,5,6,7,8,9)) u ORDER BY u.name, u.id;

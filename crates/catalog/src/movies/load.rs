@@ -1,18 +1,63 @@
 //! Turning movie rows into summaries and details with a fixed number of queries, whatever the
-//! page size: one join for the genres of every movie on the page, one for their
-//! certifications (and, for a detail, one join each for directors and stars).
+//! page size. Round trips, not rows, are what a page costs here, so everything a page needs
+//! besides its rows comes in one `UNION ALL`: the genres of every movie on it and their
+//! certifications (and, for a detail, its directors and stars too).
 
 use std::collections::HashMap;
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
-    sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query},
+    ConnectionTrait, DbErr, FromQueryResult, Iterable, QueryResult,
+    sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query, SelectStatement, UnionType},
 };
 
 use crate::{
     Error, Named, Result,
     entity::{certification, movie},
 };
+
+/// A movie as a page query returns it, with (on unfiltered lists) the total number of movies.
+#[derive(Debug)]
+pub(crate) struct MovieRow {
+    pub movie: movie::Model,
+    pub total: Option<i64>,
+}
+
+/// Column alias of the optional total in [`movie_rows`] selects.
+pub(crate) const TOTAL: &str = "total_count";
+
+impl FromQueryResult for MovieRow {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            movie: movie::Model::from_query_result(res, pre)?,
+            total: res.try_get(pre, TOTAL).ok().flatten(),
+        })
+    }
+}
+
+/// `SELECT m.* FROM movies m`: the select every movie query starts from (`m` is the alias
+/// filters and orders refer to).
+pub(crate) fn movie_rows() -> SelectStatement {
+    let m = Alias::new("m");
+    let mut stmt = Query::select();
+    for column in movie::Column::iter() {
+        stmt.expr_as(
+            Expr::col((m.clone(), column)),
+            Alias::new(sea_orm::IdenStatic::as_str(&column)),
+        );
+    }
+    stmt.from_as(movie::Entity, m);
+    stmt
+}
+
+pub(crate) async fn fetch_rows<C: ConnectionTrait>(
+    db: &C,
+    stmt: &SelectStatement,
+) -> Result<Vec<MovieRow>> {
+    let backend = db.get_database_backend();
+    Ok(MovieRow::find_by_statement(backend.build(stmt))
+        .all(db)
+        .await?)
+}
 
 /// A movie in a list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,27 +75,19 @@ pub struct MovieDetail {
     pub stars: Vec<Named>,
 }
 
-#[derive(Debug, FromQueryResult)]
-struct LinkedName {
-    movie_id: i64,
-    id: i64,
-    name: String,
-}
+/// One part of a [`named_groups`] query: rows of `(group, key, id, name)`.
+pub(crate) type GroupSelect = SelectStatement;
 
-/// The names linked to these movies through `link` (one join query), by movie, each list by
-/// name then id.
-pub(crate) async fn linked<C: ConnectionTrait>(
-    db: &C,
-    movie_ids: &[i64],
-    link: &str,
-    column: &str,
-    table: &str,
-) -> Result<HashMap<i64, Vec<Named>>> {
+/// `SELECT <group>, l.movie_id, t.id, t.name FROM <link> l JOIN <table> t` for these movies:
+/// the names linked to each movie, keyed by movie.
+pub(crate) fn linked_names(group: usize, movie_ids: &[i64], link: Link) -> GroupSelect {
+    let (link, column, table) = link;
     let (l, t) = (Alias::new("l"), Alias::new("t"));
-    let stmt = Query::select()
+    Query::select()
+        .expr_as(Expr::val(group as i64), Alias::new("grp"))
         .expr_as(
             Expr::col((l.clone(), Alias::new("movie_id"))),
-            Alias::new("movie_id"),
+            Alias::new("grp_key"),
         )
         .expr_as(Expr::col((t.clone(), Alias::new("id"))), Alias::new("id"))
         .expr_as(
@@ -62,105 +99,166 @@ pub(crate) async fn linked<C: ConnectionTrait>(
             JoinType::InnerJoin,
             Alias::new(table),
             t.clone(),
-            Expr::col((t.clone(), Alias::new("id"))).equals((l.clone(), Alias::new(column))),
+            Expr::col((t, Alias::new("id"))).equals((l.clone(), Alias::new(column))),
         )
         .and_where(Expr::col((l, Alias::new("movie_id"))).is_in(movie_ids.iter().copied()))
-        .order_by((t.clone(), Alias::new("name")), Order::Asc)
-        .order_by((t, Alias::new("id")), Order::Asc)
+        .to_owned()
+}
+
+/// These certifications, each keyed by its own id.
+fn certifications(group: usize, ids: &[i64]) -> GroupSelect {
+    Query::select()
+        .expr_as(Expr::val(group as i64), Alias::new("grp"))
+        .expr_as(Expr::col(certification::Column::Id), Alias::new("grp_key"))
+        .expr_as(Expr::col(certification::Column::Id), Alias::new("id"))
+        .expr_as(Expr::col(certification::Column::Name), Alias::new("name"))
+        .from(certification::Entity)
+        .and_where(Expr::col(certification::Column::Id).is_in(ids.iter().copied()))
+        .to_owned()
+}
+
+#[derive(Debug, FromQueryResult)]
+struct GroupedName {
+    grp: i64,
+    grp_key: i64,
+    id: i64,
+    name: String,
+}
+
+/// A link table, its column, and the table it points to.
+pub(crate) type Link = (&'static str, &'static str, &'static str);
+pub(crate) const GENRES: Link = ("movie_genres", "genre_id", "genres");
+pub(crate) const DIRECTORS: Link = ("movie_directors", "director_id", "directors");
+pub(crate) const STARS: Link = ("movie_stars", "star_id", "stars");
+
+/// Runs the selects as one `UNION ALL` query; the rows of select `i` come back as result `i`,
+/// by key, each list by name then id.
+pub(crate) async fn named_groups<C: ConnectionTrait>(
+    db: &C,
+    selects: Vec<GroupSelect>,
+) -> Result<Vec<HashMap<i64, Vec<Named>>>> {
+    let mut found = vec![HashMap::<i64, Vec<Named>>::new(); selects.len()];
+    let mut selects = selects.into_iter();
+    let Some(mut stmt) = selects.next() else {
+        return Ok(found);
+    };
+    for other in selects {
+        stmt.union(UnionType::All, other);
+    }
+    // Ordered outside the union so every backend sorts the combined rows the same way.
+    let u = Alias::new("u");
+    let ordered = Query::select()
+        .column(sea_orm::sea_query::Asterisk)
+        .from_subquery(stmt, u.clone())
+        .order_by((u.clone(), Alias::new("name")), Order::Asc)
+        .order_by((u, Alias::new("id")), Order::Asc)
         .to_owned();
     let backend = db.get_database_backend();
-    let mut by_movie: HashMap<i64, Vec<Named>> = HashMap::new();
-    for row in LinkedName::find_by_statement(backend.build(&stmt))
+    for row in GroupedName::find_by_statement(backend.build(&ordered))
         .all(db)
         .await?
     {
-        by_movie.entry(row.movie_id).or_default().push(Named {
-            id: row.id,
-            name: row.name,
-        });
+        let group = usize::try_from(row.grp).ok().and_then(|g| found.get_mut(g));
+        if let Some(group) = group {
+            group.entry(row.grp_key).or_default().push(Named {
+                id: row.id,
+                name: row.name,
+            });
+        }
     }
-    Ok(by_movie)
+    Ok(found)
 }
 
-/// Summaries of `rows`, in the same order: two queries whatever the page size.
+fn take(groups: &mut [HashMap<i64, Vec<Named>>], group: usize, key: i64) -> Vec<Named> {
+    groups
+        .get_mut(group)
+        .and_then(|by_key| by_key.remove(&key))
+        .unwrap_or_default()
+}
+
+fn certification_of(groups: &[HashMap<i64, Vec<Named>>], group: usize, id: i64) -> Result<Named> {
+    groups
+        .get(group)
+        .and_then(|by_key| by_key.get(&id))
+        .and_then(|names| names.first())
+        .cloned()
+        .ok_or_else(|| Error::NotFound(format!("Certification {id}")))
+}
+
+/// Summaries of `rows`, in the same order: one query for their genres and certifications,
+/// whatever the page size.
 pub(crate) async fn summaries<C: ConnectionTrait>(
     db: &C,
-    rows: Vec<movie::Model>,
+    rows: Vec<MovieRow>,
 ) -> Result<Vec<MovieSummary>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
-    let mut cert_ids: Vec<i64> = rows.iter().map(|m| m.certification_id).collect();
+    let ids: Vec<i64> = rows.iter().map(|r| r.movie.id).collect();
+    let mut cert_ids: Vec<i64> = rows.iter().map(|r| r.movie.certification_id).collect();
     cert_ids.sort_unstable();
     cert_ids.dedup();
-    let certifications: HashMap<i64, Named> = certification::Entity::find()
-        .filter(certification::Column::Id.is_in(cert_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| {
-            (
-                c.id,
-                Named {
-                    id: c.id,
-                    name: c.name,
-                },
-            )
-        })
-        .collect();
-    let mut genres = linked(db, &ids, "movie_genres", "genre_id", "genres").await?;
+    let mut groups = named_groups(
+        db,
+        vec![linked_names(0, &ids, GENRES), certifications(1, &cert_ids)],
+    )
+    .await?;
     rows.into_iter()
-        .map(|movie| {
-            let certification = certifications
-                .get(&movie.certification_id)
-                .cloned()
-                .ok_or_else(|| {
-                    Error::NotFound(format!("Certification {}", movie.certification_id))
-                })?;
+        .map(|row| {
             Ok(MovieSummary {
-                genres: genres.remove(&movie.id).unwrap_or_default(),
-                certification,
-                movie,
+                genres: take(&mut groups, 0, row.movie.id),
+                certification: certification_of(&groups, 1, row.movie.certification_id)?,
+                movie: row.movie,
             })
         })
         .collect()
 }
 
-async fn detail_of<C: ConnectionTrait>(db: &C, row: movie::Model) -> Result<MovieDetail> {
-    let id = row.id;
-    let directors = linked(db, &[id], "movie_directors", "director_id", "directors")
-        .await?
-        .remove(&id)
-        .unwrap_or_default();
-    let stars = linked(db, &[id], "movie_stars", "star_id", "stars")
-        .await?
-        .remove(&id)
-        .unwrap_or_default();
-    let summary = summaries(db, vec![row])
-        .await?
-        .pop()
-        .ok_or_else(|| Error::NotFound(format!("Movie {id}")))?;
+/// The movie the select finds, with everything linked to it: two queries.
+async fn detail_where<C: ConnectionTrait>(
+    db: &C,
+    stmt: SelectStatement,
+    missing: impl FnOnce() -> String,
+) -> Result<MovieDetail> {
+    let Some(row) = fetch_rows(db, &stmt).await?.pop() else {
+        return Err(Error::NotFound(missing()));
+    };
+    let id = row.movie.id;
+    let mut groups = named_groups(
+        db,
+        vec![
+            linked_names(0, &[id], GENRES),
+            linked_names(1, &[id], DIRECTORS),
+            linked_names(2, &[id], STARS),
+            certifications(3, &[row.movie.certification_id]),
+        ],
+    )
+    .await?;
     Ok(MovieDetail {
-        summary,
-        directors,
-        stars,
+        summary: MovieSummary {
+            certification: certification_of(&groups, 3, row.movie.certification_id)?,
+            genres: take(&mut groups, 0, id),
+            movie: row.movie,
+        },
+        directors: take(&mut groups, 1, id),
+        stars: take(&mut groups, 2, id),
     })
 }
 
+fn movie_column(column: movie::Column) -> Expr {
+    Expr::col((Alias::new("m"), column))
+}
+
 pub async fn detail<C: ConnectionTrait>(db: &C, id: i64) -> Result<MovieDetail> {
-    let row = movie::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("Movie {id}")))?;
-    detail_of(db, row).await
+    let stmt = movie_rows()
+        .and_where(movie_column(movie::Column::Id).eq(id))
+        .to_owned();
+    detail_where(db, stmt, || format!("Movie {id}")).await
 }
 
 pub async fn detail_by_uuid<C: ConnectionTrait>(db: &C, uuid: &uuid::Uuid) -> Result<MovieDetail> {
-    let row = movie::Entity::find()
-        .filter(movie::Column::Uuid.eq(uuid.to_string()))
-        .one(db)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("Movie {uuid}")))?;
-    detail_of(db, row).await
+    let stmt = movie_rows()
+        .and_where(movie_column(movie::Column::Uuid).eq(uuid.to_string()))
+        .to_owned();
+    detail_where(db, stmt, || format!("Movie {uuid}")).await
 }

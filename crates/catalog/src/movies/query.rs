@@ -1,16 +1,17 @@
 //! Listing movies: filters, ranked full-text search, sorting with an id tiebreak, exact totals.
 //!
-//! Two queries per page whatever its size — an exact `COUNT(*)` and the page itself — plus the
-//! fixed loads of [`super::load`]. Link filters use `IN (subquery)`, so a movie in several of
+//! Two queries per page whatever its size — an exact `COUNT(*)` (on unfiltered lists the
+//! maintained total, read inside the page query) and the page itself — plus the genres load of
+//! [`super::load`]. Link filters use `IN (subquery)`, so a movie in several of
 //! the wanted genres appears once and the total counts it once.
 
 use cinema_kernel::page::{Page, PageRequest};
 use sea_orm::{
-    ConnectionTrait, DbBackend, EntityTrait, Iterable, Value,
+    ConnectionTrait, DbBackend, Value,
     sea_query::{Alias, Condition, Expr, ExprTrait, Order, Query, SelectStatement},
 };
 
-use super::load::{MovieSummary, summaries};
+use super::load::{MovieRow, MovieSummary, TOTAL, fetch_rows, movie_rows, summaries};
 use crate::{Result, entity::movie};
 
 /// Which movies to list. Every bound is inclusive; `0` is a real bound.
@@ -303,10 +304,11 @@ pub async fn list<C: ConnectionTrait>(
     }
     let backend = db.get_database_backend();
     let cond = condition(filter, backend);
-    let total = if *filter == MovieFilter::default() {
-        maintained_count(db).await?
+    let unfiltered = *filter == MovieFilter::default();
+    let total = if unfiltered {
+        None
     } else {
-        count(db, cond.clone()).await?
+        Some(count(db, cond.clone()).await?)
     };
     let rows = page_rows(
         db,
@@ -314,8 +316,14 @@ pub async fn list<C: ConnectionTrait>(
         |stmt| order(stmt, filter, sort, backend),
         page.limit(),
         page.skip(),
+        unfiltered,
     )
     .await?;
+    // Unfiltered pages carry the total in their rows; only a page past the end needs asking.
+    let total = match (total, rows.first().and_then(|r| r.total)) {
+        (Some(total), _) | (None, Some(total)) => total,
+        (None, None) => maintained_count(db).await?,
+    };
     Ok(Page::new(
         summaries(db, rows).await?,
         u64::try_from(total).unwrap_or(0),
@@ -324,12 +332,12 @@ pub async fn list<C: ConnectionTrait>(
 }
 
 /// The exact number of movies, kept by triggers (see the `movie_count` migration).
+const MAINTAINED_COUNT: &str = "(SELECT value FROM catalog_counts WHERE name = 'movies')";
+
+/// The exact number of movies, kept by triggers (see the `movie_count` migration).
 async fn maintained_count<C: ConnectionTrait>(db: &C) -> Result<i64> {
     let backend = db.get_database_backend();
-    let stmt = sea_orm::Statement::from_string(
-        backend,
-        "SELECT value AS n FROM catalog_counts WHERE name = 'movies'",
-    );
+    let stmt = sea_orm::Statement::from_string(backend, format!("SELECT {MAINTAINED_COUNT} AS n"));
     Ok(db
         .query_one_raw(stmt)
         .await?
@@ -353,28 +361,24 @@ async fn count<C: ConnectionTrait>(db: &C, cond: Condition) -> Result<i64> {
         .unwrap_or(0))
 }
 
+/// One page of movie rows (with their certifications); with `with_total`, each row also
+/// carries the maintained total of all movies, saving a round trip on unfiltered lists.
 async fn page_rows<C: ConnectionTrait>(
     db: &C,
     cond: Condition,
     order: impl FnOnce(&mut SelectStatement),
     limit: u64,
     offset: u64,
-) -> Result<Vec<movie::Model>> {
-    let mut stmt = Query::select();
-    for column in movie::Column::iter() {
-        stmt.expr_as(
-            col(column),
-            Alias::new(sea_orm::IdenStatic::as_str(&column)),
-        );
+    with_total: bool,
+) -> Result<Vec<MovieRow>> {
+    let mut stmt = movie_rows();
+    if with_total {
+        stmt.expr_as(Expr::cust(MAINTAINED_COUNT), Alias::new(TOTAL));
     }
-    stmt.from_as(movie::Entity, m()).cond_where(cond);
+    stmt.cond_where(cond);
     order(&mut stmt);
     stmt.limit(limit).offset(offset);
-    let backend = db.get_database_backend();
-    Ok(movie::Entity::find()
-        .from_raw_sql(backend.build(&stmt))
-        .all(db)
-        .await?)
+    fetch_rows(db, &stmt).await
 }
 
 /// The most voted movies, then the best rated.
@@ -389,6 +393,7 @@ pub async fn trending<C: ConnectionTrait>(db: &C, limit: u64) -> Result<Vec<Movi
         },
         limit,
         0,
+        false,
     )
     .await?;
     summaries(db, rows).await
@@ -405,6 +410,7 @@ pub async fn new_releases<C: ConnectionTrait>(db: &C, limit: u64) -> Result<Vec<
         },
         limit,
         0,
+        false,
     )
     .await?;
     summaries(db, rows).await

@@ -10,7 +10,10 @@ use sea_orm::{
     sea_query::{Alias, Expr, ExprTrait, Query},
 };
 
-use super::{MovieDetail, MovieInput, MoviePatch, detail, load::linked};
+use super::{
+    MovieDetail, MovieInput, MoviePatch, detail,
+    load::{DIRECTORS, GENRES, STARS, linked_names, named_groups},
+};
 use crate::{
     Error, Result,
     entity::{certification, director, genre, movie, star},
@@ -126,11 +129,6 @@ fn map_unique(err: sea_orm::DbErr, name: &str, year: i32, time: i32) -> Error {
         err.into()
     }
 }
-
-/// The three link tables: (table, column of the other side, table of the other side).
-const GENRES: (&str, &str, &str) = ("movie_genres", "genre_id", "genres");
-const DIRECTORS: (&str, &str, &str) = ("movie_directors", "director_id", "directors");
-const STARS: (&str, &str, &str) = ("movie_stars", "star_id", "stars");
 
 /// Replaces the movie's links in each table whose new id list was sent.
 async fn replace_links(
@@ -303,16 +301,23 @@ pub async fn delete(
     Ok(())
 }
 
-/// Recomputes the directors' and stars' names that search reads, for these movies: one join
-/// per side, then one update per movie.
+/// Recomputes the directors' and stars' names that search reads, for these movies: one query
+/// for both sides, then one update per movie.
 pub(crate) async fn refresh_people<C: ConnectionTrait>(db: &C, movie_ids: &[i64]) -> Result<()> {
     if movie_ids.is_empty() {
         return Ok(());
     }
-    let (link, column, table) = DIRECTORS;
-    let mut directors = linked(db, movie_ids, link, column, table).await?;
-    let (link, column, table) = STARS;
-    let mut stars = linked(db, movie_ids, link, column, table).await?;
+    let mut links = named_groups(
+        db,
+        vec![
+            linked_names(0, movie_ids, DIRECTORS),
+            linked_names(1, movie_ids, STARS),
+        ],
+    )
+    .await?
+    .into_iter();
+    let mut directors = links.next().unwrap_or_default();
+    let mut stars = links.next().unwrap_or_default();
     let names = |list: Option<Vec<crate::Named>>| {
         list.unwrap_or_default()
             .into_iter()
