@@ -116,18 +116,10 @@ impl TestApp {
     /// The keys stored under `folder`, sorted, wherever this app keeps media.
     pub fn stored_keys(&self, folder: &str) -> Vec<String> {
         if self.has_s3() {
-            return self.s3().keys(S3_BUCKET, folder);
+            self.s3().keys(S3_BUCKET, folder)
+        } else {
+            cinema_testkit::keys_under(self.media_dir(), folder)
         }
-        let Ok(entries) = std::fs::read_dir(self.media_dir().join(folder)) else {
-            return Vec::new();
-        };
-        let mut keys: Vec<String> = entries
-            .filter_map(Result::ok)
-            .filter(|e| e.path().is_file())
-            .map(|e| format!("{folder}/{}", e.file_name().to_string_lossy()))
-            .collect();
-        keys.sort();
-        keys
     }
 
     /// The caller's profile.

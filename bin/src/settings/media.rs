@@ -6,7 +6,7 @@ use std::{path::PathBuf, time::Duration};
 use cinema_media::{MediaConfig, S3Config};
 use secrecy::SecretString;
 
-use super::{ConfigError, Source, parse_opt, parse_or};
+use super::{ConfigError, Source, http_url, parse_or};
 
 pub const DEFAULT_MEDIA_DIR: &str = "var/media";
 pub const DEFAULT_S3_BUCKET: &str = "cinema-media";
@@ -46,12 +46,7 @@ pub(super) fn media_settings(src: &impl Source) -> Result<MediaSettings, ConfigE
             ));
         }
     };
-    let public_url = parse_opt::<url::Url>(src, "PUBLIC_URL")?;
-    if let Some(url) = &public_url
-        && !matches!(url.scheme(), "http" | "https")
-    {
-        return Err(ConfigError::new("PUBLIC_URL", "must be an http(s) URL"));
-    }
+    let public_url = http_url(src, "PUBLIC_URL")?;
     let link_ttl = Duration::from_secs(parse_or(src, "MEDIA_LINK_TTL_SECS", "3600")?);
     if link_ttl.is_zero() || link_ttl > Duration::from_secs(7 * 24 * 3600) {
         return Err(ConfigError::new(
@@ -77,14 +72,9 @@ pub(super) fn media_settings(src: &impl Source) -> Result<MediaSettings, ConfigE
     })
 }
 
-fn http_url(src: &impl Source, var: &'static str) -> Result<Option<String>, ConfigError> {
-    match parse_opt::<url::Url>(src, var)? {
-        Some(url) if !matches!(url.scheme(), "http" | "https") => {
-            Err(ConfigError::new(var, "must be an http(s) URL"))
-        }
-        Some(url) => Ok(Some(url.as_str().trim_end_matches('/').to_owned())),
-        None => Ok(None),
-    }
+/// An endpoint as rust-s3 takes it: no trailing slash.
+fn endpoint(src: &impl Source, var: &'static str) -> Result<Option<String>, ConfigError> {
+    Ok(http_url(src, var)?.map(|url| url.as_str().trim_end_matches('/').to_owned()))
 }
 
 fn s3_settings(src: &impl Source) -> Result<S3Config, ConfigError> {
@@ -93,8 +83,8 @@ fn s3_settings(src: &impl Source) -> Result<S3Config, ConfigError> {
             .ok_or_else(|| ConfigError::new(var, "is required when MEDIA_STORAGE=s3"))
     };
     Ok(S3Config {
-        endpoint: http_url(src, "S3_ENDPOINT")?,
-        public_endpoint: http_url(src, "S3_PUBLIC_ENDPOINT")?,
+        endpoint: endpoint(src, "S3_ENDPOINT")?,
+        public_endpoint: endpoint(src, "S3_PUBLIC_ENDPOINT")?,
         region: src
             .get("S3_REGION")
             .unwrap_or_else(|| "us-east-1".to_owned()),

@@ -226,10 +226,10 @@ fn identity_settings(src: &impl Source) -> Result<(IdentityConfig, bool), Config
     if !(4..=31).contains(&bcrypt_cost) {
         return Err(ConfigError::new("BCRYPT_COST", "must be between 4 and 31"));
     }
-    let frontend_url: url::Url = parse_or(src, "FRONTEND_URL", DEFAULT_FRONTEND_URL)?;
-    if !matches!(frontend_url.scheme(), "http" | "https") {
-        return Err(ConfigError::new("FRONTEND_URL", "must be an http(s) URL"));
-    }
+    let frontend_url = match http_url(src, "FRONTEND_URL")? {
+        Some(url) => url,
+        None => parse_or(src, "FRONTEND_URL", DEFAULT_FRONTEND_URL)?,
+    };
     let config = IdentityConfig {
         jwt_secret,
         access_ttl: Duration::from_secs(access_minutes * 60),
@@ -302,6 +302,16 @@ where
                 .map_err(|e| ConfigError::new(var, format!("is invalid: {e}")))
         })
         .transpose()
+}
+
+/// An optional `http://` or `https://` URL.
+fn http_url(src: &impl Source, var: &'static str) -> Result<Option<url::Url>, ConfigError> {
+    match parse_opt::<url::Url>(src, var)? {
+        Some(url) if !matches!(url.scheme(), "http" | "https") => {
+            Err(ConfigError::new(var, "must be an http(s) URL"))
+        }
+        url => Ok(url),
+    }
 }
 
 fn parse_or<T>(src: &impl Source, var: &'static str, default: &str) -> Result<T, ConfigError>

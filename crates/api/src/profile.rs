@@ -41,10 +41,7 @@ impl ProfileResponse {
         p: profile::Model,
         media: &cinema_media::Media,
     ) -> Result<Self, ApiError> {
-        let avatar_url = match &p.avatar {
-            Some(key) => Some(media.link(key).await?),
-            None => None,
-        };
+        let avatar_url = media.link_opt(p.avatar.as_deref()).await?;
         Ok(Self {
             avatar_url,
             ..Self::from(p)

@@ -111,8 +111,14 @@ pub async fn get_or_create<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<p
     if let Some(p) = find(db, user_id).await? {
         return Ok(p);
     }
+    create_empty(db, user_id).await?;
+    find(db, user_id).await?.ok_or(Error::UserNotFound(user_id))
+}
+
+/// Inserts an empty profile unless one exists (a concurrent insert is not an error).
+async fn create_empty<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<()> {
     let now = now_ms();
-    let inserted = profile::Entity::insert(profile::ActiveModel {
+    profile::Entity::insert(profile::ActiveModel {
         user_id: Set(user_id),
         created_at: Set(now),
         updated_at: Set(now),
@@ -125,8 +131,7 @@ pub async fn get_or_create<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<p
     )
     .exec_without_returning(db)
     .await?;
-    let _ = inserted;
-    find(db, user_id).await?.ok_or(Error::UserNotFound(user_id))
+    Ok(())
 }
 
 async fn find<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<Option<profile::Model>> {
@@ -172,13 +177,19 @@ pub async fn set_avatar<C: ConnectionTrait>(
     user_id: i64,
     key: Option<&str>,
 ) -> Result<(profile::Model, Option<String>)> {
-    get_or_create(db, user_id).await?;
-    let current = profile::Entity::find()
-        .filter(profile::Column::UserId.eq(user_id))
-        .lock_exclusive()
-        .one(db)
-        .await?
-        .ok_or(Error::UserNotFound(user_id))?;
+    let locked = || {
+        profile::Entity::find()
+            .filter(profile::Column::UserId.eq(user_id))
+            .lock_exclusive()
+            .one(db)
+    };
+    let current = match locked().await? {
+        Some(current) => current,
+        None => {
+            create_empty(db, user_id).await?;
+            locked().await?.ok_or(Error::UserNotFound(user_id))?
+        }
+    };
     let before = current.avatar.clone();
     let mut row: profile::ActiveModel = current.into();
     row.avatar = Set(key.map(str::to_owned));

@@ -19,7 +19,7 @@ mod store;
 
 use std::{sync::Arc, time::Duration};
 
-use cinema_kernel::time::now_ms;
+use cinema_kernel::time::{millis, now_ms};
 use sea_orm::ConnectionTrait;
 
 pub use error::{Error, Result};
@@ -89,8 +89,7 @@ impl Media {
             uuid::Uuid::new_v4(),
             image.kind.extension()
         );
-        let grace = i64::try_from(self.config.upload_grace.as_millis()).unwrap_or(i64::MAX / 2);
-        pending::reserve(db, &key, grace).await?;
+        pending::reserve(db, &key, millis(self.config.upload_grace)).await?;
         if let Err(e) = self
             .store
             .put(&key, image.bytes, image.kind.content_type())
@@ -122,9 +121,15 @@ impl Media {
         if let Some(old) = old
             && Some(old) != new
         {
-            pending::release(db, old).await?;
+            Self::release(db, old).await?;
         }
         Ok(())
+    }
+
+    /// Inside the transaction that drops the last reference to `key` (its owner is deleted):
+    /// lists it for deletion. Call [`Media::discard`] after the commit.
+    pub async fn release<C: ConnectionTrait>(db: &C, key: &str) -> Result<(), sea_orm::DbErr> {
+        pending::release(db, key).await
     }
 
     /// Deletes an object whose reference is gone (or never came) and crosses it off. Never
@@ -145,14 +150,19 @@ impl Media {
         self.store.download_url(key, self.config.link_ttl).await
     }
 
+    /// A link for the key, if there is one.
+    pub async fn link_opt(&self, key: Option<&str>) -> Result<Option<String>> {
+        match key {
+            Some(key) => Ok(Some(self.link(key).await?)),
+            None => Ok(None),
+        }
+    }
+
     /// Links for optional keys, in order.
     pub async fn links(&self, keys: &[Option<&str>]) -> Result<Vec<Option<String>>> {
         let mut links = Vec::with_capacity(keys.len());
         for key in keys {
-            links.push(match key {
-                Some(key) => Some(self.link(key).await?),
-                None => None,
-            });
+            links.push(self.link_opt(*key).await?);
         }
         Ok(links)
     }

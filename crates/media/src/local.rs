@@ -151,7 +151,7 @@ impl ObjectStore for LocalStore {
     }
 
     async fn download_url(&self, key: &str, ttl: Duration) -> Result<String> {
-        let expires = cinema_kernel::time::now_ms() as u64 / 1000 + ttl.as_secs().max(1);
+        let expires = cinema_kernel::time::now_secs() + ttl.as_secs().max(1);
         Ok(self.signed_url(key, expires))
     }
 }

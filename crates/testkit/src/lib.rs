@@ -12,5 +12,5 @@ mod s3;
 mod smtp;
 
 pub use database::{POSTGRES_ENV, TestDatabase};
-pub use s3::S3Server;
+pub use s3::{S3Server, keys_under};
 pub use smtp::{ReceivedMail, SmtpServer};

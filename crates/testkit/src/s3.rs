@@ -59,16 +59,7 @@ impl S3Server {
 
     /// Keys of the objects under `bucket/folder`, sorted.
     pub fn keys(&self, bucket: &str, folder: &str) -> Vec<String> {
-        let Ok(entries) = std::fs::read_dir(self.root.path().join(bucket).join(folder)) else {
-            return Vec::new();
-        };
-        let mut keys: Vec<String> = entries
-            .filter_map(|e| e.ok())
-            .filter(|e| e.path().is_file())
-            .map(|e| format!("{folder}/{}", e.file_name().to_string_lossy()))
-            .collect();
-        keys.sort();
-        keys
+        keys_under(&self.root.path().join(bucket), folder)
     }
 
     /// Stops serving: new connections are refused and open ones are closed.
@@ -77,6 +68,21 @@ impl S3Server {
             task.abort();
         }
     }
+}
+
+/// The keys (`folder/name`) of the files in `root/folder`, sorted: how both s3s-fs and the
+/// local-disk store lay objects out.
+pub fn keys_under(root: &std::path::Path, folder: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(root.join(folder)) else {
+        return Vec::new();
+    };
+    let mut keys: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_file())
+        .map(|e| format!("{folder}/{}", e.file_name().to_string_lossy()))
+        .collect();
+    keys.sort();
+    keys
 }
 
 fn serve(listener: TcpListener, root: &std::path::Path) -> JoinHandle<()> {

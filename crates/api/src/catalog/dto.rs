@@ -143,10 +143,9 @@ impl MovieListItem {
 impl MovieDetailResponse {
     /// The detail with a fresh poster link.
     pub async fn with_link(detail: MovieDetail, media: &Media) -> Result<Self, ApiError> {
-        let poster_url = match &detail.summary.movie.poster {
-            Some(key) => Some(media.link(key).await?),
-            None => None,
-        };
+        let poster_url = media
+            .link_opt(detail.summary.movie.poster.as_deref())
+            .await?;
         let mut response = Self::from(detail);
         response.summary.poster_url = poster_url;
         Ok(response)

@@ -262,12 +262,9 @@ pub async fn delete(
     if !p.errors.is_empty() {
         return Err(ApiError::invalid(p.errors));
     }
-    let hook = ReleasePoster {
-        inner: state.movie_references.as_ref(),
-        released: Default::default(),
-    };
-    movies::delete(&state.db, id.into_inner(), force, &hook).await?;
-    let poster = hook.released.into_inner().ok().flatten();
-    crate::media::discard(&state, poster).await;
+    let hook = ReleasePoster(state.movie_references.as_ref());
+    let deleted = movies::delete(&state.db, id.into_inner(), force, &hook).await?;
+    // Its poster was listed for deletion in the same transaction; delete it now.
+    crate::media::discard(&state, deleted.poster).await;
     Ok(HttpResponse::NoContent().finish())
 }

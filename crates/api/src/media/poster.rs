@@ -99,11 +99,7 @@ pub async fn remove(
 /// Runs what else holds a movie (carts, purchases), then, in the same transaction, lists the
 /// movie's poster for deletion, so deleting a movie never leaves its poster behind.
 #[derive(Debug)]
-pub(crate) struct ReleasePoster<'a> {
-    pub inner: &'a dyn MovieReferences,
-    /// The poster's key, filled in by the hook for deletion after the commit.
-    pub released: std::sync::Mutex<Option<String>>,
-}
+pub(crate) struct ReleasePoster<'a>(pub &'a dyn MovieReferences);
 
 #[async_trait::async_trait]
 impl MovieReferences for ReleasePoster<'_> {
@@ -113,19 +109,11 @@ impl MovieReferences for ReleasePoster<'_> {
         movie_id: i64,
         force: bool,
     ) -> cinema_catalog::Result<()> {
-        self.inner.before_delete(txn, movie_id, force).await?;
+        self.0.before_delete(txn, movie_id, force).await?;
         if let Some(key) = movies::poster_of(txn, movie_id).await? {
-            Media::settle(txn, None, Some(&key))
+            Media::release(txn, &key)
                 .await
-                .map_err(|e| match e {
-                    cinema_media::Error::Database(e) => cinema_catalog::Error::Database(e),
-                    other => {
-                        cinema_catalog::Error::Database(sea_orm::DbErr::Custom(other.to_string()))
-                    }
-                })?;
-            if let Ok(mut released) = self.released.lock() {
-                *released = Some(key);
-            }
+                .map_err(cinema_catalog::Error::Database)?;
         }
         Ok(())
     }

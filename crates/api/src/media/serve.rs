@@ -47,9 +47,13 @@ pub async fn download(
             "The link has no valid expiry or signature.",
         ));
     };
-    let now = cinema_kernel::time::now_ms() as u64 / 1000;
     let object = store
-        .open(&format!("{folder}/{file}"), expires, &signature, now)
+        .open(
+            &format!("{folder}/{file}"),
+            expires,
+            &signature,
+            cinema_kernel::time::now_secs(),
+        )
         .await?;
     Ok(HttpResponse::Ok()
         .content_type(object.content_type)

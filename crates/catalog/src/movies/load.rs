@@ -34,18 +34,26 @@ impl FromQueryResult for MovieRow {
     }
 }
 
-/// `SELECT m.* FROM movies m`: the select every movie query starts from (`m` is the alias
-/// filters and orders refer to).
+/// The alias of `movies` in every movie query; filters and orders refer to it.
+pub(crate) fn m() -> Alias {
+    Alias::new("m")
+}
+
+/// A movies column under that alias.
+pub(crate) fn col(c: movie::Column) -> Expr {
+    Expr::col((m(), c))
+}
+
+/// `SELECT m.* FROM movies m`: the select every movie query starts from.
 pub(crate) fn movie_rows() -> SelectStatement {
-    let m = Alias::new("m");
     let mut stmt = Query::select();
     for column in movie::Column::iter() {
         stmt.expr_as(
-            Expr::col((m.clone(), column)),
+            col(column),
             Alias::new(sea_orm::IdenStatic::as_str(&column)),
         );
     }
-    stmt.from_as(movie::Entity, m);
+    stmt.from_as(movie::Entity, m());
     stmt
 }
 
@@ -245,20 +253,16 @@ async fn detail_where<C: ConnectionTrait>(
     })
 }
 
-fn movie_column(column: movie::Column) -> Expr {
-    Expr::col((Alias::new("m"), column))
-}
-
 pub async fn detail<C: ConnectionTrait>(db: &C, id: i64) -> Result<MovieDetail> {
     let stmt = movie_rows()
-        .and_where(movie_column(movie::Column::Id).eq(id))
+        .and_where(col(movie::Column::Id).eq(id))
         .to_owned();
     detail_where(db, stmt, || format!("Movie {id}")).await
 }
 
 pub async fn detail_by_uuid<C: ConnectionTrait>(db: &C, uuid: &uuid::Uuid) -> Result<MovieDetail> {
     let stmt = movie_rows()
-        .and_where(movie_column(movie::Column::Uuid).eq(uuid.to_string()))
+        .and_where(col(movie::Column::Uuid).eq(uuid.to_string()))
         .to_owned();
     detail_where(db, stmt, || format!("Movie {uuid}")).await
 }

@@ -11,7 +11,7 @@ use sea_orm::{
     sea_query::{Alias, Condition, Expr, ExprTrait, Order, Query, SelectStatement},
 };
 
-use super::load::{MovieRow, MovieSummary, TOTAL, fetch_rows, movie_rows, summaries};
+use super::load::{MovieRow, MovieSummary, TOTAL, col, fetch_rows, m, movie_rows, summaries};
 use crate::{Result, entity::movie};
 
 /// Which movies to list. Every bound is inclusive; `0` is a real bound.
@@ -178,14 +178,6 @@ impl SortKey {
 pub struct Sort {
     pub key: SortKey,
     pub descending: bool,
-}
-
-fn m() -> Alias {
-    Alias::new("m")
-}
-
-fn col(c: movie::Column) -> Expr {
-    Expr::col((m(), c))
 }
 
 fn link_filter(cond: Condition, table: &str, column: &str, ids: &[i64]) -> Condition {

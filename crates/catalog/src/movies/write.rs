@@ -284,21 +284,21 @@ pub async fn update(
     detail(db, id).await
 }
 
-/// Deletes a movie unless something holds it (see [`MovieReferences`]).
+/// Deletes a movie unless something holds it (see [`MovieReferences`]); returns the deleted row.
 pub async fn delete(
     db: &DatabaseConnection,
     id: i64,
     force: bool,
     references: &dyn MovieReferences,
-) -> Result<()> {
+) -> Result<movie::Model> {
     let txn = cinema_kernel::db::begin_write(db).await?;
-    if movie::Entity::find_by_id(id).one(&txn).await?.is_none() {
+    let Some(deleted) = movie::Entity::find_by_id(id).one(&txn).await? else {
         return Err(Error::NotFound(format!("Movie {id}")));
-    }
+    };
     references.before_delete(&txn, id, force).await?;
     movie::Entity::delete_by_id(id).exec(&txn).await?;
     txn.commit().await?;
-    Ok(())
+    Ok(deleted)
 }
 
 /// Recomputes the directors' and stars' names that search reads, for these movies: one query
