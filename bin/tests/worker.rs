@@ -13,6 +13,37 @@ use cinema_testkit::{SmtpServer, TestDatabase};
 
 const BIN: &str = env!("CARGO_BIN_EXE_cinema");
 
+/// Runs `cinema` with these arguments to completion; its standard output.
+fn run_cinema(database: &TestDatabase, dir: &std::path::Path, args: &[&str]) -> String {
+    let out = Command::new(BIN)
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("DATABASE_URL", database.url())
+        .env("BCRYPT_COST", "4")
+        .env("LOG_LEVEL", "warn")
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The number a query selects as `n`.
+async fn number(db: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
 fn spawn(
     args: &[&str],
     database: &TestDatabase,
@@ -166,27 +197,9 @@ async fn job_status(db: &sea_orm::DatabaseConnection) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seed_loads_the_demo_catalog_once_and_synthetic_movies_on_request() {
-    use sea_orm::{ConnectionTrait, Statement};
     let database = TestDatabase::create().await;
     let dir = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        let out = Command::new(BIN)
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("DATABASE_URL", database.url())
-            .env("BCRYPT_COST", "4")
-            .env("LOG_LEVEL", "warn")
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let run = |args: &[&str]| run_cinema(&database, dir.path(), args);
     let first = run(&["seed"]);
     assert!(
         first.contains("10 movies") && first.contains("shown once"),
@@ -201,18 +214,7 @@ async fn seed_loads_the_demo_catalog_once_and_synthetic_movies_on_request() {
     assert!(synthetic.contains("300 movies"), "{synthetic}");
 
     let db = database.connect().await;
-    let count = |sql: &'static str| {
-        let db = &db;
-        async move {
-            let backend = db.get_database_backend();
-            let row = db
-                .query_one_raw(Statement::from_string(backend, sql))
-                .await
-                .unwrap()
-                .unwrap();
-            row.try_get::<i64>("", "n").unwrap()
-        }
-    };
+    let count = |sql: &'static str| number(&db, sql);
     assert_eq!(count("SELECT COUNT(*) AS n FROM movies").await, 310);
     assert_eq!(count("SELECT COUNT(*) AS n FROM genres").await, 22);
     assert_eq!(count("SELECT COUNT(*) AS n FROM users").await, 3);
@@ -221,4 +223,46 @@ async fn seed_loads_the_demo_catalog_once_and_synthetic_movies_on_request() {
         (310..=930).contains(&per_movie),
         "1 to 3 genres each: {per_movie}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_synthetic_load_keeps_every_index_and_count_and_runs_again_safely() {
+    let database = TestDatabase::create().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = database.connect().await;
+    let number = |sql: &'static str| number(&db, sql);
+    // On PostgreSQL an empty catalog is loaded with its indexes dropped and rebuilt.
+    let indexes = if database.is_postgres() {
+        "SELECT COUNT(*) AS n FROM pg_indexes WHERE tablename IN \
+         ('movies', 'movie_genres', 'movie_directors', 'movie_stars')"
+    } else {
+        "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'index'"
+    };
+    let before = number(indexes).await;
+    let seed = |n: &str| run_cinema(&database, dir.path(), &["seed", "--movies", n]);
+    assert!(seed("250").contains("250 movies"));
+    assert_eq!(number(indexes).await, before, "every index is back");
+    assert_eq!(number("SELECT COUNT(*) AS n FROM movies").await, 250);
+    assert_eq!(
+        number("SELECT value AS n FROM catalog_counts WHERE name = 'movies'").await,
+        250
+    );
+    assert!(
+        seed("250").contains(" 0 movies"),
+        "a second run adds nothing"
+    );
+    assert_eq!(number("SELECT COUNT(*) AS n FROM movies").await, 250);
+    if database.is_postgres() {
+        // The search index was written with the rows.
+        let found = number(
+            "SELECT COUNT(*) AS n FROM movies \
+             WHERE search_terms @@ $$'t:the_':* | 'p:the_':*$$::tsquery",
+        )
+        .await;
+        assert!(found > 0, "{found}");
+        assert_eq!(
+            number("SELECT COUNT(*) AS n FROM movies WHERE search_terms = ''::tsvector").await,
+            0
+        );
+    }
 }

@@ -10,9 +10,27 @@ mod m20261122_000002_create_identity;
 mod m20261122_000003_create_catalog;
 mod m20261122_000004_movie_count;
 mod m20261122_000005_create_media;
+mod m20261122_000006_search_terms;
 
 #[derive(Debug)]
 pub struct Migrator;
+
+/// Runs raw statements written per backend, in order: `postgres` on PostgreSQL, `sqlite`
+/// elsewhere.
+async fn run_raw(
+    manager: &SchemaManager<'_>,
+    postgres: &[&str],
+    sqlite: &[&str],
+) -> Result<(), DbErr> {
+    let statements = match manager.get_database_backend() {
+        sea_orm_migration::sea_orm::DbBackend::Postgres => postgres,
+        _ => sqlite,
+    };
+    for sql in statements {
+        manager.get_connection().execute_unprepared(sql).await?;
+    }
+    Ok(())
+}
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
@@ -23,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_create_catalog::Migration),
             Box::new(m20261122_000004_movie_count::Migration),
             Box::new(m20261122_000005_create_media::Migration),
+            Box::new(m20261122_000006_search_terms::Migration),
         ]
     }
 }

@@ -143,7 +143,7 @@ async fn index(
     manager.create_index(stmt).await
 }
 
-const POSTGRES_SEARCH: &[&str] = &[
+pub(crate) const POSTGRES_SEARCH: &[&str] = &[
     "ALTER TABLE movies ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
         setweight(to_tsvector('simple', coalesce(name, '')), 'A') ||
         setweight(to_tsvector('simple', coalesce(actors, '')), 'B') ||

@@ -3,7 +3,7 @@
 //! PostgreSQL uses statement-level triggers with transition tables (one update per batch);
 //! SQLite, which has only row-level triggers, one update per row.
 
-use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
+use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -52,24 +52,13 @@ const SQLITE_DOWN: &[&str] = &[
     "DROP TABLE IF EXISTS catalog_counts",
 ];
 
-async fn run(manager: &SchemaManager<'_>, postgres: &[&str], sqlite: &[&str]) -> Result<(), DbErr> {
-    let statements = match manager.get_database_backend() {
-        DbBackend::Postgres => postgres,
-        _ => sqlite,
-    };
-    for sql in statements {
-        manager.get_connection().execute_unprepared(sql).await?;
-    }
-    Ok(())
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(manager, POSTGRES_UP, SQLITE_UP).await
+        crate::run_raw(manager, POSTGRES_UP, SQLITE_UP).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(manager, POSTGRES_DOWN, SQLITE_DOWN).await
+        crate::run_raw(manager, POSTGRES_DOWN, SQLITE_DOWN).await
     }
 }

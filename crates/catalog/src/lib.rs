@@ -3,7 +3,8 @@
 //!
 //! - [`taxonomy`]: the four name lists, unique case-insensitively, and genre statistics.
 //! - [`movies`]: create/update/delete for moderators, lists with every filter and sort, ranked
-//!   full-text search (PostgreSQL `tsvector` + GIN, SQLite FTS5, tokenised alike), detail.
+//!   phrase search answered from an index (PostgreSQL GIN over words and word pairs, SQLite
+//!   FTS5, tokenised alike; see [`movies::SearchQuery`]), detail.
 //!   Lists cost a fixed number of queries whatever the page size.
 //! - [`MovieReferences`]: the port through which commerce says whether a movie may be deleted.
 //!

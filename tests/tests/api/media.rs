@@ -170,9 +170,12 @@ async fn an_oversized_upload_is_refused_after_just_over_the_limit(storage: Stora
     assert!(problem.detail.contains("5 MiB"), "{}", problem.detail);
 
     // A 1 GiB upload streamed without a declared length: the server stops reading just past
-    // 5 MiB and closes the connection, so the client never gets to send much more than that.
+    // 5 MiB, answers 413 and closes the connection, so the client never gets to send much
+    // more than that. Whether the client still reads the 413 or only sees the connection
+    // reset depends on how far its own writing got (on a loaded machine hyper sometimes
+    // fails the write first); any other answer is wrong.
     let upload = stream_upload(&app, token, 1024 * MIB).await;
-    assert_eq!(upload.status, Some(413), "{upload:?}");
+    assert!(matches!(upload.status, Some(413) | None), "{upload:?}");
     assert!(
         upload.sent < 64 * MIB,
         "the client sent {} MiB",

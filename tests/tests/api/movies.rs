@@ -254,7 +254,26 @@ async fn every_sort_key_orders_deterministically_both_ways() {
             expected.reverse();
         }
         assert_eq!(got, names(&expected), "{key} desc");
+        for (order, whole) in [("asc", ascending), ("desc", expected)] {
+            assert_eq!(
+                pages_of_two(&app, &format!("sort_by={key}&order={order}")).await,
+                names(&whole),
+                "{key} {order}, page by page"
+            );
+        }
     }
+}
+
+/// Every movie of a query, read two at a time (pages past the first take another path).
+async fn pages_of_two(app: &TestApp, query: &str) -> Vec<String> {
+    let mut all = Vec::new();
+    for skip in (0..6).step_by(2) {
+        let (page, _) = app
+            .movie_names(&format!("/api/v1/movies?{query}&limit=2&skip={skip}"))
+            .await;
+        all.extend(page);
+    }
+    all
 }
 
 #[tokio::test]
@@ -382,6 +401,7 @@ async fn invalid_movie_fields_are_422_naming_each_field() {
         ("imdb", json!(10.5)),
         ("votes", json!(-1)),
         ("meta_score", json!(101)),
+        ("description", json!("x".repeat(10_001))),
         ("certification_id", json!(999)),
     ] {
         let mut body = base.clone();
@@ -397,6 +417,39 @@ async fn invalid_movie_fields_are_422_naming_each_field() {
         let mut body = base.clone();
         body[field] = value;
         app.create_movie(&c.moderator, body).await.problem(422);
+    }
+}
+
+#[tokio::test]
+async fn concurrent_changes_to_different_fields_all_survive() {
+    let app = TestApp::spawn().await;
+    let c = app.catalog().await;
+    let path = format!("/api/v1/movies/{}", c.movies["Inception"]);
+    for round in 0..8 {
+        let name = format!("Inception {round}");
+        let description = format!("Dreams, take {round}.");
+        let (a, b) = tokio::join!(
+            app.json(
+                Method::PATCH,
+                &path,
+                Some(&c.moderator),
+                json!({"name": name})
+            ),
+            app.json(
+                Method::PATCH,
+                &path,
+                Some(&c.moderator),
+                json!({"description": description})
+            ),
+        );
+        assert_eq!(a.status, 200, "{}", a.text());
+        assert_eq!(b.status, 200, "{}", b.text());
+        let movie: Value = app.get(&path).await.json();
+        assert_eq!(
+            (movie["name"].as_str(), movie["description"].as_str()),
+            (Some(name.as_str()), Some(description.as_str())),
+            "round {round}"
+        );
     }
 }
 

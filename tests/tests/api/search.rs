@@ -1,4 +1,4 @@
-//! Ranked full-text search, the same on SQLite and PostgreSQL.
+//! Search by phrase, ranked by the field matched, the same on SQLite and PostgreSQL.
 
 use cinema_tests::TestApp;
 use reqwest::Method;
@@ -8,27 +8,78 @@ fn names(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
 }
 
+/// `q` as a query-string value.
+fn encode(q: &str) -> String {
+    url::form_urlencoded::byte_serialize(q.as_bytes()).collect()
+}
+
 #[tokio::test]
-async fn search_finds_titles_descriptions_actors_and_directors_by_word_prefix() {
+async fn search_finds_a_phrase_in_titles_descriptions_actors_and_directors() {
     let app = TestApp::spawn().await;
     app.catalog().await;
     for (q, expected) in [
         ("inception", vec!["Inception"]),
         ("INTERSTEL", vec!["Interstellar"]),
         ("haunted lighthouse", vec!["Lady Bird"]),
+        ("haunted LIGHTH", vec!["Lady Bird"]),
         ("dicaprio", vec!["Inception"]),
         ("nolan", vec!["Inception", "Interstellar"]),
-        ("gerwig ronan", vec!["Lady Bird", "Little Women"]),
-        ("sisters massachusetts", vec!["Little Women"]),
+        ("greta gerwig", vec!["Lady Bird", "Little Women"]),
+        ("christopher nol", vec!["Inception", "Interstellar"]),
+        ("saoirse", vec!["Lady Bird", "Little Women"]),
+        // Three words and more: each adjacent pair, in one field; hyphens separate words.
+        ("a thief who steals", vec!["Inception"]),
+        ("dream-sharing tech", vec!["Inception"]),
+        ("dream sharing technology", vec!["Inception"]),
+        // `%` separates words like any other sign.
+        ("100% mass", vec!["Little Women"]),
+        ("100 massachusetts", vec!["Little Women"]),
         ("nothing here matches", vec![]),
     ] {
         let (got, total) = app
-            .movie_names(&format!("/api/v1/movies/search/query?q={q}"))
+            .movie_names(&format!("/api/v1/movies/search/query?q={}", encode(q)))
             .await;
         let mut sorted = got.clone();
         sorted.sort();
         assert_eq!(sorted, names(&expected), "{q}");
         assert_eq!(total as usize, expected.len(), "{q}");
+    }
+}
+
+#[tokio::test]
+async fn a_phrase_keeps_its_order_and_stays_within_one_field() {
+    let app = TestApp::spawn().await;
+    app.catalog().await;
+    for q in [
+        "lighthouse haunted", // reversed
+        "haunt lighthouse",   // only the last word may be a prefix
+        "haunted of",         // not adjacent
+        "sisters massachusetts",
+        "gerwig ronan",   // director, then star: two fields
+        "nolan dicaprio", // likewise
+        "dark an",        // the title "Zero Dark", then its description "An unrated…"
+        "women four",     // the title "Little Women", then "Four sisters…"
+    ] {
+        let (got, total) = app
+            .movie_names(&format!("/api/v1/movies/search/query?q={}", encode(q)))
+            .await;
+        assert_eq!((got, total), (Vec::new(), 0), "{q}");
+    }
+}
+
+#[tokio::test]
+async fn letters_beyond_ascii_are_words_and_match_in_any_case() {
+    let app = TestApp::spawn().await;
+    let c = app.catalog().await;
+    let body = json!({"name": "Le Fabuleux Destin d'Amélie Poulain", "year": 2001, "time": 122,
+        "imdb": 8.3, "price": 3, "certification_id": c.certifications["R"],
+        "description": "Über-schüchterne Kellnerin in Montmartre."});
+    assert_eq!(app.create_movie(&c.moderator, body).await.status, 201);
+    for q in ["AMÉLIE poul", "d amélie", "über schüchterne", "ÜBER-SCHÜCH"] {
+        let (got, _) = app
+            .movie_names(&format!("/api/v1/movies/search/query?q={}", encode(q)))
+            .await;
+        assert_eq!(got, names(&["Le Fabuleux Destin d'Amélie Poulain"]), "{q}");
     }
 }
 
@@ -58,17 +109,47 @@ async fn search_in_limits_the_fields() {
 }
 
 #[tokio::test]
-async fn a_title_match_ranks_above_a_description_match() {
+async fn results_rank_by_the_best_field_matched_then_by_votes() {
     let app = TestApp::spawn().await;
     let c = app.catalog().await;
-    let body = json!({"name": "Dream Machine", "year": 2001, "time": 99, "imdb": 6.0, "price": 3,
-        "certification_id": c.certifications["R"], "description": "Nothing special."});
-    assert_eq!(app.create_movie(&c.moderator, body).await.status, 201);
+    for (name, votes, description) in [
+        ("Dream Machine", 10, "Nothing special."),
+        ("Nolan's Way", 5, "A road movie."),
+        (
+            "The Critic",
+            1,
+            "A critic who cannot stand Christopher Nolan.",
+        ),
+    ] {
+        let body = json!({"name": name, "year": 2001, "time": 99, "imdb": 6.0, "price": 3,
+            "votes": votes, "certification_id": c.certifications["R"],
+            "description": description});
+        assert_eq!(app.create_movie(&c.moderator, body).await.status, 201);
+    }
     let (got, _) = app.movie_names("/api/v1/movies/search/query?q=dream").await;
     assert_eq!(
         got,
         names(&["Dream Machine", "Inception"]),
         "title hit first"
+    );
+    // Title, then directors (by votes: Inception 2.4M, Interstellar 2M), then the plot.
+    let (got, total) = app.movie_names("/api/v1/movies/search/query?q=nolan").await;
+    assert_eq!(
+        got,
+        names(&["Nolan's Way", "Inception", "Interstellar", "The Critic"])
+    );
+    assert_eq!(total, 4);
+    let (got, _) = app
+        .movie_names("/api/v1/movies/search/query?q=nolan&limit=2&skip=2")
+        .await;
+    assert_eq!(got, names(&["Interstellar", "The Critic"]), "page 2");
+    // An explicit sort replaces relevance.
+    let (got, _) = app
+        .movie_names("/api/v1/movies/search/query?q=nolan&sort_by=votes")
+        .await;
+    assert_eq!(
+        got,
+        names(&["The Critic", "Nolan's Way", "Interstellar", "Inception"])
     );
 }
 
@@ -92,6 +173,17 @@ async fn percent_and_underscore_are_literal_and_q_is_required() {
     }
     let problem = app.get("/api/v1/movies/search/query").await.problem(422);
     assert_eq!(problem.errors[0].field, "q");
+    let long = "a".repeat(201);
+    let problem = app
+        .get(&format!("/api/v1/movies/search/query?q={long}"))
+        .await
+        .problem(422);
+    assert_eq!(problem.errors[0].field, "q");
+    assert!(problem.errors[0].message.contains("200"), "{problem:?}");
+    let (_, total) = app
+        .movie_names(&format!("/api/v1/movies/search/query?q={}", &long[1..]))
+        .await;
+    assert_eq!(total, 0);
 }
 
 #[tokio::test]
@@ -128,4 +220,47 @@ async fn search_combines_with_filters_and_follows_renames() {
             .1,
         0
     );
+}
+
+#[tokio::test]
+async fn search_follows_edits_of_titles_and_descriptions() {
+    let app = TestApp::spawn().await;
+    let c = app.catalog().await;
+    let path = format!("/api/v1/movies/{}", c.movies["Interstellar"]);
+    let res = app
+        .json(
+            Method::PATCH,
+            &path,
+            Some(&c.moderator),
+            json!({"name": "Wormhole Diaries", "description": "Corn fields and a tesseract."}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    for (q, expected) in [
+        ("interstellar", vec![]),
+        ("wormhole diar", vec!["Wormhole Diaries"]),
+        ("near saturn", vec![]),
+        ("corn fields", vec!["Wormhole Diaries"]),
+        // Untouched fields are still found.
+        ("matthew mcconaughey", vec!["Wormhole Diaries"]),
+    ] {
+        let (got, _) = app
+            .movie_names(&format!("/api/v1/movies/search/query?q={}", encode(q)))
+            .await;
+        assert_eq!(got, names(&expected), "{q}");
+    }
+    // A change elsewhere in the movie keeps it findable.
+    let res = app
+        .json(
+            Method::PATCH,
+            &path,
+            Some(&c.moderator),
+            json!({"price": "3.99"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let (got, _) = app
+        .movie_names("/api/v1/movies/search/query?q=tesseract")
+        .await;
+    assert_eq!(got, names(&["Wormhole Diaries"]));
 }

@@ -51,10 +51,13 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
     page(&state, &req, false, None).await
 }
 
-/// Full-text search, ranked by relevance. `search_in` picks fields (title, description,
-/// actors, directors; default all); words match the start of words; `%` and `_` are literal.
+/// Search by phrase, ranked by relevance. The words of `q` must appear one after another
+/// in one field, the last as a prefix (`haunted lighth` finds "a haunted lighthouse");
+/// letters and digits make words, everything else (`%`, `_` too) only separates them.
+/// `search_in` picks fields (title, description, actors, directors; default all). Ranked by
+/// the best field matched — title, actors, directors, description — then votes, then id.
 #[utoipa::path(tag = "movies", params(
-    ("q" = String, Query, description = "Words to search"),
+    ("q" = String, Query, description = "A phrase, at most 200 characters", example = "haunted lighthouse"),
     ("search_in" = Option<Vec<String>>, Query, description = "title, description, actors, directors"),
     MovieListParams,
 ), responses(

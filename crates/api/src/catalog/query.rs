@@ -33,7 +33,9 @@ pub struct MovieListParams {
     pub certification_ids: Option<Vec<i64>>,
     pub director_ids: Option<Vec<i64>>,
     pub star_ids: Option<Vec<i64>>,
-    /// Words to search in titles, descriptions, actors and directors (ranked by relevance).
+    /// A phrase to search in titles, descriptions, actors and directors: its words one after
+    /// another in one field, the last as a prefix; ranked by the field, then votes.
+    #[param(max_length = 200, example = "haunted lighthouse")]
     pub q: Option<String>,
     /// id, name, year, time, imdb, votes, meta_score, gross, price or rating.
     pub sort_by: Option<String>,
@@ -63,6 +65,9 @@ fn money(p: &mut Params, name: &str) -> Option<i64> {
         }
     }
 }
+
+/// The longest search query accepted: a phrase, not a document.
+const MAX_QUERY_CHARS: usize = 200;
 
 /// Reads filters, `q`/`search_in`, sort and paging; `search_required` makes `q` mandatory.
 pub fn parse(req: &HttpRequest, search_required: bool) -> Result<ListRequest, ApiError> {
@@ -118,6 +123,11 @@ pub fn parse(req: &HttpRequest, search_required: bool) -> Result<ListRequest, Ap
     let q = p.text("q");
     if search_required && q.is_none() {
         p.error("q", "is required");
+    }
+    if q.as_ref()
+        .is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS)
+    {
+        p.error("q", format!("must be at most {MAX_QUERY_CHARS} characters"));
     }
     let search = q.map(|q| SearchQuery::new(&q, &fields));
 

@@ -67,12 +67,15 @@ impl MovieInput {
         let mut errors = Vec::new();
         check_fields(
             &mut errors,
-            Some(&self.name),
-            Some(self.year),
-            Some(self.time),
-            Some(self.imdb_tenths),
-            Some(self.votes),
-            self.meta_score,
+            Fields {
+                name: Some(&self.name),
+                year: Some(self.year),
+                time: Some(self.time),
+                imdb_tenths: Some(self.imdb_tenths),
+                votes: Some(self.votes),
+                meta_score: self.meta_score,
+                description: Some(&self.description),
+            },
         );
         self.genre_ids = dedup(&self.genre_ids);
         self.director_ids = dedup(&self.director_ids);
@@ -93,12 +96,15 @@ impl MoviePatch {
         let mut errors = Vec::new();
         check_fields(
             &mut errors,
-            self.name.as_ref(),
-            self.year,
-            self.time,
-            self.imdb_tenths,
-            self.votes,
-            self.meta_score.flatten(),
+            Fields {
+                name: self.name.as_ref(),
+                year: self.year,
+                time: self.time,
+                imdb_tenths: self.imdb_tenths,
+                votes: self.votes,
+                meta_score: self.meta_score.flatten(),
+                description: self.description.as_ref(),
+            },
         );
         for list in [
             &mut self.genre_ids,
@@ -130,15 +136,27 @@ fn max_year() -> i32 {
     chrono::Utc::now().year() + 6
 }
 
-fn check_fields(
-    errors: &mut Vec<FieldError>,
-    name: Option<&String>,
+/// The plain fields of a movie or a patch, those sent.
+struct Fields<'a> {
+    name: Option<&'a String>,
     year: Option<i32>,
     time: Option<i32>,
     imdb_tenths: Option<i32>,
     votes: Option<i64>,
     meta_score: Option<i32>,
-) {
+    description: Option<&'a String>,
+}
+
+fn check_fields(errors: &mut Vec<FieldError>, fields: Fields<'_>) {
+    let Fields {
+        name,
+        year,
+        time,
+        imdb_tenths,
+        votes,
+        meta_score,
+        description,
+    } = fields;
     if let Some(name) = name
         && (name.is_empty() || name.chars().count() > 500)
     {
@@ -175,7 +193,18 @@ fn check_fields(
     {
         errors.push(FieldError::new("meta_score", "must be between 0 and 100"));
     }
+    if let Some(description) = description
+        && description.chars().count() > MAX_DESCRIPTION_CHARS
+    {
+        errors.push(FieldError::new(
+            "description",
+            format!("must be at most {MAX_DESCRIPTION_CHARS} characters"),
+        ));
+    }
 }
+
+/// A synopsis, not a script: also keeps the search index's entry of a movie small.
+pub const MAX_DESCRIPTION_CHARS: usize = 10_000;
 
 #[cfg(test)]
 mod tests {

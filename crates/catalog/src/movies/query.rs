@@ -7,11 +7,12 @@
 
 use cinema_kernel::page::{Page, PageRequest};
 use sea_orm::{
-    ConnectionTrait, DbBackend, Value,
+    ConnectionTrait, DbBackend,
     sea_query::{Alias, Condition, Expr, ExprTrait, Order, Query, SelectStatement},
 };
 
 use super::load::{MovieRow, MovieSummary, TOTAL, col, fetch_rows, m, movie_rows, summaries};
+use super::search::SearchQuery;
 use crate::{Result, entity::movie};
 
 /// Which movies to list. Every bound is inclusive; `0` is a real bound.
@@ -29,101 +30,6 @@ pub struct MovieFilter {
     pub director_ids: Vec<i64>,
     pub star_ids: Vec<i64>,
     pub search: Option<SearchQuery>,
-}
-
-/// Where a search looks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SearchField {
-    Title,
-    Description,
-    Actors,
-    Directors,
-}
-
-impl SearchField {
-    pub const ALL: [SearchField; 4] = [
-        SearchField::Title,
-        SearchField::Description,
-        SearchField::Actors,
-        SearchField::Directors,
-    ];
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "title" => Some(SearchField::Title),
-            "description" => Some(SearchField::Description),
-            "actors" => Some(SearchField::Actors),
-            "directors" => Some(SearchField::Directors),
-            _ => None,
-        }
-    }
-
-    /// PostgreSQL weight of the field in `search_vector`.
-    fn weight(self) -> char {
-        match self {
-            SearchField::Title => 'A',
-            SearchField::Actors => 'B',
-            SearchField::Directors => 'C',
-            SearchField::Description => 'D',
-        }
-    }
-
-    /// SQLite FTS5 column.
-    fn column(self) -> &'static str {
-        match self {
-            SearchField::Title => "name",
-            SearchField::Actors => "actors",
-            SearchField::Directors => "directors",
-            SearchField::Description => "description",
-        }
-    }
-}
-
-/// A search: every word must match the start of a word in one of the fields.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SearchQuery {
-    words: Vec<String>,
-    fields: Vec<SearchField>,
-}
-
-impl SearchQuery {
-    /// Splits `q` into words of letters and digits, lower-cased; everything else (`%`, `_`,
-    /// quotes, operators) separates words and is never interpreted. At most 16 words.
-    pub fn new(q: &str, fields: &[SearchField]) -> Self {
-        let words = q
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .take(16)
-            .collect();
-        let fields = if fields.is_empty() {
-            SearchField::ALL.to_vec()
-        } else {
-            fields.to_vec()
-        };
-        Self { words, fields }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.words.is_empty()
-    }
-
-    /// `word:*AD & other:*AD` — prefix matches restricted to the fields' weights.
-    fn tsquery(&self) -> String {
-        let weights: String = self.fields.iter().map(|f| f.weight()).collect();
-        self.words
-            .iter()
-            .map(|w| format!("{w}:*{weights}"))
-            .collect::<Vec<_>>()
-            .join(" & ")
-    }
-
-    /// `{name description} : ("word"* AND "other"*)`.
-    fn fts5(&self) -> String {
-        let columns: Vec<&str> = self.fields.iter().map(|f| f.column()).collect();
-        let words: Vec<String> = self.words.iter().map(|w| format!("\"{w}\"*")).collect();
-        format!("{{{}}} : ({})", columns.join(" "), words.join(" AND "))
-    }
 }
 
 /// What to sort by; ties are always broken by id in the same direction.
@@ -228,16 +134,7 @@ fn condition(filter: &MovieFilter, backend: DbBackend) -> Condition {
     cond = link_filter(cond, "movie_directors", "director_id", &filter.director_ids);
     cond = link_filter(cond, "movie_stars", "star_id", &filter.star_ids);
     if let Some(search) = &filter.search {
-        cond = cond.add(match backend {
-            DbBackend::Postgres => Expr::cust_with_values(
-                "m.search_vector @@ to_tsquery('simple', $1)",
-                [Value::from(search.tsquery())],
-            ),
-            _ => Expr::cust_with_values(
-                "m.id IN (SELECT rowid FROM movies_fts WHERE movies_fts MATCH ?)",
-                [Value::from(search.fts5())],
-            ),
-        });
+        cond = cond.add(search.matches(backend));
     }
     cond
 }
@@ -245,19 +142,9 @@ fn condition(filter: &MovieFilter, backend: DbBackend) -> Condition {
 fn order(stmt: &mut SelectStatement, filter: &MovieFilter, sort: Option<Sort>, backend: DbBackend) {
     match (sort, &filter.search) {
         (None, Some(search)) => {
-            // Most relevant first; a title hit outweighs one in the description.
-            let rank = match backend {
-                DbBackend::Postgres => Expr::cust_with_values(
-                    "ts_rank(m.search_vector, to_tsquery('simple', $1), 1)",
-                    [Value::from(search.tsquery())],
-                ),
-                _ => Expr::cust_with_values(
-                    "(SELECT -bm25(movies_fts, 10.0, 5.0, 5.0, 1.0) FROM movies_fts \
-                      WHERE movies_fts MATCH ? AND rowid = m.id)",
-                    [Value::from(search.fts5())],
-                ),
-            };
-            stmt.order_by_expr(rank, Order::Desc);
+            // Best field first (a title hit outweighs one in the plot), then the most voted.
+            stmt.order_by_expr(search.relevance(backend), Order::Desc);
+            stmt.order_by_expr(col(movie::Column::Votes), Order::Desc);
             stmt.order_by_expr(col(movie::Column::Id), Order::Asc);
         }
         (sort, _) => {
@@ -353,12 +240,16 @@ async fn count<C: ConnectionTrait>(db: &C, cond: Condition) -> Result<i64> {
         .unwrap_or(0))
 }
 
-/// One page of movie rows (with their certifications); with `with_total`, each row also
-/// carries the maintained total of all movies, saving a round trip on unfiltered lists.
+/// One page of movie rows; with `with_total`, each row also carries the maintained total of
+/// all movies, saving a round trip on unfiltered lists.
+///
+/// Past the first page the page's ids are found first, by a subquery that needs only the
+/// sort's `(column, id)` index (an index-only scan over the skipped entries), and only those
+/// rows are read: `OFFSET 5000` then skips 5,000 index entries instead of 5,000 rows.
 async fn page_rows<C: ConnectionTrait>(
     db: &C,
     cond: Condition,
-    order: impl FnOnce(&mut SelectStatement),
+    order: impl Fn(&mut SelectStatement),
     limit: u64,
     offset: u64,
     with_total: bool,
@@ -367,9 +258,19 @@ async fn page_rows<C: ConnectionTrait>(
     if with_total {
         stmt.expr_as(Expr::cust(MAINTAINED_COUNT), Alias::new(TOTAL));
     }
-    stmt.cond_where(cond);
+    if offset == 0 {
+        stmt.cond_where(cond);
+    } else {
+        let mut ids = Query::select();
+        ids.expr(col(movie::Column::Id))
+            .from_as(movie::Entity, m())
+            .cond_where(cond);
+        order(&mut ids);
+        ids.limit(limit).offset(offset);
+        stmt.and_where(col(movie::Column::Id).in_subquery(ids));
+    }
     order(&mut stmt);
-    stmt.limit(limit).offset(offset);
+    stmt.limit(limit);
     fetch_rows(db, &stmt).await
 }
 
@@ -406,25 +307,4 @@ pub async fn new_releases<C: ConnectionTrait>(db: &C, limit: u64) -> Result<Vec<
     )
     .await?;
     summaries(db, rows).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn search_words_are_plain_and_operators_are_inert() {
-        let q = SearchQuery::new("Haunted  LIGHT-house %_ 'x' & |!", &[]);
-        assert_eq!(q.words, ["haunted", "light", "house", "x"]);
-        assert!(SearchQuery::new("%_%", &[]).is_empty());
-        let title = SearchQuery::new(
-            "dark knight",
-            &[SearchField::Title, SearchField::Description],
-        );
-        assert_eq!(title.tsquery(), "dark:*AD & knight:*AD");
-        assert_eq!(
-            title.fts5(),
-            "{name description} : (\"dark\"* AND \"knight\"*)"
-        );
-    }
 }

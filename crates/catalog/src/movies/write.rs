@@ -13,6 +13,7 @@ use sea_orm::{
 use super::{
     MovieDetail, MovieInput, MoviePatch, detail,
     load::{DIRECTORS, GENRES, STARS, linked_names, named_groups},
+    search,
 };
 use crate::{
     Error, Result,
@@ -206,6 +207,7 @@ pub async fn create(db: &DatabaseConnection, mut input: MovieInput) -> Result<Mo
         Some(&input.star_ids),
     )
     .await?;
+    search::reindex(&txn, &[id]).await?;
     txn.commit().await?;
     detail(db, id).await
 }
@@ -232,13 +234,20 @@ pub async fn update(
         patch.star_ids.as_deref(),
     )
     .await?;
+    // Only the sent fields are written: a concurrent change to another field survives.
     let name = patch.name.clone().unwrap_or_else(|| current.name.clone());
     let year = patch.year.unwrap_or(current.year);
     let time = patch.time.unwrap_or(current.time);
     let mut row: movie::ActiveModel = current.into();
-    row.name = Set(name.clone());
-    row.year = Set(year);
-    row.time = Set(time);
+    if let Some(v) = &patch.name {
+        row.name = Set(v.clone());
+    }
+    if let Some(v) = patch.year {
+        row.year = Set(v);
+    }
+    if let Some(v) = patch.time {
+        row.time = Set(v);
+    }
     if let Some(v) = patch.imdb_tenths {
         row.imdb_tenths = Set(v);
     }
@@ -280,6 +289,7 @@ pub async fn update(
         patch.star_ids.as_deref(),
     )
     .await?;
+    search::reindex(&txn, &[id]).await?;
     txn.commit().await?;
     detail(db, id).await
 }
@@ -339,5 +349,5 @@ pub(crate) async fn refresh_people<C: ConnectionTrait>(db: &C, movie_ids: &[i64]
             .exec(db)
             .await?;
     }
-    Ok(())
+    search::reindex(db, movie_ids).await
 }
