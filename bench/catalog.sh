@@ -4,9 +4,12 @@
 #
 #   bench/catalog.sh                 # seeds a fresh database, then measures
 #   REUSE=1 bench/catalog.sh         # measures an already seeded database
-#   bench/sql/*.sql                  # the SQL of one request each, for pgbench -c 64 -j 2
+#   SOCKET=/var/run/postgresql bench/catalog.sh   # the server reaches PostgreSQL by its socket
 #
-# Settings: PG (server URL), DB (database name), MOVIES, DURATION, CONNECTIONS, PORT.
+# After the HTTP figures it replays bench/sql/*.sql (the SQL of one request each) with pgbench
+# at the same concurrency: the database's own ceiling for those requests.
+#
+# Settings: PG (server URL), DB (database name), MOVIES, DURATION, CONNECTIONS, PORT, SOCKET.
 # Loopback only; every run is bounded by DURATION.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,12 +27,13 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk 
 cargo build --release --locked --bin cinema
 
 export DATABASE_URL="$PG/$DB" LOG_LEVEL=warn HTTP_ADDR="127.0.0.1:$PORT" JWT_SECRET=bench-bench-bench-bench-bench-bench
+SOCKET=${SOCKET:-}
 if [ -z "${REUSE:-}" ]; then
   psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
   "$BIN" seed --movies "$MOVIES"
 fi
 
-"$BIN" serve --no-worker &
+DATABASE_URL="$DATABASE_URL${SOCKET:+?host=$SOCKET}" "$BIN" serve --no-worker &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -sf "$URL/health" >/dev/null && break; sleep 0.1; done
@@ -65,3 +69,13 @@ for name in "${NAMES[@]}"; do
 done
 echo
 echo "peak RSS of the server: $(awk '/VmHWM/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$server/status")"
+
+command -v pgbench >/dev/null || { echo "pgbench not found: no database ceiling"; exit 0; }
+echo
+echo "database ceiling: the same SQL under pgbench -c $CONNECTIONS -j 2 -M prepared"
+printf '| request | SQL tps |\n|---|---:|\n'
+for sql in bench/sql/*.sql; do
+  tps=$(pgbench -n -M prepared -c "$CONNECTIONS" -j 2 -T "${DURATION%s}" -f "$sql" "$PG/$DB" 2>/dev/null \
+    | awk '/^tps/ { printf "%.0f", $3 }' || true)
+  printf '| %s | %s |\n' "$(basename "$sql" .sql)" "${tps:-n/a}"
+done
