@@ -11,6 +11,7 @@ mod m20261122_000003_create_catalog;
 mod m20261122_000004_movie_count;
 mod m20261122_000005_create_media;
 mod m20261122_000006_search_terms;
+mod m20261122_000007_sort_nulls_last;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_movie_count::Migration),
             Box::new(m20261122_000005_create_media::Migration),
             Box::new(m20261122_000006_search_terms::Migration),
+            Box::new(m20261122_000007_sort_nulls_last::Migration),
         ]
     }
 }

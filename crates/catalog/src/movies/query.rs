@@ -8,7 +8,7 @@
 use cinema_kernel::page::{Page, PageRequest};
 use sea_orm::{
     ConnectionTrait, DbBackend,
-    sea_query::{Alias, Condition, Expr, ExprTrait, Order, Query, SelectStatement},
+    sea_query::{Alias, Condition, Expr, ExprTrait, NullOrdering, Order, Query, SelectStatement},
 };
 
 use super::load::{MovieRow, MovieSummary, TOTAL, col, fetch_rows, m, movie_rows, summaries};
@@ -158,13 +158,13 @@ fn order(stmt: &mut SelectStatement, filter: &MovieFilter, sort: Option<Sort>, b
                 Order::Asc
             };
             if let Some(column) = sort.key.column() {
-                // Missing values (no meta score, no gross) last in both directions, the same
-                // on both backends. Only nullable columns get the extra term: on the others
-                // it would stop the (column, id) index from serving the order.
                 if matches!(column, movie::Column::MetaScore | movie::Column::GrossCents) {
-                    stmt.order_by_expr(col(column).is_null(), Order::Asc);
+                    // Missing values (no meta score, no gross) last in both directions, the
+                    // same on both backends; PostgreSQL has an index for each direction.
+                    stmt.order_by_expr_with_nulls(col(column), dir.clone(), NullOrdering::Last);
+                } else {
+                    stmt.order_by_expr(col(column), dir.clone());
                 }
-                stmt.order_by_expr(col(column), dir.clone());
             }
             stmt.order_by_expr(col(movie::Column::Id), dir);
         }

@@ -158,19 +158,24 @@ impl SearchQuery {
         Expr::cust_with_values(sql, values)
     }
 
+    /// Each word joined to the next by `glue`, and whether it is open-ended (the last pair,
+    /// whose second word is a prefix); a single word alone, open-ended.
+    fn pairs(&self, glue: &str) -> Vec<(String, bool)> {
+        if let [word] = self.words.as_slice() {
+            return vec![(word.clone(), true)];
+        }
+        let last = self.words.len().saturating_sub(2);
+        self.words
+            .windows(2)
+            .enumerate()
+            .map(|(i, pair)| (format!("{}{glue}{}", pair[0], pair[1]), i == last))
+            .collect()
+    }
+
     /// `('t:dark_knight' & 't:knight_ret':*) | ('p:dark_knight' & …)` over `search_terms`; a
     /// single word is `'t:dark':*`. Words hold only letters and digits: no quoting needed.
     fn tsquery(&self, fields: &[SearchField]) -> String {
-        let last = self.words.len().saturating_sub(1);
-        let terms: Vec<(String, bool)> = if self.words.len() == 1 {
-            vec![(self.words[0].clone(), true)]
-        } else {
-            self.words
-                .windows(2)
-                .enumerate()
-                .map(|(i, pair)| (format!("{}_{}", pair[0], pair[1]), i + 1 == last))
-                .collect()
-        };
+        let terms = self.pairs("_");
         fields
             .iter()
             .map(|field| {
@@ -189,20 +194,12 @@ impl SearchQuery {
 
     /// `(name : ("dark knight" AND "knight ret"*)) OR (description : (…))` for FTS5.
     fn fts5(&self, fields: &[SearchField]) -> String {
-        let last = self.words.len().saturating_sub(1);
-        let phrase = if self.words.len() == 1 {
-            format!("\"{}\"*", self.words[0])
-        } else {
-            self.words
-                .windows(2)
-                .enumerate()
-                .map(|(i, pair)| {
-                    let open = if i + 1 == last { "*" } else { "" };
-                    format!("\"{} {}\"{open}", pair[0], pair[1])
-                })
-                .collect::<Vec<_>>()
-                .join(" AND ")
-        };
+        let phrase = self
+            .pairs(" ")
+            .iter()
+            .map(|(pair, open)| format!("\"{pair}\"{}", if *open { "*" } else { "" }))
+            .collect::<Vec<_>>()
+            .join(" AND ");
         fields
             .iter()
             .map(|field| format!("({} : ({phrase}))", field.column()))
