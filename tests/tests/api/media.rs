@@ -200,6 +200,8 @@ fn alter(value: &str) -> String {
     chars[0] = match chars[0] {
         '9' => '8',
         c @ '0'..='8' => (c as u8 + 1) as char,
+        'f' => 'e',
+        'F' => 'E',
         'z' => 'y',
         'Z' => 'Y',
         c if c.is_ascii_alphabetic() => (c as u8 + 1) as char,

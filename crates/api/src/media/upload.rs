@@ -37,15 +37,24 @@ fn bad_multipart(e: MultipartError) -> ApiError {
 pub struct Refused {
     error: ApiError,
     body: Multipart,
+    /// The rest was small enough to be read and discarded (see
+    /// [`into_response`](Self::into_response)).
+    drain: bool,
 }
 
 impl Refused {
-    /// The error response, carrying the unread rest of the body until its last byte is sent:
-    /// actix-web then closes the connection after a short linger, where it would otherwise
-    /// read and discard the whole rest of a chunked upload to keep the connection alive.
+    /// The error response. A body of declared length up to twice the limit has been read to
+    /// its end, so the connection stays usable and every client reads the answer (one cut off
+    /// mid-write may see only the reset). Anything longer, or
+    /// of undeclared length, is not read: the response carries the unread rest of the body
+    /// until its last byte is sent, and actix-web then closes the connection, where it would
+    /// otherwise read and discard the whole rest of a chunked upload to keep it alive.
     pub fn into_response(self) -> HttpResponse {
-        self.error
-            .error_response()
+        let response = self.error.error_response();
+        if self.drain {
+            return response;
+        }
+        response
             .map_body(|_, inner| HoldingBody {
                 inner,
                 _unread: self.body,
@@ -81,42 +90,70 @@ pub async fn read_image(
     mut multipart: Multipart,
     limit: usize,
 ) -> Result<Image, Refused> {
-    match read(req, &mut multipart, limit).await {
+    let mut broken = false;
+    match read(req, &mut multipart, limit, &mut broken).await {
         Ok(image) => Ok(image),
-        Err(error) => Err(Refused {
-            error,
-            body: multipart,
-        }),
+        Err(error) => {
+            // A multipart stream that failed must not be polled again (it panics).
+            let drain = !broken && declared_length(req).is_some_and(|len| len <= 2 * limit as u64);
+            if drain {
+                discard_rest(&mut multipart).await;
+            }
+            Err(Refused {
+                error,
+                body: multipart,
+                drain,
+            })
+        }
     }
 }
 
+/// Reads what is left of a body and throws it away, until its end or its first framing error.
+async fn discard_rest(multipart: &mut Multipart) {
+    while let Some(Ok(mut field)) = multipart.next().await {
+        while let Some(chunk) = field.next().await {
+            if chunk.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+fn declared_length(req: &HttpRequest) -> Option<u64> {
+    req.headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+}
+
+/// Sets `broken` when the multipart framing itself failed.
 async fn read(
     req: &HttpRequest,
     multipart: &mut Multipart,
     limit: usize,
+    broken: &mut bool,
 ) -> Result<Image, ApiError> {
+    let mut framing = |e: MultipartError| {
+        *broken = true;
+        bad_multipart(e)
+    };
     // A declared length already over the limit is refused before a byte is read.
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limit as u64 + FRAMING_ALLOWANCE) {
+    if declared_length(req).is_some_and(|len| len > limit as u64 + FRAMING_ALLOWANCE) {
         return Err(cinema_media::Error::TooLarge { limit }.into());
     }
     // Other fields are skipped, but count toward the limit so they cannot be used to stream
     // without end either.
     let mut skipped = 0_usize;
     while let Some(field) = multipart.next().await {
-        let mut field = field.map_err(bad_multipart)?;
+        let mut field = field.map_err(&mut framing)?;
         if field.name() == Some(FILE_FIELD) {
             let mut reader = ImageReader::new(limit);
             while let Some(chunk) = field.next().await {
-                reader.push(&chunk.map_err(bad_multipart)?)?;
+                reader.push(&chunk.map_err(&mut framing)?)?;
             }
             return Ok(reader.finish()?);
         }
         while let Some(chunk) = field.next().await {
-            skipped += chunk.map_err(bad_multipart)?.len();
+            skipped += chunk.map_err(&mut framing)?.len();
             if skipped > limit {
                 return Err(cinema_media::Error::TooLarge { limit }.into());
             }
