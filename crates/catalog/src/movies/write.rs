@@ -234,6 +234,11 @@ pub async fn update(
         patch.star_ids.as_deref(),
     )
     .await?;
+    // What search reads: the title, the description and the people's names.
+    let text_changed = patch.name.is_some()
+        || patch.description.is_some()
+        || patch.director_ids.is_some()
+        || patch.star_ids.is_some();
     // Only the sent fields are written: a concurrent change to another field survives.
     let name = patch.name.clone().unwrap_or_else(|| current.name.clone());
     let year = patch.year.unwrap_or(current.year);
@@ -289,7 +294,9 @@ pub async fn update(
         patch.star_ids.as_deref(),
     )
     .await?;
-    search::reindex(&txn, &[id]).await?;
+    if text_changed {
+        search::reindex(&txn, &[id]).await?;
+    }
     txn.commit().await?;
     detail(db, id).await
 }
