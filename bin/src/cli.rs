@@ -166,8 +166,8 @@ async fn seed(settings: &Settings, movies: Option<u64>) -> Result<(), BoxError> 
     let db = database::connect_migrated(&settings.database).await?;
     let started = std::time::Instant::now();
     let seeded = match movies {
-        Some(n) => cinema_catalog::seed::synthetic(&db, n).await?,
-        None => cinema_catalog::seed::demo(&db).await?,
+        Some(n) => cinema_catalog::seed::synthetic(&db, &settings.clock, n).await?,
+        None => cinema_catalog::seed::demo(&db, &settings.clock).await?,
     };
     let mut out = format!(
         "seeded {} genres, {} certifications, {} directors, {} stars, {} movies in {:.1}s (existing rows kept)\n",
@@ -186,6 +186,7 @@ async fn seed(settings: &Settings, movies: Option<u64>) -> Result<(), BoxError> 
             let strong = Password::parse(&password, "password")?;
             match users::create(
                 &db,
+                &settings.clock,
                 &parsed,
                 &strong,
                 role,
@@ -243,6 +244,7 @@ async fn create_user(
     let db = database::connect_migrated(&settings.database).await?;
     match users::create(
         &db,
+        &settings.clock,
         &email,
         &password,
         role,

@@ -22,9 +22,19 @@ pub fn worker(
 ) -> Result<Worker, cinema_notify::Error> {
     let mailer = mailer_from_config(&settings.mail)?;
     let domain = sender_domain(&settings.mail)?;
-    Ok(Worker::new(db.clone(), settings.worker.clone())
+    let config = cinema_notify::WorkerConfig {
+        clock: settings.clock.clone(),
+        ..settings.worker.clone()
+    };
+    Ok(Worker::new(db.clone(), config)
         .handle(EMAIL_JOB, EmailHandler::new(mailer, domain))
-        .handle(PURGE_EXPIRED_TOKENS, PurgeExpiredTokens { db: db.clone() })
+        .handle(
+            PURGE_EXPIRED_TOKENS,
+            PurgeExpiredTokens {
+                db: db.clone(),
+                clock: settings.clock.clone(),
+            },
+        )
         .every(PURGE_EXPIRED_TOKENS, Duration::from_secs(3600))
         .handle(SWEEP_ORPHAN_MEDIA, SweepOrphanMedia { db, media })
         .every(SWEEP_ORPHAN_MEDIA, settings.media.sweep_interval))
@@ -34,12 +44,13 @@ pub fn worker(
 #[derive(Debug)]
 struct PurgeExpiredTokens {
     db: DatabaseConnection,
+    clock: cinema_kernel::time::Clock,
 }
 
 #[async_trait::async_trait]
 impl JobHandler for PurgeExpiredTokens {
     async fn handle(&self, _job: &Job) -> Result<(), JobError> {
-        let purged = cinema_identity::purge::expired(&self.db)
+        let purged = cinema_identity::purge::expired(&self.db, &self.clock)
             .await
             .map_err(|e| JobError::Retry(e.to_string()))?;
         tracing::info!(?purged, "expired tokens and sessions purged");

@@ -12,4 +12,3 @@ pub mod settings;
 pub mod shutdown;
 pub mod startup;
 pub mod telemetry;
-pub mod wiring;

@@ -47,10 +47,12 @@ pub async fn media(settings: &Settings, api_url: &str) -> Result<MediaParts, cin
                 .public_url
                 .as_ref()
                 .map_or(api_url, url::Url::as_str);
-            let store = Arc::new(LocalStore::new(dir, base, &link_key(settings))?);
+            let store = Arc::new(
+                LocalStore::new(dir, base, &link_key(settings))?.with_clock(settings.clock.clone()),
+            );
             let object_store: Arc<dyn ObjectStore> = store.clone();
             Ok(MediaParts {
-                media: Media::new(object_store, config),
+                media: Media::new(object_store, config, settings.clock.clone()),
                 local: Some(store),
             })
         }
@@ -60,7 +62,7 @@ pub async fn media(settings: &Settings, api_url: &str) -> Result<MediaParts, cin
                 tracing::warn!(error = %e, bucket = %s3.bucket, "S3 is not reachable yet: uploads fail with 503 until it is");
             }
             Ok(MediaParts {
-                media: Media::new(Arc::new(store), config),
+                media: Media::new(Arc::new(store), config, settings.clock.clone()),
                 local: None,
             })
         }

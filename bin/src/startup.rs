@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use cinema_identity::Identity;
 
-use crate::{database, media, settings::Settings, wiring::NotifyAccountMailer};
+use crate::{database, media, settings::Settings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -50,12 +50,16 @@ impl std::fmt::Debug for Application {
     }
 }
 
-/// The identity service, sending its e-mails through notify.
+/// The identity service, queueing its e-mails through notify's outbox.
 pub fn identity(settings: &Settings) -> Result<Identity, cinema_notify::Error> {
     let templates = cinema_notify::Templates::new(settings.app_name.clone())?;
     Ok(Identity::new(
         settings.identity.clone(),
-        Arc::new(NotifyAccountMailer { templates }),
+        Arc::new(cinema_notify::JobOutbox::new(
+            templates,
+            settings.clock.clone(),
+        )),
+        settings.clock.clone(),
     ))
 }
 
@@ -88,6 +92,7 @@ impl Application {
                 // Until carts and purchases exist nothing holds a movie.
                 movie_references: Arc::new(cinema_catalog::NoReferences),
                 media: media.media.clone(),
+                clock: settings.clock.clone(),
                 local_media: media.local,
             },
             settings.api.clone(),

@@ -8,7 +8,9 @@ use std::{
     time::{Duration, Instant},
 };
 
-use cinema_notify::{Templates, emails::Activation, enqueue_email};
+use cinema_identity::emails::Activation;
+use cinema_kernel::time::Clock;
+use cinema_notify::{Templates, enqueue_email};
 use cinema_testkit::{SmtpServer, TestDatabase};
 
 const BIN: &str = env!("CARGO_BIN_EXE_cinema");
@@ -106,7 +108,9 @@ async fn enqueue(database: &TestDatabase, ids: std::ops::Range<usize>) {
             link: format!("https://app.example.com/activate?token={i}"),
             valid_hours: 24,
         };
-        enqueue_email(&db, &templates, &to, &email).await.unwrap();
+        enqueue_email(&db, &Clock::system(), &templates, &to, &email)
+            .await
+            .unwrap();
     }
     db.close().await.unwrap();
 }

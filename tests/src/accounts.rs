@@ -101,6 +101,7 @@ impl TestApp {
         );
         users::create(
             self.db(),
+            &self.clock,
             &Email::parse(&email).expect("email"),
             &Password::parse(strong_password(), "password").expect("password"),
             role,

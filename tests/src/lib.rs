@@ -50,6 +50,8 @@ pub struct TestApp {
     handle: ServerHandle,
     stop_worker: tokio::sync::watch::Sender<bool>,
     db: DatabaseConnection,
+    /// The application's clock: move it to expire tokens instead of sleeping.
+    pub clock: cinema_kernel::time::Clock,
     smtp_addr: SocketAddr,
     smtp: Option<SmtpServer>,
     media_dir: tempfile::TempDir,
@@ -162,6 +164,7 @@ impl TestApp {
             handle,
             stop_worker,
             db,
+            clock: settings.clock.clone(),
             smtp_addr,
             smtp,
             media_dir,
@@ -239,6 +242,33 @@ impl TestApp {
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// How many e-mails are queued or sent to `to`, read from the jobs table: an e-mail is
+    /// queued in the transaction of its cause, so right after a response this is final — no
+    /// need to wait and see whether one arrives.
+    pub async fn emails_queued_to(&self, to: &str) -> usize {
+        use sea_orm::ConnectionTrait as _;
+        let backend = self.db.get_database_backend();
+        let needle = serde_json::to_string(&serde_json::json!({ "to": to }))
+            .expect("json")
+            .trim_matches(|c| c == '{' || c == '}')
+            .to_owned();
+        let rows = self
+            .db
+            .query_all_raw(sea_orm::Statement::from_sql_and_values(
+                backend,
+                match backend {
+                    sea_orm::DbBackend::Postgres => {
+                        "SELECT id FROM jobs WHERE kind = 'email' AND strpos(payload, $1) > 0"
+                    }
+                    _ => "SELECT id FROM jobs WHERE kind = 'email' AND instr(payload, ?) > 0",
+                },
+                [needle.into()],
+            ))
+            .await
+            .expect("jobs readable");
+        rows.len()
     }
 
     pub fn url(&self, path: &str) -> String {

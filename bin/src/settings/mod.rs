@@ -9,6 +9,7 @@ use std::{collections::HashMap, fmt, net::SocketAddr, str::FromStr, time::Durati
 use cinema_api::{ApiConfig, CorsPolicy};
 use cinema_identity::{IdentityConfig, ThrottleConfig};
 use cinema_kernel::db::{DatabaseConfig, DatabaseUrl};
+use cinema_kernel::time::Clock;
 use cinema_notify::{MailConfig, MailTransport, WorkerConfig};
 use secrecy::SecretString;
 
@@ -70,6 +71,8 @@ pub struct Settings {
     pub media: MediaSettings,
     /// Whether `JWT_SECRET` was generated for this process (tokens die with it).
     pub jwt_secret_generated: bool,
+    /// Where every service reads "now" (the system clock; tests move a clone of it).
+    pub clock: Clock,
 }
 
 #[derive(Debug, Clone)]
@@ -166,6 +169,7 @@ impl Settings {
             identity,
             media,
             jwt_secret_generated,
+            clock: Clock::system(),
         })
     }
 }
@@ -274,6 +278,8 @@ fn worker_settings(src: &impl Source) -> Result<WorkerConfig, ConfigError> {
         done_retention: Duration::from_secs(
             parse_or::<u64>(src, "JOB_RETENTION_DAYS", "7")?.saturating_mul(24 * 3600),
         ),
+        // The process's clock is set by `jobs::worker` (see `Settings::clock`).
+        clock: Clock::system(),
     };
     if config.poll_interval.is_zero() {
         return Err(ConfigError::new(

@@ -29,6 +29,8 @@ pub struct AppState {
     pub movie_references: Arc<dyn cinema_catalog::MovieReferences>,
     /// Avatars and posters.
     pub media: cinema_media::Media,
+    /// Where "now" comes from; tests move it.
+    pub clock: cinema_kernel::time::Clock,
     /// The local-disk store when it is the one in use: its signed links are served here.
     pub local_media: Option<Arc<cinema_media::LocalStore>>,
 }

@@ -202,7 +202,15 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         if let Some(cause) = &self.cause {
-            tracing::error!(status = status.as_u16(), error = %cause, "request failed");
+            // The whole chain: a slice's public sentence on top, the driver's text below it.
+            let mut chain = cause.to_string();
+            let mut source = cause.source();
+            while let Some(inner) = source {
+                chain.push_str(": ");
+                chain.push_str(&inner.to_string());
+                source = inner.source();
+            }
+            tracing::error!(status = status.as_u16(), error = %chain, "request failed");
         }
         let body = Problem {
             problem_type: self.problem_type().to_owned(),

@@ -121,6 +121,6 @@ pub async fn retry(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let job = admin::retry(&state.db, id.into_inner()).await?;
+    let job = admin::retry(&state.db, &state.clock, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(JobResponse::from(job)))
 }

@@ -31,7 +31,7 @@ impl<T: ToSchema> PageResponse<T> {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct PageQuery {
     /// Items to skip.
-    #[param(minimum = 0, default = 0)]
+    #[param(minimum = 0, maximum = 1_000_000_000, default = 0)]
     pub skip: Option<u64>,
     /// Items per page.
     #[param(minimum = 1, maximum = 100, default = 20)]

@@ -6,7 +6,7 @@ use cinema_identity::{
     entity::profile,
     profiles::{self, Gender, ProfileData, ProfilePatch},
 };
-use cinema_kernel::ErrorKind;
+use cinema_kernel::{ErrorKind, FieldError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -92,7 +92,7 @@ pub async fn get(
     Authenticated(user): Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let profile = profiles::get_or_create(&state.db, user.id).await?;
+    let profile = profiles::get_or_create(&state.db, &state.clock, user.id).await?;
     Ok(HttpResponse::Ok().json(ProfileResponse::with_link(profile, &state.media).await?))
 }
 
@@ -103,6 +103,7 @@ pub async fn get(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated profile", body = ProfileResponse),
+        (status = 400, description = "No known field was sent", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     ),
 )]
@@ -110,9 +111,14 @@ pub async fn get(
 pub async fn replace(
     Authenticated(user): Authenticated,
     state: web::Data<AppState>,
-    body: web::Json<ProfileRequest>,
+    body: web::Json<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
+    if !PROFILE_FIELDS.iter().any(|f| body.contains_key(*f)) {
+        return Err(no_known_field());
+    }
+    let body: ProfileRequest = serde_json::from_value(Value::Object(body))
+        .map_err(|e| ApiError::invalid(vec![FieldError::new("body", e.to_string())]))?;
     let data = ProfileData {
         first_name: body.first_name,
         last_name: body.last_name,
@@ -120,7 +126,7 @@ pub async fn replace(
         date_of_birth: body.date_of_birth,
         info: body.info,
     };
-    let profile = profiles::update(&state.db, user.id, data.into()).await?;
+    let profile = profiles::update(&state.db, &state.clock, user.id, data.into()).await?;
     Ok(HttpResponse::Ok().json(ProfileResponse::with_link(profile, &state.media).await?))
 }
 
@@ -142,7 +148,7 @@ pub async fn update(
     body: web::Json<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = parse_patch(&body)?;
-    let profile = profiles::update(&state.db, user.id, patch).await?;
+    let profile = profiles::update(&state.db, &state.clock, user.id, patch).await?;
     Ok(HttpResponse::Ok().json(ProfileResponse::with_link(profile, &state.media).await?))
 }
 
@@ -160,10 +166,17 @@ fn parse_patch(body: &Map<String, Value>) -> Result<ProfilePatch, ApiError> {
         return Err(ApiError::invalid(read.errors));
     }
     if patch == ProfilePatch::default() {
-        return Err(ApiError::new(
-            ErrorKind::BadRequest,
-            "Send at least one of first_name, last_name, gender, date_of_birth, info.",
-        ));
+        return Err(no_known_field());
     }
     Ok(patch)
+}
+
+/// The keys a profile body may carry.
+const PROFILE_FIELDS: [&str; 5] = ["first_name", "last_name", "gender", "date_of_birth", "info"];
+
+fn no_known_field() -> ApiError {
+    ApiError::new(
+        ErrorKind::BadRequest,
+        "Send at least one of first_name, last_name, gender, date_of_birth, info.",
+    )
 }

@@ -139,6 +139,6 @@ pub async fn update(
         role: body.group,
         is_active: body.is_active,
     };
-    let user = users::update(&state.db, admin.id, id.into_inner(), &change).await?;
+    let user = users::update(&state.db, &state.clock, admin.id, id.into_inner(), &change).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
 }

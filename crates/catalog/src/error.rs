@@ -9,8 +9,16 @@ pub enum Error {
     Conflict(String),
     #[error("The request has invalid fields.")]
     Invalid(Vec<FieldError>),
-    #[error("database error: {0}")]
-    Database(#[from] sea_orm::DbErr),
+    #[error(transparent)]
+    Database(#[from] db::DatabaseError),
+    #[error(transparent)]
+    Media(#[from] cinema_media::Error),
+}
+
+impl From<sea_orm::DbErr> for Error {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Error::Database(err.into())
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -27,11 +35,8 @@ impl DomainError for Error {
             Error::NotFound(_) => ErrorKind::NotFound,
             Error::Conflict(_) => ErrorKind::Conflict,
             Error::Invalid(_) => ErrorKind::Invalid,
-            Error::Database(e) if db::is_unique_violation(e) || db::is_foreign_key_violation(e) => {
-                ErrorKind::Conflict
-            }
-            Error::Database(e) if db::is_unavailable(e) => ErrorKind::Unavailable,
-            Error::Database(_) => ErrorKind::Internal,
+            Error::Database(e) => e.kind(),
+            Error::Media(e) => e.kind(),
         }
     }
 

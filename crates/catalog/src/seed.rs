@@ -4,7 +4,7 @@
 
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, FromQueryResult,
-    Statement, TransactionTrait,
+    Statement,
     sea_query::{Alias, Expr, OnConflict, Query, SimpleExpr},
 };
 
@@ -59,7 +59,7 @@ pub struct Seeded {
     pub movies: u64,
 }
 
-use cinema_kernel::time::now_ms;
+use cinema_kernel::time::Clock;
 
 /// Inserts names that do not exist yet; returns how many were new.
 async fn insert_names<C: ConnectionTrait>(db: &C, table: &str, names: &[String]) -> Result<u64> {
@@ -131,20 +131,19 @@ struct NewMovie {
 
 /// Inserts movies whose identity is new, with their links, a transaction per thousand.
 /// Returns how many.
-async fn insert_movies(db: &DatabaseConnection, movies: &[NewMovie]) -> Result<u64> {
+async fn insert_movies(db: &DatabaseConnection, now: i64, movies: &[NewMovie]) -> Result<u64> {
     let mut inserted = 0;
     for chunk in movies.chunks(1000) {
         let txn = cinema_kernel::db::begin_write(db).await?;
-        inserted += insert_chunk(&txn, chunk).await?;
+        inserted += insert_chunk(&txn, now, chunk).await?;
         txn.commit().await?;
     }
     Ok(inserted)
 }
 
 /// Inserts these movies (whose identity is new) and their links in one statement per table.
-async fn insert_chunk<C: ConnectionTrait>(txn: &C, chunk: &[NewMovie]) -> Result<u64> {
+async fn insert_chunk<C: ConnectionTrait>(txn: &C, now: i64, chunk: &[NewMovie]) -> Result<u64> {
     let backend = txn.get_database_backend();
-    let now = now_ms();
     let mut insert = Query::insert();
     // PostgreSQL's search index is written with the row (see `movies::search`).
     let postgres = backend == DbBackend::Postgres;
@@ -264,7 +263,7 @@ async fn taxonomy(db: &DatabaseConnection, seeded: &mut Seeded) -> Result<()> {
 }
 
 /// The demo catalog: the genres, the certifications and ten well-known movies.
-pub async fn demo(db: &DatabaseConnection) -> Result<Seeded> {
+pub async fn demo(db: &DatabaseConnection, clock: &Clock) -> Result<Seeded> {
     let mut seeded = Seeded::default();
     taxonomy(db, &mut seeded).await?;
     let mut movies = Vec::new();
@@ -295,7 +294,7 @@ pub async fn demo(db: &DatabaseConnection) -> Result<Seeded> {
             actors: stars.join(" "),
         });
     }
-    seeded.movies += insert_movies(db, &movies).await?;
+    seeded.movies += insert_movies(db, clock.now_ms(), &movies).await?;
     vacuum(db).await?;
     Ok(seeded)
 }
@@ -340,7 +339,7 @@ fn people(salt: u64, count: usize) -> Vec<String> {
 }
 
 /// `n` synthetic movies (5,000 directors, 20,000 stars) shaped like the benchmark catalog.
-pub async fn synthetic(db: &DatabaseConnection, n: u64) -> Result<Seeded> {
+pub async fn synthetic(db: &DatabaseConnection, clock: &Clock, n: u64) -> Result<Seeded> {
     use super::seed_demo::{ADJECTIVES, NOUNS, VOCABULARY};
     let mut seeded = Seeded::default();
     taxonomy(db, &mut seeded).await?;
@@ -430,11 +429,11 @@ pub async fn synthetic(db: &DatabaseConnection, n: u64) -> Result<Seeded> {
             star_ids: s,
         });
         if batch.len() == 10_000 {
-            seeded.movies += loader.load(db, &batch).await?;
+            seeded.movies += loader.load(db, clock.now_ms(), &batch).await?;
             batch.clear();
         }
     }
-    seeded.movies += loader.load(db, &batch).await?;
+    seeded.movies += loader.load(db, clock.now_ms(), &batch).await?;
     loader.finish().await?;
     vacuum(db).await?;
     Ok(seeded)
@@ -457,7 +456,7 @@ impl Loader {
         if db.get_database_backend() != DbBackend::Postgres {
             return Ok(Self::Chunked);
         }
-        let txn = db.begin().await?;
+        let txn = cinema_kernel::db::begin_write(db).await?;
         // Dropping an index locks its table; take the lock first so that emptiness holds.
         txn.execute_unprepared("LOCK TABLE movies IN SHARE ROW EXCLUSIVE MODE")
             .await?;
@@ -490,13 +489,13 @@ impl Loader {
         Ok(Self::Bulk { txn, indexes })
     }
 
-    async fn load(&self, db: &DatabaseConnection, movies: &[NewMovie]) -> Result<u64> {
+    async fn load(&self, db: &DatabaseConnection, now: i64, movies: &[NewMovie]) -> Result<u64> {
         match self {
-            Self::Chunked => insert_movies(db, movies).await,
+            Self::Chunked => insert_movies(db, now, movies).await,
             Self::Bulk { txn, .. } => {
                 let mut inserted = 0;
                 for chunk in movies.chunks(1000) {
-                    inserted += insert_chunk(txn, chunk).await?;
+                    inserted += insert_chunk(txn, now, chunk).await?;
                 }
                 Ok(inserted)
             }

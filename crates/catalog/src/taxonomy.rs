@@ -2,7 +2,7 @@
 
 use cinema_kernel::page::{Page, PageRequest};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, FromQueryResult,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, FromQueryResult,
     sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement},
 };
 
@@ -177,8 +177,20 @@ pub async fn create<C: ConnectionTrait>(db: &C, kind: Taxonomy, name: &str) -> R
 
 /// Renames an entry (and the search text of its movies, for directors and stars).
 pub async fn rename(db: &DatabaseConnection, kind: Taxonomy, id: i64, name: &str) -> Result<Named> {
-    let name = parse_name(kind, name)?;
     let txn = cinema_kernel::db::begin_write(db).await?;
+    let done = rename_in(&txn, kind, id, name).await?;
+    txn.commit().await?;
+    Ok(done)
+}
+
+/// [`rename`] inside the caller's transaction.
+pub async fn rename_in(
+    txn: &DatabaseTransaction,
+    kind: Taxonomy,
+    id: i64,
+    name: &str,
+) -> Result<Named> {
+    let name = parse_name(kind, name)?;
     let update = Query::update()
         .table(table(kind))
         .values([
@@ -199,10 +211,9 @@ pub async fn rename(db: &DatabaseConnection, kind: Taxonomy, id: i64, name: &str
         Err(e) => return Err(e.into()),
     }
     if matches!(kind, Taxonomy::Directors | Taxonomy::Stars) {
-        let affected = linked_movies(&txn, kind, id).await?;
-        movies::refresh_people(&txn, &affected).await?;
+        let affected = linked_movies(txn, kind, id).await?;
+        movies::refresh_people(txn, &affected).await?;
     }
-    txn.commit().await?;
     Ok(Named { id, name })
 }
 
@@ -226,7 +237,14 @@ async fn linked_movies<C: ConnectionTrait>(db: &C, kind: Taxonomy, id: i64) -> R
 /// genres, directors and stars are unlinked from their movies.
 pub async fn delete(db: &DatabaseConnection, kind: Taxonomy, id: i64) -> Result<Named> {
     let txn = cinema_kernel::db::begin_write(db).await?;
-    let entry = get(&txn, kind, id).await?;
+    let done = delete_in(&txn, kind, id).await?;
+    txn.commit().await?;
+    Ok(done)
+}
+
+/// [`delete`] inside the caller's transaction.
+pub async fn delete_in(txn: &DatabaseTransaction, kind: Taxonomy, id: i64) -> Result<Named> {
+    let entry = get(txn, kind, id).await?;
     if kind == Taxonomy::Certifications {
         let in_use = Query::select()
             .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
@@ -247,7 +265,7 @@ pub async fn delete(db: &DatabaseConnection, kind: Taxonomy, id: i64) -> Result<
             )));
         }
     }
-    let affected = linked_movies(&txn, kind, id).await?;
+    let affected = linked_movies(txn, kind, id).await?;
     let delete = Query::delete()
         .from_table(table(kind))
         .and_where(Expr::col(Alias::new("id")).eq(id))
@@ -266,9 +284,8 @@ pub async fn delete(db: &DatabaseConnection, kind: Taxonomy, id: i64) -> Result<
         Err(e) => return Err(e.into()),
     }
     if matches!(kind, Taxonomy::Directors | Taxonomy::Stars) {
-        movies::refresh_people(&txn, &affected).await?;
+        movies::refresh_people(txn, &affected).await?;
     }
-    txn.commit().await?;
     Ok(entry)
 }
 

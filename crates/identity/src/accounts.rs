@@ -7,12 +7,12 @@ use sea_orm::{
 };
 
 use crate::{
-    AccountEmail, AuthUser, Email, Error, Identity, Password, Result, Role, crypto,
+    AuthUser, Email, Error, Identity, Password, PasswordHash, Result, Role, crypto, emails,
     entity::{
         account_token::{self, Purpose},
         refresh_token, session, user,
     },
-    ms, now_ms, rfc3339, sessions,
+    ms, rfc3339, sessions,
 };
 
 /// Who is signing in, for the sessions list and throttling.
@@ -32,27 +32,40 @@ pub struct TokenPair {
 }
 
 impl Identity {
-    async fn mail(&self, txn: &DatabaseTransaction, to: &str, email: AccountEmail) -> Result<()> {
-        self.inner
-            .mailer
-            .enqueue(txn, to, email)
+    async fn mail<E: cinema_kernel::mail::Email>(
+        &self,
+        txn: &DatabaseTransaction,
+        to: &str,
+        email: &E,
+    ) -> Result<()> {
+        cinema_kernel::mail::send(&*self.inner.outbox, txn, to, email)
             .await
             .map_err(Error::Mail)
     }
 
-    fn activation_email(&self, email: &str, token: &str) -> AccountEmail {
-        AccountEmail::Activation {
+    fn activation_email(&self, email: &str, token: &str) -> emails::Activation {
+        emails::Activation {
+            email: email.to_owned(),
             link: self.link("/activate", &[("token", token), ("email", email)]),
             valid_hours: u32::try_from(self.inner.config.activation_ttl.as_secs() / 3600)
                 .unwrap_or(24),
         }
     }
 
-    fn password_changed_email(&self) -> AccountEmail {
-        AccountEmail::PasswordChanged {
-            changed_at: rfc3339(now_ms()),
+    fn password_changed_email(&self, email: &str) -> emails::PasswordChanged {
+        emails::PasswordChanged {
+            email: email.to_owned(),
+            changed_at: rfc3339(self.now()),
             reset_link: self.link("/password-reset", &[]),
         }
+    }
+
+    /// Hashes a password with the configured cost, off the async executor. Do it before
+    /// opening a transaction: it takes a quarter of a second at the default cost.
+    pub async fn hash_password(&self, password: &Password) -> Result<PasswordHash> {
+        crypto::hash_password(password, self.inner.config.bcrypt_cost)
+            .await
+            .map(PasswordHash)
     }
 
     /// Creates an inactive user and e-mails an activation link. The e-mail is unique
@@ -63,17 +76,25 @@ impl Identity {
         email: &Email,
         password: &Password,
     ) -> Result<user::Model> {
-        let hash = crypto::hash_password(password, self.inner.config.bcrypt_cost).await?;
+        let hash = self.hash_password(password).await?;
         let txn = cinema_kernel::db::begin_write(db).await?;
-        let user = insert_user(&txn, email, hash, Role::User, false).await?;
-        let token = self.issue_token(&txn, user.id, Purpose::Activation).await?;
-        self.mail(
-            &txn,
-            email.as_str(),
-            self.activation_email(email.as_str(), &token),
-        )
-        .await?;
+        let user = self.register_in(&txn, email, &hash).await?;
         txn.commit().await?;
+        Ok(user)
+    }
+
+    /// [`Identity::register`] inside the caller's transaction (with a password hashed by
+    /// [`Identity::hash_password`]), so more can join the same commit — a guest cart, say.
+    pub async fn register_in(
+        &self,
+        txn: &DatabaseTransaction,
+        email: &Email,
+        hash: &PasswordHash,
+    ) -> Result<user::Model> {
+        let user = insert_user(txn, self.now(), email, hash.0.clone(), Role::User, false).await?;
+        let token = self.issue_token(txn, user.id, Purpose::Activation).await?;
+        let message = self.activation_email(email.as_str(), &token);
+        self.mail(txn, email.as_str(), &message).await?;
         Ok(user)
     }
 
@@ -94,7 +115,7 @@ impl Identity {
             Purpose::PasswordReset => self.inner.config.reset_ttl,
         };
         let (token, hash) = crypto::new_token()?;
-        let now = now_ms();
+        let now = self.now();
         account_token::Entity::insert(account_token::ActiveModel {
             user_id: Set(user_id),
             purpose: Set(purpose.as_str().to_owned()),
@@ -115,6 +136,19 @@ impl Identity {
         token: &str,
         email: Option<&Email>,
     ) -> Result<()> {
+        let txn = cinema_kernel::db::begin_write(db).await?;
+        self.activate_in(&txn, token, email).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// [`Identity::activate`] inside the caller's transaction.
+    pub async fn activate_in(
+        &self,
+        db: &DatabaseTransaction,
+        token: &str,
+        email: Option<&Email>,
+    ) -> Result<()> {
         let row = account_token::Entity::find()
             .filter(account_token::Column::TokenHash.eq(crypto::hash_token(token)))
             .filter(account_token::Column::Purpose.eq(Purpose::Activation.as_str()))
@@ -131,43 +165,47 @@ impl Identity {
         if user.is_active {
             return Err(Error::AlreadyActive);
         }
-        if row.expires_at <= now_ms() {
+        if row.expires_at <= self.now() {
             return Err(Error::InvalidActivationToken);
         }
-        let txn = cinema_kernel::db::begin_write(db).await?;
         // Deleting by id makes the token single-use even under concurrent attempts.
-        let deleted = account_token::Entity::delete_by_id(row.id)
-            .exec(&txn)
-            .await?;
+        let deleted = account_token::Entity::delete_by_id(row.id).exec(db).await?;
         if deleted.rows_affected != 1 {
             return Err(Error::InvalidActivationToken);
         }
-        set_active(&txn, user.id, true).await?;
-        let login_link = self.link("/login", &[]);
-        self.mail(&txn, &user.email, AccountEmail::Activated { login_link })
-            .await?;
-        txn.commit().await?;
+        set_active(db, self.now(), user.id, true).await?;
+        let message = emails::AccountActivated {
+            email: user.email.clone(),
+            login_link: self.link("/login", &[]),
+        };
+        self.mail(db, &user.email, &message).await?;
         Ok(())
     }
 
     /// Replaces the activation token of an inactive account and e-mails it. Says nothing about
     /// whether the account exists: the caller answers the same either way.
     pub async fn resend_activation(&self, db: &DatabaseConnection, email: &Email) -> Result<()> {
-        let Some(user) = find_by_email(db, email).await? else {
+        let txn = cinema_kernel::db::begin_write(db).await?;
+        self.resend_activation_in(&txn, email).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// [`Identity::resend_activation`] inside the caller's transaction.
+    pub async fn resend_activation_in(
+        &self,
+        txn: &DatabaseTransaction,
+        email: &Email,
+    ) -> Result<()> {
+        let Some(user) = find_by_email(txn, email).await? else {
             return Ok(());
         };
         if user.is_active {
             return Ok(());
         }
-        let txn = cinema_kernel::db::begin_write(db).await?;
-        let token = self.issue_token(&txn, user.id, Purpose::Activation).await?;
-        self.mail(
-            &txn,
-            &user.email,
-            self.activation_email(&user.email, &token),
-        )
-        .await?;
-        txn.commit().await?;
+        let token = self.issue_token(txn, user.id, Purpose::Activation).await?;
+        let message = self.activation_email(&user.email, &token);
+        self.mail(txn, &user.email, &message).await?;
         Ok(())
     }
 
@@ -201,7 +239,9 @@ impl Identity {
             return Err(Error::Inactive);
         }
         self.inner.throttle.reset_account(&account);
-        let pair = self.open_session(db, user.id, client).await?;
+        let txn = cinema_kernel::db::begin_write(db).await?;
+        let pair = self.open_session(&txn, user.id, client).await?;
+        txn.commit().await?;
         Ok((user, pair))
     }
 
@@ -218,9 +258,10 @@ impl Identity {
     }
 
     /// Rotates a refresh token. Presenting one that was already rotated is reuse: the whole
-    /// session is revoked, so a stolen token dies together with the legitimate one.
+    /// session is revoked, so a stolen token dies together with the legitimate one. It opens
+    /// its own transactions on purpose: the revocation must commit even though the call fails.
     pub async fn refresh(&self, db: &DatabaseConnection, token: &str) -> Result<TokenPair> {
-        let now = now_ms();
+        let now = self.now();
         let row = refresh_token::Entity::find()
             .filter(refresh_token::Column::TokenHash.eq(crypto::hash_token(token)))
             .one(db)
@@ -231,7 +272,7 @@ impl Identity {
                 session = row.session_id,
                 "refresh token reused: session revoked"
             );
-            sessions::revoke(db, row.session_id).await?;
+            sessions::revoke(db, now, row.session_id).await?;
             return Err(Error::InvalidRefreshToken);
         }
         let session = session::Entity::find_by_id(row.session_id)
@@ -258,7 +299,7 @@ impl Identity {
             .await?;
         if marked.rows_affected != 1 {
             txn.rollback().await?;
-            sessions::revoke(db, row.session_id).await?;
+            sessions::revoke(db, now, row.session_id).await?;
             return Err(Error::InvalidRefreshToken);
         }
         let refresh_token = self.add_refresh_token(&txn, session.id, now).await?;
@@ -281,9 +322,9 @@ impl Identity {
 
     /// Signs out the session of `refresh_token` (which must be the caller's), or every
     /// session of the caller.
-    pub async fn logout(
+    pub async fn logout<C: ConnectionTrait>(
         &self,
-        db: &DatabaseConnection,
+        db: &C,
         user: &AuthUser,
         refresh_token: &str,
         all_devices: bool,
@@ -305,9 +346,9 @@ impl Identity {
             ));
         };
         if all_devices {
-            sessions::revoke_all(db, user.id, None).await?;
+            sessions::revoke_all(db, self.now(), user.id, None).await?;
         } else {
-            sessions::revoke(db, session.id).await?;
+            sessions::revoke(db, self.now(), session.id).await?;
         }
         Ok(())
     }
@@ -333,13 +374,32 @@ impl Identity {
                 "must differ from the old password",
             ));
         }
-        let hash = crypto::hash_password(new_password, self.inner.config.bcrypt_cost).await?;
+        let hash = self.hash_password(new_password).await?;
         let txn = cinema_kernel::db::begin_write(db).await?;
-        set_password(&txn, user.id, hash).await?;
-        sessions::revoke_all(&txn, user.id, Some(user.session_id)).await?;
-        self.mail(&txn, &stored.email, self.password_changed_email())
+        self.set_password_in(&txn, user.id, &hash, Some(user.session_id))
             .await?;
         txn.commit().await?;
+        Ok(())
+    }
+
+    /// Sets a user's password inside the caller's transaction, revokes every session but
+    /// `keep_session` and queues the "password changed" notice.
+    pub async fn set_password_in(
+        &self,
+        txn: &DatabaseTransaction,
+        user_id: i64,
+        hash: &PasswordHash,
+        keep_session: Option<i64>,
+    ) -> Result<()> {
+        let now = self.now();
+        let user = user::Entity::find_by_id(user_id)
+            .one(txn)
+            .await?
+            .ok_or(Error::UserNotFound(user_id))?;
+        set_password(txn, now, user_id, hash.0.clone()).await?;
+        sessions::revoke_all(txn, now, user_id, keep_session).await?;
+        let message = self.password_changed_email(&user.email);
+        self.mail(txn, &user.email, &message).await?;
         Ok(())
     }
 
@@ -357,14 +417,15 @@ impl Identity {
         let token = self
             .issue_token(&txn, user.id, Purpose::PasswordReset)
             .await?;
-        let email = AccountEmail::PasswordReset {
+        let message = emails::PasswordReset {
+            email: user.email.clone(),
             link: self.link(
                 "/reset-password",
                 &[("token", &token), ("email", &user.email)],
             ),
             valid_minutes: u32::try_from(self.inner.config.reset_ttl.as_secs() / 60).unwrap_or(60),
         };
-        self.mail(&txn, &user.email, email).await?;
+        self.mail(&txn, &user.email, &message).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -387,10 +448,10 @@ impl Identity {
             .one(db)
             .await?
             .ok_or(Error::InvalidResetToken)?;
-        if !crypto::token_matches(token, &row.token_hash) || row.expires_at <= now_ms() {
+        if !crypto::token_matches(token, &row.token_hash) || row.expires_at <= self.now() {
             return Err(Error::InvalidResetToken);
         }
-        let hash = crypto::hash_password(password, self.inner.config.bcrypt_cost).await?;
+        let hash = self.hash_password(password).await?;
         let txn = cinema_kernel::db::begin_write(db).await?;
         let deleted = account_token::Entity::delete_by_id(row.id)
             .exec(&txn)
@@ -398,10 +459,7 @@ impl Identity {
         if deleted.rows_affected != 1 {
             return Err(Error::InvalidResetToken);
         }
-        set_password(&txn, user.id, hash).await?;
-        sessions::revoke_all(&txn, user.id, None).await?;
-        self.mail(&txn, &user.email, self.password_changed_email())
-            .await?;
+        self.set_password_in(&txn, user.id, &hash, None).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -420,12 +478,12 @@ pub(crate) async fn find_by_email<C: ConnectionTrait>(
 /// Inserts a user; the unique index turns a duplicate e-mail into [`Error::EmailTaken`].
 pub(crate) async fn insert_user<C: ConnectionTrait>(
     db: &C,
+    now: i64,
     email: &Email,
     hashed_password: String,
     role: Role,
     is_active: bool,
 ) -> Result<user::Model> {
-    let now = now_ms();
     let inserted = user::Entity::insert(user::ActiveModel {
         email: Set(email.as_str().to_owned()),
         hashed_password: Set(hashed_password),
@@ -444,10 +502,15 @@ pub(crate) async fn insert_user<C: ConnectionTrait>(
     }
 }
 
-async fn set_password<C: ConnectionTrait>(db: &C, user_id: i64, hash: String) -> Result<()> {
+async fn set_password<C: ConnectionTrait>(
+    db: &C,
+    now: i64,
+    user_id: i64,
+    hash: String,
+) -> Result<()> {
     user::Entity::update_many()
         .col_expr(user::Column::HashedPassword, Expr::value(hash))
-        .col_expr(user::Column::UpdatedAt, Expr::value(now_ms()))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
         .filter(user::Column::Id.eq(user_id))
         .exec(db)
         .await?;
@@ -456,12 +519,13 @@ async fn set_password<C: ConnectionTrait>(db: &C, user_id: i64, hash: String) ->
 
 pub(crate) async fn set_active<C: ConnectionTrait>(
     db: &C,
+    now: i64,
     user_id: i64,
     active: bool,
 ) -> Result<()> {
     user::Entity::update_many()
         .col_expr(user::Column::IsActive, Expr::value(active))
-        .col_expr(user::Column::UpdatedAt, Expr::value(now_ms()))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
         .filter(user::Column::Id.eq(user_id))
         .exec(db)
         .await?;

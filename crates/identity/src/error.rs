@@ -35,17 +35,25 @@ pub enum Error {
     SessionNotFound(i64),
     #[error("Too many failed sign-in attempts; try again in {retry_after_secs} seconds.")]
     Throttled { retry_after_secs: u64 },
-    #[error("cannot queue an e-mail: {0}")]
-    Mail(String),
+    #[error(transparent)]
+    Mail(cinema_kernel::mail::OutboxError),
     #[error("password hashing failed: {0}")]
     Hashing(String),
     #[error("cannot issue a token: {0}")]
     Token(String),
-    #[error("database error: {0}")]
-    Database(#[from] sea_orm::DbErr),
+    #[error(transparent)]
+    Database(#[from] db::DatabaseError),
+    #[error(transparent)]
+    Media(#[from] cinema_media::Error),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<sea_orm::DbErr> for Error {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Error::Database(err.into())
+    }
+}
 
 impl Error {
     pub(crate) fn invalid(field: &str, message: impl Into<String>) -> Self {
@@ -68,9 +76,10 @@ impl DomainError for Error {
             Error::Invalid(_) => ErrorKind::Invalid,
             Error::UserNotFound(_) | Error::SessionNotFound(_) => ErrorKind::NotFound,
             Error::Throttled { .. } => ErrorKind::RateLimited,
-            Error::Database(e) if db::is_unique_violation(e) => ErrorKind::Conflict,
-            Error::Database(e) if db::is_unavailable(e) => ErrorKind::Unavailable,
-            _ => ErrorKind::Internal,
+            Error::Mail(e) => e.kind(),
+            Error::Database(e) => e.kind(),
+            Error::Media(e) => cinema_kernel::DomainError::kind(e),
+            Error::Hashing(_) | Error::Token(_) => ErrorKind::Internal,
         }
     }
 

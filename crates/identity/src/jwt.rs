@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use cinema_kernel::time::Clock;
+
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -14,6 +16,8 @@ use crate::{Error, Result};
 const ISSUER: &str = "cinema";
 const AUDIENCE: &str = "cinema-api";
 const ACCESS: &str = "access";
+/// How far the clocks of two instances may disagree.
+const CLOCK_SKEW_SECS: i64 = 5;
 
 /// The claims of an access token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,6 +33,9 @@ pub struct AccessClaims {
     pub exp: i64,
     pub iss: String,
     pub aud: String,
+    /// Not before (never set by us; checked when present).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
 }
 
 impl AccessClaims {
@@ -46,6 +53,7 @@ pub struct TokenService {
     decoding: DecodingKey,
     validation: Validation,
     ttl: Duration,
+    clock: Clock,
 }
 
 impl std::fmt::Debug for TokenService {
@@ -57,19 +65,28 @@ impl std::fmt::Debug for TokenService {
 }
 
 impl TokenService {
-    pub fn new(secret: &SecretString, ttl: Duration) -> Self {
+    /// Tokens signed with `secret` (at least 32 bytes), living `ttl`, timed by `clock`.
+    pub fn new(secret: &SecretString, ttl: Duration, clock: Clock) -> Self {
         let key = secret.expose_secret().as_bytes();
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
-        validation.leeway = 5;
+        // Expiry is checked against our clock below, not the system's, so tests can move it.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
         Self {
             encoding: EncodingKey::from_secret(key),
             decoding: DecodingKey::from_secret(key),
             validation,
             ttl,
+            clock,
         }
+    }
+
+    /// The clock tokens are timed by.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// Seconds an access token lives.
@@ -78,7 +95,7 @@ impl TokenService {
     }
 
     pub fn issue(&self, user_id: i64, session_id: i64) -> Result<String> {
-        let now = chrono::Utc::now().timestamp();
+        let now = self.clock.now().timestamp();
         let claims = AccessClaims {
             sub: user_id.to_string(),
             sid: session_id,
@@ -88,6 +105,7 @@ impl TokenService {
             exp: now + i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX / 2),
             iss: ISSUER.to_owned(),
             aud: AUDIENCE.to_owned(),
+            nbf: None,
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| Error::Token(e.to_string()))
@@ -103,6 +121,23 @@ impl TokenService {
                     _ => "The access token is invalid.".into(),
                 })
             })?;
+        let now = self.clock.now().timestamp();
+        if data.claims.exp <= now - CLOCK_SKEW_SECS {
+            return Err(Error::Unauthenticated(
+                "The access token has expired.".into(),
+            ));
+        }
+        // A token from the future was not issued by this clock: refused, not trusted early.
+        if data.claims.iat > now + CLOCK_SKEW_SECS
+            || data
+                .claims
+                .nbf
+                .is_some_and(|nbf| nbf > now + CLOCK_SKEW_SECS)
+        {
+            return Err(Error::Unauthenticated(
+                "The access token is not valid yet.".into(),
+            ));
+        }
         if data.claims.typ != ACCESS {
             return Err(Error::Unauthenticated(
                 "This is not an access token.".into(),
@@ -117,7 +152,11 @@ mod tests {
     use super::*;
 
     fn service() -> TokenService {
-        TokenService::new(&"x".repeat(32).into(), Duration::from_secs(900))
+        TokenService::new(
+            &"x".repeat(32).into(),
+            Duration::from_secs(900),
+            Clock::system(),
+        )
     }
 
     #[test]
@@ -132,7 +171,7 @@ mod tests {
     #[test]
     fn a_token_of_another_type_is_refused_even_when_correctly_signed() {
         let s = service();
-        let now = chrono::Utc::now().timestamp();
+        let now = Clock::system().now().timestamp();
         let claims = AccessClaims {
             sub: "7".into(),
             sid: 1,
@@ -142,6 +181,7 @@ mod tests {
             exp: now + 60,
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
+            nbf: None,
         };
         let forged = encode(&Header::new(Algorithm::HS256), &claims, &s.encoding).unwrap();
         assert!(matches!(s.verify(&forged), Err(Error::Unauthenticated(_))));
@@ -149,8 +189,42 @@ mod tests {
 
     #[test]
     fn a_token_signed_with_another_key_is_refused() {
-        let other = TokenService::new(&"y".repeat(32).into(), Duration::from_secs(900));
+        let other = TokenService::new(
+            &"y".repeat(32).into(),
+            Duration::from_secs(900),
+            Clock::system(),
+        );
         assert!(service().verify(&other.issue(1, 1).unwrap()).is_err());
         assert!(service().verify("not.a.jwt").is_err());
+    }
+
+    #[test]
+    fn tokens_expire_by_the_services_clock() {
+        let clock = Clock::system();
+        let s = TokenService::new(
+            &"x".repeat(32).into(),
+            Duration::from_secs(900),
+            clock.clone(),
+        );
+        let token = s.issue(7, 42).unwrap();
+        clock.advance(Duration::from_secs(899));
+        assert!(s.verify(&token).is_ok());
+        clock.advance(Duration::from_secs(10));
+        assert!(
+            matches!(s.verify(&token), Err(Error::Unauthenticated(m)) if m.contains("expired"))
+        );
+    }
+
+    #[test]
+    fn tokens_from_the_future_are_refused() {
+        let clock = Clock::system();
+        let future = TokenService::new(
+            &"x".repeat(32).into(),
+            Duration::from_secs(900),
+            clock.clone(),
+        );
+        clock.advance(Duration::from_secs(60));
+        let token = future.issue(7, 42).unwrap();
+        assert!(service().verify(&token).is_err());
     }
 }

@@ -3,31 +3,28 @@
 //! - [`Identity`] is the service: registration and activation, sign-in with throttling,
 //!   rotating refresh tokens with reuse detection, password change and reset, sessions,
 //!   admin user management ([`users`]) and profiles ([`profiles`]).
-//! - [`TokenService`] signs and verifies access JWTs on its own, so another Rust service can
-//!   check a Cinema access token and load the user with [`users::find`] without actix:
+//! - [`TokenService`] signs access JWTs and, with [`TokenService::authenticate`], turns a
+//!   Bearer token into an [`AuthUser`] exactly as the HTTP API does — signature, expiry, an
+//!   open session, an active account — so another Rust service can accept Cinema tokens
+//!   without actix (see the example on [`TokenService::authenticate`]).
+//! - [`profiles::upload_avatar`] / [`profiles::remove_avatar`]: the whole avatar flow (store,
+//!   point the profile at it, settle the media ledger, delete the replaced object).
 //!
-//! ```
-//! use std::time::Duration;
-//! use cinema_identity::TokenService;
-//!
-//! let tokens = TokenService::new(&"a-secret-of-at-least-32-bytes!!!".to_owned().into(), Duration::from_secs(900));
-//! let token = tokens.issue(42, 7).unwrap();
-//! let claims = tokens.verify(&token).unwrap();
-//! assert_eq!((claims.user_id().unwrap(), claims.sid), (42, 7));
-//! assert!(tokens.verify("an activation token or anything else").is_err());
-//! ```
-//!
-//! Passwords are bcrypt-hashed off the async executor; one-time tokens are random and stored
-//! only as SHA-256 hashes. E-mails go through the [`AccountMailer`] port inside the same
-//! transaction as the change. Depends only on `cinema-kernel`; knows nothing of HTTP.
+//! Writes compose: every one that changes more than one row has an `_in` form taking the
+//! caller's transaction (the plain form opens one with `cinema_kernel::db::begin_write`), and
+//! single-statement ones take any `ConnectionTrait`. Time comes from the kernel `Clock` the
+//! service was built with. Passwords are bcrypt-hashed off the async executor; one-time tokens
+//! are random and stored only as SHA-256 hashes. The slice's e-mails ([`emails`]) go through
+//! the kernel's `Outbox` port inside the same transaction as the change. Depends on
+//! `cinema-kernel` and `cinema-media`; knows nothing of HTTP.
 
 mod accounts;
 mod crypto;
 mod domain;
+pub mod emails;
 pub mod entity;
 mod error;
 mod jwt;
-mod ports;
 pub mod profiles;
 pub mod purge;
 mod sessions;
@@ -36,13 +33,13 @@ pub mod users;
 
 use std::{sync::Arc, time::Duration};
 
+use cinema_kernel::{mail::Outbox, time::Clock};
 use secrecy::SecretString;
 
 pub use accounts::{ClientInfo, TokenPair};
 pub use domain::{Email, PASSWORD_SPECIALS, Password, Role};
 pub use error::{Error, Result};
 pub use jwt::{AccessClaims, TokenService};
-pub use ports::{AccountEmail, AccountMailer};
 pub use sessions::{AuthUser, SessionView};
 pub use throttle::ThrottleConfig;
 
@@ -71,21 +68,24 @@ pub struct Identity {
 struct Inner {
     config: IdentityConfig,
     tokens: TokenService,
-    mailer: Arc<dyn AccountMailer>,
+    outbox: Arc<dyn Outbox>,
+    clock: Clock,
     throttle: throttle::Throttle,
     /// Verified against when the e-mail is unknown, so both failures take as long.
     dummy_hash: tokio::sync::OnceCell<String>,
 }
 
 impl Identity {
-    pub fn new(config: IdentityConfig, mailer: Arc<dyn AccountMailer>) -> Self {
-        let tokens = TokenService::new(&config.jwt_secret, config.access_ttl);
+    /// The service, queueing its e-mails in `outbox` and reading time from `clock`.
+    pub fn new(config: IdentityConfig, outbox: Arc<dyn Outbox>, clock: Clock) -> Self {
+        let tokens = TokenService::new(&config.jwt_secret, config.access_ttl, clock.clone());
         let throttle = throttle::Throttle::new(config.throttle.clone());
         Self {
             inner: Arc::new(Inner {
                 config,
                 tokens,
-                mailer,
+                outbox,
+                clock,
                 throttle,
                 dummy_hash: tokio::sync::OnceCell::new(),
             }),
@@ -100,6 +100,15 @@ impl Identity {
         &self.inner.config
     }
 
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    /// Now, in epoch milliseconds, by the service's clock.
+    fn now(&self) -> i64 {
+        self.inner.clock.now_ms()
+    }
+
     /// A link into the front end, e.g. `/activate` with `token` and `email` query parameters.
     fn link(&self, path: &str, query: &[(&str, &str)]) -> String {
         let mut url = self.inner.config.frontend_url.clone();
@@ -110,4 +119,14 @@ impl Identity {
     }
 }
 
-pub(crate) use cinema_kernel::time::{millis as ms, now_ms, rfc3339};
+pub(crate) use cinema_kernel::time::{millis as ms, rfc3339};
+
+/// A bcrypt hash made by [`Identity::hash_password`], ready to store.
+#[derive(Clone)]
+pub struct PasswordHash(String);
+
+impl std::fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordHash(…)")
+    }
+}

@@ -6,7 +6,11 @@ use sea_orm::{
     sea_query::OnConflict,
 };
 
-use crate::{Error, Result, entity::profile, now_ms};
+use cinema_kernel::time::Clock;
+use cinema_media::{Image, ImageSlot, Media};
+use sea_orm::DatabaseConnection;
+
+use crate::{Error, Result, entity::profile};
 
 pub const NAME_MAX: usize = 100;
 pub const INFO_MAX: usize = 5000;
@@ -56,7 +60,7 @@ impl Gender {
 }
 
 /// Checks lengths and that the birth date is in the past; names every bad field.
-pub fn validate(data: &ProfilePatch) -> Result<()> {
+pub fn validate(clock: &Clock, data: &ProfilePatch) -> Result<()> {
     let mut errors = Vec::new();
     for (field, value) in [
         ("first_name", &data.first_name),
@@ -80,7 +84,7 @@ pub fn validate(data: &ProfilePatch) -> Result<()> {
         ));
     }
     if let Some(Some(born)) = data.date_of_birth
-        && born >= chrono::Utc::now().date_naive()
+        && born >= clock.today()
     {
         errors.push(cinema_kernel::FieldError::new(
             "date_of_birth",
@@ -107,17 +111,20 @@ impl From<ProfileData> for ProfilePatch {
 }
 
 /// The user's profile, created empty if it does not exist yet (safe under concurrent reads).
-pub async fn get_or_create<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<profile::Model> {
+pub async fn get_or_create<C: ConnectionTrait>(
+    db: &C,
+    clock: &Clock,
+    user_id: i64,
+) -> Result<profile::Model> {
     if let Some(p) = find(db, user_id).await? {
         return Ok(p);
     }
-    create_empty(db, user_id).await?;
+    create_empty(db, clock.now_ms(), user_id).await?;
     find(db, user_id).await?.ok_or(Error::UserNotFound(user_id))
 }
 
 /// Inserts an empty profile unless one exists (a concurrent insert is not an error).
-async fn create_empty<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<()> {
-    let now = now_ms();
+async fn create_empty<C: ConnectionTrait>(db: &C, now: i64, user_id: i64) -> Result<()> {
     profile::Entity::insert(profile::ActiveModel {
         user_id: Set(user_id),
         created_at: Set(now),
@@ -144,11 +151,12 @@ async fn find<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<Option<profile
 /// Applies a change (a PUT is a patch that sends every field).
 pub async fn update<C: ConnectionTrait>(
     db: &C,
+    clock: &Clock,
     user_id: i64,
     patch: ProfilePatch,
 ) -> Result<profile::Model> {
-    validate(&patch)?;
-    let current = get_or_create(db, user_id).await?;
+    validate(clock, &patch)?;
+    let current = get_or_create(db, clock, user_id).await?;
     let mut row: profile::ActiveModel = current.into();
     if let Some(v) = patch.first_name {
         row.first_name = Set(v);
@@ -165,7 +173,7 @@ pub async fn update<C: ConnectionTrait>(
     if let Some(v) = patch.info {
         row.info = Set(v);
     }
-    row.updated_at = Set(now_ms());
+    row.updated_at = Set(clock.now_ms());
     Ok(profile::Entity::update(row).exec(db).await?)
 }
 
@@ -174,6 +182,7 @@ pub async fn update<C: ConnectionTrait>(
 /// once settle one after the other and each sees the key the other replaced.
 pub async fn set_avatar<C: ConnectionTrait>(
     db: &C,
+    clock: &Clock,
     user_id: i64,
     key: Option<&str>,
 ) -> Result<(profile::Model, Option<String>)> {
@@ -186,13 +195,60 @@ pub async fn set_avatar<C: ConnectionTrait>(
     let current = match locked().await? {
         Some(current) => current,
         None => {
-            create_empty(db, user_id).await?;
+            create_empty(db, clock.now_ms(), user_id).await?;
             locked().await?.ok_or(Error::UserNotFound(user_id))?
         }
     };
     let before = current.avatar.clone();
     let mut row: profile::ActiveModel = current.into();
     row.avatar = Set(key.map(str::to_owned));
-    row.updated_at = Set(now_ms());
+    row.updated_at = Set(clock.now_ms());
     Ok((profile::Entity::update(row).exec(db).await?, before))
+}
+
+/// A user's avatar, as the media flow sees it.
+#[derive(Debug)]
+struct AvatarSlot<'a> {
+    clock: &'a Clock,
+    user_id: i64,
+}
+
+#[async_trait::async_trait]
+impl ImageSlot for AvatarSlot<'_> {
+    type Error = Error;
+
+    fn folder(&self) -> &'static str {
+        "avatars"
+    }
+
+    async fn point_at(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        key: Option<&str>,
+    ) -> Result<Option<String>> {
+        Ok(set_avatar(txn, self.clock, self.user_id, key).await?.1)
+    }
+}
+
+/// Stores `image` as the user's avatar and deletes the one it replaces; returns its key.
+pub async fn upload_avatar(
+    db: &DatabaseConnection,
+    media: &Media,
+    clock: &Clock,
+    user_id: i64,
+    image: Image,
+) -> Result<String> {
+    media
+        .replace(db, &AvatarSlot { clock, user_id }, image)
+        .await
+}
+
+/// Removes the user's avatar; `false` if there was none.
+pub async fn remove_avatar(
+    db: &DatabaseConnection,
+    media: &Media,
+    clock: &Clock,
+    user_id: i64,
+) -> Result<bool> {
+    media.remove(db, &AvatarSlot { clock, user_id }).await
 }

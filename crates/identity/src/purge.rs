@@ -6,7 +6,6 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use crate::{
     Result,
     entity::{account_token, session},
-    now_ms,
 };
 
 /// How many rows each purge removed.
@@ -19,8 +18,11 @@ pub struct Purged {
 
 /// Deletes what expired before now. Revoked sessions stay until they expire, so a replayed
 /// refresh token of a revoked session is still recognised until then.
-pub async fn expired<C: ConnectionTrait>(db: &C) -> Result<Purged> {
-    let now = now_ms();
+pub async fn expired<C: ConnectionTrait>(
+    db: &C,
+    clock: &cinema_kernel::time::Clock,
+) -> Result<Purged> {
+    let now = clock.now_ms();
     Ok(Purged {
         one_time_tokens: account_token::Entity::delete_many()
             .filter(account_token::Column::ExpiresAt.lte(now))

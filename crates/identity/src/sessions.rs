@@ -7,9 +7,9 @@ use sea_orm::{
 };
 
 use crate::{
-    ClientInfo, Error, Identity, Result, Role, TokenPair, crypto,
+    ClientInfo, Error, Identity, Result, Role, TokenPair, TokenService, crypto,
     entity::{refresh_token, session, user},
-    ms, now_ms,
+    ms,
 };
 
 /// The caller of an authenticated request.
@@ -47,7 +47,7 @@ impl Identity {
         user_id: i64,
         client: &ClientInfo,
     ) -> Result<TokenPair> {
-        let now = now_ms();
+        let now = self.now();
         let expires_at = now + ms(self.inner.config.refresh_ttl);
         let session_id = session::Entity::insert(session::ActiveModel {
             user_id: Set(user_id),
@@ -91,37 +91,9 @@ impl Identity {
         Ok(token)
     }
 
-    /// Resolves a Bearer access token to its user. The session must still be open, so
-    /// sign-out, password changes and deactivation end access tokens at once.
+    /// Resolves a Bearer access token to its user: see [`TokenService::authenticate`].
     pub async fn authenticate<C: ConnectionTrait>(&self, db: &C, bearer: &str) -> Result<AuthUser> {
-        let claims = self.inner.tokens.verify(bearer)?;
-        let user_id = claims.user_id()?;
-        let revoked = || Error::Unauthenticated("This session has ended; sign in again.".into());
-        let session = session::Entity::find_by_id(claims.sid)
-            .one(db)
-            .await?
-            .ok_or_else(revoked)?;
-        if session.user_id != user_id
-            || session.revoked_at.is_some()
-            || session.expires_at <= now_ms()
-        {
-            return Err(revoked());
-        }
-        let user = user::Entity::find_by_id(user_id)
-            .one(db)
-            .await?
-            .ok_or_else(revoked)?;
-        if !user.is_active {
-            return Err(Error::Forbidden("This account is not active.".into()));
-        }
-        Ok(AuthUser {
-            id: user.id,
-            role: Role::from_group_id(user.group_id).unwrap_or(Role::User),
-            email: user.email,
-            is_active: user.is_active,
-            created_at: user.created_at,
-            session_id: session.id,
-        })
+        self.inner.tokens.authenticate(db, bearer).await
     }
 
     /// The user's open sessions, most recently used first.
@@ -133,7 +105,7 @@ impl Identity {
         let rows = session::Entity::find()
             .filter(session::Column::UserId.eq(user.id))
             .filter(session::Column::RevokedAt.is_null())
-            .filter(session::Column::ExpiresAt.gt(now_ms()))
+            .filter(session::Column::ExpiresAt.gt(self.now()))
             .order_by_desc(session::Column::LastUsedAt)
             .order_by_desc(session::Column::Id)
             .all(db)
@@ -159,7 +131,7 @@ impl Identity {
         id: i64,
     ) -> Result<()> {
         let res = session::Entity::update_many()
-            .col_expr(session::Column::RevokedAt, Expr::value(now_ms()))
+            .col_expr(session::Column::RevokedAt, Expr::value(self.now()))
             .filter(session::Column::Id.eq(id))
             .filter(session::Column::UserId.eq(user.id))
             .filter(session::Column::RevokedAt.is_null())
@@ -175,11 +147,12 @@ impl Identity {
 /// Revokes every open session of a user, except `keep`.
 pub(crate) async fn revoke_all<C: ConnectionTrait>(
     db: &C,
+    now: i64,
     user_id: i64,
     keep: Option<i64>,
 ) -> Result<u64> {
     let mut update = session::Entity::update_many()
-        .col_expr(session::Column::RevokedAt, Expr::value(now_ms()))
+        .col_expr(session::Column::RevokedAt, Expr::value(now))
         .filter(session::Column::UserId.eq(user_id))
         .filter(session::Column::RevokedAt.is_null());
     if let Some(keep) = keep {
@@ -189,12 +162,93 @@ pub(crate) async fn revoke_all<C: ConnectionTrait>(
 }
 
 /// Revokes one session.
-pub(crate) async fn revoke<C: ConnectionTrait>(db: &C, session_id: i64) -> Result<()> {
+pub(crate) async fn revoke<C: ConnectionTrait>(db: &C, now: i64, session_id: i64) -> Result<()> {
     session::Entity::update_many()
-        .col_expr(session::Column::RevokedAt, Expr::value(now_ms()))
+        .col_expr(session::Column::RevokedAt, Expr::value(now))
         .filter(session::Column::Id.eq(session_id))
         .filter(session::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
     Ok(())
+}
+
+impl TokenService {
+    /// Turns a Bearer access token into the user it was issued to — the one check every
+    /// request needs, also for other Rust services that accept Cinema tokens. The token must be
+    /// a valid, unexpired access token; its session must still be open (so sign-out, password
+    /// changes and deactivation end access at once); the account must exist and be active.
+    /// A bad token or an ended session is [`Error::Unauthenticated`]; an inactive account is
+    /// [`Error::Forbidden`].
+    ///
+    /// ```
+    /// use std::{sync::Arc, time::Duration};
+    /// use cinema_identity::{ClientInfo, Email, Error, Identity, Password, Role, TokenService, users};
+    /// use cinema_kernel::time::Clock;
+    /// # use cinema_kernel::mail::{Message, Outbox, OutboxError};
+    /// # #[derive(Debug)] struct NoMail;
+    /// # #[async_trait::async_trait] impl Outbox for NoMail {
+    /// #     async fn enqueue(&self, _: &sea_orm::DatabaseTransaction, _: Message) -> Result<(), OutboxError> { Ok(()) }
+    /// # }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let database = cinema_testkit::TestDatabase::create().await;
+    /// # let db = database.connect().await;
+    /// # let config = cinema_identity::IdentityConfig {
+    /// #     jwt_secret: "the-same-JWT_SECRET-as-the-API-uses".to_owned().into(),
+    /// #     access_ttl: Duration::from_secs(900), refresh_ttl: Duration::from_secs(86400),
+    /// #     activation_ttl: Duration::from_secs(86400), reset_ttl: Duration::from_secs(3600),
+    /// #     bcrypt_cost: 4, frontend_url: "http://localhost:3000".parse()?,
+    /// #     throttle: Default::default(),
+    /// # };
+    /// # let identity = Identity::new(config, Arc::new(NoMail), Clock::system());
+    /// # let ann = users::create(&db, &Clock::system(), &Email::parse("ann@example.com")?,
+    /// #     &Password::parse("Secret#123", "password")?, Role::User, true, 4).await?;
+    /// # let (_, pair) = identity.login(&db, "ann@example.com", "Secret#123", &ClientInfo::default()).await?;
+    /// # let bearer = pair.access_token;
+    /// // Another service, holding the API's JWT_SECRET and its database:
+    /// let tokens = TokenService::new(
+    ///     &"the-same-JWT_SECRET-as-the-API-uses".to_owned().into(),
+    ///     Duration::from_secs(900),
+    ///     Clock::system(),
+    /// );
+    /// let user = tokens.authenticate(&db, &bearer).await?;
+    /// assert_eq!((user.email.as_str(), user.role), ("ann@example.com", Role::User));
+    ///
+    /// // A signed-out session no longer authenticates, however valid the JWT still is.
+    /// # identity.logout(&db, &user, &pair.refresh_token, false).await?;
+    /// assert!(matches!(tokens.authenticate(&db, &bearer).await, Err(Error::Unauthenticated(_))));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn authenticate<C: ConnectionTrait>(&self, db: &C, bearer: &str) -> Result<AuthUser> {
+        let claims = self.verify(bearer)?;
+        let user_id = claims.user_id()?;
+        let revoked = || Error::Unauthenticated("This session has ended; sign in again.".into());
+        let session = session::Entity::find_by_id(claims.sid)
+            .one(db)
+            .await?
+            .ok_or_else(revoked)?;
+        if session.user_id != user_id
+            || session.revoked_at.is_some()
+            || session.expires_at <= self.clock().now_ms()
+        {
+            return Err(revoked());
+        }
+        let user = user::Entity::find_by_id(user_id)
+            .one(db)
+            .await?
+            .ok_or_else(revoked)?;
+        if !user.is_active {
+            return Err(Error::Forbidden("This account is not active.".into()));
+        }
+        Ok(AuthUser {
+            id: user.id,
+            role: Role::from_group_id(user.group_id).unwrap_or(Role::User),
+            email: user.email,
+            is_active: user.is_active,
+            created_at: user.created_at,
+            session_id: session.id,
+        })
+    }
 }

@@ -1,42 +1,20 @@
 //! Loading users, and what admins and operators do with them.
 
-use cinema_kernel::page::{Page, PageRequest};
+use cinema_kernel::{
+    page::{Page, PageRequest},
+    time::Clock,
+};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait},
 };
 
-use crate::{
-    Email, Error, Password, Result, Role, accounts, crypto, entity::user, now_ms, sessions,
-};
+use crate::{Email, Error, Password, Result, Role, accounts, crypto, entity::user, sessions};
 
-/// Loads a user by id.
-///
-/// With [`crate::TokenService`] this is all another service needs to turn a Cinema access
-/// token into a user, without actix:
-///
-/// ```
-/// use std::time::Duration;
-/// use cinema_identity::{Email, Password, Role, TokenService, users};
-///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let database = cinema_testkit::TestDatabase::create().await;
-/// # let db = database.connect().await;
-/// # let ann = users::create(&db, &Email::parse("ann@example.com")?,
-/// #     &Password::parse("Secret#123", "password")?, Role::User, true, 4).await?;
-/// let tokens = TokenService::new(&"the-same-JWT_SECRET-as-the-API-uses".to_owned().into(), Duration::from_secs(900));
-/// # let bearer = tokens.issue(ann.id, 1)?;
-/// let claims = tokens.verify(&bearer)?;
-/// let user = users::find(&db, claims.user_id()?).await?.expect("the user exists");
-/// assert_eq!(user.email, "ann@example.com");
-/// # Ok(())
-/// # }
-/// ```
-///
-/// (A service that must also honour sign-outs checks the session `claims.sid` the way
-/// [`crate::Identity::authenticate`] does.)
+/// Loads a user by id. To turn a Bearer token into a user, use
+/// [`crate::TokenService::authenticate`]: it also checks the session and that the account is
+/// active, which loading the user by the token's `sub` alone would skip.
 pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<user::Model>> {
     Ok(user::Entity::find_by_id(id).one(db).await?)
 }
@@ -95,6 +73,7 @@ pub struct UserUpdate {
 /// or deactivate themselves, so the last admin cannot lock everyone out by accident.
 pub async fn update(
     db: &DatabaseConnection,
+    clock: &Clock,
     acting_admin: i64,
     id: i64,
     change: &UserUpdate,
@@ -110,8 +89,21 @@ pub async fn update(
         ));
     }
     let txn = cinema_kernel::db::begin_write(db).await?;
+    let user = update_in(&txn, clock, id, change).await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// [`update`] inside the caller's transaction (without the acting-admin check).
+pub async fn update_in(
+    txn: &sea_orm::DatabaseTransaction,
+    clock: &Clock,
+    id: i64,
+    change: &UserUpdate,
+) -> Result<user::Model> {
+    let now = clock.now_ms();
     let mut update = user::Entity::update_many()
-        .col_expr(user::Column::UpdatedAt, Expr::value(now_ms()))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
         .filter(user::Column::Id.eq(id));
     if let Some(role) = change.role {
         update = update.col_expr(user::Column::GroupId, Expr::value(role.group_id()));
@@ -119,20 +111,19 @@ pub async fn update(
     if let Some(active) = change.is_active {
         update = update.col_expr(user::Column::IsActive, Expr::value(active));
     }
-    if update.exec(&txn).await?.rows_affected == 0 {
+    if update.exec(txn).await?.rows_affected == 0 {
         return Err(Error::UserNotFound(id));
     }
     if change.is_active == Some(false) {
-        sessions::revoke_all(&txn, id, None).await?;
+        sessions::revoke_all(txn, now, id, None).await?;
     }
-    let user = find(&txn, id).await?.ok_or(Error::UserNotFound(id))?;
-    txn.commit().await?;
-    Ok(user)
+    find(txn, id).await?.ok_or(Error::UserNotFound(id))
 }
 
 /// Creates a user directly (the operator command): no e-mail, the given role and state.
 pub async fn create<C: ConnectionTrait>(
     db: &C,
+    clock: &Clock,
     email: &Email,
     password: &Password,
     role: Role,
@@ -143,5 +134,5 @@ pub async fn create<C: ConnectionTrait>(
         return Err(Error::EmailTaken);
     }
     let hash = crypto::hash_password(password, bcrypt_cost).await?;
-    accounts::insert_user(db, email, hash, role, is_active).await
+    accounts::insert_user(db, clock.now_ms(), email, hash, role, is_active).await
 }

@@ -7,7 +7,10 @@ use sea_orm::{
     DbErr, SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
+use sea_orm::{RuntimeErr, sqlx};
 use secrecy::{ExposeSecret, SecretString};
+
+use crate::ErrorKind;
 
 /// A database URL whose password never appears in `Debug` or `Display`.
 #[derive(Clone)]
@@ -122,6 +125,10 @@ pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbEr
 /// transaction that reads first and then writes fails at once with `SQLITE_BUSY` when another
 /// connection wrote in between (the busy timeout does not apply to that upgrade); taking the
 /// write lock up front makes it wait its turn instead. PostgreSQL ignores the mode.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the one place that opens write transactions"
+)]
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
     db.begin_with_options(TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
@@ -140,22 +147,126 @@ pub fn contains_literally(part: &str) -> sea_orm::sea_query::LikeExpr {
     sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\')
 }
 
+/// What a database error means, decided the same way on SQLite and PostgreSQL. The crate that
+/// made the query turns a constraint into a sentence for the client; the driver's text (table,
+/// constraint and column names, SQL) is for the log only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbFailure {
+    /// A unique constraint refused a duplicate.
+    UniqueViolation,
+    /// A foreign key refused a reference to a missing row, or the deletion of a referenced one
+    /// (typically a concurrent delete).
+    ForeignKeyViolation,
+    /// The database is unreachable, shutting down, or gave up on a lock or a serialization
+    /// conflict: trying again later may work.
+    Unavailable,
+    /// Anything else: a bug.
+    Other,
+}
+
+impl DbFailure {
+    /// The kind of error this is for the caller.
+    pub fn kind(self) -> ErrorKind {
+        match self {
+            DbFailure::UniqueViolation | DbFailure::ForeignKeyViolation => ErrorKind::Conflict,
+            DbFailure::Unavailable => ErrorKind::Unavailable,
+            DbFailure::Other => ErrorKind::Internal,
+        }
+    }
+
+    /// A fixed sentence for the client, used when the crate that ran the query had nothing more
+    /// precise to say. Never contains driver text.
+    pub fn public_message(self) -> &'static str {
+        match self {
+            DbFailure::UniqueViolation => "This conflicts with something that already exists.",
+            DbFailure::ForeignKeyViolation => {
+                "Something this request refers to was removed meanwhile, or is still in use."
+            }
+            DbFailure::Unavailable => "The database is unavailable.",
+            DbFailure::Other => "A database operation failed.",
+        }
+    }
+}
+
+/// SQLSTATE codes (PostgreSQL) and result codes (SQLite) that mean "try again later".
+const RETRYABLE_CODES: &[&str] = &[
+    "40001", // serialization_failure
+    "40P01", // deadlock_detected
+    "55P03", // lock_not_available
+    "57P01", // admin_shutdown
+    "57P02", // crash_shutdown
+    "57P03", // cannot_connect_now
+    "53300", // too_many_connections
+    "5",     // SQLITE_BUSY
+    "6",     // SQLITE_LOCKED
+    "517",   // SQLITE_BUSY_SNAPSHOT
+];
+
+/// Classifies a database error.
+pub fn classify(err: &DbErr) -> DbFailure {
+    match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => return DbFailure::UniqueViolation,
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => return DbFailure::ForeignKeyViolation,
+        _ => {}
+    }
+    match err {
+        DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => DbFailure::Unavailable,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            match e.as_ref() {
+                sqlx::Error::Database(db)
+                    if db
+                        .code()
+                        .is_some_and(|c| RETRYABLE_CODES.contains(&c.as_ref())) =>
+                {
+                    DbFailure::Unavailable
+                }
+                sqlx::Error::Io(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed => DbFailure::Unavailable,
+                _ => DbFailure::Other,
+            }
+        }
+        _ => DbFailure::Other,
+    }
+}
+
 /// Whether the error is a unique-constraint violation, on either backend.
 pub fn is_unique_violation(err: &DbErr) -> bool {
-    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+    classify(err) == DbFailure::UniqueViolation
 }
 
 /// Whether the error is a foreign-key violation, on either backend.
 pub fn is_foreign_key_violation(err: &DbErr) -> bool {
-    matches!(
-        err.sql_err(),
-        Some(SqlErr::ForeignKeyConstraintViolation(_))
-    )
+    classify(err) == DbFailure::ForeignKeyViolation
 }
 
 /// Whether the error means the database could not be reached (as opposed to a bad query).
 pub fn is_unavailable(err: &DbErr) -> bool {
-    matches!(err, DbErr::Conn(_) | DbErr::ConnectionAcquire(_))
+    classify(err) == DbFailure::Unavailable
+}
+
+/// A database error on its way out of a slice: its `Display` is the fixed public sentence of
+/// its [`DbFailure`], and the driver's text is only its `source()` (for the log). Every slice's
+/// `Error::Database` wraps one, so no client ever sees SQL.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", self.failure().public_message())]
+pub struct DatabaseError(#[source] pub DbErr);
+
+impl DatabaseError {
+    pub fn failure(&self) -> DbFailure {
+        classify(&self.0)
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.failure().kind()
+    }
+}
+
+impl From<DbErr> for DatabaseError {
+    fn from(err: DbErr) -> Self {
+        Self(err)
+    }
 }
 
 #[cfg(test)]

@@ -3,16 +3,21 @@
 //! - [`ErrorKind`] and [`DomainError`]: the small vocabulary every slice's typed error maps onto,
 //!   so the HTTP layer can translate any of them with one `match`.
 //! - [`Money`]: exact amounts in cents, sent as `"9.99"`.
-//! - [`time`]: epoch-millisecond times, as every slice stores them.
+//! - [`time`]: the [`Clock`](time::Clock) every slice reads "now" from, and epoch-millisecond
+//!   times, as every slice stores them.
+//! - [`mail`]: the generic port through which each slice queues its own e-mails in the
+//!   caller's transaction.
 //! - [`page`]: `skip`/`limit` requests and `{items, total, skip, limit}` answers.
-//! - [`db`]: opening a SQLite or PostgreSQL connection with the right settings, and recognising
-//!   constraint violations the same way on both.
+//! - [`db`]: opening a SQLite or PostgreSQL connection with the right settings, the one way to
+//!   begin a write transaction, and the one classification of database errors (a client never
+//!   sees driver text: see [`db::DatabaseError`]).
 //!
 //! This crate knows nothing about HTTP, environment variables or files: callers hand it typed
 //! configuration.
 
 pub mod db;
 mod error;
+pub mod mail;
 mod money;
 pub mod page;
 pub mod time;

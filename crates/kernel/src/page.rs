@@ -7,6 +7,9 @@ use crate::FieldError;
 /// Default and largest page sizes from the product contract.
 pub const DEFAULT_LIMIT: u64 = 20;
 pub const MAX_LIMIT: u64 = 100;
+/// The largest `skip`: far beyond any list, and small enough for every SQL driver (an offset
+/// above `i64::MAX` panics inside the driver).
+pub const MAX_SKIP: u64 = 1_000_000_000;
 
 /// A validated `skip`/`limit` pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,10 +32,14 @@ impl PageRequest {
                 format!("must be between 1 and {max_limit}"),
             )]);
         }
-        Ok(Self {
-            skip: skip.unwrap_or(0),
-            limit,
-        })
+        let skip = skip.unwrap_or(0);
+        if skip > MAX_SKIP {
+            return Err(vec![FieldError::new(
+                "skip",
+                format!("must be between 0 and {MAX_SKIP}"),
+            )]);
+        }
+        Ok(Self { skip, limit })
     }
 
     pub fn skip(&self) -> u64 {

@@ -24,8 +24,14 @@ pub enum Error {
     /// The object store did not answer or refused the request.
     #[error("object storage is unavailable: {0}")]
     Storage(String),
-    #[error("database error: {0}")]
-    Database(#[from] sea_orm::DbErr),
+    #[error(transparent)]
+    Database(#[from] db::DatabaseError),
+}
+
+impl From<sea_orm::DbErr> for Error {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Error::Database(err.into())
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -38,8 +44,10 @@ impl DomainError for Error {
             Error::BadLink(_) => ErrorKind::Forbidden,
             Error::NotFound(_) => ErrorKind::NotFound,
             Error::Storage(_) => ErrorKind::Unavailable,
-            Error::Database(e) if db::is_unavailable(e) => ErrorKind::Unavailable,
-            Error::Database(_) => ErrorKind::Internal,
+            Error::Database(e) => match e.kind() {
+                ErrorKind::Unavailable => ErrorKind::Unavailable,
+                _ => ErrorKind::Internal,
+            },
         }
     }
 }

@@ -1,13 +1,15 @@
 //! Media: avatars and posters kept in an object store, the database only holding their keys.
 //!
-//! Entry points: [`Media`] (upload an [`Image`], settle or release keys inside the caller's
-//! transaction, sign download links, sweep orphans), the [`ObjectStore`] port with its
-//! [`S3Store`] and [`LocalStore`] adapters, and [`ImageReader`], which decides an upload's type
-//! from its bytes and refuses it as soon as it crosses its size limit.
+//! Entry points: [`Media`] (replace or remove the image of an [`ImageSlot`] as one safe flow,
+//! settle or release keys inside the caller's transaction, sign download links, sweep
+//! orphans), the [`ObjectStore`] port with its [`S3Store`] and [`LocalStore`] adapters, and
+//! [`ImageReader`], which decides an upload's type from its bytes and refuses it as soon as it
+//! crosses its size limit.
 //!
-//! Which row references a key (a profile, a movie) is the owning slice's business: callers
-//! change their row and call [`Media::settle`] in one transaction. Depends only on
-//! `cinema-kernel`; never on HTTP.
+//! Which row references a key (a profile, a movie) is the owning slice's business: it
+//! implements [`ImageSlot`] (identity for avatars, catalog for posters) and [`Media::replace`]
+//! runs the rest. A slice that deletes an owner calls [`Media::release`] in its transaction.
+//! Depends only on `cinema-kernel`; never on HTTP.
 
 pub mod entity;
 mod error;
@@ -19,8 +21,8 @@ mod store;
 
 use std::{sync::Arc, time::Duration};
 
-use cinema_kernel::time::{millis, now_ms};
-use sea_orm::ConnectionTrait;
+use cinema_kernel::time::{Clock, millis};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction};
 
 pub use error::{Error, Result};
 pub use image::{Image, ImageKind, ImageReader};
@@ -60,16 +62,104 @@ pub struct SweepReport {
     pub failed: usize,
 }
 
+/// A row that points at one image: a profile's avatar, a movie's poster. Implemented by the
+/// slice that owns the row; [`Media::replace`] and [`Media::remove`] run the flow around it.
+#[async_trait::async_trait]
+pub trait ImageSlot: Send + Sync {
+    /// The owning slice's error; storage and ledger failures convert into it.
+    type Error: From<Error> + Send;
+
+    /// The folder of its objects, e.g. `avatars`.
+    fn folder(&self) -> &'static str;
+
+    /// Inside the caller's transaction: points the row at `key` (or at none) and returns the key
+    /// it had. Lock the row, so two replacements settle one after the other.
+    async fn point_at(
+        &self,
+        txn: &DatabaseTransaction,
+        key: Option<&str>,
+    ) -> Result<Option<String>, Self::Error>;
+}
+
 /// The media service: one object store and the ledger of objects that may need deleting.
 #[derive(Debug, Clone)]
 pub struct Media {
     store: Arc<dyn ObjectStore>,
     config: MediaConfig,
+    clock: Clock,
 }
 
 impl Media {
-    pub fn new(store: Arc<dyn ObjectStore>, config: MediaConfig) -> Self {
-        Self { store, config }
+    pub fn new(store: Arc<dyn ObjectStore>, config: MediaConfig, clock: Clock) -> Self {
+        Self {
+            store,
+            config,
+            clock,
+        }
+    }
+
+    /// Stores `image` and points `slot` at it, then deletes the object it replaced; returns the
+    /// new key. Storage and the database cannot share a transaction, so: the key is listed in
+    /// the ledger, the object stored, then one transaction points the row at it and settles the
+    /// ledger; whatever a failure leaves behind, the sweep deletes.
+    pub async fn replace<S: ImageSlot>(
+        &self,
+        db: &DatabaseConnection,
+        slot: &S,
+        image: Image,
+    ) -> Result<String, S::Error> {
+        let key = self.upload(db, slot.folder(), image).await?;
+        match self.swap(db, slot, Some(&key)).await {
+            Ok(old) => {
+                self.discard_opt(db, old).await;
+                Ok(key)
+            }
+            Err(e) => {
+                self.discard(db, &key).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Points `slot` at no image and deletes the one it had; `false` if it had none.
+    pub async fn remove<S: ImageSlot>(
+        &self,
+        db: &DatabaseConnection,
+        slot: &S,
+    ) -> Result<bool, S::Error> {
+        let old = self.swap(db, slot, None).await?;
+        let had_one = old.is_some();
+        self.discard_opt(db, old).await;
+        Ok(had_one)
+    }
+
+    /// Points the slot at `key` and settles the ledger in one transaction; returns the key the
+    /// slot had.
+    async fn swap<S: ImageSlot>(
+        &self,
+        db: &DatabaseConnection,
+        slot: &S,
+        key: Option<&str>,
+    ) -> Result<Option<String>, S::Error> {
+        let txn = cinema_kernel::db::begin_write(db)
+            .await
+            .map_err(Error::from)?;
+        let old = slot.point_at(&txn, key).await?;
+        if key.is_none() && old.is_none() {
+            // Nothing to remove: leave the row as it was.
+            txn.rollback().await.map_err(Error::from)?;
+            return Ok(None);
+        }
+        self.settle(&txn, key, old.as_deref()).await?;
+        txn.commit().await.map_err(Error::from)?;
+        Ok(old)
+    }
+
+    /// Deletes `old` after the commit that dropped it, if there is one.
+    pub async fn discard_opt<C: ConnectionTrait>(&self, db: &C, old: Option<String>) {
+        if let Some(old) = old {
+            self.discard(db, &old).await;
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn ObjectStore> {
@@ -89,7 +179,13 @@ impl Media {
             uuid::Uuid::new_v4(),
             image.kind.extension()
         );
-        pending::reserve(db, &key, millis(self.config.upload_grace)).await?;
+        pending::reserve(
+            db,
+            self.clock.now_ms(),
+            &key,
+            millis(self.config.upload_grace),
+        )
+        .await?;
         if let Err(e) = self
             .store
             .put(&key, image.bytes, image.kind.content_type())
@@ -107,6 +203,7 @@ impl Media {
     /// off the ledger and lists `old` for deletion. Call [`Media::discard`] on `old` after the
     /// commit. Fails if `new` was uploaded so long ago that the sweep has claimed it.
     pub async fn settle<C: ConnectionTrait>(
+        &self,
         db: &C,
         new: Option<&str>,
         old: Option<&str>,
@@ -121,15 +218,15 @@ impl Media {
         if let Some(old) = old
             && Some(old) != new
         {
-            Self::release(db, old).await?;
+            self.release(db, old).await?;
         }
         Ok(())
     }
 
     /// Inside the transaction that drops the last reference to `key` (its owner is deleted):
     /// lists it for deletion. Call [`Media::discard`] after the commit.
-    pub async fn release<C: ConnectionTrait>(db: &C, key: &str) -> Result<(), sea_orm::DbErr> {
-        pending::release(db, key).await
+    pub async fn release<C: ConnectionTrait>(&self, db: &C, key: &str) -> Result<()> {
+        Ok(pending::release(db, self.clock.now_ms(), key).await?)
     }
 
     /// Deletes an object whose reference is gone (or never came) and crosses it off. Never
@@ -171,7 +268,7 @@ impl Media {
     /// upload and its transaction) and dropped ones not yet deleted (a crash or a storage
     /// outage after the commit).
     pub async fn sweep<C: ConnectionTrait>(&self, db: &C, limit: u64) -> Result<SweepReport> {
-        let now = now_ms();
+        let now = self.clock.now_ms();
         let mut report = SweepReport::default();
         for key in pending::due(db, now, limit).await? {
             if !pending::claim_for_sweep(db, &key, now).await? {

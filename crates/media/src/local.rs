@@ -2,6 +2,7 @@
 //! point at the API's own `/media/{key}` route and carry an expiry and an HMAC-SHA256 signature
 //! over the key and that expiry, so they cannot be forged, extended or reused for another key.
 
+use cinema_kernel::time::Clock;
 use std::{
     path::{Path, PathBuf},
     time::Duration,
@@ -22,6 +23,7 @@ pub struct LocalStore {
     base_url: String,
     /// Keyed with the link secret; cloned for each signature.
     signer: Hmac<Sha256>,
+    clock: Clock,
 }
 
 impl std::fmt::Debug for LocalStore {
@@ -52,7 +54,19 @@ impl LocalStore {
             root: root.into(),
             base_url: base_url.trim_end_matches('/').to_owned(),
             signer,
+            clock: Clock::system(),
         })
+    }
+
+    /// Times links by `clock` instead of the system clock.
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Now, in Unix seconds, by the store's clock: what [`LocalStore::open`] checks against.
+    pub fn now_secs(&self) -> u64 {
+        self.clock.now_secs()
     }
 
     pub fn root(&self) -> &Path {
@@ -151,7 +165,7 @@ impl ObjectStore for LocalStore {
     }
 
     async fn download_url(&self, key: &str, ttl: Duration) -> Result<String> {
-        let expires = cinema_kernel::time::now_secs() + ttl.as_secs().max(1);
+        let expires = self.clock.now_secs() + ttl.as_secs().max(1);
         Ok(self.signed_url(key, expires))
     }
 }

@@ -11,7 +11,6 @@
 //! a row that is not claimed, so an upload slower than the grace period fails instead of ending
 //! up referenced after its object was swept.
 
-use cinema_kernel::time::now_ms;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, sea_query::OnConflict,
@@ -22,10 +21,10 @@ use crate::entity::pending_object::{self, Column, Entity};
 /// Lists a fresh key, due for deletion after `grace_ms` unless a reference claims it first.
 pub(crate) async fn reserve<C: ConnectionTrait>(
     db: &C,
+    now: i64,
     key: &str,
     grace_ms: i64,
 ) -> Result<(), DbErr> {
-    let now = now_ms();
     Entity::insert(pending_object::ActiveModel {
         key: Set(key.to_owned()),
         due_at: Set(now + grace_ms),
@@ -50,8 +49,7 @@ pub(crate) async fn claim_for_reference<C: ConnectionTrait>(
 }
 
 /// Lists a key whose reference was dropped, due at once.
-pub(crate) async fn release<C: ConnectionTrait>(db: &C, key: &str) -> Result<(), DbErr> {
-    let now = now_ms();
+pub(crate) async fn release<C: ConnectionTrait>(db: &C, now: i64, key: &str) -> Result<(), DbErr> {
     Entity::insert(pending_object::ActiveModel {
         key: Set(key.to_owned()),
         due_at: Set(now),

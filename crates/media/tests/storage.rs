@@ -4,6 +4,7 @@
 
 #![expect(clippy::unwrap_used, reason = "test code")]
 
+use cinema_kernel::time::Clock;
 use std::{sync::Arc, time::Duration};
 
 use cinema_media::{
@@ -11,7 +12,7 @@ use cinema_media::{
     entity::pending_object,
 };
 use cinema_testkit::{S3Server, TestDatabase};
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, TransactionTrait};
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 
 const BUCKET: &str = "cinema-media";
 
@@ -44,6 +45,7 @@ fn media(store: Arc<dyn ObjectStore>, grace: Duration) -> Media {
             link_ttl: Duration::from_secs(60),
             upload_grace: grace,
         },
+        Clock::system(),
     )
 }
 
@@ -67,9 +69,9 @@ async fn fetch(url: &str) -> (u16, Option<String>, Vec<u8>) {
 
 /// Makes `key` the reference of nothing in particular: the caller's row is not needed to test
 /// the ledger, only the transaction around `settle`.
-async fn settle(db: &DatabaseConnection, new: Option<&str>, old: Option<&str>) {
-    let txn = db.begin().await.unwrap();
-    Media::settle(&txn, new, old).await.unwrap();
+async fn settle(media: &Media, db: &DatabaseConnection, new: Option<&str>, old: Option<&str>) {
+    let txn = cinema_kernel::db::begin_write(db).await.unwrap();
+    media.settle(&txn, new, old).await.unwrap();
     txn.commit().await.unwrap();
 }
 
@@ -89,7 +91,7 @@ async fn an_s3_upload_reads_back_through_its_presigned_link_and_a_tampered_link_
         "{key}"
     );
     assert!(server.has_object(BUCKET, &key));
-    settle(&db, Some(&key), None).await;
+    settle(&media, &db, Some(&key), None).await;
     assert_eq!(pending(&db).await, 0);
 
     let url = media.link(&key).await.unwrap();
@@ -120,12 +122,12 @@ async fn the_sweep_removes_uploads_never_referenced_and_keeps_settled_ones() {
     // A crash between the upload and its transaction leaves `orphan` unreferenced.
     let orphan = media.upload(&db, "avatars", png()).await.unwrap();
     let kept = media.upload(&db, "avatars", png()).await.unwrap();
-    settle(&db, Some(&kept), None).await;
+    settle(&media, &db, Some(&kept), None).await;
     // A crash after the commit that replaced `old` leaves it undeleted.
     let old = media.upload(&db, "posters", png()).await.unwrap();
-    settle(&db, Some(&old), None).await;
+    settle(&media, &db, Some(&old), None).await;
     let new = media.upload(&db, "posters", png()).await.unwrap();
-    settle(&db, Some(&new), Some(&old)).await;
+    settle(&media, &db, Some(&new), Some(&old)).await;
 
     let report = media.sweep(&db, 100).await.unwrap();
     assert_eq!((report.deleted, report.failed), (2, 0));
@@ -158,9 +160,9 @@ async fn an_upload_the_sweep_already_claimed_cannot_be_referenced() {
     let media = media(store, Duration::ZERO);
     let key = media.upload(&db, "avatars", png()).await.unwrap();
     media.sweep(&db, 100).await.unwrap();
-    let txn = db.begin().await.unwrap();
+    let txn = cinema_kernel::db::begin_write(&db).await.unwrap();
     assert!(matches!(
-        Media::settle(&txn, Some(&key), None).await,
+        media.settle(&txn, Some(&key), None).await,
         Err(Error::Storage(_))
     ));
 }
@@ -175,8 +177,8 @@ async fn when_storage_is_down_uploads_fail_and_the_sweep_deletes_once_it_is_back
         Duration::ZERO,
     );
     let old = media.upload(&db, "avatars", png()).await.unwrap();
-    settle(&db, Some(&old), None).await;
-    settle(&db, None, Some(&old)).await;
+    settle(&media, &db, Some(&old), None).await;
+    settle(&media, &db, None, Some(&old)).await;
     let bucket_dir = server.object_path(BUCKET, &old);
     server.stop();
 

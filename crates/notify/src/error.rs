@@ -13,14 +13,22 @@ pub enum Error {
         template: String,
         source: minijinja::Error,
     },
+    #[error("cannot render an e-mail: {0}")]
+    Render(String),
     #[error("is not a valid sender address ({0})")]
     BadSender(String),
     #[error("is not a valid SMTP URL ({0})")]
     BadSmtpUrl(String),
     #[error("cannot encode a job payload: {0}")]
     Payload(#[from] serde_json::Error),
-    #[error("database error: {0}")]
-    Database(#[from] sea_orm::DbErr),
+    #[error(transparent)]
+    Database(#[from] db::DatabaseError),
+}
+
+impl From<sea_orm::DbErr> for Error {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Error::Database(err.into())
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -30,7 +38,7 @@ impl DomainError for Error {
         match self {
             Error::JobNotFound(_) => ErrorKind::NotFound,
             Error::NotDead { .. } => ErrorKind::Conflict,
-            Error::Database(e) if db::is_unavailable(e) => ErrorKind::Unavailable,
+            Error::Database(e) if e.kind() == ErrorKind::Unavailable => ErrorKind::Unavailable,
             _ => ErrorKind::Internal,
         }
     }

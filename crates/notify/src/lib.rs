@@ -8,14 +8,17 @@
 //!   jitter, parks a job as dead after the configured attempts, and inserts scheduled jobs once
 //!   per period however many workers run.
 //! - [`Mailer`]: SMTP through lettre, or `.eml` files in a folder (the zero-configuration
-//!   default); [`emails`] renders HTML and plain-text parts from templates with every value
-//!   escaped, and [`enqueue_email`] queues one.
+//!   default). [`Templates`] renders HTML and plain-text parts — each slice's own templates
+//!   inside a shared layout — with every value escaped.
+//! - [`JobOutbox`] serves the kernel's `Outbox` port: slices declare their messages as
+//!   `cinema_kernel::mail::Email` types and queue them in their own transaction; adding a
+//!   message touches neither notify nor the wiring.
 //!
 //! Depends only on `cinema-kernel`; knows nothing of HTTP, environment variables or files
 //! beyond the folder it is configured with.
 
 mod backoff;
-pub mod emails;
+mod emails;
 pub mod entity;
 mod error;
 mod mail;
@@ -23,7 +26,7 @@ mod queue;
 mod templates;
 mod worker;
 
-pub use emails::{EmailTemplate, enqueue_email};
+pub use emails::{JobOutbox, enqueue_email};
 pub use error::{Error, Result};
 pub use mail::{
     EMAIL_JOB, EmailHandler, FileMailer, MailConfig, MailError, MailTransport, Mailer,

@@ -100,14 +100,14 @@ impl NewJob {
 /// happened" hold.
 #[async_trait::async_trait]
 pub trait JobQueue {
-    /// Adds the job; `None` when a job with the same unique key already exists.
-    async fn enqueue(&self, job: NewJob) -> Result<Option<i64>>;
+    /// Adds the job, due at `now` (epoch ms, from the caller's clock) plus its delay; `None`
+    /// when a job with the same unique key already exists.
+    async fn enqueue(&self, now: i64, job: NewJob) -> Result<Option<i64>>;
 }
 
 #[async_trait::async_trait]
 impl<C: ConnectionTrait + Sync> JobQueue for C {
-    async fn enqueue(&self, job: NewJob) -> Result<Option<i64>> {
-        let now = now_ms();
+    async fn enqueue(&self, now: i64, job: NewJob) -> Result<Option<i64>> {
         let row = job::ActiveModel {
             kind: Set(job.kind),
             payload: Set(job.payload),
@@ -135,7 +135,7 @@ impl<C: ConnectionTrait + Sync> JobQueue for C {
     }
 }
 
-pub(crate) use cinema_kernel::time::{millis, now_ms};
+pub(crate) use cinema_kernel::time::millis;
 
 // Takes the next due job — pending and due, or running with an expired lease — and leases it
 // to one worker in a single statement. PostgreSQL skips rows other workers are claiming right
@@ -164,6 +164,7 @@ RETURNING *";
 /// Leases the next due job to `worker` for `lease`.
 pub(crate) async fn claim<C: ConnectionTrait>(
     db: &C,
+    now: i64,
     worker: &str,
     lease: Duration,
 ) -> Result<Option<Job>> {
@@ -172,7 +173,6 @@ pub(crate) async fn claim<C: ConnectionTrait>(
         DbBackend::Postgres => CLAIM_POSTGRES,
         _ => CLAIM_SQLITE,
     };
-    let now = now_ms();
     let stmt = Statement::from_sql_and_values(
         backend,
         sql,
@@ -193,11 +193,11 @@ fn held_by(id: i64, worker: &str) -> sea_orm::Condition {
 /// Extends the lease of a job still held; `false` when the lease was lost.
 pub(crate) async fn renew<C: ConnectionTrait>(
     db: &C,
+    now: i64,
     id: i64,
     worker: &str,
     lease: Duration,
 ) -> Result<bool> {
-    let now = now_ms();
     let res = job::Entity::update_many()
         .col_expr(Column::LockedUntil, Expr::value(now + millis(lease)))
         .col_expr(Column::UpdatedAt, Expr::value(now))
@@ -208,8 +208,12 @@ pub(crate) async fn renew<C: ConnectionTrait>(
 }
 
 /// Marks a held job done; `false` when the lease had been lost.
-pub(crate) async fn complete<C: ConnectionTrait>(db: &C, id: i64, worker: &str) -> Result<bool> {
-    let now = now_ms();
+pub(crate) async fn complete<C: ConnectionTrait>(
+    db: &C,
+    now: i64,
+    id: i64,
+    worker: &str,
+) -> Result<bool> {
     let res = job::Entity::update_many()
         .col_expr(Column::Status, Expr::value(JobStatus::Done.as_str()))
         .col_expr(Column::LockedBy, Expr::value(Option::<String>::None))
@@ -225,12 +229,12 @@ pub(crate) async fn complete<C: ConnectionTrait>(db: &C, id: i64, worker: &str) 
 /// Records a failed try: back to `pending` at `retry_at`, or `dead` when `retry_at` is `None`.
 pub(crate) async fn fail<C: ConnectionTrait>(
     db: &C,
+    now: i64,
     id: i64,
     worker: &str,
     error: &str,
     retry_in: Option<Duration>,
 ) -> Result<bool> {
-    let now = now_ms();
     let mut update = job::Entity::update_many()
         .col_expr(Column::LockedBy, Expr::value(Option::<String>::None))
         .col_expr(Column::LockedUntil, Expr::value(Option::<i64>::None))
@@ -289,9 +293,13 @@ pub mod admin {
     /// Puts a dead job back in the queue, due now, with a fresh set of attempts, and returns
     /// it as queued. The update and the read share a transaction, so a worker cannot claim
     /// the job in between and make the answer say `running`.
-    pub async fn retry(db: &sea_orm::DatabaseConnection, id: i64) -> Result<Job> {
+    pub async fn retry(
+        db: &sea_orm::DatabaseConnection,
+        clock: &cinema_kernel::time::Clock,
+        id: i64,
+    ) -> Result<Job> {
         let txn = cinema_kernel::db::begin_write(db).await?;
-        let now = now_ms();
+        let now = clock.now_ms();
         let res = job::Entity::update_many()
             .col_expr(Column::Status, Expr::value(JobStatus::Pending.as_str()))
             .col_expr(Column::Attempts, Expr::value(0))

@@ -3,43 +3,23 @@
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context};
 
-use crate::{Error, Result, emails::EmailTemplate, mail::OutgoingEmail};
+use std::sync::{Arc, RwLock};
 
-const TEMPLATES: &[(&str, &str)] = &[
+use cinema_kernel::mail::{Email, Message, Template};
+
+use crate::{Error, Result, mail::OutgoingEmail};
+
+/// The shared frame of every message; each slice's templates extend these.
+const LAYOUTS: &[(&str, &str)] = &[
     ("layout.html", include_str!("templates/layout.html")),
     ("layout.txt", include_str!("templates/layout.txt")),
-    ("activation.html", include_str!("templates/activation.html")),
-    ("activation.txt", include_str!("templates/activation.txt")),
-    (
-        "account_activated.html",
-        include_str!("templates/account_activated.html"),
-    ),
-    (
-        "account_activated.txt",
-        include_str!("templates/account_activated.txt"),
-    ),
-    (
-        "password_reset.html",
-        include_str!("templates/password_reset.html"),
-    ),
-    (
-        "password_reset.txt",
-        include_str!("templates/password_reset.txt"),
-    ),
-    (
-        "password_changed.html",
-        include_str!("templates/password_changed.html"),
-    ),
-    (
-        "password_changed.txt",
-        include_str!("templates/password_changed.txt"),
-    ),
 ];
 
-/// Renders e-mails. Cheap to clone; build once at startup.
+/// Renders e-mails. Cheap to clone; build once at startup. A slice's templates are compiled
+/// the first time one of its messages is rendered, and kept.
 #[derive(Debug, Clone)]
 pub struct Templates {
-    env: Environment<'static>,
+    env: Arc<RwLock<Environment<'static>>>,
     app_name: String,
 }
 
@@ -52,39 +32,77 @@ impl Templates {
         // `.html` templates escape every inserted value (minijinja's default for the
         // extension); plain-text parts are not HTML and are left as written.
         env.set_formatter(html_formatter);
-        for (name, source) in TEMPLATES {
-            env.add_template(name, source)
-                .map_err(|source| Error::Template {
-                    template: (*name).to_owned(),
-                    source,
-                })?;
+        for (name, source) in LAYOUTS {
+            add(&mut env, name, source)?;
         }
         Ok(Self {
-            env,
+            env: Arc::new(RwLock::new(env)),
             app_name: app_name.into(),
         })
     }
 
-    /// Renders both parts of `email` for `to`.
-    pub fn render<T: EmailTemplate>(&self, to: &str, email: &T) -> Result<OutgoingEmail> {
-        let ctx = context! { app_name => &self.app_name, ..Value::from_serialize(email) };
-        let render = |ext: &str| {
-            let name = format!("{}.{ext}", T::NAME);
-            self.env
-                .get_template(&name)
+    /// Renders both parts of a typed e-mail for `to`.
+    pub fn render<E: Email>(&self, to: &str, email: &E) -> Result<OutgoingEmail> {
+        let message = Message::new(to, email).map_err(|e| Error::Render(e.to_string()))?;
+        self.render_message(&message)
+    }
+
+    /// Renders both parts of a message some slice declared.
+    pub fn render_message(&self, message: &Message) -> Result<OutgoingEmail> {
+        let template = message.template;
+        let html_name = format!("{}.html", template.name);
+        let text_name = format!("{}.txt", template.name);
+        self.compile(template, &html_name, &text_name)?;
+        let ctx = context! {
+            app_name => &self.app_name,
+            ..Value::from_serialize(&message.context)
+        };
+        let env = self
+            .env
+            .read()
+            .map_err(|_| Error::Render("template lock poisoned".into()))?;
+        let render = |name: &str| {
+            env.get_template(name)
                 .and_then(|t| t.render(&ctx))
                 .map_err(|source| Error::Template {
-                    template: name,
+                    template: name.to_owned(),
                     source,
                 })
         };
         Ok(OutgoingEmail {
-            to: to.to_owned(),
-            subject: format!("{} — {}", email.subject(), self.app_name),
-            html: render("html")?,
-            text: render("txt")?,
+            to: message.to.clone(),
+            subject: format!("{} — {}", message.subject, self.app_name),
+            html: render(&html_name)?,
+            text: render(&text_name)?,
         })
     }
+
+    /// Compiles a message's templates unless that was done before.
+    fn compile(&self, template: Template, html_name: &str, text_name: &str) -> Result<()> {
+        let known = self
+            .env
+            .read()
+            .map_err(|_| Error::Render("template lock poisoned".into()))?
+            .get_template(html_name)
+            .is_ok();
+        if known {
+            return Ok(());
+        }
+        let mut env = self
+            .env
+            .write()
+            .map_err(|_| Error::Render("template lock poisoned".into()))?;
+        add(&mut env, html_name, template.html)?;
+        add(&mut env, text_name, template.text)
+    }
+}
+
+fn add(env: &mut Environment<'static>, name: &str, source: &'static str) -> Result<()> {
+    env.add_template_owned(name.to_owned(), source)
+        .map_err(|source| Error::Template {
+            template: name.to_owned(),
+            source,
+        })
 }
 
 /// Escapes `& < > " '` in HTML output. minijinja's default also escapes `/`, which turns every

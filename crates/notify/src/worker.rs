@@ -1,6 +1,7 @@
 //! The worker: claims due jobs one at a time, runs their handler while renewing the lease,
 //! records the outcome, and inserts scheduled jobs once per period.
 
+use cinema_kernel::time::Clock;
 use std::{collections::HashMap, fmt, sync::Arc, time::Duration};
 
 use sea_orm::DatabaseConnection;
@@ -8,7 +9,7 @@ use tokio::{sync::watch, time::Instant};
 
 use crate::{
     Job, JobQueue, NewJob, Result, backoff,
-    queue::{self, admin, millis, now_ms},
+    queue::{self, admin, millis},
 };
 
 /// How a worker paces itself.
@@ -26,6 +27,8 @@ pub struct WorkerConfig {
     pub backoff_cap: Duration,
     /// How long finished jobs are kept before the hourly purge deletes them.
     pub done_retention: Duration,
+    /// Where "now" comes from (leases, due times, schedules).
+    pub clock: Clock,
 }
 
 impl Default for WorkerConfig {
@@ -37,6 +40,7 @@ impl Default for WorkerConfig {
             backoff_base: Duration::from_secs(10),
             backoff_cap: Duration::from_secs(3600),
             done_retention: Duration::from_secs(7 * 24 * 3600),
+            clock: Clock::system(),
         }
     }
 }
@@ -108,6 +112,7 @@ impl Worker {
         let purge = PurgeDoneJobs {
             db: db.clone(),
             retention: config.done_retention,
+            clock: config.clock.clone(),
         };
         Self {
             db,
@@ -172,16 +177,21 @@ impl Worker {
         tracing::info!(worker = %self.id, "worker stopped");
     }
 
+    fn now(&self) -> i64 {
+        self.config.clock.now_ms()
+    }
+
     /// Claims one due job and runs it. `Ok(false)` when nothing was due.
     pub async fn run_once(&self) -> Result<bool> {
-        let Some(job) = queue::claim(&self.db, &self.id, self.config.lease).await? else {
+        let Some(job) = queue::claim(&self.db, self.now(), &self.id, self.config.lease).await?
+        else {
             return Ok(false);
         };
         let span =
             tracing::info_span!("job", id = job.id, kind = %job.kind, attempt = job.attempts);
         let outcome = tracing::Instrument::instrument(self.execute(&job), span.clone()).await;
         let still_held = match &outcome {
-            Ok(()) => queue::complete(&self.db, job.id, &self.id).await?,
+            Ok(()) => queue::complete(&self.db, self.now(), job.id, &self.id).await?,
             Err(error) => {
                 let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
                 let retry_in = match error {
@@ -194,7 +204,15 @@ impl Worker {
                     Some(delay) => tracing::warn!(%error, retry_in_ms = millis(delay), "job failed; will retry"),
                     None => tracing::error!(%error, "job failed; parked as dead"),
                 });
-                queue::fail(&self.db, job.id, &self.id, &error.to_string(), retry_in).await?
+                queue::fail(
+                    &self.db,
+                    self.now(),
+                    job.id,
+                    &self.id,
+                    &error.to_string(),
+                    retry_in,
+                )
+                .await?
             }
         };
         if !still_held {
@@ -218,7 +236,8 @@ impl Worker {
         let heartbeat = async {
             loop {
                 tokio::time::sleep(self.config.lease / 3).await;
-                match queue::renew(&self.db, job.id, &self.id, self.config.lease).await {
+                match queue::renew(&self.db, self.now(), job.id, &self.id, self.config.lease).await
+                {
                     Ok(true) => {}
                     Ok(false) => tracing::warn!("lease lost; finishing anyway"),
                     Err(e) => tracing::warn!(error = %e, "cannot renew the lease"),
@@ -234,7 +253,7 @@ impl Worker {
     /// Inserts this period's job for every schedule; the unique key makes it once per period
     /// across all workers.
     pub async fn enqueue_scheduled(&self) -> Result<()> {
-        let now = now_ms();
+        let now = self.now();
         for schedule in &self.schedules {
             let period = millis(schedule.period).max(1);
             let start = now - now.rem_euclid(period);
@@ -243,7 +262,7 @@ impl Worker {
                 &serde_json::json!({ "period_start_ms": start }),
             )?
             .unique(format!("schedule:{}:{start}", schedule.kind));
-            if let Some(id) = self.db.enqueue(job).await? {
+            if let Some(id) = self.db.enqueue(now, job).await? {
                 tracing::debug!(kind = %schedule.kind, id, "scheduled job inserted");
             }
         }
@@ -256,12 +275,13 @@ impl Worker {
 struct PurgeDoneJobs {
     db: DatabaseConnection,
     retention: Duration,
+    clock: Clock,
 }
 
 #[async_trait::async_trait]
 impl JobHandler for PurgeDoneJobs {
     async fn handle(&self, _job: &Job) -> Result<(), JobError> {
-        let before = now_ms() - millis(self.retention);
+        let before = self.clock.now_ms() - millis(self.retention);
         let purged = admin::purge_done(&self.db, before)
             .await
             .map_err(|e| JobError::Retry(e.to_string()))?;

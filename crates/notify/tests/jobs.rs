@@ -3,6 +3,8 @@
 
 #![expect(clippy::unwrap_used, reason = "test code")]
 
+use cinema_identity::emails::{AccountActivated, Activation};
+use cinema_kernel::time::Clock;
 use std::{
     sync::{
         Arc,
@@ -14,16 +16,11 @@ use std::{
 use cinema_kernel::page::PageRequest;
 use cinema_notify::{
     EMAIL_JOB, EmailHandler, Error, Job, JobError, JobHandler, JobQueue, JobStatus, MailConfig,
-    MailTransport, NewJob, Templates, Worker, WorkerConfig, admin,
-    emails::{AccountActivated, Activation},
-    enqueue_email,
-    entity::job,
+    MailTransport, NewJob, Templates, Worker, WorkerConfig, admin, enqueue_email, entity::job,
     mailer_from_config,
 };
 use cinema_testkit::{SmtpServer, TestDatabase};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -86,9 +83,10 @@ async fn a_committed_email_arrives_with_both_parts_and_escaped_values() {
     let db = database.connect().await;
     let smtp = SmtpServer::start().await;
 
-    let txn = db.begin().await.unwrap();
+    let txn = cinema_kernel::db::begin_write(&db).await.unwrap();
     let id = enqueue_email(
         &txn,
+        &Clock::system(),
         &templates(),
         "ann@example.com",
         &AccountActivated {
@@ -132,9 +130,10 @@ async fn a_job_whose_transaction_rolls_back_never_exists_and_is_never_sent() {
     let db = database.connect().await;
     let smtp = SmtpServer::start().await;
 
-    let txn = db.begin().await.unwrap();
+    let txn = cinema_kernel::db::begin_write(&db).await.unwrap();
     enqueue_email(
         &txn,
+        &Clock::system(),
         &templates(),
         "bob@example.com",
         &activation("bob@example.com"),
@@ -159,6 +158,7 @@ async fn with_the_smtp_server_down_the_job_is_retried_and_delivered_once_it_is_b
 
     let id = enqueue_email(
         &db,
+        &Clock::system(),
         &templates(),
         "cy@example.com",
         &activation("cy@example.com"),
@@ -194,6 +194,7 @@ async fn a_job_that_keeps_failing_is_parked_dead_and_an_admin_can_retry_it() {
     let worker = smtp_worker(&db, &format!("smtp://{addr}"), config);
     let id = enqueue_email(
         &db,
+        &Clock::system(),
         &templates(),
         "di@example.com",
         &activation("di@example.com"),
@@ -210,12 +211,12 @@ async fn a_job_that_keeps_failing_is_parked_dead_and_an_admin_can_retry_it() {
     assert_eq!(listed.total, 1);
     assert_eq!(listed.items[0].id, id);
 
-    let retried = admin::retry(&db, id).await.unwrap();
+    let retried = admin::retry(&db, &Clock::system(), id).await.unwrap();
     assert_eq!((retried.status.as_str(), retried.attempts), ("pending", 0));
-    let again = admin::retry(&db, id).await.unwrap_err();
+    let again = admin::retry(&db, &Clock::system(), id).await.unwrap_err();
     assert!(matches!(again, Error::NotDead { .. }), "{again}");
     assert!(matches!(
-        admin::retry(&db, 999_999).await,
+        admin::retry(&db, &Clock::system(), 999_999).await,
         Err(Error::JobNotFound(_))
     ));
 
@@ -230,9 +231,15 @@ async fn a_permanent_failure_parks_the_job_at_once() {
     let db = database.connect().await;
     let smtp = SmtpServer::start().await;
     let worker = smtp_worker(&db, &smtp.url(), fast_config());
-    let id = enqueue_email(&db, &templates(), "not an address", &activation("x"))
-        .await
-        .unwrap();
+    let id = enqueue_email(
+        &db,
+        &Clock::system(),
+        &templates(),
+        "not an address",
+        &activation("x"),
+    )
+    .await
+    .unwrap();
     let dead = drive_until_finished(&worker, &db, id).await;
     assert_eq!((dead.status.as_str(), dead.attempts), ("dead", 1));
     assert!(dead.last_error.unwrap().contains("recipient"));
@@ -248,7 +255,7 @@ async fn two_workers_deliver_each_job_exactly_once() {
     const N: usize = 40;
     for i in 0..N {
         let to = format!("user{i}@example.com");
-        enqueue_email(&db_a, &templates(), &to, &activation(&to))
+        enqueue_email(&db_a, &Clock::system(), &templates(), &to, &activation(&to))
             .await
             .unwrap();
     }
@@ -316,7 +323,7 @@ async fn a_job_held_by_a_worker_killed_mid_job_is_taken_again_after_its_lease() 
     };
     let healthy = Probe::default();
     let id = db
-        .enqueue(NewJob::new("probe", &()).unwrap())
+        .enqueue(Clock::system().now_ms(), NewJob::new("probe", &()).unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -353,7 +360,7 @@ async fn a_long_job_keeps_its_lease_while_it_runs() {
         ..Probe::default()
     };
     let id = db
-        .enqueue(NewJob::new("probe", &()).unwrap())
+        .enqueue(Clock::system().now_ms(), NewJob::new("probe", &()).unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -422,6 +429,7 @@ async fn without_smtp_each_message_is_written_as_an_eml_file() {
         .handle(EMAIL_JOB, EmailHandler::new(mailer, "cinema.test"));
     let id = enqueue_email(
         &db,
+        &Clock::system(),
         &templates(),
         "eve@example.com",
         &activation("eve@example.com"),

@@ -10,6 +10,7 @@ mod middleware;
 mod movies;
 mod passwords;
 mod profile;
+mod seams;
 mod search;
 mod taxonomy;
 mod tokens;

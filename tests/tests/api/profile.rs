@@ -94,3 +94,27 @@ async fn bad_profile_changes_are_refused_and_change_nothing() {
     let p: Value = app.get_as(&t.access_token, "/api/v1/profile").await.json();
     assert_eq!(p["first_name"], "Ben");
 }
+
+#[tokio::test]
+async fn a_put_without_any_known_field_is_400_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let user = app.sign_up("empty-put@example.com").await;
+    let put = |body: Value| {
+        app.json(
+            Method::PUT,
+            "/api/v1/profile",
+            Some(&user.access_token),
+            body,
+        )
+    };
+    assert_eq!(put(json!({"first_name": "Ann"})).await.status, 200);
+    for body in [json!({}), json!({"nickname": "x"})] {
+        let problem = put(body).await.problem(400);
+        assert!(problem.detail.contains("first_name"), "{}", problem.detail);
+    }
+    let profile: Value = app
+        .get_as(&user.access_token, "/api/v1/profile")
+        .await
+        .json();
+    assert_eq!(profile["first_name"], "Ann");
+}

@@ -216,3 +216,15 @@ async fn sessions_are_listed_and_one_can_be_revoked_but_not_anothers() {
         200
     );
 }
+
+#[tokio::test]
+async fn an_access_token_expires_when_the_clock_passes_its_lifetime() {
+    let app = TestApp::spawn().await;
+    let user = app.sign_up("clock@example.com").await;
+    let me = "/api/v1/accounts/me";
+    assert_eq!(app.get_as(&user.access_token, me).await.status, 200);
+    // Past the longest allowed lifetime (30 minutes), without waiting for it.
+    app.clock.advance(std::time::Duration::from_secs(31 * 60));
+    let problem = app.get_as(&user.access_token, me).await.problem(401);
+    assert!(problem.detail.contains("expired"), "{}", problem.detail);
+}

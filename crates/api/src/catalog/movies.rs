@@ -16,7 +16,6 @@ use crate::{
     AppState,
     auth::Moderator,
     error::{ApiError, Problem},
-    media::poster::ReleasePoster,
     page::PageResponse,
     params::Params,
     patch::PatchReader,
@@ -198,7 +197,7 @@ pub async fn create(
         director_ids: body.director_ids,
         star_ids: body.star_ids,
     };
-    let detail = movies::create(&state.db, input).await?;
+    let detail = movies::create(&state.db, &state.clock, input).await?;
     Ok(HttpResponse::Created().json(MovieDetailResponse::with_link(detail, &state.media).await?))
 }
 
@@ -242,7 +241,7 @@ pub async fn update(
     if !read.errors.is_empty() {
         return Err(ApiError::invalid(read.errors));
     }
-    let detail = movies::update(&state.db, id.into_inner(), patch).await?;
+    let detail = movies::update(&state.db, &state.clock, id.into_inner(), patch).await?;
     Ok(HttpResponse::Ok().json(MovieDetailResponse::with_link(detail, &state.media).await?))
 }
 
@@ -265,9 +264,13 @@ pub async fn delete(
     if !p.errors.is_empty() {
         return Err(ApiError::invalid(p.errors));
     }
-    let hook = ReleasePoster(state.movie_references.as_ref());
-    let deleted = movies::delete(&state.db, id.into_inner(), force, &hook).await?;
-    // Its poster was listed for deletion in the same transaction; delete it now.
-    crate::media::discard(&state, deleted.poster).await;
+    movies::delete(
+        &state.db,
+        &state.media,
+        id.into_inner(),
+        force,
+        state.movie_references.as_ref(),
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -41,7 +41,7 @@ pub struct MovieListParams {
     pub sort_by: Option<String>,
     /// asc (default) or desc.
     pub order: Option<String>,
-    #[param(minimum = 0)]
+    #[param(minimum = 0, maximum = 1_000_000_000)]
     pub skip: Option<u64>,
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,

@@ -5,7 +5,10 @@ use actix_web::{HttpRequest, HttpResponse, delete, post, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{Owner, Uploaded};
+use cinema_identity::profiles;
+use cinema_media::AVATAR_LIMIT;
+
+use super::read_image;
 use crate::{
     AppState,
     auth::Authenticated,
@@ -55,15 +58,17 @@ pub async fn upload(
     req: HttpRequest,
     multipart: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    let owner = Owner::Avatar { user_id: user.id };
-    Ok(match super::upload(&state, &req, multipart, owner).await? {
-        Uploaded::Stored { key, url } => HttpResponse::Created().json(AvatarResponse {
-            avatar: key,
-            avatar_url: url,
-            message: "Avatar uploaded.".to_owned(),
-        }),
-        Uploaded::Refused(response) => response,
-    })
+    let image = match read_image(&req, multipart, AVATAR_LIMIT).await {
+        Ok(image) => image,
+        Err(refused) => return Ok(refused.into_response()),
+    };
+    let key =
+        profiles::upload_avatar(&state.db, &state.media, &state.clock, user.id, image).await?;
+    Ok(HttpResponse::Created().json(AvatarResponse {
+        avatar_url: state.media.link(&key).await?,
+        avatar: key,
+        message: "Avatar uploaded.".to_owned(),
+    }))
 }
 
 /// Remove the avatar.
@@ -81,7 +86,7 @@ pub async fn remove(
     Authenticated(user): Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    if super::remove(&state, Owner::Avatar { user_id: user.id }).await? {
+    if profiles::remove_avatar(&state.db, &state.media, &state.clock, user.id).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(ApiError::not_found("No avatar to delete."))

@@ -1,15 +1,13 @@
-//! `/api/v1/movies/{id}/poster`: moderators' movie posters, and the hook that lets a deleted
-//! movie's poster go with it.
+//! `/api/v1/movies/{id}/poster`: moderators' movie posters.
 
 use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, delete, put, web};
-use cinema_catalog::movies::{self, MovieReferences};
-use cinema_media::Media;
-use sea_orm::DatabaseTransaction;
+use cinema_catalog::movies;
+use cinema_media::POSTER_LIMIT;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{Owner, Uploaded, avatar::ImageUpload};
+use super::{avatar::ImageUpload, read_image};
 use crate::{
     AppState,
     auth::Moderator,
@@ -53,16 +51,16 @@ pub async fn upload(
     let id = id.into_inner();
     // A missing movie is answered before the upload is read.
     movies::poster_of(&state.db, id).await?;
-    Ok(
-        match super::upload(&state, &req, multipart, Owner::Poster { movie_id: id }).await? {
-            Uploaded::Stored { key, url } => HttpResponse::Ok().json(PosterResponse {
-                poster: key,
-                poster_url: url,
-                message: "Poster uploaded.".to_owned(),
-            }),
-            Uploaded::Refused(response) => response,
-        },
-    )
+    let image = match read_image(&req, multipart, POSTER_LIMIT).await {
+        Ok(image) => image,
+        Err(refused) => return Ok(refused.into_response()),
+    };
+    let key = movies::upload_poster(&state.db, &state.media, &state.clock, id, image).await?;
+    Ok(HttpResponse::Ok().json(PosterResponse {
+        poster_url: state.media.link(&key).await?,
+        poster: key,
+        message: "Poster uploaded.".to_owned(),
+    }))
 }
 
 /// Remove a movie's poster (moderators).
@@ -82,39 +80,9 @@ pub async fn remove(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    if super::remove(
-        &state,
-        Owner::Poster {
-            movie_id: id.into_inner(),
-        },
-    )
-    .await?
-    {
+    if movies::remove_poster(&state.db, &state.media, &state.clock, id.into_inner()).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(ApiError::not_found("No poster to delete."))
-    }
-}
-
-/// Runs what else holds a movie (carts, purchases), then, in the same transaction, lists the
-/// movie's poster for deletion, so deleting a movie never leaves its poster behind.
-#[derive(Debug)]
-pub(crate) struct ReleasePoster<'a>(pub &'a dyn MovieReferences);
-
-#[async_trait::async_trait]
-impl MovieReferences for ReleasePoster<'_> {
-    async fn before_delete(
-        &self,
-        txn: &DatabaseTransaction,
-        movie_id: i64,
-        force: bool,
-    ) -> cinema_catalog::Result<()> {
-        self.0.before_delete(txn, movie_id, force).await?;
-        if let Some(key) = movies::poster_of(txn, movie_id).await? {
-            Media::release(txn, &key)
-                .await
-                .map_err(cinema_catalog::Error::Database)?;
-        }
-        Ok(())
     }
 }

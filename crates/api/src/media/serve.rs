@@ -52,7 +52,7 @@ pub async fn download(
             &format!("{folder}/{file}"),
             expires,
             &signature,
-            cinema_kernel::time::now_secs(),
+            store.now_secs(),
         )
         .await?;
     Ok(HttpResponse::Ok()

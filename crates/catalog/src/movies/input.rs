@@ -1,5 +1,6 @@
 //! What a moderator sends to create or change a movie, checked field by field.
 
+use cinema_kernel::time::Clock;
 use cinema_kernel::{FieldError, Money};
 
 use crate::{Error, Result};
@@ -62,11 +63,12 @@ pub fn parse_imdb(value: f64) -> Result<i32, String> {
 
 impl MovieInput {
     /// Checks every range of the product contract; names each bad field.
-    pub fn validate(&mut self) -> Result<()> {
+    pub fn validate(&mut self, clock: &Clock) -> Result<()> {
         self.name = self.name.trim().to_owned();
         let mut errors = Vec::new();
         check_fields(
             &mut errors,
+            clock,
             Fields {
                 name: Some(&self.name),
                 year: Some(self.year),
@@ -89,13 +91,14 @@ impl MovieInput {
 }
 
 impl MoviePatch {
-    pub fn validate(&mut self) -> Result<()> {
+    pub fn validate(&mut self, clock: &Clock) -> Result<()> {
         if let Some(name) = self.name.as_mut() {
             *name = name.trim().to_owned();
         }
         let mut errors = Vec::new();
         check_fields(
             &mut errors,
+            clock,
             Fields {
                 name: self.name.as_ref(),
                 year: self.year,
@@ -131,9 +134,9 @@ fn dedup(ids: &[i64]) -> Vec<i64> {
 }
 
 /// The latest acceptable release year: next year + 5.
-fn max_year() -> i32 {
+fn max_year(clock: &Clock) -> i32 {
     use chrono::Datelike;
-    chrono::Utc::now().year() + 6
+    clock.today().year() + 6
 }
 
 /// The plain fields of a movie or a patch, those sent.
@@ -147,7 +150,7 @@ struct Fields<'a> {
     description: Option<&'a String>,
 }
 
-fn check_fields(errors: &mut Vec<FieldError>, fields: Fields<'_>) {
+fn check_fields(errors: &mut Vec<FieldError>, clock: &Clock, fields: Fields<'_>) {
     let Fields {
         name,
         year,
@@ -163,11 +166,11 @@ fn check_fields(errors: &mut Vec<FieldError>, fields: Fields<'_>) {
         errors.push(FieldError::new("name", "must be 1 to 500 characters"));
     }
     if let Some(year) = year
-        && !(1888..=max_year()).contains(&year)
+        && !(1888..=max_year(clock)).contains(&year)
     {
         errors.push(FieldError::new(
             "year",
-            format!("must be between 1888 and {}", max_year()),
+            format!("must be between 1888 and {}", max_year(clock)),
         ));
     }
     if let Some(time) = time

@@ -9,9 +9,11 @@ mod write;
 
 pub use input::{MovieInput, MoviePatch, parse_imdb};
 pub use load::{MovieDetail, MovieSummary, detail, detail_by_uuid};
-pub use poster::{poster_of, set_poster};
+pub use poster::{poster_of, remove_poster, set_poster, upload_poster};
 pub use query::{MovieFilter, Sort, SortKey, list, new_releases, trending};
 pub use search::{SearchField, SearchQuery, terms as search_terms};
-pub use write::{MovieReferences, NoReferences, create, delete, update};
+pub use write::{
+    MovieReferences, NoReferences, create, create_in, delete, delete_in, update, update_in,
+};
 
 pub(crate) use write::refresh_people;

@@ -1,12 +1,14 @@
-//! Creating, changing and deleting movies, each in one transaction.
+//! Creating, changing and deleting movies. Each write has an `_in` form that runs inside the
+//! caller's transaction; the plain form opens one with `begin_write` and commits it.
 
 use std::collections::{BTreeSet, HashMap};
 
-use cinema_kernel::FieldError;
+use cinema_kernel::{FieldError, time::Clock};
+use cinema_media::Media;
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter,
+    QueryFilter, QuerySelect,
     sea_query::{Alias, Expr, ExprTrait, Query},
 };
 
@@ -44,8 +46,6 @@ impl MovieReferences for NoReferences {
         Ok(())
     }
 }
-
-use cinema_kernel::time::now_ms;
 
 /// Names of the ids that exist, in id order; unknown ids become one field error each list.
 async fn check_ids<C: ConnectionTrait>(
@@ -127,6 +127,20 @@ fn map_unique(err: sea_orm::DbErr, name: &str, year: i32, time: i32) -> Error {
     if cinema_kernel::db::is_unique_violation(&err) {
         identity_clash(name, year, time)
     } else {
+        references_gone(err)
+    }
+}
+
+/// A movie's certification, genre, director or star was deleted between the check of its ids
+/// and the write: the foreign key refused the write.
+fn references_gone(err: sea_orm::DbErr) -> Error {
+    if cinema_kernel::db::is_foreign_key_violation(&err) {
+        Error::Conflict(
+            "A certification, genre, director or star this movie refers to was deleted \
+             meanwhile; check the ids and send the request again."
+                .to_owned(),
+        )
+    } else {
         err.into()
     }
 }
@@ -164,18 +178,33 @@ async fn replace_links(
 
 /// Adds a movie with its links. Unknown ids are 422 naming them; an existing
 /// (name, year, time) is 409.
-pub async fn create(db: &DatabaseConnection, mut input: MovieInput) -> Result<MovieDetail> {
-    input.validate()?;
+pub async fn create(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    input: MovieInput,
+) -> Result<MovieDetail> {
+    let txn = cinema_kernel::db::begin_write(db).await?;
+    let id = create_in(&txn, clock, input).await?;
+    txn.commit().await?;
+    detail(db, id).await
+}
+
+/// [`create`] inside the caller's transaction; returns the new movie's id.
+pub async fn create_in(
+    txn: &DatabaseTransaction,
+    clock: &Clock,
+    mut input: MovieInput,
+) -> Result<i64> {
+    input.validate(clock)?;
     let (director_names, star_names) = check_ids(
-        db,
+        txn,
         Some(input.certification_id),
         Some(&input.genre_ids),
         Some(&input.director_ids),
         Some(&input.star_ids),
     )
     .await?;
-    let now = now_ms();
-    let txn = cinema_kernel::db::begin_write(db).await?;
+    let now = clock.now_ms();
     let row = movie::ActiveModel {
         uuid: Set(uuid::Uuid::new_v4().to_string()),
         name: Set(input.name.clone()),
@@ -195,39 +224,52 @@ pub async fn create(db: &DatabaseConnection, mut input: MovieInput) -> Result<Mo
         ..Default::default()
     };
     let id = movie::Entity::insert(row)
-        .exec(&txn)
+        .exec(txn)
         .await
         .map_err(|e| map_unique(e, &input.name, input.year, input.time))?
         .last_insert_id;
     replace_links(
-        &txn,
+        txn,
         id,
         Some(&input.genre_ids),
         Some(&input.director_ids),
         Some(&input.star_ids),
     )
     .await?;
-    search::reindex(&txn, &[id]).await?;
-    txn.commit().await?;
-    detail(db, id).await
+    search::reindex(txn, &[id]).await?;
+    Ok(id)
 }
 
 /// Changes the sent fields; sent id lists replace the movie's sets.
 pub async fn update(
     db: &DatabaseConnection,
+    clock: &Clock,
+    id: i64,
+    patch: MoviePatch,
+) -> Result<MovieDetail> {
+    let txn = cinema_kernel::db::begin_write(db).await?;
+    update_in(&txn, clock, id, patch).await?;
+    txn.commit().await?;
+    detail(db, id).await
+}
+
+/// [`update`] inside the caller's transaction.
+pub async fn update_in(
+    txn: &DatabaseTransaction,
+    clock: &Clock,
     id: i64,
     mut patch: MoviePatch,
-) -> Result<MovieDetail> {
+) -> Result<()> {
     if patch.is_empty() {
         return Err(Error::invalid("body", "send at least one field to change"));
     }
-    patch.validate()?;
+    patch.validate(clock)?;
     let current = movie::Entity::find_by_id(id)
-        .one(db)
+        .one(txn)
         .await?
         .ok_or_else(|| Error::NotFound(format!("Movie {id}")))?;
     let (director_names, star_names) = check_ids(
-        db,
+        txn,
         patch.certification_id,
         patch.genre_ids.as_deref(),
         patch.director_ids.as_deref(),
@@ -280,14 +322,13 @@ pub async fn update(
     if let Some(ids) = &patch.star_ids {
         row.actors = Set(joined(ids, &star_names));
     }
-    row.updated_at = Set(now_ms());
-    let txn = cinema_kernel::db::begin_write(db).await?;
+    row.updated_at = Set(clock.now_ms());
     movie::Entity::update(row)
-        .exec(&txn)
+        .exec(txn)
         .await
         .map_err(|e| map_unique(e, &name, year, time))?;
     replace_links(
-        &txn,
+        txn,
         id,
         patch.genre_ids.as_deref(),
         patch.director_ids.as_deref(),
@@ -295,26 +336,51 @@ pub async fn update(
     )
     .await?;
     if text_changed {
-        search::reindex(&txn, &[id]).await?;
+        search::reindex(txn, &[id]).await?;
     }
-    txn.commit().await?;
-    detail(db, id).await
+    Ok(())
 }
 
-/// Deletes a movie unless something holds it (see [`MovieReferences`]); returns the deleted row.
+/// Deletes a movie unless something holds it (see [`MovieReferences`]), with its poster:
+/// the poster is listed for deletion in the same transaction and deleted after the commit (or
+/// by media's sweep, if storage is down), so a deleted movie never leaves it behind. Returns
+/// the deleted row.
 pub async fn delete(
     db: &DatabaseConnection,
+    media: &Media,
     id: i64,
     force: bool,
     references: &dyn MovieReferences,
 ) -> Result<movie::Model> {
     let txn = cinema_kernel::db::begin_write(db).await?;
-    let Some(deleted) = movie::Entity::find_by_id(id).one(&txn).await? else {
+    let deleted = delete_in(&txn, media, id, force, references).await?;
+    txn.commit().await?;
+    media.discard_opt(db, deleted.poster.clone()).await;
+    Ok(deleted)
+}
+
+/// [`delete`] inside the caller's transaction. Its poster is listed for deletion in that
+/// transaction; call `media.discard_opt(db, deleted.poster)` after the commit to delete it at
+/// once rather than at the next sweep.
+pub async fn delete_in(
+    txn: &DatabaseTransaction,
+    media: &Media,
+    id: i64,
+    force: bool,
+    references: &dyn MovieReferences,
+) -> Result<movie::Model> {
+    let Some(deleted) = movie::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+    else {
         return Err(Error::NotFound(format!("Movie {id}")));
     };
-    references.before_delete(&txn, id, force).await?;
-    movie::Entity::delete_by_id(id).exec(&txn).await?;
-    txn.commit().await?;
+    references.before_delete(txn, id, force).await?;
+    movie::Entity::delete_by_id(id).exec(txn).await?;
+    if let Some(poster) = &deleted.poster {
+        media.release(txn, poster).await?;
+    }
     Ok(deleted)
 }
 

@@ -1,0 +1,162 @@
+//! The catalog used as another Rust service would: no HTTP, only the crates. Deleting a movie
+//! through the library takes its poster with it, in the store and in the media ledger.
+
+#![expect(clippy::unwrap_used, reason = "test code")]
+
+use std::sync::Arc;
+
+use cinema_catalog::{
+    Taxonomy,
+    movies::{self, MovieInput},
+    taxonomy,
+};
+use cinema_kernel::{
+    Money,
+    db::{DatabaseConfig, connect},
+    time::Clock,
+};
+use cinema_media::{ImageReader, LocalStore, Media, MediaConfig};
+use cinema_migration::{Migrator, MigratorTrait};
+use cinema_testkit::TestDatabase;
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+
+async fn database() -> (TestDatabase, DatabaseConnection) {
+    let database = TestDatabase::create().await;
+    let db = connect(&DatabaseConfig::new(database.url().parse().unwrap()))
+        .await
+        .unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    (database, db)
+}
+
+fn png() -> cinema_media::Image {
+    let mut reader = ImageReader::new(1024);
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    bytes.resize(200, 7);
+    reader.push(&bytes).unwrap();
+    reader.finish().unwrap()
+}
+
+async fn ledger_rows(db: &DatabaseConnection) -> i64 {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM media_pending_objects",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get("", "n").unwrap()
+}
+
+#[tokio::test]
+async fn deleting_a_movie_through_the_library_deletes_its_poster() {
+    let (_database, db) = database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::system();
+    let store = Arc::new(LocalStore::new(dir.path(), "http://localhost", b"key").unwrap());
+    let media = Media::new(store, MediaConfig::default(), clock.clone());
+
+    let certification = taxonomy::create(&db, Taxonomy::Certifications, "PG")
+        .await
+        .unwrap();
+    let movie = movies::create(
+        &db,
+        &clock,
+        MovieInput {
+            name: "Library".into(),
+            year: 2001,
+            time: 90,
+            imdb_tenths: 70,
+            votes: 1,
+            meta_score: None,
+            gross: None,
+            description: "A movie with a poster.".into(),
+            price: "4.99".parse::<Money>().unwrap(),
+            certification_id: certification.id,
+            genre_ids: vec![],
+            director_ids: vec![],
+            star_ids: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    let key = movies::upload_poster(&db, &media, &clock, movie.summary.movie.id, png())
+        .await
+        .unwrap();
+    assert!(dir.path().join(&key).exists(), "the poster is stored");
+    assert_eq!(ledger_rows(&db).await, 0, "a referenced poster is settled");
+
+    let deleted = movies::delete(
+        &db,
+        &media,
+        movie.summary.movie.id,
+        false,
+        &cinema_catalog::NoReferences,
+    )
+    .await
+    .unwrap();
+    assert_eq!(deleted.poster.as_deref(), Some(key.as_str()));
+    assert!(
+        !dir.path().join(&key).exists(),
+        "the poster went with the movie"
+    );
+    assert_eq!(ledger_rows(&db).await, 0, "nothing is left for the sweep");
+    assert!(matches!(
+        movies::detail(&db, movie.summary.movie.id).await,
+        Err(cinema_catalog::Error::NotFound(_))
+    ));
+}
+
+#[tokio::test]
+async fn a_movie_deleted_inside_a_callers_transaction_leaves_its_poster_to_the_sweep() {
+    let (_database, db) = database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::system();
+    let store = Arc::new(LocalStore::new(dir.path(), "http://localhost", b"key").unwrap());
+    let media = Media::new(store, MediaConfig::default(), clock.clone());
+    let certification = taxonomy::create(&db, Taxonomy::Certifications, "R")
+        .await
+        .unwrap();
+    let txn = cinema_kernel::db::begin_write(&db).await.unwrap();
+    let id = movies::create_in(
+        &txn,
+        &clock,
+        MovieInput {
+            name: "Composed".into(),
+            year: 2002,
+            time: 80,
+            imdb_tenths: 60,
+            votes: 0,
+            meta_score: None,
+            gross: None,
+            description: String::new(),
+            price: "1.00".parse::<Money>().unwrap(),
+            certification_id: certification.id,
+            genre_ids: vec![],
+            director_ids: vec![],
+            star_ids: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    let key = movies::upload_poster(&db, &media, &clock, id, png())
+        .await
+        .unwrap();
+
+    let txn = cinema_kernel::db::begin_write(&db).await.unwrap();
+    movies::delete_in(&txn, &media, id, false, &cinema_catalog::NoReferences)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!(
+        ledger_rows(&db).await,
+        1,
+        "the poster is listed for deletion"
+    );
+    let swept = media.sweep(&db, 10).await.unwrap();
+    assert_eq!(swept.deleted, 1);
+    assert!(!dir.path().join(&key).exists());
+    assert_eq!(ledger_rows(&db).await, 0);
+}

@@ -1,0 +1,76 @@
+//! The e-mails identity sends, each with the templates it owns. They are queued through the
+//! kernel's [`Outbox`](cinema_kernel::mail::Outbox) port in the transaction of the change that
+//! causes them; `cinema-notify` renders them inside its shared layout, escaping every value.
+
+use cinema_kernel::mail::{Email, Template};
+use serde::Serialize;
+
+macro_rules! template {
+    ($name:literal) => {
+        Template {
+            name: concat!("identity.", $name),
+            html: include_str!(concat!("templates/", $name, ".html")),
+            text: include_str!(concat!("templates/", $name, ".txt")),
+        }
+    };
+}
+
+/// Sent at registration and on "resend activation".
+#[derive(Debug, Clone, Serialize)]
+pub struct Activation {
+    pub email: String,
+    pub link: String,
+    pub valid_hours: u32,
+}
+
+impl Email for Activation {
+    const TEMPLATE: Template = template!("activation");
+    fn subject(&self) -> String {
+        "Activate your account".to_owned()
+    }
+}
+
+/// Sent once an account is activated.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountActivated {
+    pub email: String,
+    pub login_link: String,
+}
+
+impl Email for AccountActivated {
+    const TEMPLATE: Template = template!("account_activated");
+    fn subject(&self) -> String {
+        "Your account is active".to_owned()
+    }
+}
+
+/// Sent on a password-reset request for an active account.
+#[derive(Debug, Clone, Serialize)]
+pub struct PasswordReset {
+    pub email: String,
+    pub link: String,
+    pub valid_minutes: u32,
+}
+
+impl Email for PasswordReset {
+    const TEMPLATE: Template = template!("password_reset");
+    fn subject(&self) -> String {
+        "Reset your password".to_owned()
+    }
+}
+
+/// Sent after a password change or reset.
+#[derive(Debug, Clone, Serialize)]
+pub struct PasswordChanged {
+    pub email: String,
+    /// RFC 3339, UTC.
+    pub changed_at: String,
+    pub reset_link: String,
+}
+
+impl Email for PasswordChanged {
+    const TEMPLATE: Template = template!("password_changed");
+    fn subject(&self) -> String {
+        "Your password was changed".to_owned()
+    }
+}
