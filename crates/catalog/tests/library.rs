@@ -37,6 +37,31 @@ fn png() -> cinema_media::Image {
     reader.finish().unwrap()
 }
 
+fn local_media(clock: &Clock) -> (tempfile::TempDir, Media) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(LocalStore::new(dir.path(), "http://localhost", b"key").unwrap());
+    let media = Media::new(store, MediaConfig::default(), clock.clone());
+    (dir, media)
+}
+
+fn movie(name: &str, certification_id: i64) -> MovieInput {
+    MovieInput {
+        name: name.into(),
+        year: 2001,
+        time: 90,
+        imdb_tenths: 70,
+        votes: 1,
+        meta_score: None,
+        gross: None,
+        description: "A movie with a poster.".into(),
+        price: "4.99".parse::<Money>().unwrap(),
+        certification_id,
+        genre_ids: vec![],
+        director_ids: vec![],
+        star_ids: vec![],
+    }
+}
+
 async fn ledger_rows(db: &DatabaseConnection) -> i64 {
     let row = db
         .query_one_raw(Statement::from_string(
@@ -52,35 +77,15 @@ async fn ledger_rows(db: &DatabaseConnection) -> i64 {
 #[tokio::test]
 async fn deleting_a_movie_through_the_library_deletes_its_poster() {
     let (_database, db) = database().await;
-    let dir = tempfile::tempdir().unwrap();
     let clock = Clock::system();
-    let store = Arc::new(LocalStore::new(dir.path(), "http://localhost", b"key").unwrap());
-    let media = Media::new(store, MediaConfig::default(), clock.clone());
+    let (dir, media) = local_media(&clock);
 
     let certification = taxonomy::create(&db, Taxonomy::Certifications, "PG")
         .await
         .unwrap();
-    let movie = movies::create(
-        &db,
-        &clock,
-        MovieInput {
-            name: "Library".into(),
-            year: 2001,
-            time: 90,
-            imdb_tenths: 70,
-            votes: 1,
-            meta_score: None,
-            gross: None,
-            description: "A movie with a poster.".into(),
-            price: "4.99".parse::<Money>().unwrap(),
-            certification_id: certification.id,
-            genre_ids: vec![],
-            director_ids: vec![],
-            star_ids: vec![],
-        },
-    )
-    .await
-    .unwrap();
+    let movie = movies::create(&db, &clock, movie("Library", certification.id))
+        .await
+        .unwrap();
     let key = movies::upload_poster(&db, &media, &clock, movie.summary.movie.id, png())
         .await
         .unwrap();
@@ -111,35 +116,15 @@ async fn deleting_a_movie_through_the_library_deletes_its_poster() {
 #[tokio::test]
 async fn a_movie_deleted_inside_a_callers_transaction_leaves_its_poster_to_the_sweep() {
     let (_database, db) = database().await;
-    let dir = tempfile::tempdir().unwrap();
     let clock = Clock::system();
-    let store = Arc::new(LocalStore::new(dir.path(), "http://localhost", b"key").unwrap());
-    let media = Media::new(store, MediaConfig::default(), clock.clone());
+    let (dir, media) = local_media(&clock);
     let certification = taxonomy::create(&db, Taxonomy::Certifications, "R")
         .await
         .unwrap();
     let txn = cinema_kernel::db::begin_write(&db).await.unwrap();
-    let id = movies::create_in(
-        &txn,
-        &clock,
-        MovieInput {
-            name: "Composed".into(),
-            year: 2002,
-            time: 80,
-            imdb_tenths: 60,
-            votes: 0,
-            meta_score: None,
-            gross: None,
-            description: String::new(),
-            price: "1.00".parse::<Money>().unwrap(),
-            certification_id: certification.id,
-            genre_ids: vec![],
-            director_ids: vec![],
-            star_ids: vec![],
-        },
-    )
-    .await
-    .unwrap();
+    let id = movies::create_in(&txn, &clock, movie("Composed", certification.id))
+        .await
+        .unwrap();
     txn.commit().await.unwrap();
     let key = movies::upload_poster(&db, &media, &clock, id, png())
         .await
