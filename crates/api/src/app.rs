@@ -162,11 +162,12 @@ fn catalog_routes(cfg: &mut ServiceConfig) {
 
 /// The OpenAPI 3.1 document, collected from the handlers.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, doc) = App::new()
+    let (_, mut doc) = App::new()
         .into_utoipa_app()
         .openapi(docs::BaseDoc::openapi())
         .configure(routes)
         .split_for_parts();
+    crate::error_docs::apply(&mut doc);
     doc
 }
 

@@ -13,6 +13,7 @@ pub mod auth;
 mod catalog;
 mod docs;
 pub mod error;
+mod error_docs;
 pub mod extract;
 mod fallback;
 mod health;

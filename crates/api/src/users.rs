@@ -49,7 +49,7 @@ pub struct UserQuery {
     pub group: Option<Role>,
     pub is_active: Option<bool>,
     /// Items to skip (default 0).
-    #[param(minimum = 0)]
+    #[param(minimum = 0, maximum = 1_000_000_000)]
     pub skip: Option<u64>,
     /// Items per page (1–100, default 20).
     #[param(minimum = 1, maximum = 100)]

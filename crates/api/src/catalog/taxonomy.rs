@@ -15,7 +15,7 @@ use crate::{
 pub struct NameQuery {
     /// Part of the name (case-insensitive, literal).
     pub name: Option<String>,
-    #[param(minimum = 0)]
+    #[param(minimum = 0, maximum = 1_000_000_000)]
     pub skip: Option<u64>,
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,

@@ -1,0 +1,110 @@
+//! One error vocabulary for the whole OpenAPI document: shared problem+json responses under
+//! `components.responses`, and the rules that decide which of them each operation can answer.
+//! Applied to the document after the handlers' own annotations, so no handler can forget one:
+//!
+//! - an operation that needs a token can answer 401, and 403 (a role it lacks, or an inactive
+//!   account);
+//! - a path with an id can answer 404;
+//! - an operation with parameters or a body can answer 422 (a bad value, named);
+//! - an operation with a body can answer 400 (malformed JSON) and 413 (too large);
+//! - every `/api` operation can answer 503 (the database or another dependency is down).
+//!
+//! A handler's own description of a status wins; these only fill what is missing.
+
+use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, ResponseBuilder, path::Operation};
+
+/// The shared responses: (status, component name, description).
+const SHARED: &[(&str, &str, &str)] = &[
+    (
+        "400",
+        "BadRequest",
+        "The request is malformed (e.g. invalid JSON) or breaks a rule of the operation",
+    ),
+    (
+        "401",
+        "Unauthorized",
+        "No valid access token: send `Authorization: Bearer <access token>`",
+    ),
+    (
+        "403",
+        "Forbidden",
+        "The token is valid but its account lacks the role, or is inactive",
+    ),
+    ("404", "NotFound", "Nothing exists at this id"),
+    ("413", "TooLarge", "The body is larger than allowed"),
+    (
+        "422",
+        "Invalid",
+        "A parameter or field is invalid; `errors` names each one",
+    ),
+    (
+        "503",
+        "Unavailable",
+        "A dependency (database, storage, mail) is unavailable; nothing changed",
+    ),
+];
+
+/// Adds the shared responses and fills each operation's missing ones by the rules above.
+pub(crate) fn apply(doc: &mut OpenApi) {
+    let components = doc.components.get_or_insert_with(Default::default);
+    for (_, name, description) in SHARED {
+        let content = ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .build();
+        components.responses.insert(
+            (*name).to_owned(),
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(*description)
+                    .content("application/problem+json", content)
+                    .build(),
+            ),
+        );
+    }
+    for (path, item) in &mut doc.paths.paths {
+        let path_has_id = path.contains('{');
+        let api = path.starts_with("/api/");
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            fill(op, path_has_id, api);
+        }
+    }
+}
+
+fn fill(op: &mut Operation, path_has_id: bool, api: bool) {
+    let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+    let has_body = op.request_body.is_some();
+    let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+    let mut wanted = Vec::new();
+    if secured {
+        wanted.extend(["401", "403"]);
+    }
+    if path_has_id {
+        wanted.push("404");
+    }
+    if has_params || has_body || path_has_id {
+        wanted.push("422");
+    }
+    if has_body {
+        wanted.extend(["400", "413"]);
+    }
+    if api {
+        wanted.push("503");
+    }
+    for status in wanted {
+        if let Some((_, name, _)) = SHARED.iter().find(|(s, _, _)| *s == status) {
+            op.responses
+                .responses
+                .entry(status.to_owned())
+                .or_insert_with(|| RefOr::Ref(Ref::from_response_name(*name)));
+        }
+    }
+}
