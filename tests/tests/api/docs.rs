@@ -27,12 +27,71 @@ async fn the_openapi_document_is_valid_openapi_3_1() {
     // Every `$ref` points at a schema that exists.
     let schemas = doc["components"]["schemas"].as_object().expect("schemas");
     assert!(schemas.contains_key("Problem"));
+    let responses = doc["components"]["responses"]
+        .as_object()
+        .expect("shared responses");
     for reference in refs(&doc) {
-        let name = reference
-            .strip_prefix("#/components/schemas/")
-            .unwrap_or_else(|| panic!("unexpected $ref {reference}"));
-        assert!(schemas.contains_key(name), "dangling $ref {reference}");
+        if let Some(name) = reference.strip_prefix("#/components/schemas/") {
+            assert!(schemas.contains_key(name), "dangling $ref {reference}");
+        } else if let Some(name) = reference.strip_prefix("#/components/responses/") {
+            assert!(responses.contains_key(name), "dangling $ref {reference}");
+        } else {
+            panic!("unexpected $ref {reference}");
+        }
     }
+}
+
+/// The error vocabulary holds for every operation: a token → 401 and 403; an id in the path →
+/// 404; parameters or a body → 422; a body → 400 and 413; everything under /api → 503.
+#[tokio::test]
+async fn every_operation_documents_the_errors_it_can_answer() {
+    let app = TestApp::spawn().await;
+    let doc: Value = app.get("/openapi.json").await.json();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("a path item") {
+            let responses = op["responses"].as_object().expect("responses");
+            let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+            let has_params = op["parameters"].as_array().is_some_and(|p| !p.is_empty());
+            let has_body = op.get("requestBody").is_some();
+            let mut wanted = Vec::new();
+            if secured {
+                wanted.extend(["401", "403"]);
+            }
+            if path.contains('{') {
+                wanted.push("404");
+            }
+            if has_params || has_body || path.contains('{') {
+                wanted.push("422");
+            }
+            if has_body {
+                wanted.extend(["400", "413"]);
+            }
+            if path.starts_with("/api/") {
+                wanted.push("503");
+            }
+            for status in wanted {
+                assert!(
+                    responses.contains_key(status),
+                    "{method} {path} does not document {status}"
+                );
+            }
+            for (status, response) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    let problem = response.get("$ref").is_some()
+                        || response["content"]
+                            .get("application/problem+json")
+                            .is_some();
+                    assert!(
+                        problem,
+                        "{method} {path}: {status} is not a problem+json answer"
+                    );
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 60, "only {checked} operations");
 }
 
 #[tokio::test]
