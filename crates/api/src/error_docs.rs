@@ -9,9 +9,18 @@
 //! - an operation with a body can answer 400 (malformed JSON) and 413 (too large);
 //! - every `/api` operation can answer 503 (the database or another dependency is down).
 //!
-//! A handler's own description of a status wins; these only fill what is missing.
+//! A handler's own description of a status wins; these only fill what is missing. Partial-update
+//! bodies are also stated as "at least one known field" (`anyOf` of one-field requirements).
 
-use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, ResponseBuilder, path::Operation};
+use utoipa::openapi::{
+    ContentBuilder, OpenApi, Ref, RefOr, ResponseBuilder, Schema,
+    path::Operation,
+    schema::{AnyOfBuilder, Object},
+};
+
+/// Bodies of partial updates: all fields optional, but at least one known field must be sent
+/// (unknown fields are ignored, so `{}` and `{"nickname": 1}` alike change nothing: 400/422).
+const AT_LEAST_ONE_FIELD: &[&str] = &["ProfileRequest", "UserPatch", "MoviePatchRequest"];
 
 /// The shared responses: (status, component name, description).
 const SHARED: &[(&str, &str, &str)] = &[
@@ -61,6 +70,23 @@ pub(crate) fn apply(doc: &mut OpenApi) {
             ),
         );
     }
+    // Every e-mail a request carries follows identity's rule for addresses.
+    for (name, schema) in components.schemas.iter_mut() {
+        if let (true, RefOr::T(Schema::Object(object))) = (name.ends_with("Request"), schema)
+            && let Some(RefOr::T(Schema::Object(email))) = object.properties.get_mut("email")
+        {
+            email.pattern = Some(cinema_identity::EMAIL_PATTERN.to_owned());
+            email.max_length = Some(cinema_identity::EMAIL_MAX_LEN);
+        }
+    }
+    for name in AT_LEAST_ONE_FIELD {
+        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get(*name) {
+            let any_of = at_least_one_of(object);
+            components
+                .schemas
+                .insert((*name).to_owned(), RefOr::T(Schema::AnyOf(any_of)));
+        }
+    }
     for (path, item) in &mut doc.paths.paths {
         let path_has_id = path.contains('{');
         let api = path.starts_with("/api/");
@@ -107,4 +133,19 @@ fn fill(op: &mut Operation, path_has_id: bool, api: bool) {
                 .or_insert_with(|| RefOr::Ref(Ref::from_response_name(*name)));
         }
     }
+}
+
+/// The object as `anyOf` its variants, each requiring one of its properties.
+fn at_least_one_of(object: &Object) -> utoipa::openapi::schema::AnyOf {
+    let mut builder = AnyOfBuilder::new()
+        .description(object.description.clone())
+        .examples(object.example.clone());
+    for key in object.properties.keys() {
+        let mut variant = object.clone();
+        variant.required = vec![key.clone()];
+        variant.description = None;
+        variant.example = None;
+        builder = builder.item(Schema::Object(variant));
+    }
+    builder.build()
 }

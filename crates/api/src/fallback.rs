@@ -37,6 +37,22 @@ impl RouteTable {
         Self { routes }
     }
 
+    /// The methods of a route without parameters whose path is exactly `path`: a request for
+    /// it under another method may have been taken for an id by a parameterised route
+    /// (`PATCH /genres/statistics` by `/genres/{id}`) and must still be a 405.
+    pub(crate) fn static_methods(&self, path: &str) -> Option<&[Method]> {
+        self.routes
+            .iter()
+            .find(|(def, _)| !def.is_prefix() && def.pattern() == Some(path))
+            .map(|(_, methods)| methods.as_slice())
+    }
+
+    /// The 405 for `method` on a path that exists under other methods only.
+    pub(crate) fn method_not_allowed(methods: &[Method]) -> ApiError {
+        let allow: Vec<&str> = methods.iter().map(Method::as_str).collect();
+        ApiError::method_not_allowed(allow.join(", "))
+    }
+
     /// The methods the path accepts, if any route matches it.
     fn methods_for(&self, path: &str) -> Option<&[Method]> {
         self.routes
@@ -48,10 +64,7 @@ impl RouteTable {
 
 pub async fn not_matched(req: HttpRequest, table: web::Data<RouteTable>) -> HttpResponse {
     let error = match table.methods_for(req.path()) {
-        Some(methods) if !methods.is_empty() => {
-            let allow: Vec<&str> = methods.iter().map(Method::as_str).collect();
-            ApiError::method_not_allowed(allow.join(", "))
-        }
+        Some(methods) if !methods.is_empty() => RouteTable::method_not_allowed(methods),
         _ => ApiError::not_found(format!("No route matches {} {}.", req.method(), req.path())),
     };
     error.error_response()

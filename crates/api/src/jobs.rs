@@ -47,6 +47,7 @@ impl From<Job> for JobResponse {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct JobQuery {
     /// `pending`, `running`, `done` or `dead`; all when absent.
+    #[param(value_type = Option<JobStatusName>, inline)]
     pub status: Option<String>,
     /// Items to skip (default 0).
     #[param(minimum = 0, maximum = 1_000_000_000)]
@@ -54,6 +55,17 @@ pub struct JobQuery {
     /// Items per page (1–100, default 20).
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
+}
+
+/// A job's status on the wire.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[expect(dead_code, reason = "documents the values the status filter reads")]
+pub enum JobStatusName {
+    Pending,
+    Running,
+    Done,
+    Dead,
 }
 
 /// Jobs, most recently changed first.

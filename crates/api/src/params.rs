@@ -3,7 +3,7 @@
 
 use std::{collections::HashMap, str::FromStr};
 
-use cinema_kernel::FieldError;
+use cinema_kernel::{FieldError, text};
 
 #[derive(Debug, Default)]
 pub struct Params {
@@ -24,57 +24,57 @@ impl Params {
         }
     }
 
-    /// The last non-empty value of `name`.
+    /// The last non-empty value of `name`, trimmed: for free text, where an empty value
+    /// means "none".
     pub fn text(&self, name: &str) -> Option<String> {
         self.values
             .get(name)
-            .and_then(|v| v.iter().rev().find(|s| !s.trim().is_empty()))
-            .map(|s| s.trim().to_owned())
+            .and_then(|v| v.iter().rev().find(|s| !text::trim(s).is_empty()))
+            .map(|s| text::trim(s).to_owned())
     }
 
-    /// `name` parsed as `T`; a bad value is recorded with `what` ("an integer").
+    /// The last value of `name` as sent, empty or not: for typed values, where `limit=` is
+    /// as wrong as `limit=abc`.
+    pub fn raw(&self, name: &str) -> Option<String> {
+        self.values.get(name).and_then(|v| v.last()).cloned()
+    }
+
+    /// `name` parsed as `T`; a bad (or empty) value is recorded with `what` ("an integer").
     pub fn value<T: FromStr>(&mut self, name: &str, what: &str) -> Option<T> {
-        let raw = self.text(name)?;
+        let raw = self.raw(name)?;
         match raw.parse() {
             Ok(v) => Some(v),
             Err(_) => {
                 self.errors.push(FieldError::new(
                     name,
-                    format!("must be {what}, not `{raw}`"),
+                    format!("must be {what}, not `{}`", shortened(&raw)),
                 ));
                 None
             }
         }
     }
 
-    /// Every id given for `name`, repeated or comma-separated.
-    pub fn ids(&mut self, name: &str) -> Vec<i64> {
-        let raw: Vec<String> = self
-            .values
-            .get(name)
-            .into_iter()
-            .flatten()
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-            .collect();
+    /// Every id given for `name`, repeated or comma-separated, sorted and without repeats;
+    /// `None` when the parameter is absent. Ids that exist nowhere simply match nothing.
+    pub fn ids(&mut self, name: &str) -> Option<Vec<i64>> {
+        let values = self.values.get(name)?.clone();
         let mut ids = Vec::new();
-        for value in raw {
-            match value.parse::<i64>() {
-                Ok(id) if id > 0 => ids.push(id),
-                _ => self.errors.push(FieldError::new(
+        for value in values.iter().flat_map(|v| v.split(',')) {
+            match value.trim().parse::<i64>() {
+                Ok(id) => ids.push(id),
+                Err(_) => self.errors.push(FieldError::new(
                     name,
-                    format!("must be positive integer ids, not `{value}`"),
+                    format!("must be integer ids, not `{}`", shortened(value)),
                 )),
             }
         }
         ids.sort_unstable();
         ids.dedup();
-        ids
+        Some(ids)
     }
 
-    /// Every value given for `name`, repeated or comma-separated.
+    /// Every value given for `name`, repeated or comma-separated (empty ones included, for the
+    /// caller to refuse).
     pub fn list(&self, name: &str) -> Vec<String> {
         self.values
             .get(name)
@@ -82,12 +82,22 @@ impl Params {
             .flatten()
             .flat_map(|v| v.split(','))
             .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
             .collect()
     }
 
     pub fn error(&mut self, name: &str, message: impl Into<String>) {
         self.errors.push(FieldError::new(name, message));
+    }
+}
+
+/// A value as it is echoed in an error: at most 40 characters.
+fn shortened(value: &str) -> String {
+    let mut chars = value.chars();
+    let head: String = chars.by_ref().take(40).collect();
+    if chars.next().is_some() {
+        format!("{head}…")
+    } else {
+        head
     }
 }
 
@@ -97,11 +107,18 @@ mod tests {
 
     #[test]
     fn repeated_and_comma_separated_ids_are_merged_and_bad_ones_named() {
-        let mut p = Params::parse("genre_ids=3&genre_ids=1,2&genre_ids[]=3&x=1&star_ids=a");
-        assert_eq!(p.ids("genre_ids"), [1, 2, 3]);
-        assert!(p.ids("star_ids").is_empty());
+        let mut p = Params::parse("genre_ids=3&genre_ids=1,2&genre_ids[]=3&x=1&star_ids=a&e=");
+        assert_eq!(p.ids("genre_ids"), Some(vec![1, 2, 3]));
+        assert_eq!(p.ids("star_ids"), Some(vec![]));
+        assert_eq!(p.ids("director_ids"), None);
         assert_eq!(p.errors[0].field, "star_ids");
         assert_eq!(p.value::<i64>("x", "an integer"), Some(1));
         assert_eq!(p.value::<i64>("missing", "an integer"), None);
+        assert_eq!(
+            p.value::<i64>("e", "an integer"),
+            None,
+            "an empty value is not absent"
+        );
+        assert_eq!(p.errors.len(), 2);
     }
 }

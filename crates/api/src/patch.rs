@@ -45,3 +45,13 @@ impl<'a> PatchReader<'a> {
         }
     }
 }
+
+/// For `#[serde(default, deserialize_with = "present")]`: a field that may be left out but, when
+/// sent, must hold a value (`null` is refused rather than read as "left out").
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}

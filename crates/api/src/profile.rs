@@ -1,5 +1,6 @@
 //! `/api/v1/profile`: the caller's profile.
 
+use crate::extract::Json;
 use actix_web::{HttpResponse, get, patch, put, web};
 use chrono::NaiveDate;
 use cinema_identity::{
@@ -69,13 +70,25 @@ impl From<profile::Model> for ProfileResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"first_name": "Ann", "last_name": "Lee", "gender": "WOMAN", "date_of_birth": "1990-04-01", "info": "Loves noir."}))]
 pub struct ProfileRequest {
+    #[schema(max_length = 100)]
     pub first_name: Option<String>,
+    #[schema(max_length = 100)]
     pub last_name: Option<String>,
-    /// `MAN` or `WOMAN`.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<GenderName>, inline)]
     pub gender: Option<Gender>,
+    /// A date in the past.
     pub date_of_birth: Option<NaiveDate>,
+    #[schema(max_length = 5000)]
     pub info: Option<String>,
+}
+
+/// A gender on the wire.
+#[derive(ToSchema)]
+#[schema(rename_all = "UPPERCASE")]
+#[expect(dead_code, reason = "documents the values `Gender` reads and writes")]
+pub enum GenderName {
+    Man,
+    Woman,
 }
 
 /// The caller's profile, created empty on first read.
@@ -111,7 +124,7 @@ pub async fn get(
 pub async fn replace(
     Authenticated(user): Authenticated,
     state: web::Data<AppState>,
-    body: web::Json<Map<String, Value>>,
+    body: Json<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     if !PROFILE_FIELDS.iter().any(|f| body.contains_key(*f)) {
@@ -145,7 +158,7 @@ pub async fn replace(
 pub async fn update(
     Authenticated(user): Authenticated,
     state: web::Data<AppState>,
-    body: web::Json<Map<String, Value>>,
+    body: Json<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = parse_patch(&body)?;
     let profile = profiles::update(&state.db, &state.clock, user.id, patch).await?;

@@ -1,5 +1,6 @@
 //! `/api/v1/users`: admin user management.
 
+use crate::extract::Json;
 use actix_web::{HttpResponse, get, patch, web};
 use cinema_identity::{Role, entity::user, users};
 use cinema_kernel::time::rfc3339;
@@ -45,7 +46,7 @@ pub struct UserQuery {
     /// Part of the e-mail (case-insensitive, literal).
     pub email: Option<String>,
     /// `USER`, `MODERATOR` or `ADMIN`.
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<RoleName>, inline)]
     pub group: Option<Role>,
     pub is_active: Option<bool>,
     /// Items to skip (default 0).
@@ -59,10 +60,22 @@ pub struct UserQuery {
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"group": "MODERATOR", "is_active": true}))]
 pub struct UserPatch {
-    /// `USER`, `MODERATOR` or `ADMIN`.
-    #[schema(value_type = Option<String>)]
+    #[serde(default, deserialize_with = "crate::patch::present")]
+    #[schema(value_type = RoleName, inline)]
     pub group: Option<Role>,
+    #[serde(default, deserialize_with = "crate::patch::present")]
+    #[schema(value_type = bool)]
     pub is_active: Option<bool>,
+}
+
+/// A role on the wire (documentation of `cinema_identity::Role`'s encoding).
+#[derive(ToSchema)]
+#[schema(rename_all = "UPPERCASE")]
+#[expect(dead_code, reason = "documents the values `Role` reads and writes")]
+pub enum RoleName {
+    User,
+    Moderator,
+    Admin,
 }
 
 /// Users, by id, filtered by e-mail part, group and activation.
@@ -133,7 +146,7 @@ pub async fn update(
     Admin(admin): Admin,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<UserPatch>,
+    body: Json<UserPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let change = users::UserUpdate {
         role: body.group,

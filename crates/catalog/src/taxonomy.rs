@@ -77,7 +77,7 @@ fn table(kind: Taxonomy) -> Alias {
 
 /// Trims and checks a name: 1 to the table's maximum characters.
 pub fn parse_name(kind: Taxonomy, raw: &str) -> Result<String> {
-    let name = raw.trim();
+    let name = cinema_kernel::text::trim(raw);
     let max = kind.max_len();
     if name.is_empty() || name.chars().count() > max {
         return Err(Error::invalid(

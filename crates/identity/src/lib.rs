@@ -37,7 +37,7 @@ use cinema_kernel::{mail::Outbox, time::Clock};
 use secrecy::SecretString;
 
 pub use accounts::{ClientInfo, TokenPair};
-pub use domain::{Email, PASSWORD_SPECIALS, Password, Role};
+pub use domain::{EMAIL_MAX_LEN, EMAIL_PATTERN, Email, PASSWORD_SPECIALS, Password, Role};
 pub use error::{Error, Result};
 pub use jwt::{AccessClaims, TokenService};
 pub use sessions::{AuthUser, SessionView};

@@ -20,6 +20,7 @@ mod error;
 pub mod mail;
 mod money;
 pub mod page;
+pub mod text;
 pub mod time;
 
 pub use error::{DomainError, ErrorKind, FieldError};

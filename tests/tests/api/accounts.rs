@@ -117,6 +117,13 @@ async fn an_expired_activation_can_be_replaced_by_a_new_link() {
 #[tokio::test]
 async fn resend_activation_answers_the_same_whether_or_not_the_account_exists() {
     let app = TestApp::spawn().await;
+    // Only a malformed address is refused: its form says nothing about any account.
+    app.post(
+        "/api/v1/accounts/resend-activation",
+        json!({"email": "not-an-email"}),
+    )
+    .await
+    .problem(422);
     app.sign_up("active@example.com").await;
     app.register("waiting@example.com", strong_password()).await;
     let mut bodies = Vec::new();
@@ -124,7 +131,6 @@ async fn resend_activation_answers_the_same_whether_or_not_the_account_exists() 
         "nobody@example.com",
         "active@example.com",
         "waiting@example.com",
-        "not-an-email",
     ] {
         let res = app
             .post(

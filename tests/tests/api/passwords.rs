@@ -47,6 +47,13 @@ async fn changing_the_password_signs_out_other_sessions_and_sends_a_notice() {
 #[tokio::test]
 async fn a_reset_request_answers_the_same_for_any_email_and_mails_only_active_accounts() {
     let app = TestApp::spawn().await;
+    // Only a malformed address is refused: its form says nothing about any account.
+    app.post(
+        "/api/v1/accounts/password-reset/request/",
+        json!({"email": "x"}),
+    )
+    .await
+    .problem(422);
     app.sign_up("tia@example.com").await;
     app.register("ursula@example.com", strong_password()).await;
     let mut bodies = Vec::new();
@@ -54,7 +61,6 @@ async fn a_reset_request_answers_the_same_for_any_email_and_mails_only_active_ac
         "tia@example.com",
         "ursula@example.com",
         "nobody@example.com",
-        "x",
     ] {
         let res = app
             .post(

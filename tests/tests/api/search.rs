@@ -264,3 +264,24 @@ async fn search_follows_edits_of_titles_and_descriptions() {
         .await;
     assert_eq!(got, names(&["Wormhole Diaries"]));
 }
+
+#[tokio::test]
+async fn a_search_in_one_field_pages_past_the_first_page() {
+    let app = TestApp::spawn().await;
+    app.catalog().await;
+    // One field ranks every match the same; the order falls back to votes, then id.
+    let (first, total) = app
+        .movie_names("/api/v1/movies/search/query?q=greta&search_in=directors&limit=1")
+        .await;
+    let (second, _) = app
+        .movie_names("/api/v1/movies/search/query?q=greta&search_in=directors&limit=1&skip=1")
+        .await;
+    assert_eq!(total, 2);
+    assert_eq!(first.len(), 1);
+    assert_eq!(second.len(), 1);
+    assert_ne!(first, second);
+    let (titles, _) = app
+        .movie_names("/api/v1/movies?q=a&search_in=title&sort_by=name&skip=1&limit=2")
+        .await;
+    assert!(titles.len() <= 2);
+}

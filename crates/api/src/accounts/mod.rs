@@ -2,6 +2,7 @@
 
 pub mod dto;
 
+use crate::extract::Json;
 use actix_web::{HttpRequest, HttpResponse, delete, get, http::header, post, web};
 use cinema_identity::{ClientInfo, Email, Password};
 use cinema_kernel::page::{Page, PageRequest};
@@ -44,7 +45,7 @@ fn client(req: &HttpRequest) -> ClientInfo {
 #[post("/accounts/register")]
 pub async fn register(
     state: web::Data<AppState>,
-    body: web::Json<RegisterRequest>,
+    body: Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let email = Email::parse(&body.email);
     let password = Password::parse(&body.password, "password");
@@ -88,7 +89,7 @@ fn both<A, B>(
 #[post("/accounts/activate")]
 pub async fn activate(
     state: web::Data<AppState>,
-    body: web::Json<ActivateRequest>,
+    body: Json<ActivateRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let email = body.email.as_deref().map(Email::parse).transpose()?;
     state
@@ -109,11 +110,11 @@ pub async fn activate(
 #[post("/accounts/resend-activation")]
 pub async fn resend_activation(
     state: web::Data<AppState>,
-    body: web::Json<EmailRequest>,
+    body: Json<EmailRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    if let Ok(email) = Email::parse(&body.email) {
-        state.identity.resend_activation(&state.db, &email).await?;
-    }
+    // A malformed address is a 422 like anywhere else: it says nothing about any account.
+    let email = Email::parse(&body.email)?;
+    state.identity.resend_activation(&state.db, &email).await?;
     Ok(HttpResponse::Accepted().json(MessageResponse::new(GENERIC_RESEND)))
 }
 
@@ -132,7 +133,7 @@ pub async fn resend_activation(
 pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<LoginRequest>,
+    body: Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (_, pair) = state
         .identity
@@ -154,7 +155,7 @@ pub async fn login(
 #[post("/accounts/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let pair = state
         .identity
@@ -178,7 +179,7 @@ pub async fn refresh(
 pub async fn logout(
     Authenticated(user): Authenticated,
     state: web::Data<AppState>,
-    body: web::Json<LogoutRequest>,
+    body: Json<LogoutRequest>,
 ) -> Result<HttpResponse, ApiError> {
     state
         .identity
@@ -216,7 +217,7 @@ pub async fn me(Authenticated(user): Authenticated) -> HttpResponse {
 pub async fn change_password(
     Authenticated(user): Authenticated,
     state: web::Data<AppState>,
-    body: web::Json<PasswordChangeRequest>,
+    body: Json<PasswordChangeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let new_password = Password::parse(&body.new_password, "new_password")?;
     state
@@ -235,14 +236,13 @@ pub async fn change_password(
 #[post("/accounts/password-reset/request")]
 pub async fn request_password_reset(
     state: web::Data<AppState>,
-    body: web::Json<EmailRequest>,
+    body: Json<EmailRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    if let Ok(email) = Email::parse(&body.email) {
-        state
-            .identity
-            .request_password_reset(&state.db, &email)
-            .await?;
-    }
+    let email = Email::parse(&body.email)?;
+    state
+        .identity
+        .request_password_reset(&state.db, &email)
+        .await?;
     Ok(HttpResponse::Ok().json(MessageResponse::new(GENERIC_RESET)))
 }
 
@@ -259,7 +259,7 @@ pub async fn request_password_reset(
 #[post("/accounts/reset-password/complete")]
 pub async fn complete_password_reset(
     state: web::Data<AppState>,
-    body: web::Json<ResetCompleteRequest>,
+    body: Json<ResetCompleteRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (email, password) = both(
         Email::parse(&body.email),

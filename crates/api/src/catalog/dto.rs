@@ -27,11 +27,32 @@ impl From<Named> for NamedResponse {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[schema(example = json!({"name": "Film-Noir"}))]
-pub struct NameRequest {
-    pub name: String,
+/// The name of a new or renamed taxonomy entry; each kind has its own length limit.
+pub trait NameRequest {
+    fn name(&self) -> &str;
 }
+
+macro_rules! name_request {
+    ($ty:ident, $max:tt, $example:literal) => {
+        #[doc = concat!("A name of 1 to ", stringify!($max), " characters (trimmed; not only spaces).")]
+        #[derive(Debug, Deserialize, ToSchema)]
+        #[schema(example = json!({"name": $example}))]
+        pub struct $ty {
+            #[schema(min_length = 1, max_length = $max, pattern = r"\S")]
+            pub name: String,
+        }
+
+        impl NameRequest for $ty {
+            fn name(&self) -> &str {
+                &self.name
+            }
+        }
+    };
+}
+
+name_request!(CertificationName, 50, "PG-13");
+name_request!(GenreName, 100, "Film-Noir");
+name_request!(PersonName, 200, "Greta Gerwig");
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": 8, "name": "Drama", "movie_count": 9101}))]
@@ -156,18 +177,27 @@ impl MovieDetailResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"name": "Inception", "year": 2010, "time": 148, "imdb": 8.8, "votes": 2400000, "meta_score": 74, "gross": "292576195.00", "description": "A thief who steals corporate secrets…", "price": "9.99", "certification_id": 3, "genre_ids": [1, 18], "director_ids": [1], "star_ids": [1, 2]}))]
 pub struct MovieCreate {
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     pub name: String,
+    /// 1888 to next year + 5.
+    #[schema(minimum = 1888)]
     pub year: i32,
+    /// Minutes.
+    #[schema(minimum = 1)]
     pub time: i32,
     /// 0–10, one decimal.
+    #[schema(minimum = 0, maximum = 10)]
     pub imdb: f64,
     #[serde(default)]
+    #[schema(minimum = 0)]
     pub votes: i64,
+    #[schema(minimum = 0, maximum = 100)]
     pub meta_score: Option<i32>,
     /// String or number, at most two decimals.
     #[schema(value_type = Option<String>)]
     pub gross: Option<Money>,
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub description: String,
     /// String or number, at most two decimals.
     #[schema(value_type = String)]
@@ -179,4 +209,37 @@ pub struct MovieCreate {
     pub director_ids: Vec<i64>,
     #[serde(default)]
     pub star_ids: Vec<i64>,
+}
+
+/// A change to a movie: only the sent fields change (at least one); `null` clears `meta_score`
+/// and `gross`; a sent id list replaces the set.
+#[derive(Debug, ToSchema)]
+#[schema(example = json!({"price": "7.99", "genre_ids": [1, 18]}))]
+#[expect(
+    dead_code,
+    reason = "documents the patch body, which is read key by key to tell absent from null"
+)]
+pub struct MoviePatchRequest {
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
+    pub name: Option<String>,
+    #[schema(minimum = 1888)]
+    pub year: Option<i32>,
+    #[schema(minimum = 1)]
+    pub time: Option<i32>,
+    #[schema(minimum = 0, maximum = 10)]
+    pub imdb: Option<f64>,
+    #[schema(minimum = 0)]
+    pub votes: Option<i64>,
+    #[schema(minimum = 0, maximum = 100, nullable)]
+    pub meta_score: Option<Option<i32>>,
+    #[schema(value_type = Option<String>, nullable)]
+    pub gross: Option<Option<Money>>,
+    #[schema(max_length = 10000)]
+    pub description: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub price: Option<Money>,
+    pub certification_id: Option<i64>,
+    pub genre_ids: Option<Vec<i64>>,
+    pub director_ids: Option<Vec<i64>>,
+    pub star_ids: Option<Vec<i64>>,
 }

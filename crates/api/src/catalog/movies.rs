@@ -1,5 +1,6 @@
 //! `/api/v1/movies`: lists, search, detail, and moderators' changes.
 
+use crate::extract::Json;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use cinema_catalog::{
     movies::{self, MovieInput, MoviePatch, parse_imdb},
@@ -9,8 +10,8 @@ use cinema_kernel::{FieldError, Money};
 use serde_json::{Map, Value};
 
 use super::{
-    dto::{MovieCreate, MovieDetailResponse, MovieListItem},
-    query::{self, MovieListParams},
+    dto::{MovieCreate, MovieDetailResponse, MovieListItem, MoviePatchRequest},
+    query::{self, MovieListParams, SearchIn},
 };
 use crate::{
     AppState,
@@ -41,7 +42,11 @@ async fn page(
 }
 
 /// Movies: every filter, search (`q`), sort and paging.
-#[utoipa::path(tag = "movies", params(MovieListParams), responses(
+#[utoipa::path(tag = "movies", params(
+    ("q" = Option<String>, Query, max_length = 200, description = "A phrase to search for (see `/movies/search/query`); empty means none", example = "haunted lighthouse"),
+    ("search_in" = inline(Option<Vec<SearchIn>>), Query, description = "Fields `q` is looked for in (default all four)"),
+    MovieListParams,
+), responses(
     (status = 200, description = "A page of movies", body = PageResponse<MovieListItem>),
     (status = 422, description = "A bad filter, an unknown sort or a reversed range", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -56,8 +61,8 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
 /// `search_in` picks fields (title, description, actors, directors; default all). Ranked by
 /// the best field matched — title, actors, directors, description — then votes, then id.
 #[utoipa::path(tag = "movies", params(
-    ("q" = String, Query, description = "A phrase, at most 200 characters", example = "haunted lighthouse"),
-    ("search_in" = Option<Vec<String>>, Query, description = "title, description, actors, directors"),
+    ("q" = String, Query, min_length = 1, max_length = 200, pattern = r"\S", description = "A phrase, at most 200 characters", example = "haunted lighthouse"),
+    ("search_in" = inline(Option<Vec<SearchIn>>), Query, description = "Fields to look in (default all four)"),
     MovieListParams,
 ), responses(
     (status = 200, description = "Matches, most relevant first", body = PageResponse<MovieListItem>),
@@ -72,7 +77,11 @@ pub async fn search(
 }
 
 /// The same filters as the list (kept for compatibility).
-#[utoipa::path(tag = "movies", params(MovieListParams), responses(
+#[utoipa::path(tag = "movies", params(
+    ("q" = Option<String>, Query, max_length = 200, description = "A phrase to search for (see `/movies/search/query`); empty means none", example = "haunted lighthouse"),
+    ("search_in" = inline(Option<Vec<SearchIn>>), Query, description = "Fields `q` is looked for in (default all four)"),
+    MovieListParams,
+), responses(
     (status = 200, description = "A page of movies", body = PageResponse<MovieListItem>),
     (status = 422, description = "A bad filter", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -84,49 +93,62 @@ pub async fn filter_advanced(
     page(&state, &req, false, None).await
 }
 
-fn special_limit(req: &HttpRequest, default: u64) -> Result<u64, ApiError> {
-    let mut p = Params::parse(req.query_string());
-    let limit = p
-        .value::<u64>("limit", "a whole number from 1 to 50")
-        .unwrap_or(default);
-    if !(1..=50).contains(&limit) {
-        p.error("limit", "must be between 1 and 50");
-    }
-    if p.errors.is_empty() {
+/// `limit` of the special lists.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SpecialQuery {
+    /// How many movies (1–50).
+    #[param(minimum = 1, maximum = 50)]
+    pub limit: Option<u64>,
+}
+
+fn special_limit(query: &SpecialQuery, default: u64) -> Result<u64, ApiError> {
+    let limit = query.limit.unwrap_or(default);
+    if (1..=50).contains(&limit) {
         Ok(limit)
     } else {
-        Err(ApiError::invalid(p.errors))
+        Err(ApiError::invalid(vec![FieldError::new(
+            "limit",
+            "must be between 1 and 50",
+        )]))
     }
 }
 
 /// The most voted movies, then the best rated.
-#[utoipa::path(tag = "movies", params(("limit" = Option<u64>, Query, description = "1–50, default 10")), responses(
+/// `limit` defaults to 10.
+#[utoipa::path(tag = "movies", params(SpecialQuery), responses(
     (status = 200, description = "Movies", body = Vec<MovieListItem>),
 ))]
 #[get("/movies/special/trending")]
 pub async fn trending(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    query: web::Query<SpecialQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let rows = movies::trending(&state.db, special_limit(&req, 10)?).await?;
+    let rows = movies::trending(&state.db, special_limit(&query, 10)?).await?;
     Ok(HttpResponse::Ok().json(MovieListItem::with_links(rows, &state.media).await?))
 }
 
 /// The newest movies.
-#[utoipa::path(tag = "movies", params(("limit" = Option<u64>, Query, description = "1–50, default 20")), responses(
+/// `limit` defaults to 20.
+#[utoipa::path(tag = "movies", params(SpecialQuery), responses(
     (status = 200, description = "Movies", body = Vec<MovieListItem>),
 ))]
 #[get("/movies/special/new-releases")]
 pub async fn new_releases(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    query: web::Query<SpecialQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let rows = movies::new_releases(&state.db, special_limit(&req, 20)?).await?;
+    let rows = movies::new_releases(&state.db, special_limit(&query, 20)?).await?;
     Ok(HttpResponse::Ok().json(MovieListItem::with_links(rows, &state.media).await?))
 }
 
 /// Movies of one genre (404 only when the genre does not exist).
-#[utoipa::path(tag = "movies", params(("genre_id" = i64, Path), MovieListParams), responses(
+#[utoipa::path(tag = "movies", params(
+    ("genre_id" = i64, Path),
+    ("q" = Option<String>, Query, max_length = 200, description = "A phrase to search for (see `/movies/search/query`); empty means none", example = "haunted lighthouse"),
+    ("search_in" = inline(Option<Vec<SearchIn>>), Query, description = "Fields `q` is looked for in (default all four)"),
+    MovieListParams,
+), responses(
     (status = 200, description = "A page of movies", body = PageResponse<MovieListItem>),
     (status = 404, description = "No such genre", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -177,7 +199,7 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpR
 pub async fn create(
     _: Moderator,
     state: web::Data<AppState>,
-    body: web::Json<MovieCreate>,
+    body: Json<MovieCreate>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let imdb_tenths =
@@ -202,7 +224,7 @@ pub async fn create(
 }
 
 /// Change a movie (moderators): only sent fields change; sent id lists replace the sets.
-#[utoipa::path(tag = "movies", params(("id" = i64, Path)), request_body = MovieCreate, security(("bearer" = [])), responses(
+#[utoipa::path(tag = "movies", params(("id" = i64, Path)), request_body = MoviePatchRequest, security(("bearer" = [])), responses(
     (status = 200, description = "Updated", body = MovieDetailResponse),
     (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "Clashes with another movie's identity", body = Problem, content_type = "application/problem+json"),
@@ -213,7 +235,7 @@ pub async fn update(
     _: Moderator,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<Map<String, Value>>,
+    body: Json<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
     let mut read = PatchReader::new(&body);
     let imdb = read.required::<f64>("imdb");

@@ -1,50 +1,107 @@
-//! The movie list's query string: filters, search, sort and paging, each bad value named.
+//! The movie list's query string, parsed into [`MovieListParams`] — the struct that documents
+//! it — and then checked as a whole (ranges that run backwards) into a [`ListRequest`].
+//! `q` and `search_in` are read by [`SearchParams`]: optional on the lists, required on search.
 
 use actix_web::HttpRequest;
 use cinema_catalog::movies::{MovieFilter, SearchField, SearchQuery, Sort, SortKey};
-use cinema_kernel::{Money, page::PageRequest};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use cinema_kernel::{FieldError, Money, page::PageRequest};
+use utoipa::{
+    IntoParams, PartialSchema, ToSchema,
+    openapi::{ObjectBuilder, RefOr, Schema, Type},
+};
 
 use crate::{error::ApiError, page::page_request, params::Params};
 
-/// Every filter of the movie list (documentation of what [`parse`] reads).
-#[derive(Debug, Deserialize, IntoParams)]
+/// The longest id list a filter takes.
+pub const MAX_IDS: usize = 100;
+/// The longest search query accepted: a phrase, not a document.
+pub const MAX_QUERY_CHARS: usize = 200;
+
+/// A string enum on the wire whose values are a domain type's names.
+fn names_schema(description: &str, names: impl IntoIterator<Item = &'static str>) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .enum_values(Some(names))
+        .into()
+}
+
+macro_rules! wire_names {
+    ($ty:ident, $doc:literal, $names:expr) => {
+        #[doc = $doc]
+        #[derive(Debug)]
+        pub struct $ty;
+
+        impl PartialSchema for $ty {
+            fn schema() -> RefOr<Schema> {
+                names_schema($doc, $names)
+            }
+        }
+
+        impl ToSchema for $ty {}
+    };
+}
+
+wire_names!(SortBy, "A sort key.", SortKey::ALL.map(SortKey::as_str));
+wire_names!(
+    SearchIn,
+    "A searchable field.",
+    SearchField::ALL.map(SearchField::as_str)
+);
+wire_names!(SortOrder, "A sort direction.", ["asc", "desc"]);
+
+/// Every filter, sort and paging parameter of the movie lists. Ranges are inclusive and `0` is
+/// a real bound; id filters mean "any of" and never duplicate rows.
+#[derive(Debug, Default, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[expect(
-    dead_code,
-    reason = "documents the parameters that `parse` reads by hand"
-)]
 pub struct MovieListParams {
     /// First release year, inclusive.
     pub year_from: Option<i32>,
-    /// Last release year, inclusive.
+    /// Last release year, inclusive (not before `year_from`).
     pub year_to: Option<i32>,
-    /// Lowest IMDb score, inclusive (0 is a real bound).
+    /// Lowest IMDb score, inclusive.
+    #[param(minimum = 0, maximum = 10)]
     pub imdb_min: Option<f64>,
-    /// Highest IMDb score, inclusive (0 is a real bound).
+    /// Highest IMDb score, inclusive (not below `imdb_min`).
+    #[param(minimum = 0, maximum = 10)]
     pub imdb_max: Option<f64>,
     /// Lowest price, inclusive, e.g. `4.99`.
-    pub price_min: Option<String>,
-    /// Highest price, inclusive.
-    pub price_max: Option<String>,
-    /// Movies in any of these genres (repeat the parameter or separate with commas).
+    #[param(value_type = Option<String>, pattern = r"^([0-9]{1,16}(\.[0-9]{1,2})?|\.[0-9]{1,2})$", example = "4.99")]
+    pub price_min: Option<Money>,
+    /// Highest price, inclusive (not below `price_min`).
+    #[param(value_type = Option<String>, pattern = r"^([0-9]{1,16}(\.[0-9]{1,2})?|\.[0-9]{1,2})$", example = "19.99")]
+    pub price_max: Option<Money>,
+    /// Movies in any of these genres (repeat the parameter or separate ids with commas).
+    #[param(max_items = 100)]
     pub genre_ids: Option<Vec<i64>>,
+    /// Movies with any of these certifications.
+    #[param(max_items = 100)]
     pub certification_ids: Option<Vec<i64>>,
+    /// Movies by any of these directors.
+    #[param(max_items = 100)]
     pub director_ids: Option<Vec<i64>>,
+    /// Movies with any of these stars.
+    #[param(max_items = 100)]
     pub star_ids: Option<Vec<i64>>,
-    /// A phrase to search in titles, descriptions, actors and directors: its words one after
-    /// another in one field, the last as a prefix; ranked by the field, then votes.
-    #[param(max_length = 200, example = "haunted lighthouse")]
-    pub q: Option<String>,
-    /// id, name, year, time, imdb, votes, meta_score, gross, price or rating.
-    pub sort_by: Option<String>,
-    /// asc (default) or desc.
-    pub order: Option<String>,
-    #[param(minimum = 0, maximum = 1_000_000_000)]
+    /// The order; missing values sort last, ties by id.
+    #[param(value_type = Option<SortBy>, inline)]
+    pub sort_by: Option<SortKey>,
+    /// `asc` (default) or `desc`; `desc` alone sorts by id.
+    #[param(value_type = Option<SortOrder>, inline)]
+    pub order: Option<bool>,
+    /// Items to skip.
+    #[param(minimum = 0, maximum = 1_000_000_000, default = 0)]
     pub skip: Option<u64>,
-    #[param(minimum = 1, maximum = 100)]
+    /// Items per page.
+    #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<u64>,
+}
+
+/// The search phrase and the fields it is looked for in.
+#[derive(Debug, Default)]
+pub struct SearchParams {
+    pub q: Option<String>,
+    pub search_in: Vec<SearchField>,
 }
 
 /// Everything a list request asks for.
@@ -55,10 +112,14 @@ pub struct ListRequest {
     pub page: PageRequest,
 }
 
-fn money(p: &mut Params, name: &str) -> Option<i64> {
-    let raw = p.text(name)?;
+fn money(p: &mut Params, name: &str) -> Option<Money> {
+    let raw = p.raw(name)?;
     match raw.parse::<Money>() {
-        Ok(m) => Some(m.cents()),
+        Ok(m) if raw == raw.trim() => Some(m),
+        Ok(_) => {
+            p.error(name, "must not have spaces around it");
+            None
+        }
         Err(e) => {
             p.error(name, e.to_string());
             None
@@ -66,114 +127,179 @@ fn money(p: &mut Params, name: &str) -> Option<i64> {
     }
 }
 
-/// The longest search query accepted: a phrase, not a document.
-const MAX_QUERY_CHARS: usize = 200;
+fn ids(p: &mut Params, name: &str) -> Option<Vec<i64>> {
+    // Counted as sent, repeats included: the bound is on the request, not on its meaning.
+    if p.list(name).len() > MAX_IDS {
+        p.error(name, format!("must list at most {MAX_IDS} ids"));
+    }
+    p.ids(name)
+}
 
-/// Reads filters, `q`/`search_in`, sort and paging; `search_required` makes `q` mandatory.
+impl MovieListParams {
+    /// Reads every parameter; each bad value is named.
+    pub fn parse(p: &mut Params) -> Self {
+        let mut params = Self {
+            year_from: p.value("year_from", "a year"),
+            year_to: p.value("year_to", "a year"),
+            imdb_min: p.value("imdb_min", "a number from 0 to 10"),
+            imdb_max: p.value("imdb_max", "a number from 0 to 10"),
+            price_min: money(p, "price_min"),
+            price_max: money(p, "price_max"),
+            genre_ids: ids(p, "genre_ids"),
+            certification_ids: ids(p, "certification_ids"),
+            director_ids: ids(p, "director_ids"),
+            star_ids: ids(p, "star_ids"),
+            sort_by: None,
+            order: None,
+            skip: p.value("skip", "a whole number ≥ 0"),
+            limit: p.value("limit", "a whole number from 1 to 100"),
+        };
+        for name in ["imdb_min", "imdb_max"] {
+            let value = if name == "imdb_min" {
+                params.imdb_min
+            } else {
+                params.imdb_max
+            };
+            if value.is_some_and(|v| !(0.0..=10.0).contains(&v)) {
+                p.error(name, "must be between 0 and 10");
+            }
+        }
+        if let Some(raw) = p.raw("sort_by") {
+            params.sort_by = SortKey::parse(&raw);
+            if params.sort_by.is_none() {
+                p.error(
+                    "sort_by",
+                    format!("`{raw}` is not one of id, name, year, time, imdb, votes, meta_score, gross, price, rating"),
+                );
+            }
+        }
+        params.order = match p.raw("order").as_deref() {
+            None => None,
+            Some("asc") => Some(false),
+            Some("desc") => Some(true),
+            Some(other) => {
+                p.error("order", format!("must be asc or desc, not `{other}`"));
+                None
+            }
+        };
+        params
+    }
+
+    /// Checks what spans parameters (a range that runs backwards) and builds the request.
+    pub fn into_request(self, search: Option<SearchQuery>) -> Result<ListRequest, ApiError> {
+        let mut errors = Vec::new();
+        let reversed =
+            |a: Option<f64>, b: Option<f64>| matches!((a, b), (Some(a), Some(b)) if a > b);
+        if reversed(self.year_from.map(f64::from), self.year_to.map(f64::from)) {
+            errors.push(FieldError::new(
+                "year_from",
+                "must not be greater than year_to",
+            ));
+        }
+        if reversed(self.imdb_min, self.imdb_max) {
+            errors.push(FieldError::new(
+                "imdb_min",
+                "must not be greater than imdb_max",
+            ));
+        }
+        if matches!((self.price_min, self.price_max), (Some(a), Some(b)) if a.cents() > b.cents()) {
+            errors.push(FieldError::new(
+                "price_min",
+                "must not be greater than price_max",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::invalid(errors));
+        }
+        let page = page_request(self.skip, self.limit)?;
+        let descending = self.order.unwrap_or(false);
+        // Inclusive bounds in tenths: a minimum rounds up, a maximum down.
+        let filter = MovieFilter {
+            year_from: self.year_from,
+            year_to: self.year_to,
+            imdb_min_tenths: self.imdb_min.map(|v| (v * 10.0 - 1e-9).ceil() as i32),
+            imdb_max_tenths: self.imdb_max.map(|v| (v * 10.0 + 1e-9).floor() as i32),
+            price_min_cents: self.price_min.map(Money::cents),
+            price_max_cents: self.price_max.map(Money::cents),
+            genre_ids: self.genre_ids.unwrap_or_default(),
+            certification_ids: self.certification_ids.unwrap_or_default(),
+            director_ids: self.director_ids.unwrap_or_default(),
+            star_ids: self.star_ids.unwrap_or_default(),
+            search,
+        };
+        let sort = self
+            .sort_by
+            .map(|key| Sort { key, descending })
+            // `order=desc` alone sorts by id, descending.
+            .or_else(|| {
+                descending.then_some(Sort {
+                    key: SortKey::Id,
+                    descending,
+                })
+            });
+        Ok(ListRequest { filter, sort, page })
+    }
+}
+
+impl SearchParams {
+    /// Reads `q` (an empty one is no search) and `search_in`.
+    pub fn parse(p: &mut Params) -> Self {
+        let q = p.text("q");
+        if q.as_ref()
+            .is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS)
+        {
+            p.error("q", format!("must be at most {MAX_QUERY_CHARS} characters"));
+        }
+        let mut search_in = Vec::new();
+        for name in p.list("search_in") {
+            match SearchField::parse(&name) {
+                Some(f) if !search_in.contains(&f) => search_in.push(f),
+                Some(_) => {}
+                None => p.error(
+                    "search_in",
+                    format!("`{name}` is not one of title, description, actors, directors"),
+                ),
+            }
+        }
+        Self { q, search_in }
+    }
+
+    pub fn query(&self) -> Option<SearchQuery> {
+        self.q
+            .as_ref()
+            .map(|q| SearchQuery::new(q, &self.search_in))
+    }
+}
+
+/// Reads the whole query string of a list; `search_required` makes `q` mandatory.
 pub fn parse(req: &HttpRequest, search_required: bool) -> Result<ListRequest, ApiError> {
     let mut p = Params::parse(req.query_string());
-    let year_from = p.value::<i32>("year_from", "a year");
-    let year_to = p.value::<i32>("year_to", "a year");
-    let imdb_min = p.value::<f64>("imdb_min", "a number from 0 to 10");
-    let imdb_max = p.value::<f64>("imdb_max", "a number from 0 to 10");
-    let price_min = money(&mut p, "price_min");
-    let price_max = money(&mut p, "price_max");
-    for (name, value) in [("imdb_min", imdb_min), ("imdb_max", imdb_max)] {
-        if value.is_some_and(|v| !(0.0..=10.0).contains(&v)) {
-            p.error(name, "must be between 0 and 10");
-        }
-    }
-    for (from, to, a, b) in [
-        (
-            "year_from",
-            "year_to",
-            year_from.map(f64::from),
-            year_to.map(f64::from),
-        ),
-        ("imdb_min", "imdb_max", imdb_min, imdb_max),
-        (
-            "price_min",
-            "price_max",
-            price_min.map(|c| c as f64),
-            price_max.map(|c| c as f64),
-        ),
-    ] {
-        if let (Some(a), Some(b)) = (a, b)
-            && a > b
-        {
-            p.error(from, format!("must not be greater than {to}"));
-        }
-    }
-    let genre_ids = p.ids("genre_ids");
-    let certification_ids = p.ids("certification_ids");
-    let director_ids = p.ids("director_ids");
-    let star_ids = p.ids("star_ids");
-
-    let mut fields = Vec::new();
-    for name in p.list("search_in") {
-        match SearchField::parse(&name) {
-            Some(f) if !fields.contains(&f) => fields.push(f),
-            Some(_) => {}
-            None => p.error(
-                "search_in",
-                format!("`{name}` is not one of title, description, actors, directors"),
-            ),
-        }
-    }
-    let q = p.text("q");
-    if search_required && q.is_none() {
+    let params = MovieListParams::parse(&mut p);
+    let search = SearchParams::parse(&mut p);
+    if search_required && search.q.is_none() {
         p.error("q", "is required");
     }
-    if q.as_ref()
-        .is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS)
-    {
-        p.error("q", format!("must be at most {MAX_QUERY_CHARS} characters"));
-    }
-    let search = q.map(|q| SearchQuery::new(&q, &fields));
-
-    let key = p.text("sort_by").map(|s| SortKey::parse(&s).ok_or(s));
-    let key = match key {
-        Some(Ok(k)) => Some(k),
-        Some(Err(s)) => {
-            p.error("sort_by", format!("`{s}` is not one of id, name, year, time, imdb, votes, meta_score, gross, price, rating"));
-            None
-        }
-        None => None,
-    };
-    let descending = match p.text("order").as_deref() {
-        None | Some("asc") => false,
-        Some("desc") => true,
-        Some(other) => {
-            p.error("order", format!("must be asc or desc, not `{other}`"));
-            false
-        }
-    };
-    let skip = p.value::<u64>("skip", "a whole number ≥ 0");
-    let limit = p.value::<u64>("limit", "a whole number from 1 to 100");
     if !p.errors.is_empty() {
         return Err(ApiError::invalid(p.errors));
     }
-    let page = page_request(skip, limit)?;
-    // Inclusive bounds in tenths: a minimum rounds up, a maximum down.
-    let filter = MovieFilter {
-        year_from,
-        year_to,
-        imdb_min_tenths: imdb_min.map(|v| (v * 10.0 - 1e-9).ceil() as i32),
-        imdb_max_tenths: imdb_max.map(|v| (v * 10.0 + 1e-9).floor() as i32),
-        price_min_cents: price_min,
-        price_max_cents: price_max,
-        genre_ids,
-        certification_ids,
-        director_ids,
-        star_ids,
-        search,
-    };
-    let sort = key.map(|key| Sort { key, descending }).or_else(|| {
-        // `order=desc` alone sorts by id, descending.
-        descending.then_some(Sort {
-            key: SortKey::Id,
-            descending,
-        })
-    });
-    Ok(ListRequest { filter, sort, page })
+    params.into_request(search.query())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_parameter_is_read_and_each_bad_one_named() {
+        let mut p = Params::parse(
+            "price_min=4.99&price_max=&genre_ids=1,2&order=desc&year_from=2000&year_to=1999",
+        );
+        let params = MovieListParams::parse(&mut p);
+        assert_eq!(params.price_min.map(Money::cents), Some(499));
+        assert_eq!(params.genre_ids, Some(vec![1, 2]));
+        assert_eq!(params.order, Some(true));
+        assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
+        assert_eq!(p.errors[0].field, "price_max");
+        assert!(params.into_request(None).is_err(), "a reversed year range");
+    }
 }

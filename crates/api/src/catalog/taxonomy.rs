@@ -1,10 +1,11 @@
 //! The four taxonomy resources, one set of handlers each (generated: they differ only in
 //! their path, table and tag).
 
+use crate::extract::Json;
 use actix_web::HttpResponse;
 use cinema_catalog::{Taxonomy, taxonomy};
 
-use super::dto::{NameRequest, NamedResponse};
+use super::dto::{CertificationName, GenreName, NameRequest, NamedResponse, PersonName};
 use crate::{
     AppState,
     error::{ApiError, Problem},
@@ -40,9 +41,9 @@ async fn get(state: &AppState, kind: Taxonomy, id: i64) -> Result<HttpResponse, 
 async fn create(
     state: &AppState,
     kind: Taxonomy,
-    body: &NameRequest,
+    body: &impl NameRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let created = taxonomy::create(&state.db, kind, &body.name).await?;
+    let created = taxonomy::create(&state.db, kind, body.name()).await?;
     Ok(HttpResponse::Created().json(NamedResponse::from(created)))
 }
 
@@ -50,9 +51,9 @@ async fn rename(
     state: &AppState,
     kind: Taxonomy,
     id: i64,
-    body: &NameRequest,
+    body: &impl NameRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let renamed = taxonomy::rename(&state.db, kind, id, &body.name).await?;
+    let renamed = taxonomy::rename(&state.db, kind, id, body.name()).await?;
     Ok(HttpResponse::Ok().json(NamedResponse::from(renamed)))
 }
 
@@ -62,7 +63,7 @@ async fn delete(state: &AppState, kind: Taxonomy, id: i64) -> Result<HttpRespons
 }
 
 macro_rules! taxonomy_resource {
-    ($module:ident, $path:literal, $id_path:literal, $kind:expr, $tag:literal) => {
+    ($module:ident, $path:literal, $id_path:literal, $kind:expr, $tag:literal, $body:ident) => {
         pub mod $module {
             use actix_web::{HttpResponse, delete, get, patch, post, web};
 
@@ -90,26 +91,26 @@ macro_rules! taxonomy_resource {
             }
 
             /// Add an entry (moderators).
-            #[utoipa::path(tag = $tag, request_body = NameRequest, security(("bearer" = [])), responses(
+            #[utoipa::path(tag = $tag, request_body = $body, security(("bearer" = [])), responses(
                 (status = 201, description = "Created", body = NamedResponse),
                 (status = 403, description = "Not a moderator", body = Problem, content_type = "application/problem+json"),
                 (status = 409, description = "The name exists (any letter case)", body = Problem, content_type = "application/problem+json"),
                 (status = 422, description = "Empty or too long name", body = Problem, content_type = "application/problem+json"),
             ))]
             #[post($path)]
-            pub async fn create(_: Moderator, state: web::Data<AppState>, body: web::Json<NameRequest>) -> Result<HttpResponse, ApiError> {
-                super::create(&state, $kind, &body).await
+            pub async fn create(_: Moderator, state: web::Data<AppState>, body: Json<$body>) -> Result<HttpResponse, ApiError> {
+                super::create(&state, $kind, &*body).await
             }
 
             /// Rename an entry (moderators).
-            #[utoipa::path(tag = $tag, params(("id" = i64, Path)), request_body = NameRequest, security(("bearer" = [])), responses(
+            #[utoipa::path(tag = $tag, params(("id" = i64, Path)), request_body = $body, security(("bearer" = [])), responses(
                 (status = 200, description = "Renamed", body = NamedResponse),
                 (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
                 (status = 409, description = "The name exists (any letter case)", body = Problem, content_type = "application/problem+json"),
             ))]
             #[patch($id_path)]
-            pub async fn update(_: Moderator, state: web::Data<AppState>, id: web::Path<i64>, body: web::Json<NameRequest>) -> Result<HttpResponse, ApiError> {
-                super::rename(&state, $kind, id.into_inner(), &body).await
+            pub async fn update(id: web::Path<i64>, _: Moderator, state: web::Data<AppState>, body: Json<$body>) -> Result<HttpResponse, ApiError> {
+                super::rename(&state, $kind, id.into_inner(), &*body).await
             }
 
             /// Delete an entry and answer with it (moderators).
@@ -119,7 +120,7 @@ macro_rules! taxonomy_resource {
                 (status = 409, description = "A certification still used by movies", body = Problem, content_type = "application/problem+json"),
             ))]
             #[delete($id_path)]
-            pub async fn delete(_: Moderator, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+            pub async fn delete(id: web::Path<i64>, _: Moderator, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
                 super::delete(&state, $kind, id.into_inner()).await
             }
         }
@@ -131,22 +132,32 @@ taxonomy_resource!(
     "/genres",
     "/genres/{id}",
     Taxonomy::Genres,
-    "genres"
+    "genres",
+    GenreName
 );
 taxonomy_resource!(
     directors,
     "/directors",
     "/directors/{id}",
     Taxonomy::Directors,
-    "directors"
+    "directors",
+    PersonName
 );
-taxonomy_resource!(stars, "/stars", "/stars/{id}", Taxonomy::Stars, "stars");
+taxonomy_resource!(
+    stars,
+    "/stars",
+    "/stars/{id}",
+    Taxonomy::Stars,
+    "stars",
+    PersonName
+);
 taxonomy_resource!(
     certifications,
     "/certifications",
     "/certifications/{id}",
     Taxonomy::Certifications,
-    "certifications"
+    "certifications",
+    CertificationName
 );
 
 pub mod statistics {

@@ -64,7 +64,7 @@ pub fn parse_imdb(value: f64) -> Result<i32, String> {
 impl MovieInput {
     /// Checks every range of the product contract; names each bad field.
     pub fn validate(&mut self, clock: &Clock) -> Result<()> {
-        self.name = self.name.trim().to_owned();
+        self.name = cinema_kernel::text::trim(&self.name).to_owned();
         let mut errors = Vec::new();
         check_fields(
             &mut errors,
@@ -93,7 +93,7 @@ impl MovieInput {
 impl MoviePatch {
     pub fn validate(&mut self, clock: &Clock) -> Result<()> {
         if let Some(name) = self.name.as_mut() {
-            *name = name.trim().to_owned();
+            *name = cinema_kernel::text::trim(name).to_owned();
         }
         let mut errors = Vec::new();
         check_fields(

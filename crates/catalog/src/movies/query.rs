@@ -49,20 +49,37 @@ pub enum SortKey {
 }
 
 impl SortKey {
+    pub const ALL: [SortKey; 10] = [
+        SortKey::Id,
+        SortKey::Name,
+        SortKey::Year,
+        SortKey::Time,
+        SortKey::Imdb,
+        SortKey::Votes,
+        SortKey::MetaScore,
+        SortKey::Gross,
+        SortKey::Price,
+        SortKey::Rating,
+    ];
+
+    /// The key's name on the wire, e.g. `meta_score`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortKey::Id => "id",
+            SortKey::Name => "name",
+            SortKey::Year => "year",
+            SortKey::Time => "time",
+            SortKey::Imdb => "imdb",
+            SortKey::Votes => "votes",
+            SortKey::MetaScore => "meta_score",
+            SortKey::Gross => "gross",
+            SortKey::Price => "price",
+            SortKey::Rating => "rating",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "id" => SortKey::Id,
-            "name" => SortKey::Name,
-            "year" => SortKey::Year,
-            "time" => SortKey::Time,
-            "imdb" => SortKey::Imdb,
-            "votes" => SortKey::Votes,
-            "meta_score" => SortKey::MetaScore,
-            "gross" => SortKey::Gross,
-            "price" => SortKey::Price,
-            "rating" => SortKey::Rating,
-            _ => return None,
-        })
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
     fn column(self) -> Option<movie::Column> {
@@ -143,7 +160,9 @@ fn order(stmt: &mut SelectStatement, filter: &MovieFilter, sort: Option<Sort>, b
     match (sort, &filter.search) {
         (None, Some(search)) => {
             // Best field first (a title hit outweighs one in the plot), then the most voted.
-            stmt.order_by_expr(search.relevance(backend), Order::Desc);
+            if let Some(relevance) = search.relevance(backend) {
+                stmt.order_by_expr(relevance, Order::Desc);
+            }
             stmt.order_by_expr(col(movie::Column::Votes), Order::Desc);
             stmt.order_by_expr(col(movie::Column::Id), Order::Asc);
         }

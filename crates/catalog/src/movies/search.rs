@@ -46,14 +46,18 @@ impl SearchField {
         SearchField::Directors,
     ];
 
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "title" => Some(SearchField::Title),
-            "description" => Some(SearchField::Description),
-            "actors" => Some(SearchField::Actors),
-            "directors" => Some(SearchField::Directors),
-            _ => None,
+    /// The field's name on the wire, e.g. `title`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SearchField::Title => "title",
+            SearchField::Description => "description",
+            SearchField::Actors => "actors",
+            SearchField::Directors => "directors",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == s)
     }
 
     /// How much a match in this field counts; higher ranks first.
@@ -132,12 +136,12 @@ impl SearchQuery {
     }
 
     /// The relevance of a matching movie: that of the best field it matched in.
-    pub(super) fn relevance(&self, backend: DbBackend) -> SimpleExpr {
-        let Some((last, better)) = self.fields.split_last() else {
-            return Expr::cust("0");
-        };
+    pub(super) fn relevance(&self, backend: DbBackend) -> Option<SimpleExpr> {
+        // With one field every match ranks the same: no term at all. (A constant would not
+        // do: `ORDER BY 4` means "by the fourth column" in SQL.)
+        let (last, better) = self.fields.split_last()?;
         if better.is_empty() {
-            return Expr::cust(last.relevance().to_string());
+            return None;
         }
         let mut sql = String::from("CASE");
         let mut values = Vec::new();
@@ -155,7 +159,7 @@ impl SearchQuery {
             sql.push_str(&format!(" WHEN {test} THEN {}", field.relevance()));
         }
         sql.push_str(&format!(" ELSE {} END", last.relevance()));
-        Expr::cust_with_values(sql, values)
+        Some(Expr::cust_with_values(sql, values))
     }
 
     /// Each word joined to the next by `glue`, and whether it is open-ended (the last pair,
