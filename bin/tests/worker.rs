@@ -126,7 +126,13 @@ async fn two_worker_processes_send_each_message_exactly_once() {
     enqueue(&database, 1..30).await;
 
     smtp.wait_for(30, Duration::from_secs(30)).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Once every job is recorded done, no worker can send anything again.
+    let db = database.connect().await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while email_jobs_not_done(&db).await > 0 {
+        assert!(Instant::now() < deadline, "e-mail jobs still open");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert_eq!(terminate(a), Some(0));
     assert_eq!(terminate(b), Some(0));
 
@@ -147,7 +153,15 @@ async fn serve_runs_an_embedded_worker_unless_told_not_to() {
 
     let api_only = spawn(&["serve", "--no-worker"], &database, &smtp, &dir);
     enqueue(&database, 0..1).await;
+    // Absence can only be shown over time: thirty poll intervals (50 ms each) in which a worker
+    // would have claimed the job; the job is still untouched afterwards.
     tokio::time::sleep(Duration::from_millis(1500)).await;
+    let db = database.connect().await;
+    assert_eq!(
+        job_status(&db).await,
+        "pending",
+        "--no-worker claims nothing"
+    );
     assert!(smtp.messages().is_empty(), "--no-worker sends nothing");
     assert_eq!(terminate(api_only), Some(0));
 
@@ -186,6 +200,17 @@ async fn a_worker_process_killed_mid_job_does_not_lose_the_job() {
     assert_eq!(terminate(rescuer), Some(0));
     assert_eq!(smtp.messages().len(), 1);
     assert_eq!(job_status(&db).await, "done");
+}
+
+async fn email_jobs_not_done(db: &sea_orm::DatabaseConnection) -> u64 {
+    use cinema_notify::entity::job::{Column, Entity};
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    Entity::find()
+        .filter(Column::Kind.eq(cinema_notify::EMAIL_JOB))
+        .filter(Column::Status.ne("done"))
+        .count(db)
+        .await
+        .unwrap()
 }
 
 async fn job_status(db: &sea_orm::DatabaseConnection) -> String {

@@ -14,11 +14,11 @@ mod media;
 
 pub use accounts::{Tokens, query, strong_password};
 pub use catalog::Catalog;
-pub use cinema_testkit::{ReceivedMail, S3Server, SmtpServer, TestDatabase};
+pub use cinema_testkit::{ReceivedMail, ReservedPort, S3Server, SmtpServer, TestDatabase};
 pub use http::{Problem, TestResponse};
 pub use media::{body_tail, jpeg, multipart, multipart_content_type, part_head, png, webp};
 
-use std::{collections::HashMap, net::SocketAddr, time::Duration};
+use std::{collections::HashMap, time::Duration};
 
 use cinema_server::{
     jobs,
@@ -52,8 +52,9 @@ pub struct TestApp {
     db: DatabaseConnection,
     /// The application's clock: move it to expire tokens instead of sleeping.
     pub clock: cinema_kernel::time::Clock,
-    smtp_addr: SocketAddr,
     smtp: Option<SmtpServer>,
+    /// While SMTP is down: its port, bound and refusing connections.
+    smtp_port: Option<ReservedPort>,
     media_dir: tempfile::TempDir,
     s3: Option<S3Server>,
     // Dropped last, so the database outlives the server.
@@ -94,11 +95,12 @@ impl TestApp {
             Storage::LocalDisk => None,
             Storage::S3 => Some(S3Server::start().await),
         };
-        let smtp_addr = SmtpServer::reserve_port();
-        let smtp = if smtp_up {
-            Some(SmtpServer::start_on(smtp_addr).await)
+        let port = ReservedPort::new();
+        let smtp_addr = port.addr();
+        let (smtp, smtp_port) = if smtp_up {
+            (Some(SmtpServer::start_on(port)), None)
         } else {
-            None
+            (None, Some(port))
         };
         let mut env: HashMap<String, String> = HashMap::from([
             ("DATABASE_URL".into(), database.url().to_owned()),
@@ -165,8 +167,8 @@ impl TestApp {
             stop_worker,
             db,
             clock: settings.clock.clone(),
-            smtp_addr,
             smtp,
+            smtp_port,
             media_dir,
             s3,
             database,
@@ -217,8 +219,8 @@ impl TestApp {
 
     /// Starts the SMTP server on the address the application was configured with.
     pub async fn start_smtp(&mut self) {
-        if self.smtp.is_none() {
-            self.smtp = Some(SmtpServer::start_on(self.smtp_addr).await);
+        if let Some(port) = self.smtp_port.take() {
+            self.smtp = Some(SmtpServer::start_on(port));
         }
     }
 
@@ -244,31 +246,67 @@ impl TestApp {
         }
     }
 
-    /// How many e-mails are queued or sent to `to`, read from the jobs table: an e-mail is
-    /// queued in the transaction of its cause, so right after a response this is final — no
-    /// need to wait and see whether one arrives.
-    pub async fn emails_queued_to(&self, to: &str) -> usize {
+    /// The e-mail jobs to `to` as (status, attempts), oldest first, read from the jobs table:
+    /// an e-mail is queued in the transaction of its cause, so right after a response this is
+    /// final — no need to wait and see whether one arrives.
+    pub async fn email_jobs_to(&self, to: &str) -> Vec<(String, i32)> {
         use sea_orm::ConnectionTrait as _;
         let backend = self.db.get_database_backend();
         let needle = serde_json::to_string(&serde_json::json!({ "to": to }))
             .expect("json")
             .trim_matches(|c| c == '{' || c == '}')
             .to_owned();
+        let sql = match backend {
+            sea_orm::DbBackend::Postgres => {
+                "SELECT status, attempts FROM jobs WHERE kind = 'email' AND strpos(payload, $1) > 0 ORDER BY id"
+            }
+            _ => {
+                "SELECT status, attempts FROM jobs WHERE kind = 'email' AND instr(payload, ?) > 0 ORDER BY id"
+            }
+        };
         let rows = self
             .db
             .query_all_raw(sea_orm::Statement::from_sql_and_values(
                 backend,
-                match backend {
-                    sea_orm::DbBackend::Postgres => {
-                        "SELECT id FROM jobs WHERE kind = 'email' AND strpos(payload, $1) > 0"
-                    }
-                    _ => "SELECT id FROM jobs WHERE kind = 'email' AND instr(payload, ?) > 0",
-                },
+                sql,
                 [needle.into()],
             ))
             .await
             .expect("jobs readable");
-        rows.len()
+        rows.iter()
+            .map(|r| {
+                (
+                    r.try_get("", "status").expect("status"),
+                    r.try_get("", "attempts").expect("attempts"),
+                )
+            })
+            .collect()
+    }
+
+    /// How many e-mails are queued or sent to `to` (see [`TestApp::email_jobs_to`]).
+    pub async fn emails_queued_to(&self, to: &str) -> usize {
+        self.email_jobs_to(to).await.len()
+    }
+
+    /// Waits (at most [`WAIT`]) until the e-mail jobs to `to` satisfy `done`.
+    pub async fn wait_for_email_jobs(
+        &self,
+        to: &str,
+        what: &str,
+        done: impl Fn(&[(String, i32)]) -> bool,
+    ) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let jobs = self.email_jobs_to(to).await;
+            if done(&jobs) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "e-mail jobs to {to} never {what}: {jobs:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -19,7 +19,7 @@ use cinema_notify::{
     MailTransport, NewJob, Templates, Worker, WorkerConfig, admin, enqueue_email, entity::job,
     mailer_from_config,
 };
-use cinema_testkit::{SmtpServer, TestDatabase};
+use cinema_testkit::{ReservedPort, SmtpServer, TestDatabase};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -145,7 +145,7 @@ async fn a_job_whose_transaction_rolls_back_never_exists_and_is_never_sent() {
     let worker = smtp_worker(&db, &smtp.url(), fast_config());
     assert!(!worker.run_once().await.unwrap(), "nothing to claim");
     assert_eq!(job::Entity::find().count(&db).await.unwrap(), 0);
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // No job exists, so no worker can ever send it: nothing to wait for.
     assert!(smtp.messages().is_empty());
 }
 
@@ -153,8 +153,8 @@ async fn a_job_whose_transaction_rolls_back_never_exists_and_is_never_sent() {
 async fn with_the_smtp_server_down_the_job_is_retried_and_delivered_once_it_is_back() {
     let database = TestDatabase::create().await;
     let db = database.connect().await;
-    let addr = SmtpServer::reserve_port();
-    let worker = smtp_worker(&db, &format!("smtp://{addr}"), fast_config());
+    let port = ReservedPort::new();
+    let worker = smtp_worker(&db, &format!("smtp://{}", port.addr()), fast_config());
 
     let id = enqueue_email(
         &db,
@@ -175,7 +175,7 @@ async fn with_the_smtp_server_down_the_job_is_retried_and_delivered_once_it_is_b
         "retry is scheduled in the future"
     );
 
-    let smtp = SmtpServer::start_on(addr).await;
+    let smtp = SmtpServer::start_on(port);
     let done = drive_until_finished(&worker, &db, id).await;
     assert_eq!(done.status, "done");
     assert_eq!(smtp.messages().len(), 1);
@@ -186,12 +186,12 @@ async fn with_the_smtp_server_down_the_job_is_retried_and_delivered_once_it_is_b
 async fn a_job_that_keeps_failing_is_parked_dead_and_an_admin_can_retry_it() {
     let database = TestDatabase::create().await;
     let db = database.connect().await;
-    let addr = SmtpServer::reserve_port();
+    let port = ReservedPort::new();
     let config = WorkerConfig {
         max_attempts: 2,
         ..fast_config()
     };
-    let worker = smtp_worker(&db, &format!("smtp://{addr}"), config);
+    let worker = smtp_worker(&db, &format!("smtp://{}", port.addr()), config);
     let id = enqueue_email(
         &db,
         &Clock::system(),
@@ -220,7 +220,7 @@ async fn a_job_that_keeps_failing_is_parked_dead_and_an_admin_can_retry_it() {
         Err(Error::JobNotFound(_))
     ));
 
-    let smtp = SmtpServer::start_on(addr).await;
+    let smtp = SmtpServer::start_on(port);
     assert_eq!(drive_until_finished(&worker, &db, id).await.status, "done");
     assert_eq!(smtp.messages().len(), 1);
 }
@@ -263,7 +263,18 @@ async fn two_workers_deliver_each_job_exactly_once() {
     let a = tokio::spawn(smtp_worker(&db_a, &smtp.url(), fast_config()).run(shutdown.clone()));
     let b = tokio::spawn(smtp_worker(&db_b, &smtp.url(), fast_config()).run(shutdown));
     smtp.wait_for(N, WAIT).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Once every job is recorded done, no worker can send anything again.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while job::Entity::find()
+        .filter(job::Column::Status.ne("done"))
+        .count(&db_a)
+        .await
+        .unwrap()
+        > 0
+    {
+        assert!(tokio::time::Instant::now() < deadline, "jobs still open");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     stop.send(true).unwrap();
     a.await.unwrap();
     b.await.unwrap();
@@ -330,7 +341,12 @@ async fn a_job_held_by_a_worker_killed_mid_job_is_taken_again_after_its_lease() 
 
     let doomed = Worker::new(db.clone(), config.clone()).handle("probe", stuck.clone());
     let killed = tokio::spawn(async move { doomed.run_once().await });
+    let deadline = tokio::time::Instant::now() + WAIT;
     while stuck.runs.load(Ordering::SeqCst) == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the job never started"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     killed.abort(); // the worker dies mid-job: no bookkeeping, no more heartbeats

@@ -13,4 +13,4 @@ mod smtp;
 
 pub use database::{POSTGRES_ENV, TestDatabase};
 pub use s3::{S3Server, keys_under};
-pub use smtp::{ReceivedMail, SmtpServer};
+pub use smtp::{ReceivedMail, ReservedPort, SmtpServer};

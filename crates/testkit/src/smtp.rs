@@ -9,7 +9,7 @@ use std::{
 use mailin::{Action, Handler, Response, SessionBuilder, response};
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
-    net::TcpListener,
+    net::{TcpListener, TcpSocket},
     task::JoinHandle,
 };
 
@@ -23,6 +23,36 @@ pub struct ReceivedMail {
 }
 
 type Inbox = Arc<Mutex<Vec<ReceivedMail>>>;
+
+/// A port bound on `127.0.0.1` but not listening: connections are refused, the way a mail
+/// server that is down behaves, and no other process can take the port until
+/// [`SmtpServer::start_on`] serves it (no window between choosing a port and using it).
+#[derive(Debug)]
+pub struct ReservedPort {
+    socket: TcpSocket,
+    addr: SocketAddr,
+}
+
+impl ReservedPort {
+    pub fn new() -> Self {
+        let socket = TcpSocket::new_v4().expect("a socket");
+        socket
+            .bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .expect("bind a loopback port");
+        let addr = socket.local_addr().expect("local addr");
+        Self { socket, addr }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+impl Default for ReservedPort {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 /// An SMTP server on `127.0.0.1`. Dropping it stops it.
 #[derive(Debug)]
@@ -39,18 +69,12 @@ impl SmtpServer {
         Self::serve(listener, Arc::default())
     }
 
-    /// Reserves a port without listening yet: connections are refused until
-    /// [`SmtpServer::start_on`] serves it, the way a mail server that is down behaves.
-    pub fn reserve_port() -> SocketAddr {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        probe.local_addr().expect("local addr")
-    }
-
-    /// Starts a server on a port chosen earlier (see [`SmtpServer::reserve_port`]).
-    pub async fn start_on(addr: SocketAddr) -> Self {
-        let listener = TcpListener::bind(addr)
-            .await
-            .expect("bind SMTP on the reserved port");
+    /// Starts a server on a port reserved earlier (see [`ReservedPort`]).
+    pub fn start_on(port: ReservedPort) -> Self {
+        let listener = port
+            .socket
+            .listen(128)
+            .expect("listen on the reserved port");
         Self::serve(listener, Arc::default())
     }
 

@@ -14,10 +14,22 @@ async fn registering_while_smtp_is_down_still_delivers_exactly_one_activation_em
             .status,
         201
     );
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await; // a few failed tries
+    let to = "dora@example.com";
+    app.wait_for_email_jobs(
+        to,
+        "failed twice",
+        |jobs| matches!(jobs, [(status, attempts)] if status == "pending" && *attempts >= 2),
+    )
+    .await;
     app.start_smtp().await;
-    app.mails_to("dora@example.com", 1).await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    app.mails_to(to, 1).await;
+    // Once the job is recorded done, nothing can send it again.
+    app.wait_for_email_jobs(
+        to,
+        "finished",
+        |jobs| matches!(jobs, [(status, _)] if status == "done"),
+    )
+    .await;
     assert_eq!(app.smtp().messages().len(), 1);
 }
 
@@ -31,16 +43,18 @@ async fn an_admin_lists_dead_jobs_and_retries_one() {
             .status,
         201
     );
-    let dead = loop {
-        let page: Value = app
-            .get_as(&admin.access_token, "/api/v1/admin/jobs?status=dead")
-            .await
-            .json();
-        if page["total"] == 1 {
-            break page["items"][0].clone();
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
+    app.wait_for_email_jobs(
+        "eli@example.com",
+        "died",
+        |jobs| matches!(jobs, [(status, _)] if status == "dead"),
+    )
+    .await;
+    let page: Value = app
+        .get_as(&admin.access_token, "/api/v1/admin/jobs?status=dead")
+        .await
+        .json();
+    assert_eq!(page["total"], 1, "{page}");
+    let dead = page["items"][0].clone();
     assert_eq!(dead["kind"], "email");
     assert_eq!(dead["attempts"], 2);
     assert!(!dead["last_error"].as_str().unwrap().is_empty());
