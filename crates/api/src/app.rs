@@ -201,6 +201,7 @@ pub fn app(
             cors(&api.config.cors),
         ))
         .wrap(from_fn(middleware::trim_trailing_slash))
+        .wrap(from_fn(middleware::security_headers))
         .wrap(from_fn(middleware::request_span))
 }
 

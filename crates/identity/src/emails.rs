@@ -25,6 +25,7 @@ pub struct Activation {
 
 impl Email for Activation {
     const TEMPLATE: Template = template!("activation");
+    const CARRIES_SECRET: bool = true;
     fn subject(&self) -> String {
         "Activate your account".to_owned()
     }
@@ -54,6 +55,7 @@ pub struct PasswordReset {
 
 impl Email for PasswordReset {
     const TEMPLATE: Template = template!("password_reset");
+    const CARRIES_SECRET: bool = true;
     fn subject(&self) -> String {
         "Reset your password".to_owned()
     }

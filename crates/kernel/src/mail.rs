@@ -26,6 +26,9 @@ pub struct Template {
 /// A message a slice sends: its templates and, as `self`, the values they show.
 pub trait Email: Serialize + Send + Sync {
     const TEMPLATE: Template;
+    /// Whether the message carries a secret (a one-time link): its text is then removed from
+    /// the outbox once it is delivered or given up on.
+    const CARRIES_SECRET: bool = false;
     /// The subject line (the renderer appends the product name).
     fn subject(&self) -> String;
 }
@@ -37,6 +40,8 @@ pub struct Message {
     pub subject: String,
     pub template: Template,
     pub context: serde_json::Value,
+    /// See [`Email::CARRIES_SECRET`].
+    pub carries_secret: bool,
 }
 
 impl Message {
@@ -45,6 +50,7 @@ impl Message {
             to: to.to_owned(),
             subject: email.subject(),
             template: E::TEMPLATE,
+            carries_secret: E::CARRIES_SECRET,
             context: serde_json::to_value(email).map_err(|e| OutboxError::Render(e.to_string()))?,
         })
     }

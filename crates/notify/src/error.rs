@@ -13,6 +13,10 @@ pub enum Error {
         template: String,
         source: minijinja::Error,
     },
+    #[error(
+        "job {0} held a one-time link that was removed when it died; the recipient must ask for a new one"
+    )]
+    Redacted(i64),
     #[error("cannot render an e-mail: {0}")]
     Render(String),
     #[error("is not a valid sender address ({0})")]
@@ -37,7 +41,7 @@ impl DomainError for Error {
     fn kind(&self) -> ErrorKind {
         match self {
             Error::JobNotFound(_) => ErrorKind::NotFound,
-            Error::NotDead { .. } => ErrorKind::Conflict,
+            Error::NotDead { .. } | Error::Redacted(_) => ErrorKind::Conflict,
             Error::Database(e) if e.kind() == ErrorKind::Unavailable => ErrorKind::Unavailable,
             _ => ErrorKind::Internal,
         }

@@ -213,8 +213,13 @@ pub(crate) async fn complete<C: ConnectionTrait>(
     now: i64,
     id: i64,
     worker: &str,
+    payload: Option<String>,
 ) -> Result<bool> {
-    let res = job::Entity::update_many()
+    let mut update = job::Entity::update_many();
+    if let Some(payload) = payload {
+        update = update.col_expr(Column::Payload, Expr::value(payload));
+    }
+    let res = update
         .col_expr(Column::Status, Expr::value(JobStatus::Done.as_str()))
         .col_expr(Column::LockedBy, Expr::value(Option::<String>::None))
         .col_expr(Column::LockedUntil, Expr::value(Option::<i64>::None))
@@ -234,8 +239,13 @@ pub(crate) async fn fail<C: ConnectionTrait>(
     worker: &str,
     error: &str,
     retry_in: Option<Duration>,
+    dead_payload: Option<String>,
 ) -> Result<bool> {
-    let mut update = job::Entity::update_many()
+    let mut update = job::Entity::update_many();
+    if let Some(payload) = dead_payload {
+        update = update.col_expr(Column::Payload, Expr::value(payload));
+    }
+    update = update
         .col_expr(Column::LockedBy, Expr::value(Option::<String>::None))
         .col_expr(Column::LockedUntil, Expr::value(Option::<i64>::None))
         .col_expr(Column::LastError, Expr::value(truncate(error, 2000)))
@@ -300,6 +310,9 @@ pub mod admin {
     ) -> Result<Job> {
         let txn = cinema_kernel::db::begin_write(db).await?;
         let now = clock.now_ms();
+        if is_redacted(&get(&txn, id).await?) {
+            return Err(Error::Redacted(id));
+        }
         let res = job::Entity::update_many()
             .col_expr(Column::Status, Expr::value(JobStatus::Pending.as_str()))
             .col_expr(Column::Attempts, Expr::value(0))
@@ -319,6 +332,12 @@ pub mod admin {
         }
         txn.commit().await?;
         Ok(job)
+    }
+
+    /// Whether a job's payload was redacted (see `JobHandler::redact`): nothing is left to run.
+    fn is_redacted(job: &Job) -> bool {
+        serde_json::from_str::<serde_json::Value>(&job.payload)
+            .is_ok_and(|v| v.get("redacted") == Some(&serde_json::Value::Bool(true)))
     }
 
     /// Deletes jobs that succeeded before `before_ms`. Dead jobs stay until an operator acts.

@@ -74,6 +74,8 @@ impl Templates {
             subject: format!("{} — {}", message.subject, self.app_name),
             html: render(&html_name)?,
             text: render(&text_name)?,
+            carries_secret: message.carries_secret,
+            redacted: false,
         })
     }
 

@@ -66,6 +66,12 @@ impl fmt::Display for JobError {
 #[async_trait::async_trait]
 pub trait JobHandler: Send + Sync + fmt::Debug {
     async fn handle(&self, job: &Job) -> Result<(), JobError>;
+
+    /// The payload to keep once the job is finished (done or dead), when what it holds must
+    /// not stay at rest (a one-time link); `None` keeps it as it is.
+    fn redact(&self, _payload: &str) -> Option<String> {
+        None
+    }
 }
 
 /// A job kind inserted once per `period` (aligned to the epoch), whatever the number of workers.
@@ -191,7 +197,9 @@ impl Worker {
             tracing::info_span!("job", id = job.id, kind = %job.kind, attempt = job.attempts);
         let outcome = tracing::Instrument::instrument(self.execute(&job), span.clone()).await;
         let still_held = match &outcome {
-            Ok(()) => queue::complete(&self.db, self.now(), job.id, &self.id).await?,
+            Ok(()) => {
+                queue::complete(&self.db, self.now(), job.id, &self.id, self.redacted(&job)).await?
+            }
             Err(error) => {
                 let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
                 let retry_in = match error {
@@ -211,6 +219,7 @@ impl Worker {
                     &self.id,
                     &error.to_string(),
                     retry_in,
+                    retry_in.is_none().then(|| self.redacted(&job)).flatten(),
                 )
                 .await?
             }
@@ -223,6 +232,13 @@ impl Worker {
             span.in_scope(|| tracing::info!("job done"));
         }
         Ok(true)
+    }
+
+    /// What the finished job's payload becomes, if its handler redacts it.
+    fn redacted(&self, job: &Job) -> Option<String> {
+        self.handlers
+            .get(&job.kind)
+            .and_then(|handler| handler.redact(&job.payload))
     }
 
     /// Runs the handler while a heartbeat keeps the lease alive.

@@ -37,14 +37,19 @@ async fn registering_while_smtp_is_down_still_delivers_exactly_one_activation_em
 async fn an_admin_lists_dead_jobs_and_retries_one() {
     let mut app = TestApp::spawn_with_smtp_down(&[("JOB_MAX_ATTEMPTS", "2")]).await;
     let (_, admin) = app.user_with_role(Role::Admin).await;
-    assert_eq!(
-        app.register("eli@example.com", strong_password())
-            .await
-            .status,
-        201
-    );
+    // A notice without a secret: it can be sent again after it died.
+    let (eli, tokens) = app.user_with_role(Role::User).await;
+    let res = app
+        .json(
+            Method::POST,
+            "/api/v1/accounts/password/change",
+            Some(&tokens.access_token),
+            json!({"old_password": strong_password(), "new_password": "Another#Pass9"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
     app.wait_for_email_jobs(
-        "eli@example.com",
+        &eli,
         "died",
         |jobs| matches!(jobs, [(status, _)] if status == "dead"),
     )
@@ -69,22 +74,16 @@ async fn an_admin_lists_dead_jobs_and_retries_one() {
     let res = retry(admin.access_token.clone()).await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json::<Value>()["status"], "pending");
-    app.mails_to("eli@example.com", 1).await;
+    app.mails_to(&eli, 1).await;
     retry(admin.access_token.clone()).await.problem(409);
 
     // The message is out; the worker records that a moment after the server took it.
-    let deadline = tokio::time::Instant::now() + cinema_tests::WAIT;
-    loop {
-        let job: Value = app
-            .get_as(&admin.access_token, &format!("/api/v1/admin/jobs/{id}"))
-            .await
-            .json();
-        if job["status"] == "done" {
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{job}");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    app.wait_for_email_jobs(
+        &eli,
+        "finished",
+        |jobs| matches!(jobs, [(status, _)] if status == "done"),
+    )
+    .await;
     app.get_as(&admin.access_token, "/api/v1/admin/jobs/999999")
         .await
         .problem(404);
@@ -113,4 +112,72 @@ async fn only_admins_see_jobs() {
     )
     .await
     .problem(403);
+}
+
+#[tokio::test]
+async fn a_one_time_link_leaves_the_jobs_table_once_delivered_or_dead() {
+    let mut app = TestApp::spawn_with_smtp_down(&[("JOB_MAX_ATTEMPTS", "2")]).await;
+    let (_, admin) = app.user_with_role(Role::Admin).await;
+    // Dead: the link is gone, and the job cannot be retried into an empty message.
+    app.register("dead@example.com", strong_password()).await;
+    app.wait_for_email_jobs(
+        "dead@example.com",
+        "died",
+        |jobs| matches!(jobs, [(status, _)] if status == "dead"),
+    )
+    .await;
+    let dead = email_payloads(&app, "dead@example.com").await;
+    assert_eq!(dead.len(), 1);
+    assert!(!dead[0].1.contains("token="), "{}", dead[0].1);
+    let problem = app
+        .json(
+            Method::POST,
+            &format!("/api/v1/admin/jobs/{}/retry", dead[0].0),
+            Some(&admin.access_token),
+            json!({}),
+        )
+        .await
+        .problem(409);
+    assert!(problem.detail.contains("new one"), "{}", problem.detail);
+
+    // Delivered: the recipient got the link; the table kept only who and what about.
+    app.start_smtp().await;
+    app.register("live@example.com", strong_password()).await;
+    let mail = &app.mails_to("live@example.com", 1).await[0];
+    assert!(mail.data.contains("token="));
+    app.wait_for_email_jobs(
+        "live@example.com",
+        "finished",
+        |jobs| matches!(jobs, [(status, _)] if status == "done"),
+    )
+    .await;
+    let done = email_payloads(&app, "live@example.com").await;
+    assert_eq!(done.len(), 1);
+    assert!(!done[0].1.contains("token="), "{}", done[0].1);
+    assert!(
+        done[0].1.contains("Activate your account"),
+        "the subject stays"
+    );
+}
+
+/// The e-mail jobs to `to` as (id, payload), straight from the table.
+async fn email_payloads(app: &TestApp, to: &str) -> Vec<(i64, String)> {
+    use sea_orm::ConnectionTrait as _;
+    let rows = app
+        .db()
+        .query_all_raw(sea_orm::Statement::from_string(
+            app.db().get_database_backend(),
+            "SELECT id, payload FROM jobs WHERE kind = 'email' ORDER BY id",
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| {
+            (
+                r.try_get::<i64>("", "id").unwrap(),
+                r.try_get::<String>("", "payload").unwrap(),
+            )
+        })
+        .filter(|(_, payload)| payload.contains(to))
+        .collect()
 }

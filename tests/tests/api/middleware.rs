@@ -106,3 +106,33 @@ async fn responses_are_compressed_when_the_client_asks() {
         .await;
     assert_eq!(res.header("content-encoding"), Some("gzip"));
 }
+
+#[tokio::test]
+async fn answers_say_what_they_are_and_docs_and_media_may_not_be_framed() {
+    let app = TestApp::spawn().await;
+    for path in ["/health", "/api/v1/genres", "/api/v1/nope"] {
+        let res = app.get(path).await;
+        assert_eq!(
+            res.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_eq!(res.header("content-security-policy"), None, "{path}");
+    }
+    for path in [
+        "/docs/",
+        "/docs/swagger-initializer.js",
+        "/media/avatars/x.png",
+    ] {
+        let res = app.get(path).await;
+        let csp = res.header("content-security-policy").unwrap_or_default();
+        assert!(csp.contains("default-src 'none'"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert_eq!(res.header("x-frame-options"), Some("DENY"), "{path}");
+        assert_eq!(
+            res.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+    }
+}

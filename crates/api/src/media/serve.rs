@@ -61,10 +61,6 @@ pub async fn download(
             header::CACHE_CONTROL,
             format!("private, max-age={}", object.max_age),
         ))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; sandbox",
-        ))
+        // nosniff, the policy and framing headers come from `middleware::security_headers`.
         .body(SizedStream::new(object.len, ReaderStream::new(object.file))))
 }

@@ -31,7 +31,17 @@ pub struct OutgoingEmail {
     pub subject: String,
     pub html: String,
     pub text: String,
+    /// The message holds a secret (a one-time link): once delivered or given up on, its
+    /// parts are removed from the job (see [`EmailHandler`]'s `redact`).
+    #[serde(default)]
+    pub carries_secret: bool,
+    /// The parts were removed; there is nothing left to send.
+    #[serde(default)]
+    pub redacted: bool,
 }
+
+/// What a secret-bearing message's parts are replaced with.
+const REDACTED: &str = "[removed: the message held a one-time link]";
 
 /// Why a message was not delivered.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -158,6 +168,12 @@ impl JobHandler for EmailHandler {
     async fn handle(&self, job: &Job) -> Result<(), JobError> {
         let email: OutgoingEmail = serde_json::from_str(&job.payload)
             .map_err(|e| JobError::Permanent(format!("bad e-mail payload: {e}")))?;
+        if email.redacted {
+            return Err(JobError::Permanent(
+                "the message's one-time link was removed; the recipient must ask for a new one"
+                    .to_owned(),
+            ));
+        }
         let message_id = format!("<job-{}@{}>", job.id, self.domain);
         self.mailer
             .send(&message_id, &email)
@@ -166,5 +182,16 @@ impl JobHandler for EmailHandler {
                 MailError::Transient(m) => JobError::Retry(m),
                 MailError::Permanent(m) => JobError::Permanent(m),
             })
+    }
+
+    fn redact(&self, payload: &str) -> Option<String> {
+        let mut email: OutgoingEmail = serde_json::from_str(payload).ok()?;
+        if !email.carries_secret || email.redacted {
+            return None;
+        }
+        email.html = REDACTED.to_owned();
+        email.text = REDACTED.to_owned();
+        email.redacted = true;
+        serde_json::to_string(&email).ok()
     }
 }
