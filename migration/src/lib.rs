@@ -12,6 +12,7 @@ mod m20261122_000004_movie_count;
 mod m20261122_000005_create_media;
 mod m20261122_000006_search_terms;
 mod m20261122_000007_sort_nulls_last;
+mod m20261201_000008_security;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_create_media::Migration),
             Box::new(m20261122_000006_search_terms::Migration),
             Box::new(m20261122_000007_sort_nulls_last::Migration),
+            Box::new(m20261201_000008_security::Migration),
         ]
     }
 }

@@ -139,6 +139,7 @@ pub async fn get(
         (status = 200, description = "Updated", body = UserResponse),
         (status = 400, description = "Nothing to change, or a change to your own account", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The account changed meanwhile", body = Problem, content_type = "application/problem+json"),
     ),
 )]
 #[patch("/users/{id}")]

@@ -12,6 +12,7 @@ use crate::{
         account_token::{self, Purpose},
         refresh_token, session, user,
     },
+    lifecycle::{self, AccountState, Actor},
     ms, rfc3339, sessions,
 };
 
@@ -162,8 +163,11 @@ impl Identity {
         if email.is_some_and(|e| e.as_str() != user.email) {
             return Err(Error::InvalidActivationToken);
         }
-        if user.is_active {
-            return Err(Error::AlreadyActive);
+        match AccountState::of(&user) {
+            AccountState::Registered => {}
+            AccountState::Active => return Err(Error::AlreadyActive),
+            // Only an admin brings a disabled account back.
+            AccountState::Disabled => return Err(Error::InvalidActivationToken),
         }
         if row.expires_at <= self.now() {
             return Err(Error::InvalidActivationToken);
@@ -173,7 +177,14 @@ impl Identity {
         if deleted.rows_affected != 1 {
             return Err(Error::InvalidActivationToken);
         }
-        set_active(db, self.now(), user.id, true).await?;
+        lifecycle::transition(
+            db,
+            self.now(),
+            user.id,
+            AccountState::Active,
+            Actor::LinkHolder,
+        )
+        .await?;
         let message = emails::AccountActivated {
             email: user.email.clone(),
             login_link: self.link("/login", &[]),
@@ -200,7 +211,9 @@ impl Identity {
         let Some(user) = find_by_email(txn, email).await? else {
             return Ok(());
         };
-        if user.is_active {
+        // Only an account that was never activated gets a link: not an active one, and not
+        // one an admin disabled.
+        if AccountState::of(&user) != AccountState::Registered {
             return Ok(());
         }
         let token = self.issue_token(txn, user.id, Purpose::Activation).await?;
@@ -235,8 +248,10 @@ impl Identity {
             self.inner.throttle.record_failure(&account, address);
             return Err(Error::InvalidCredentials);
         };
-        if !user.is_active {
-            return Err(Error::Inactive);
+        match AccountState::of(&user) {
+            AccountState::Active => {}
+            AccountState::Registered => return Err(Error::Inactive),
+            AccountState::Disabled => return Err(Error::Disabled),
         }
         self.inner.throttle.reset_account(&account);
         let txn = cinema_kernel::db::begin_write(db).await?;
@@ -510,21 +525,6 @@ async fn set_password<C: ConnectionTrait>(
 ) -> Result<()> {
     user::Entity::update_many()
         .col_expr(user::Column::HashedPassword, Expr::value(hash))
-        .col_expr(user::Column::UpdatedAt, Expr::value(now))
-        .filter(user::Column::Id.eq(user_id))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
-pub(crate) async fn set_active<C: ConnectionTrait>(
-    db: &C,
-    now: i64,
-    user_id: i64,
-    active: bool,
-) -> Result<()> {
-    user::Entity::update_many()
-        .col_expr(user::Column::IsActive, Expr::value(active))
         .col_expr(user::Column::UpdatedAt, Expr::value(now))
         .filter(user::Column::Id.eq(user_id))
         .exec(db)

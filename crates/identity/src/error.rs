@@ -15,6 +15,10 @@ pub enum Error {
     Inactive,
     #[error("This account is already active.")]
     AlreadyActive,
+    #[error("This account has been disabled by an administrator.")]
+    Disabled,
+    #[error("{0}")]
+    Conflict(String),
     #[error("The activation token is invalid or has expired; ask for a new one.")]
     InvalidActivationToken,
     #[error("The reset token is invalid or has expired; ask for a new one.")]
@@ -68,7 +72,8 @@ impl DomainError for Error {
             Error::InvalidCredentials | Error::InvalidRefreshToken | Error::Unauthenticated(_) => {
                 ErrorKind::Unauthenticated
             }
-            Error::Inactive | Error::Forbidden(_) => ErrorKind::Forbidden,
+            Error::Inactive | Error::Disabled | Error::Forbidden(_) => ErrorKind::Forbidden,
+            Error::Conflict(_) => ErrorKind::Conflict,
             Error::AlreadyActive
             | Error::InvalidActivationToken
             | Error::InvalidResetToken

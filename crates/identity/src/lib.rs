@@ -25,6 +25,7 @@ pub mod emails;
 pub mod entity;
 mod error;
 mod jwt;
+pub mod lifecycle;
 pub mod profiles;
 pub mod purge;
 mod sessions;

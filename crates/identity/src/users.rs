@@ -10,7 +10,12 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait},
 };
 
-use crate::{Email, Error, Password, Result, Role, accounts, crypto, entity::user, sessions};
+use crate::{
+    Email, Error, Password, Result, Role, accounts, crypto,
+    entity::{account_token, user},
+    lifecycle::{self, AccountState, Actor},
+    sessions,
+};
 
 /// Loads a user by id. To turn a Bearer token into a user, use
 /// [`crate::TokenService::authenticate`]: it also checks the session and that the account is
@@ -108,14 +113,24 @@ pub async fn update_in(
     if let Some(role) = change.role {
         update = update.col_expr(user::Column::GroupId, Expr::value(role.group_id()));
     }
-    if let Some(active) = change.is_active {
-        update = update.col_expr(user::Column::IsActive, Expr::value(active));
-    }
     if update.exec(txn).await?.rows_affected == 0 {
         return Err(Error::UserNotFound(id));
     }
-    if change.is_active == Some(false) {
-        sessions::revoke_all(txn, now, id, None).await?;
+    match change.is_active {
+        Some(true) => {
+            lifecycle::transition(txn, now, id, AccountState::Active, Actor::Admin).await?;
+        }
+        Some(false) => {
+            lifecycle::transition(txn, now, id, AccountState::Disabled, Actor::Admin).await?;
+            sessions::revoke_all(txn, now, id, None).await?;
+            // Links sent before are refused on a disabled account anyway; they go, so that
+            // nothing live is left.
+            account_token::Entity::delete_many()
+                .filter(account_token::Column::UserId.eq(id))
+                .exec(txn)
+                .await?;
+        }
+        None => {}
     }
     find(txn, id).await?.ok_or(Error::UserNotFound(id))
 }

@@ -147,3 +147,87 @@ async fn an_admin_cannot_demote_or_deactivate_themselves() {
     }
     app.login_ok(&email, strong_password()).await;
 }
+
+#[tokio::test]
+async fn an_account_an_admin_disabled_stays_disabled_until_an_admin_enables_it() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.user_with_role(Role::Admin).await;
+    // Registered, never activated: keep the link from the first e-mail.
+    app.register("mallory@example.com", strong_password()).await;
+    let first_link = app.link_in_mail("mallory@example.com", "Activate", 1).await;
+    let id = app
+        .json(
+            Method::GET,
+            "/api/v1/users?email=mallory",
+            Some(&admin.access_token),
+            json!({}),
+        )
+        .await
+        .json::<Value>()["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/users/{id}");
+    let patch = |active: bool| {
+        app.json(
+            Method::PATCH,
+            &path,
+            Some(&admin.access_token),
+            json!({"is_active": active}),
+        )
+    };
+    assert_eq!(patch(false).await.status, 200);
+
+    // The owner's ways back are all closed, and nothing is mailed.
+    let queued = app.emails_queued_to("mallory@example.com").await;
+    let res = app
+        .post(
+            "/api/v1/accounts/resend-activation",
+            json!({"email": "mallory@example.com"}),
+        )
+        .await;
+    assert_eq!(res.status, 202);
+    assert_eq!(app.emails_queued_to("mallory@example.com").await, queued);
+    let token = cinema_tests::query(&first_link, "token");
+    let res = app
+        .post(
+            "/api/v1/accounts/activate",
+            json!({"token": token, "email": "mallory@example.com"}),
+        )
+        .await;
+    assert_eq!(res.status, 400, "{}", res.text());
+    let problem = app
+        .login("mallory@example.com", strong_password())
+        .await
+        .problem(403);
+    assert!(problem.detail.contains("disabled"), "{}", problem.detail);
+    let res = app
+        .post(
+            "/api/v1/accounts/password-reset/request",
+            json!({"email": "mallory@example.com"}),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    assert_eq!(app.emails_queued_to("mallory@example.com").await, queued);
+
+    // Only an admin brings it back; then it signs in.
+    let user: Value = patch(true).await.json();
+    assert_eq!(user["is_active"], true);
+    assert_eq!(
+        app.login("mallory@example.com", strong_password())
+            .await
+            .status,
+        201
+    );
+    // And an active account disabled again loses its sessions at once.
+    let tokens = app.login_ok("mallory@example.com", strong_password()).await;
+    assert_eq!(patch(false).await.status, 200);
+    app.get_as(&tokens.access_token, "/api/v1/accounts/me")
+        .await
+        .problem(401);
+    assert_eq!(
+        app.login("mallory@example.com", strong_password())
+            .await
+            .status,
+        403
+    );
+}

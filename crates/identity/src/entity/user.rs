@@ -14,6 +14,8 @@ pub struct Model {
     pub group_id: i32,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When an admin disabled the account; only an admin enables it again.
+    pub disabled_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
