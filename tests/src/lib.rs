@@ -113,6 +113,11 @@ impl TestApp {
             ("JOB_BACKOFF_BASE_MS".into(), "50".into()),
             ("JOB_BACKOFF_MAX_SECS".into(), "1".into()),
             ("BCRYPT_COST".into(), "4".into()),
+            // Abuse limits and the answer floor have tests of their own that set them.
+            ("MAIL_LIMIT_PER_RECIPIENT".into(), "1000".into()),
+            ("MAIL_LIMIT_PER_CLIENT".into(), "1000".into()),
+            ("REGISTRATION_LIMIT_PER_CLIENT".into(), "1000".into()),
+            ("MAIL_REQUEST_MIN_ANSWER_MS".into(), "0".into()),
             (
                 "JWT_SECRET".into(),
                 "test-secret-test-secret-test-secret!".into(),

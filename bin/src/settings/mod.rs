@@ -7,7 +7,7 @@
 use std::{collections::HashMap, fmt, net::SocketAddr, str::FromStr, time::Duration};
 
 use cinema_api::{ApiConfig, CorsPolicy};
-use cinema_identity::{IdentityConfig, ThrottleConfig};
+use cinema_identity::{AbuseLimits, IdentityConfig, ThrottleConfig};
 use cinema_kernel::db::{DatabaseConfig, DatabaseUrl};
 use cinema_kernel::time::Clock;
 use cinema_notify::{MailConfig, MailTransport, WorkerConfig};
@@ -248,7 +248,20 @@ fn identity_settings(src: &impl Source) -> Result<(IdentityConfig, bool), Config
             max_failures_per_account: parse_or(src, "LOGIN_MAX_FAILURES", "5")?,
             max_failures_per_address: parse_or(src, "LOGIN_MAX_FAILURES_PER_ADDRESS", "20")?,
             window: Duration::from_secs(parse_or(src, "LOGIN_THROTTLE_WINDOW_SECS", "900")?),
+            max_delay: Duration::from_secs(parse_or(src, "LOGIN_MAX_DELAY_SECS", "30")?),
         },
+        limits: AbuseLimits {
+            window: Duration::from_secs(parse_or(src, "ABUSE_WINDOW_SECS", "3600")?),
+            mails_per_recipient: parse_or(src, "MAIL_LIMIT_PER_RECIPIENT", "5")?,
+            mails_per_client: parse_or(src, "MAIL_LIMIT_PER_CLIENT", "20")?,
+            registrations_per_client: parse_or(src, "REGISTRATION_LIMIT_PER_CLIENT", "10")?,
+            password_change_failures: parse_or(src, "PASSWORD_CHANGE_MAX_FAILURES", "5")?,
+        },
+        mail_answer_floor: Duration::from_millis(parse_or(
+            src,
+            "MAIL_REQUEST_MIN_ANSWER_MS",
+            "250",
+        )?),
     };
     Ok((config, generated))
 }

@@ -14,6 +14,7 @@ use crate::{
     },
     lifecycle::{self, AccountState, Actor},
     ms, rfc3339, sessions,
+    throttle::MailRequest,
 };
 
 /// Who is signing in, for the sessions list and throttling.
@@ -76,7 +77,18 @@ impl Identity {
         db: &DatabaseConnection,
         email: &Email,
         password: &Password,
+        client: &ClientInfo,
     ) -> Result<user::Model> {
+        self.inner
+            .throttle
+            .mail_request(
+                db,
+                self.now(),
+                MailRequest::Registration,
+                email.as_str(),
+                client.ip.as_deref(),
+            )
+            .await?;
         let hash = self.hash_password(password).await?;
         let txn = cinema_kernel::db::begin_write(db).await?;
         let user = self.register_in(&txn, email, &hash).await?;
@@ -195,11 +207,40 @@ impl Identity {
 
     /// Replaces the activation token of an inactive account and e-mails it. Says nothing about
     /// whether the account exists: the caller answers the same either way.
-    pub async fn resend_activation(&self, db: &DatabaseConnection, email: &Email) -> Result<()> {
-        let txn = cinema_kernel::db::begin_write(db).await?;
-        self.resend_activation_in(&txn, email).await?;
-        txn.commit().await?;
-        Ok(())
+    /// Counted per recipient and per client address; the answer takes at least
+    /// `mail_answer_floor`, so its timing does not tell either.
+    pub async fn resend_activation(
+        &self,
+        db: &DatabaseConnection,
+        email: &Email,
+        client: &ClientInfo,
+    ) -> Result<()> {
+        self.at_least_the_floor(async {
+            self.inner
+                .throttle
+                .mail_request(
+                    db,
+                    self.now(),
+                    MailRequest::ActivationResend,
+                    email.as_str(),
+                    client.ip.as_deref(),
+                )
+                .await?;
+            let txn = cinema_kernel::db::begin_write(db).await?;
+            self.resend_activation_in(&txn, email).await?;
+            txn.commit().await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Runs `work`, answering no sooner than `mail_answer_floor` after it began: whether an
+    /// account exists (and mail work was done) must not show in the timing.
+    async fn at_least_the_floor<T>(&self, work: impl Future<Output = Result<T>>) -> Result<T> {
+        let floor = tokio::time::sleep(self.inner.config.mail_answer_floor);
+        let result = work.await;
+        floor.await;
+        result
     }
 
     /// [`Identity::resend_activation`] inside the caller's transaction.
@@ -232,9 +273,10 @@ impl Identity {
     ) -> Result<(user::Model, TokenPair)> {
         let account = email.trim().to_lowercase();
         let address = client.ip.as_deref();
-        if let Err(retry_after_secs) = self.inner.throttle.check(&account, address) {
-            return Err(Error::Throttled { retry_after_secs });
-        }
+        let throttle = &self.inner.throttle;
+        throttle
+            .check_login(db, self.now(), &account, address)
+            .await?;
         let user = match Email::parse(&account) {
             Ok(email) => find_by_email(db, &email).await?,
             Err(_) => None,
@@ -245,7 +287,9 @@ impl Identity {
         };
         let matches = crypto::verify_password(password, &stored).await?;
         let Some(user) = user.filter(|_| matches) else {
-            self.inner.throttle.record_failure(&account, address);
+            throttle
+                .login_failed(db, self.now(), &account, address)
+                .await?;
             return Err(Error::InvalidCredentials);
         };
         match AccountState::of(&user) {
@@ -253,7 +297,7 @@ impl Identity {
             AccountState::Registered => return Err(Error::Inactive),
             AccountState::Disabled => return Err(Error::Disabled),
         }
-        self.inner.throttle.reset_account(&account);
+        throttle.login_succeeded(db, &account, address).await?;
         let txn = cinema_kernel::db::begin_write(db).await?;
         let pair = self.open_session(&txn, user.id, client).await?;
         txn.commit().await?;
@@ -376,11 +420,18 @@ impl Identity {
         old_password: &str,
         new_password: &Password,
     ) -> Result<()> {
+        let throttle = &self.inner.throttle;
+        throttle
+            .check_password_change(db, self.now(), user.id)
+            .await?;
         let stored = user::Entity::find_by_id(user.id)
             .one(db)
             .await?
             .ok_or(Error::UserNotFound(user.id))?;
         if !crypto::verify_password(old_password, &stored.hashed_password).await? {
+            throttle
+                .password_change_failed(db, self.now(), user.id)
+                .await?;
             return Err(Error::BadRequest("The old password is incorrect.".into()));
         }
         if old_password == new_password.expose() {
@@ -424,8 +475,32 @@ impl Identity {
         &self,
         db: &DatabaseConnection,
         email: &Email,
+        client: &ClientInfo,
     ) -> Result<()> {
-        let Some(user) = find_by_email(db, email).await?.filter(|u| u.is_active) else {
+        self.at_least_the_floor(self.reset_request(db, email, client))
+            .await
+    }
+
+    async fn reset_request(
+        &self,
+        db: &DatabaseConnection,
+        email: &Email,
+        client: &ClientInfo,
+    ) -> Result<()> {
+        self.inner
+            .throttle
+            .mail_request(
+                db,
+                self.now(),
+                MailRequest::PasswordReset,
+                email.as_str(),
+                client.ip.as_deref(),
+            )
+            .await?;
+        let Some(user) = find_by_email(db, email)
+            .await?
+            .filter(|u| AccountState::of(u) == AccountState::Active)
+        else {
             return Ok(());
         };
         let txn = cinema_kernel::db::begin_write(db).await?;

@@ -42,7 +42,7 @@ pub use domain::{EMAIL_MAX_LEN, EMAIL_PATTERN, Email, PASSWORD_SPECIALS, Passwor
 pub use error::{Error, Result};
 pub use jwt::{AccessClaims, TokenService};
 pub use sessions::{AuthUser, SessionView};
-pub use throttle::ThrottleConfig;
+pub use throttle::{AbuseLimits, MailRequest, ThrottleConfig};
 
 /// Settings of the identity slice.
 #[derive(Debug, Clone)]
@@ -57,6 +57,11 @@ pub struct IdentityConfig {
     /// Where links in e-mails point, e.g. `https://app.example.com`.
     pub frontend_url: url::Url,
     pub throttle: ThrottleConfig,
+    /// Limits on requests that send e-mail or guess a password.
+    pub limits: AbuseLimits,
+    /// The least time a reset request or an activation resend takes to answer, so that its
+    /// timing does not tell whether the account exists.
+    pub mail_answer_floor: Duration,
 }
 
 /// The identity service. Cheap to clone.
@@ -80,7 +85,7 @@ impl Identity {
     /// The service, queueing its e-mails in `outbox` and reading time from `clock`.
     pub fn new(config: IdentityConfig, outbox: Arc<dyn Outbox>, clock: Clock) -> Self {
         let tokens = TokenService::new(&config.jwt_secret, config.access_ttl, clock.clone());
-        let throttle = throttle::Throttle::new(config.throttle.clone());
+        let throttle = throttle::Throttle::new(config.throttle.clone(), config.limits.clone());
         Self {
             inner: Arc::new(Inner {
                 config,

@@ -14,6 +14,8 @@ pub struct Purged {
     /// Activation and password-reset tokens.
     pub one_time_tokens: u64,
     pub sessions: u64,
+    /// Abuse-limit windows that have ended.
+    pub limit_windows: u64,
 }
 
 /// Deletes what expired before now. Revoked sessions stay until they expire, so a replayed
@@ -34,5 +36,6 @@ pub async fn expired<C: ConnectionTrait>(
             .exec(db)
             .await?
             .rows_affected,
+        limit_windows: cinema_kernel::limits::purge(db, now).await?,
     })
 }

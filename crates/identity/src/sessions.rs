@@ -199,7 +199,8 @@ impl TokenService {
     /// #     access_ttl: Duration::from_secs(900), refresh_ttl: Duration::from_secs(86400),
     /// #     activation_ttl: Duration::from_secs(86400), reset_ttl: Duration::from_secs(3600),
     /// #     bcrypt_cost: 4, frontend_url: "http://localhost:3000".parse()?,
-    /// #     throttle: Default::default(),
+    /// #     throttle: Default::default(), limits: Default::default(),
+    /// #     mail_answer_floor: Duration::ZERO,
     /// # };
     /// # let identity = Identity::new(config, Arc::new(NoMail), Clock::system());
     /// # let ann = users::create(&db, &Clock::system(), &Email::parse("ann@example.com")?,

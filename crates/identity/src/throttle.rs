@@ -1,20 +1,39 @@
-//! Failed sign-in throttling per account and per client address: after `max` failures in a
-//! window, further attempts are refused until the window ends.
+//! Abuse limits, counted in the database (`cinema_kernel::limits`) so that every instance
+//! shares them.
 //!
-//! Counters live in this process. Several API instances each count on their own, so the
-//! effective limit is multiplied by the number of instances (noted for a shared store later).
+//! Sign-in: brute force must be impossible without handing attackers a button that locks the
+//! owner out. So failures are counted three ways:
+//! - per (account, client address): a hard limit — that address is refused for that account
+//!   until the window ends;
+//! - per client address, across accounts: a hard limit — one address cannot spray many accounts;
+//! - per account, across addresses: no refusal, only a slowdown — past the threshold each
+//!   attempt must wait twice as long after the previous failure as the one before, up to a
+//!   cap. The owner, from anywhere, waits at most the cap; an attacker with many addresses
+//!   gets one guess per cap per account (120 an hour at 30 s).
+//!
+//! Mail: password-reset requests, activation resends and registrations each count per
+//! recipient and per client address, whether or not the account exists, so the answer (202,
+//! or 429 with `Retry-After`) says nothing about accounts. Wrong old passwords on a password
+//! change count per account.
 
-use std::{
-    collections::HashMap,
-    sync::Mutex,
-    time::{Duration, Instant},
-};
+use std::time::Duration;
 
+use cinema_kernel::limits::{self, Window};
+use sea_orm::ConnectionTrait;
+
+use crate::{Error, Result};
+
+/// Sign-in limits.
 #[derive(Debug, Clone)]
 pub struct ThrottleConfig {
+    /// Failures allowed per (account, client address) in a window.
     pub max_failures_per_account: u32,
+    /// Failures allowed per client address, across accounts, in a window.
     pub max_failures_per_address: u32,
+    /// The counting window of sign-in failures.
     pub window: Duration,
+    /// The longest an account's owner waits between attempts once the account is under attack.
+    pub max_delay: Duration,
 }
 
 impl Default for ThrottleConfig {
@@ -23,138 +42,202 @@ impl Default for ThrottleConfig {
             max_failures_per_account: 5,
             max_failures_per_address: 20,
             window: Duration::from_secs(15 * 60),
+            max_delay: Duration::from_secs(30),
         }
     }
 }
 
-#[derive(Debug)]
-struct Window {
-    started: Instant,
-    failures: u32,
+/// Limits on what sends e-mail or guesses a password.
+#[derive(Debug, Clone)]
+pub struct AbuseLimits {
+    /// The counting window.
+    pub window: Duration,
+    /// E-mails (resets, resends, registrations) one address may be sent per window.
+    pub mails_per_recipient: u32,
+    /// Such requests one client address may make per window.
+    pub mails_per_client: u32,
+    /// Registrations one client address may make per window.
+    pub registrations_per_client: u32,
+    /// Wrong old passwords per account per window on a password change.
+    pub password_change_failures: u32,
 }
 
-#[derive(Debug)]
+impl Default for AbuseLimits {
+    fn default() -> Self {
+        Self {
+            window: Duration::from_secs(3600),
+            mails_per_recipient: 5,
+            mails_per_client: 20,
+            registrations_per_client: 10,
+            password_change_failures: 5,
+        }
+    }
+}
+
+/// What a request asks for, for counting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailRequest {
+    PasswordReset,
+    ActivationResend,
+    Registration,
+}
+
+fn throttled(window: &Window, now: i64) -> Error {
+    Error::Throttled {
+        retry_after_secs: window.retry_after_secs(now),
+    }
+}
+
+fn address_key(address: Option<&str>) -> &str {
+    address.unwrap_or("unknown")
+}
+
+/// The counters of one service.
+#[derive(Debug, Clone)]
 pub struct Throttle {
-    config: ThrottleConfig,
-    windows: Mutex<HashMap<String, Window>>,
+    login: ThrottleConfig,
+    abuse: AbuseLimits,
 }
 
 impl Throttle {
-    pub fn new(config: ThrottleConfig) -> Self {
-        Self {
-            config,
-            windows: Mutex::new(HashMap::new()),
+    pub fn new(login: ThrottleConfig, abuse: AbuseLimits) -> Self {
+        Self { login, abuse }
+    }
+
+    /// Refuses a sign-in attempt while its pair or address is over the limit, or while the
+    /// account's slowdown has not passed.
+    pub async fn check_login<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        now: i64,
+        account: &str,
+        address: Option<&str>,
+    ) -> Result<()> {
+        let c = &self.login;
+        let pair = format!("login-pair:{account}|{}", address_key(address));
+        if let Some(w) = limits::peek(db, &pair, c.window, now).await?
+            && w.hits >= c.max_failures_per_account
+        {
+            return Err(throttled(&w, now));
         }
-    }
-
-    fn keys(account: &str, address: Option<&str>) -> [(String, bool); 2] {
-        [
-            (format!("account:{account}"), true),
-            (
-                format!("address:{}", address.unwrap_or("")),
-                address.is_some(),
-            ),
-        ]
-    }
-
-    /// `Err(seconds)` while either key is over its limit.
-    pub fn check(&self, account: &str, address: Option<&str>) -> Result<(), u64> {
-        let Ok(windows) = self.windows.lock() else {
-            return Ok(());
-        };
-        let now = Instant::now();
-        let mut wait = Duration::ZERO;
-        for ((key, used), max) in Self::keys(account, address).into_iter().zip([
-            self.config.max_failures_per_account,
-            self.config.max_failures_per_address,
-        ]) {
-            if !used {
-                continue;
-            }
-            if let Some(w) = windows.get(&key) {
-                let elapsed = now.duration_since(w.started);
-                if elapsed < self.config.window && w.failures >= max {
-                    wait = wait.max(self.config.window - elapsed);
-                }
+        if let Some(address) = address {
+            let key = format!("login-address:{address}");
+            if let Some(w) = limits::peek(db, &key, c.window, now).await?
+                && w.hits >= c.max_failures_per_address
+            {
+                return Err(throttled(&w, now));
             }
         }
-        if wait.is_zero() {
-            Ok(())
-        } else {
-            Err(wait.as_secs().max(1))
-        }
-    }
-
-    pub fn record_failure(&self, account: &str, address: Option<&str>) {
-        let Ok(mut windows) = self.windows.lock() else {
-            return;
-        };
-        let now = Instant::now();
-        let window = self.config.window;
-        if windows.len() > 100_000 {
-            windows.retain(|_, w| now.duration_since(w.started) < window);
-        }
-        for (key, used) in Self::keys(account, address) {
-            if !used {
-                continue;
+        let key = format!("login-account:{account}");
+        if let Some(w) = limits::peek(db, &key, c.window, now).await?
+            && w.hits >= c.max_failures_per_account
+        {
+            let doublings = (w.hits - c.max_failures_per_account).min(16);
+            let delay = Duration::from_secs(1u64 << doublings).min(c.max_delay);
+            let ready_at = w.last_hit_at + cinema_kernel::time::millis(delay);
+            if now < ready_at {
+                return Err(Error::Throttled {
+                    retry_after_secs: u64::try_from((ready_at - now + 999) / 1000)
+                        .unwrap_or(1)
+                        .max(1),
+                });
             }
-            let w = windows.entry(key).or_insert(Window {
-                started: now,
-                failures: 0,
-            });
-            if now.duration_since(w.started) >= window {
-                *w = Window {
-                    started: now,
-                    failures: 0,
-                };
+        }
+        Ok(())
+    }
+
+    /// Counts a failed sign-in.
+    pub async fn login_failed<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        now: i64,
+        account: &str,
+        address: Option<&str>,
+    ) -> Result<()> {
+        let window = self.login.window;
+        let pair = format!("login-pair:{account}|{}", address_key(address));
+        limits::hit(db, &pair, window, now).await?;
+        limits::hit(db, &format!("login-account:{account}"), window, now).await?;
+        if let Some(address) = address {
+            limits::hit(db, &format!("login-address:{address}"), window, now).await?;
+        }
+        Ok(())
+    }
+
+    /// A successful sign-in proves the owner: the account's counters start again.
+    pub async fn login_succeeded<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        account: &str,
+        address: Option<&str>,
+    ) -> Result<()> {
+        limits::clear(
+            db,
+            &format!("login-pair:{account}|{}", address_key(address)),
+        )
+        .await?;
+        limits::clear(db, &format!("login-account:{account}")).await?;
+        Ok(())
+    }
+
+    /// Counts a request that may send `recipient` an e-mail, from `address`; refuses it past
+    /// a limit. Counted before anything is looked up, so existing and unknown accounts get
+    /// the same answers.
+    pub async fn mail_request<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        now: i64,
+        kind: MailRequest,
+        recipient: &str,
+        address: Option<&str>,
+    ) -> Result<()> {
+        let a = &self.abuse;
+        let mut over = Vec::new();
+        let to = limits::hit(db, &format!("mail-to:{recipient}"), a.window, now).await?;
+        if to.hits > a.mails_per_recipient {
+            over.push(to);
+        }
+        let address = address_key(address);
+        let from = limits::hit(db, &format!("mail-from:{address}"), a.window, now).await?;
+        if from.hits > a.mails_per_client {
+            over.push(from);
+        }
+        if kind == MailRequest::Registration {
+            let key = format!("register-from:{address}");
+            let w = limits::hit(db, &key, a.window, now).await?;
+            if w.hits > a.registrations_per_client {
+                over.push(w);
             }
-            w.failures += 1;
+        }
+        match over.into_iter().max_by_key(|w| w.ends_at) {
+            Some(w) => Err(throttled(&w, now)),
+            None => Ok(()),
         }
     }
 
-    /// A successful sign-in clears the account's counter (not the address's).
-    pub fn reset_account(&self, account: &str) {
-        if let Ok(mut windows) = self.windows.lock() {
-            windows.remove(&format!("account:{account}"));
+    /// Refuses a password change while the account is over its wrong-old-password limit.
+    pub async fn check_password_change<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        now: i64,
+        user_id: i64,
+    ) -> Result<()> {
+        let key = format!("password-change:{user_id}");
+        match limits::peek(db, &key, self.abuse.window, now).await? {
+            Some(w) if w.hits >= self.abuse.password_change_failures => Err(throttled(&w, now)),
+            _ => Ok(()),
         }
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_account_is_blocked_after_max_failures_and_a_success_clears_it() {
-        let t = Throttle::new(ThrottleConfig {
-            max_failures_per_account: 2,
-            max_failures_per_address: 100,
-            window: Duration::from_secs(60),
-        });
-        t.record_failure("a", Some("1.1.1.1"));
-        assert!(t.check("a", Some("1.1.1.1")).is_ok());
-        t.record_failure("a", Some("1.1.1.1"));
-        let wait = t.check("a", Some("2.2.2.2")).unwrap_err();
-        assert!((1..=60).contains(&wait));
-        assert!(
-            t.check("b", Some("1.1.1.1")).is_ok(),
-            "other accounts are not blocked"
-        );
-        t.reset_account("a");
-        assert!(t.check("a", None).is_ok());
-    }
-
-    #[test]
-    fn an_address_is_blocked_across_accounts() {
-        let t = Throttle::new(ThrottleConfig {
-            max_failures_per_account: 100,
-            max_failures_per_address: 3,
-            window: Duration::from_secs(60),
-        });
-        for account in ["a", "b", "c"] {
-            t.record_failure(account, Some("9.9.9.9"));
-        }
-        assert!(t.check("d", Some("9.9.9.9")).is_err());
-        assert!(t.check("d", Some("8.8.8.8")).is_ok());
+    /// Counts a wrong old password.
+    pub async fn password_change_failed<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        now: i64,
+        user_id: i64,
+    ) -> Result<()> {
+        let key = format!("password-change:{user_id}");
+        limits::hit(db, &key, self.abuse.window, now).await?;
+        Ok(())
     }
 }

@@ -36,6 +36,8 @@ async fn setup() -> (TestDatabase, DatabaseConnection, Identity, Clock) {
         bcrypt_cost: 4,
         frontend_url: "https://app.example.com".parse().unwrap(),
         throttle: Default::default(),
+        limits: Default::default(),
+        mail_answer_floor: Duration::ZERO,
     };
     let outbox = JobOutbox::new(Templates::new("Cinema").unwrap(), clock.clone());
     let identity = Identity::new(config, Arc::new(outbox), clock.clone());
@@ -85,7 +87,10 @@ async fn a_service_activates_signs_in_and_authenticates_without_http() {
     let (_database, db, identity, clock) = setup().await;
     let email = Email::parse("bo@example.com").unwrap();
     let password = Password::parse("Secret#123", "password").unwrap();
-    let user = identity.register(&db, &email, &password).await.unwrap();
+    let user = identity
+        .register(&db, &email, &password, &ClientInfo::default())
+        .await
+        .unwrap();
     assert!(!user.is_active);
     assert!(matches!(
         identity

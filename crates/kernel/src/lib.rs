@@ -17,6 +17,7 @@
 
 pub mod db;
 mod error;
+pub mod limits;
 pub mod mail;
 mod money;
 pub mod page;

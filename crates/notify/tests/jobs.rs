@@ -192,12 +192,16 @@ async fn a_job_that_keeps_failing_is_parked_dead_and_an_admin_can_retry_it() {
         ..fast_config()
     };
     let worker = smtp_worker(&db, &format!("smtp://{}", port.addr()), config);
+    // A notice without a secret: a dead one keeps its text and can be sent again.
     let id = enqueue_email(
         &db,
         &Clock::system(),
         &templates(),
         "di@example.com",
-        &activation("di@example.com"),
+        &AccountActivated {
+            email: "di@example.com".into(),
+            login_link: "https://app.example.com/login".into(),
+        },
     )
     .await
     .unwrap();

@@ -1,5 +1,6 @@
 //! Black-box tests over HTTP. One binary, one module per area, one fresh database per test.
 
+mod abuse;
 mod accounts;
 mod docs;
 mod errors;

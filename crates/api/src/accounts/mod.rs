@@ -40,11 +40,13 @@ fn client(req: &HttpRequest) -> ClientInfo {
         (status = 201, description = "Registered; check your e-mail", body = RegisterResponse),
         (status = 409, description = "The e-mail is taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid e-mail or a weak password", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests for this address or from this client; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ),
 )]
 #[post("/accounts/register")]
 pub async fn register(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let email = Email::parse(&body.email);
@@ -52,7 +54,7 @@ pub async fn register(
     let (email, password) = both(email, password)?;
     let user = state
         .identity
-        .register(&state.db, &email, &password)
+        .register(&state.db, &email, &password, &client(&req))
         .await?;
     Ok(HttpResponse::Created().json(RegisterResponse {
         id: user.id,
@@ -105,16 +107,23 @@ pub async fn activate(
 #[utoipa::path(
     tag = "accounts",
     request_body = EmailRequest,
-    responses((status = 202, description = "Accepted", body = MessageResponse)),
+    responses(
+        (status = 202, description = "Accepted", body = MessageResponse),
+        (status = 429, description = "Too many requests for this address or from this client; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    ),
 )]
 #[post("/accounts/resend-activation")]
 pub async fn resend_activation(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: Json<EmailRequest>,
 ) -> Result<HttpResponse, ApiError> {
     // A malformed address is a 422 like anywhere else: it says nothing about any account.
     let email = Email::parse(&body.email)?;
-    state.identity.resend_activation(&state.db, &email).await?;
+    state
+        .identity
+        .resend_activation(&state.db, &email, &client(&req))
+        .await?;
     Ok(HttpResponse::Accepted().json(MessageResponse::new(GENERIC_RESEND)))
 }
 
@@ -211,6 +220,7 @@ pub async fn me(Authenticated(user): Authenticated) -> HttpResponse {
         (status = 200, description = "Changed", body = MessageResponse),
         (status = 400, description = "The old password is wrong", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The new password breaks the policy", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong old passwords; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ),
 )]
 #[post("/accounts/password/change")]
@@ -231,17 +241,21 @@ pub async fn change_password(
 #[utoipa::path(
     tag = "accounts",
     request_body = EmailRequest,
-    responses((status = 200, description = "Accepted", body = MessageResponse)),
+    responses(
+        (status = 200, description = "Accepted", body = MessageResponse),
+        (status = 429, description = "Too many requests for this address or from this client; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    ),
 )]
 #[post("/accounts/password-reset/request")]
 pub async fn request_password_reset(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: Json<EmailRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let email = Email::parse(&body.email)?;
     state
         .identity
-        .request_password_reset(&state.db, &email)
+        .request_password_reset(&state.db, &email, &client(&req))
         .await?;
     Ok(HttpResponse::Ok().json(MessageResponse::new(GENERIC_RESET)))
 }
