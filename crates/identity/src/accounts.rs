@@ -79,15 +79,7 @@ impl Identity {
         password: &Password,
         client: &ClientInfo,
     ) -> Result<user::Model> {
-        self.inner
-            .throttle
-            .mail_request(
-                db,
-                self.now(),
-                MailRequest::Registration,
-                email.as_str(),
-                client.ip.as_deref(),
-            )
+        self.count_mail(db, MailRequest::Registration, email, client)
             .await?;
         let hash = self.hash_password(password).await?;
         let txn = cinema_kernel::db::begin_write(db).await?;
@@ -216,15 +208,7 @@ impl Identity {
         client: &ClientInfo,
     ) -> Result<()> {
         self.at_least_the_floor(async {
-            self.inner
-                .throttle
-                .mail_request(
-                    db,
-                    self.now(),
-                    MailRequest::ActivationResend,
-                    email.as_str(),
-                    client.ip.as_deref(),
-                )
+            self.count_mail(db, MailRequest::ActivationResend, email, client)
                 .await?;
             let txn = cinema_kernel::db::begin_write(db).await?;
             self.resend_activation_in(&txn, email).await?;
@@ -232,6 +216,20 @@ impl Identity {
             Ok(())
         })
         .await
+    }
+
+    /// Counts a request that may mail `email` (see `throttle`); refuses it past a limit.
+    async fn count_mail(
+        &self,
+        db: &DatabaseConnection,
+        kind: MailRequest,
+        email: &Email,
+        client: &ClientInfo,
+    ) -> Result<()> {
+        self.inner
+            .throttle
+            .mail_request(db, self.now(), kind, email.as_str(), client.ip.as_deref())
+            .await
     }
 
     /// Runs `work`, answering no sooner than `mail_answer_floor` after it began: whether an
@@ -487,15 +485,7 @@ impl Identity {
         email: &Email,
         client: &ClientInfo,
     ) -> Result<()> {
-        self.inner
-            .throttle
-            .mail_request(
-                db,
-                self.now(),
-                MailRequest::PasswordReset,
-                email.as_str(),
-                client.ip.as_deref(),
-            )
+        self.count_mail(db, MailRequest::PasswordReset, email, client)
             .await?;
         let Some(user) = find_by_email(db, email)
             .await?

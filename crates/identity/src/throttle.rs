@@ -92,6 +92,10 @@ fn address_key(address: Option<&str>) -> &str {
     address.unwrap_or("unknown")
 }
 
+fn pair_key(account: &str, address: Option<&str>) -> String {
+    format!("login-pair:{account}|{}", address_key(address))
+}
+
 /// The counters of one service.
 #[derive(Debug, Clone)]
 pub struct Throttle {
@@ -114,7 +118,7 @@ impl Throttle {
         address: Option<&str>,
     ) -> Result<()> {
         let c = &self.login;
-        let pair = format!("login-pair:{account}|{}", address_key(address));
+        let pair = pair_key(account, address);
         if let Some(w) = limits::peek(db, &pair, c.window, now).await?
             && w.hits >= c.max_failures_per_account
         {
@@ -155,8 +159,7 @@ impl Throttle {
         address: Option<&str>,
     ) -> Result<()> {
         let window = self.login.window;
-        let pair = format!("login-pair:{account}|{}", address_key(address));
-        limits::hit(db, &pair, window, now).await?;
+        limits::hit(db, &pair_key(account, address), window, now).await?;
         limits::hit(db, &format!("login-account:{account}"), window, now).await?;
         if let Some(address) = address {
             limits::hit(db, &format!("login-address:{address}"), window, now).await?;
