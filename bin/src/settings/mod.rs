@@ -135,6 +135,7 @@ impl Settings {
         let api = ApiConfig {
             cors: cors_policy(src.get("CORS_ALLOWED_ORIGINS"))?,
             json_limit: parse_or(src, "JSON_BODY_LIMIT_BYTES", "262144")?,
+            body_timeout: Duration::from_secs(parse_or(src, "BODY_READ_TIMEOUT_SECS", "30")?),
         };
 
         let log = LogSettings {

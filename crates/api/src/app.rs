@@ -53,6 +53,8 @@ pub struct ApiConfig {
     pub cors: CorsPolicy,
     /// Largest accepted JSON body, in bytes.
     pub json_limit: usize,
+    /// How long a request body may take to arrive in full (then 408).
+    pub body_timeout: std::time::Duration,
 }
 
 impl Default for ApiConfig {
@@ -60,6 +62,7 @@ impl Default for ApiConfig {
         Self {
             cors: CorsPolicy::Disabled,
             json_limit: 256 * 1024,
+            body_timeout: std::time::Duration::from_secs(30),
         }
     }
 }
@@ -187,6 +190,9 @@ pub fn app(
         .app_data(api.state)
         .app_data(api.routes)
         .app_data(extract::json_config(api.config.json_limit))
+        // The limit of JSON bodies, which `body::Json` reads as bytes.
+        .app_data(web::PayloadConfig::new(api.config.json_limit))
+        .app_data(middleware::BodyTimeout(api.config.body_timeout))
         .app_data(extract::query_config())
         .app_data(extract::path_config())
         .into_utoipa_app()
@@ -201,6 +207,8 @@ pub fn app(
             cors(&api.config.cors),
         ))
         .wrap(from_fn(middleware::trim_trailing_slash))
+        .wrap(from_fn(middleware::body_deadline))
+        .wrap(from_fn(middleware::plain_query))
         .wrap(from_fn(middleware::security_headers))
         .wrap(from_fn(middleware::request_span))
 }

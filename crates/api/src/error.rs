@@ -113,6 +113,11 @@ impl ApiError {
         self.kind
     }
 
+    /// The fields that failed, on a 422.
+    pub fn field_errors(&self) -> &[FieldError] {
+        &self.errors
+    }
+
     fn problem_type(&self) -> &'static str {
         if self.allow.is_some() {
             return "urn:cinema:problem:method-not-allowed";
@@ -126,6 +131,7 @@ impl ApiError {
             ErrorKind::Forbidden => "urn:cinema:problem:forbidden",
             ErrorKind::RateLimited => "urn:cinema:problem:rate-limited",
             ErrorKind::TooLarge => "urn:cinema:problem:too-large",
+            ErrorKind::Timeout => "urn:cinema:problem:timeout",
             ErrorKind::Unavailable => "urn:cinema:problem:unavailable",
             _ => "urn:cinema:problem:internal",
         }
@@ -194,6 +200,7 @@ impl ResponseError for ApiError {
             ErrorKind::Forbidden => StatusCode::FORBIDDEN,
             ErrorKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorKind::Timeout => StatusCode::REQUEST_TIMEOUT,
             ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }

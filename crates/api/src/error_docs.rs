@@ -6,7 +6,8 @@
 //!   account);
 //! - a path with an id can answer 404;
 //! - an operation with parameters or a body can answer 422 (a bad value, named);
-//! - an operation with a body can answer 400 (malformed JSON) and 413 (too large);
+//! - an operation with a body can answer 400 (malformed JSON), 408 (sent too slowly) and 413
+//!   (too large);
 //! - every `/api` operation can answer 503 (the database or another dependency is down).
 //!
 //! A handler's own description of a status wins; these only fill what is missing. Partial-update
@@ -14,9 +15,16 @@
 
 use utoipa::openapi::{
     ContentBuilder, OpenApi, Ref, RefOr, ResponseBuilder, Schema,
-    path::Operation,
-    schema::{AnyOfBuilder, Object},
+    path::{Operation, PathItem},
+    schema::{AnyOfBuilder, Object, SchemaType, Type},
 };
+
+/// Text without control characters: what single-line fields and query values accept.
+const SINGLE_LINE: &str = r"^[^\x00-\x1f\x7f-\x9f]*$";
+/// Free-form text (`body::FREE_FORM_FIELDS`): tabs and line breaks allowed.
+const FREE_FORM: &str = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$";
+/// A name: single-line, and not only white space.
+const NAME: &str = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$";
 
 /// Bodies of partial updates: all fields optional, but at least one known field must be sent
 /// (unknown fields are ignored, so `{}` and `{"nickname": 1}` alike change nothing: 400/422).
@@ -40,6 +48,11 @@ const SHARED: &[(&str, &str, &str)] = &[
         "The token is valid but its account lacks the role, or is inactive",
     ),
     ("404", "NotFound", "Nothing exists at this id"),
+    (
+        "408",
+        "Timeout",
+        "The body was sent too slowly and was cut off",
+    ),
     ("413", "TooLarge", "The body is larger than allowed"),
     (
         "422",
@@ -70,6 +83,30 @@ pub(crate) fn apply(doc: &mut OpenApi) {
             ),
         );
     }
+    // Text rules: what `body::Json` and the query check refuse is stated in every pattern.
+    let request_schemas = request_schema_names(doc);
+    let components = doc.components.get_or_insert_with(Default::default);
+    for name in &request_schemas {
+        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(name) {
+            for (field, property) in object.properties.iter_mut() {
+                if let RefOr::T(Schema::Object(text)) = property {
+                    state_text_rule(text, field);
+                }
+            }
+        }
+    }
+    for item in doc.paths.paths.values_mut() {
+        for op in operations(item) {
+            for param in op.parameters.iter_mut().flatten() {
+                if let RefOr::T(param) = param
+                    && let Some(RefOr::T(Schema::Object(text))) = param.schema.as_mut()
+                {
+                    state_text_rule(text, &param.name);
+                }
+            }
+        }
+    }
+    let components = doc.components.get_or_insert_with(Default::default);
     // Every e-mail a request carries follows identity's rule for addresses.
     for (name, schema) in components.schemas.iter_mut() {
         if let (true, RefOr::T(Schema::Object(object))) = (name.ends_with("Request"), schema)
@@ -90,16 +127,7 @@ pub(crate) fn apply(doc: &mut OpenApi) {
     for (path, item) in &mut doc.paths.paths {
         let path_has_id = path.contains('{');
         let api = path.starts_with("/api/");
-        for op in [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for op in operations(item) {
             fill(op, path_has_id, api);
         }
     }
@@ -120,7 +148,7 @@ fn fill(op: &mut Operation, path_has_id: bool, api: bool) {
         wanted.push("422");
     }
     if has_body {
-        wanted.extend(["400", "413"]);
+        wanted.extend(["400", "408", "413"]);
     }
     if api {
         wanted.push("503");
@@ -148,4 +176,62 @@ fn at_least_one_of(object: &Object) -> utoipa::openapi::schema::AnyOf {
         builder = builder.item(Schema::Object(variant));
     }
     builder.build()
+}
+
+/// The component schemas request bodies refer to.
+fn request_schema_names(doc: &OpenApi) -> Vec<String> {
+    let mut names = Vec::new();
+    for item in doc.paths.paths.values() {
+        for op in [&item.get, &item.put, &item.post, &item.delete, &item.patch]
+            .into_iter()
+            .flatten()
+        {
+            let Some(RefOr::T(body)) = &op.request_body else {
+                continue;
+            };
+            for content in body.content.values() {
+                if let RefOr::T(content) = content
+                    && let Some(RefOr::Ref(r)) = &content.schema
+                    && let Some(name) = r.ref_location.strip_prefix("#/components/schemas/")
+                {
+                    names.push(name.to_owned());
+                }
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// States the text rule of a string schema without a rule of its own (a format, an enum or
+/// a pattern other than "not blank").
+fn state_text_rule(text: &mut Object, field: &str) {
+    let is_string = match &text.schema_type {
+        SchemaType::Type(Type::String) => true,
+        SchemaType::Array(types) => types.contains(&Type::String),
+        _ => false,
+    };
+    if !is_string || text.format.is_some() || text.enum_values.is_some() {
+        return;
+    }
+    text.pattern = match text.pattern.as_deref() {
+        None if crate::body::FREE_FORM_FIELDS.contains(&field) => Some(FREE_FORM.to_owned()),
+        None => Some(SINGLE_LINE.to_owned()),
+        Some(r"\S") => Some(NAME.to_owned()),
+        Some(_) => return,
+    };
+}
+
+/// The operations of a path item.
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.patch,
+    ]
+    .into_iter()
+    .flatten()
 }

@@ -1,73 +1,14 @@
 //! Extractor settings that route body, query and path failures through [`ApiError`], so a
 //! malformed request gets the same problem+json body as every other error.
 
-use std::{future::Future, ops::Deref, pin::Pin};
-
 use actix_web::{
-    FromRequest, HttpRequest,
-    dev::Payload,
+    HttpRequest,
     error::{JsonPayloadError, PathError, QueryPayloadError},
     web,
 };
 use cinema_kernel::{ErrorKind, FieldError};
-use serde::de::DeserializeOwned;
-use serde_json::Value;
 
 use crate::{error::ApiError, fallback::RouteTable};
-
-/// A JSON request body, read like `web::Json` (same limits and errors) except that a number
-/// without a fractional part counts as an integer wherever one is expected: `3.0` is the
-/// integer 3, as JSON Schema (and so every generated client) counts it.
-#[derive(Debug)]
-pub struct Json<T>(pub T);
-
-impl<T> Json<T> {
-    pub fn into_inner(self) -> T {
-        self.0
-    }
-}
-
-impl<T> Deref for Json<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
-    type Error = actix_web::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let body = web::Json::<Value>::from_request(req, payload);
-        Box::pin(async move {
-            let mut value = body.await?.into_inner();
-            integral_numbers_as_integers(&mut value);
-            serde_json::from_value(value)
-                .map(Json)
-                .map_err(|e| ApiError::invalid(vec![FieldError::new("body", e.to_string())]).into())
-        })
-    }
-}
-
-/// Rewrites every float with no fractional part (within `i64`) as an integer.
-fn integral_numbers_as_integers(value: &mut Value) {
-    match value {
-        Value::Number(n) if n.is_f64() => {
-            if let Some(f) = n.as_f64()
-                && f.fract() == 0.0
-                && f.abs() < 9.0e15
-            {
-                // Exact: every integer below 2^53 is a float without rounding.
-                *value = Value::from(f as i64);
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(integral_numbers_as_integers),
-        Value::Object(map) => map.values_mut().for_each(integral_numbers_as_integers),
-        _ => {}
-    }
-}
 
 /// JSON bodies: syntax errors are 400, well-formed JSON of the wrong shape is 422.
 pub fn json_config(limit: usize) -> web::JsonConfig {
@@ -121,7 +62,7 @@ fn query_error(err: QueryPayloadError) -> ApiError {
         QueryPayloadError::Deserialize(e) => e.to_string(),
         other => other.to_string(),
     };
-    ApiError::invalid(vec![FieldError::new("query", message)])
+    ApiError::invalid(vec![crate::body::describe("query", &message)])
 }
 
 fn path_error(err: PathError) -> ApiError {
@@ -129,7 +70,7 @@ fn path_error(err: PathError) -> ApiError {
         PathError::Deserialize(e) => e.to_string(),
         other => other.to_string(),
     };
-    ApiError::invalid(vec![FieldError::new("path", message)])
+    ApiError::invalid(vec![crate::body::describe("path", &message)])
 }
 
 #[cfg(test)]
@@ -145,7 +86,7 @@ mod tests {
         count: u32,
     }
 
-    async fn echo(_: Json<Body>) -> HttpResponse {
+    async fn echo(_: web::Json<Body>) -> HttpResponse {
         HttpResponse::NoContent().finish()
     }
 
@@ -198,14 +139,6 @@ mod tests {
                 .unwrap()
                 .contains("invalid type")
         );
-    }
-
-    #[actix_web::test]
-    async fn an_integral_float_is_an_integer_and_a_fraction_is_not() {
-        let (status, _) = post("{\"count\": 3.0}", "application/json").await;
-        assert_eq!(status, StatusCode::NO_CONTENT);
-        let (status, _) = post("{\"count\": 3.5}", "application/json").await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     }
 
     #[actix_web::test]

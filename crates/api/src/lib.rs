@@ -10,6 +10,7 @@
 mod accounts;
 mod app;
 pub mod auth;
+pub mod body;
 mod catalog;
 mod docs;
 pub mod error;

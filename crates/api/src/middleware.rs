@@ -1,20 +1,25 @@
-//! Request-level middleware: request ids with a tracing span per request, and trailing-slash
-//! tolerance without redirects.
+//! Request-level middleware: request ids with a tracing span per request, trailing-slash
+//! tolerance without redirects, security headers, and a deadline for request bodies.
 
 use std::time::Instant;
 
 use actix_web::{
     Error, HttpMessage,
-    body::MessageBody,
-    dev::{ServiceRequest, ServiceResponse},
+    body::{EitherBody, MessageBody},
+    dev::{Payload, ServiceRequest, ServiceResponse},
+    error::PayloadError,
     http::{
         Uri,
         header::{self, HeaderName, HeaderValue},
         uri::PathAndQuery,
     },
     middleware::Next,
+    web::Bytes,
 };
+use cinema_kernel::FieldError;
 use tracing::Instrument;
+
+use crate::error::ApiError;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -94,6 +99,82 @@ pub async fn security_headers(
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
     Ok(res)
+}
+
+/// Refuses a query string whose decoded names or values hold control characters (NUL and the
+/// like reach no handler, and no database), with a 422 naming the parameter.
+pub async fn plain_query(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    let bad = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(name, value)| name.chars().chain(value.chars()).any(char::is_control))
+        .map(|(name, _)| {
+            name.chars()
+                .filter(|c| !c.is_control())
+                .take(40)
+                .collect::<String>()
+        });
+    if let Some(name) = bad {
+        let error = ApiError::invalid(vec![FieldError::new(
+            name,
+            "must not contain control characters",
+        )]);
+        let response = actix_web::ResponseError::error_response(&error);
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
+}
+
+/// How long a request body may take to arrive, in full.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyTimeout(pub std::time::Duration);
+
+/// Cuts off a request body that has not arrived in full within [`BodyTimeout`] of the
+/// request's start: a client trickling bytes (1 byte/s against a declared length) holds a
+/// connection for at most that long. The reader gets a timed-out error, answered 408.
+pub async fn body_deadline(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    if let Some(BodyTimeout(timeout)) = req.app_data::<BodyTimeout>().copied() {
+        let timed = DeadlinePayload {
+            inner: req.take_payload(),
+            deadline: Box::pin(tokio::time::sleep(timeout)),
+        };
+        req.set_payload(Payload::Stream {
+            payload: Box::pin(timed),
+        });
+    }
+    next.call(req).await
+}
+
+struct DeadlinePayload {
+    inner: Payload,
+    deadline: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
+impl futures_util::Stream for DeadlinePayload {
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        if let Poll::Ready(item) = std::pin::Pin::new(&mut self.inner).poll_next(cx) {
+            return Poll::Ready(item);
+        }
+        match self.deadline.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Some(Err(PayloadError::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the request body was sent too slowly",
+            ))))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
 }
 
 fn is_sane_id(id: &str) -> bool {

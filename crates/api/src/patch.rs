@@ -24,10 +24,10 @@ impl<'a> PatchReader<'a> {
     pub fn nullable<T: DeserializeOwned>(&mut self, name: &str) -> Option<Option<T>> {
         match self.body.get(name)? {
             Value::Null => Some(None),
-            value => match serde_json::from_value(value.clone()) {
+            value => match crate::body::from_value(value.clone(), name) {
                 Ok(v) => Some(Some(v)),
                 Err(e) => {
-                    self.errors.push(FieldError::new(name, e.to_string()));
+                    self.errors.extend_from_slice(e.field_errors());
                     None
                 }
             },

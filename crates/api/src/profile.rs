@@ -1,13 +1,13 @@
 //! `/api/v1/profile`: the caller's profile.
 
-use crate::extract::Json;
+use crate::body::Json;
 use actix_web::{HttpResponse, get, patch, put, web};
 use chrono::NaiveDate;
 use cinema_identity::{
     entity::profile,
     profiles::{self, Gender, ProfileData, ProfilePatch},
 };
-use cinema_kernel::{ErrorKind, FieldError};
+use cinema_kernel::ErrorKind;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -124,14 +124,13 @@ pub async fn get(
 pub async fn replace(
     Authenticated(user): Authenticated,
     state: web::Data<AppState>,
-    body: Json<Map<String, Value>>,
+    json: Json<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let body = json.into_inner()?;
     if !PROFILE_FIELDS.iter().any(|f| body.contains_key(*f)) {
         return Err(no_known_field());
     }
-    let body: ProfileRequest = serde_json::from_value(Value::Object(body))
-        .map_err(|e| ApiError::invalid(vec![FieldError::new("body", e.to_string())]))?;
+    let body: ProfileRequest = crate::body::from_value(Value::Object(body), "")?;
     let data = ProfileData {
         first_name: body.first_name,
         last_name: body.last_name,
@@ -158,8 +157,9 @@ pub async fn replace(
 pub async fn update(
     Authenticated(user): Authenticated,
     state: web::Data<AppState>,
-    body: Json<Map<String, Value>>,
+    json: Json<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = json.into_inner()?;
     let patch = parse_patch(&body)?;
     let profile = profiles::update(&state.db, &state.clock, user.id, patch).await?;
     Ok(HttpResponse::Ok().json(ProfileResponse::with_link(profile, &state.media).await?))

@@ -1,6 +1,6 @@
 //! `/api/v1/users`: admin user management.
 
-use crate::extract::Json;
+use crate::body::Json;
 use actix_web::{HttpResponse, get, patch, web};
 use cinema_identity::{Role, entity::user, users};
 use cinema_kernel::time::rfc3339;
@@ -147,8 +147,9 @@ pub async fn update(
     Admin(admin): Admin,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: Json<UserPatch>,
+    json: Json<UserPatch>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = json.into_inner()?;
     let change = users::UserUpdate {
         role: body.group,
         is_active: body.is_active,

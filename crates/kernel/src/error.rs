@@ -22,6 +22,8 @@ pub enum ErrorKind {
     RateLimited,
     /// The request body is larger than allowed (413).
     TooLarge,
+    /// The request body was sent too slowly (408).
+    Timeout,
     /// A dependency (database, storage, mail, payment provider) is unreachable (503).
     Unavailable,
     /// A bug or an unexpected failure (500). Its details are logged, never shown.

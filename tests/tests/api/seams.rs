@@ -126,3 +126,164 @@ async fn numbers_beyond_what_a_query_can_hold_are_422_on_every_list() {
     // The largest documented skip is accepted.
     assert_eq!(app.get("/api/v1/genres?skip=1000000000").await.status, 200);
 }
+
+#[tokio::test]
+async fn a_role_is_checked_before_the_body_and_422s_say_the_rule_in_plain_words() {
+    let app = TestApp::spawn().await;
+    let user = app.sign_up("plain@example.com").await;
+    let (_, moderator) = app.user_with_role(Role::Moderator).await;
+    // A user's invalid body to a moderator route: 403, whatever the body.
+    for body in [json!({"name": 42}), json!({}), json!([1, 2])] {
+        app.json(
+            Method::POST,
+            "/api/v1/genres",
+            Some(&user.access_token),
+            body,
+        )
+        .await
+        .problem(403);
+    }
+    // A moderator's: the field, the rule, no Rust type names, no echo of long input.
+    let long = "x".repeat(5000);
+    let res = app
+        .json(
+            Method::POST,
+            "/api/v1/movies",
+            Some(&moderator.access_token),
+            json!({"name": "A", "year": long, "time": 1, "imdb": 1, "price": "1", "certification_id": 1}),
+        )
+        .await;
+    assert_clean(&res);
+    let problem = res.problem(422);
+    assert_eq!(problem.errors[0].field, "year");
+    assert_eq!(problem.errors[0].message, "must be a whole number");
+    assert!(
+        !res.text().contains("xxxxxxxxxx"),
+        "the input is not echoed"
+    );
+    for word in ["i32", "i64", "u64", "struct", "variant"] {
+        assert!(!res.text().contains(word), "{word}: {}", res.text());
+    }
+}
+
+#[tokio::test]
+async fn control_characters_are_refused_in_bodies_and_queries_but_free_text_keeps_its_lines() {
+    let app = TestApp::spawn().await;
+    let (_, moderator) = app.user_with_role(Role::Moderator).await;
+    let token = moderator.access_token.as_str();
+    for name in ["Noir\u{0}", "Two\nlines", "Bell\u{7}", "C1\u{85}"] {
+        let problem = app
+            .json(
+                Method::POST,
+                "/api/v1/genres",
+                Some(token),
+                json!({"name": name}),
+            )
+            .await
+            .problem(422);
+        assert_eq!(problem.errors[0].field, "name");
+    }
+    let certification = app.create_named(token, "certifications", "PG").await;
+    let movie = |description: &str| {
+        json!({"name": format!("M {}", description.len()), "year": 2000, "time": 90, "imdb": 7,
+               "price": "1.00", "certification_id": certification, "description": description})
+    };
+    assert_eq!(
+        app.create_movie(token, movie("Two lines\nand\ta tab"))
+            .await
+            .status,
+        201
+    );
+    let problem = app
+        .create_movie(token, movie("NUL\u{0}"))
+        .await
+        .problem(422);
+    assert_eq!(problem.errors[0].field, "description");
+    for path in [
+        "/api/v1/movies?q=a%00b",
+        "/api/v1/genres?name=%07",
+        "/api/v1/users?email=%00",
+    ] {
+        let res = app.get(path).await;
+        assert_clean(&res);
+        res.problem(422);
+    }
+}
+
+#[tokio::test]
+async fn id_lists_are_bounded_in_queries_and_bodies() {
+    let app = TestApp::spawn().await;
+    let (_, moderator) = app.user_with_role(Role::Moderator).await;
+    let many: Vec<String> = (1..=101).map(|i| i.to_string()).collect();
+    let problem = app
+        .get(&format!("/api/v1/movies?genre_ids={}", many.join(",")))
+        .await
+        .problem(422);
+    assert_eq!(problem.errors[0].field, "genre_ids");
+    assert_eq!(
+        app.get(&format!(
+            "/api/v1/movies?genre_ids={}",
+            many[..100].join(",")
+        ))
+        .await
+        .status,
+        200
+    );
+    let ids: Vec<i64> = (1..=33_000).collect();
+    let res = app
+        .json(
+            Method::POST,
+            "/api/v1/movies",
+            Some(&moderator.access_token),
+            json!({"name": "Many", "year": 2000, "time": 1, "imdb": 1, "price": "1",
+                   "certification_id": 1, "genre_ids": ids}),
+        )
+        .await;
+    assert_clean(&res);
+    let problem = res.problem(422);
+    assert_eq!(problem.errors[0].field, "genre_ids");
+    let res = app
+        .post(
+            "/api/v1/accounts/register",
+            json!({"email": "cart@example.com", "password": cinema_tests::strong_password(),
+                   "guest_cart_items": (1..=101).collect::<Vec<i64>>()}),
+        )
+        .await;
+    assert_eq!(res.problem(422).errors[0].field, "guest_cart_items");
+}
+
+#[tokio::test]
+async fn a_body_that_trickles_in_is_cut_off() {
+    let app = TestApp::spawn_with(&[("BODY_READ_TIMEOUT_SECS", "1")]).await;
+    let (_, moderator) = app.user_with_role(Role::Moderator).await;
+    // Declares 100 bytes, sends one a second.
+    let stream = futures_util::stream::unfold(0u8, |n| async move {
+        if n >= 100 {
+            return None;
+        }
+        if n > 0 {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+        Some((Ok::<_, std::io::Error>(vec![b' ']), n + 1))
+    });
+    let started = std::time::Instant::now();
+    let res = app
+        .client
+        .post(app.url("/api/v1/genres"))
+        .bearer_auth(&moderator.access_token)
+        .header("content-type", "application/json")
+        .header("content-length", "100")
+        .body(reqwest::Body::wrap_stream(stream))
+        .send()
+        .await;
+    let waited = started.elapsed();
+    assert!(
+        waited < std::time::Duration::from_secs(10),
+        "held {waited:?}"
+    );
+    match res {
+        Ok(res) => assert_eq!(res.status(), 408),
+        // The server may close the connection while the body is still being sent.
+        Err(e) => assert!(e.is_request() || e.is_body(), "{e}"),
+    }
+}

@@ -12,7 +12,8 @@ pub struct RegisterRequest {
     /// 8–128 characters with upper- and lower-case letters, a digit and one of `@$!%*?#&`.
     pub password: String,
     /// Movie ids from a guest cart (merged into the cart once it exists).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "at_most_100_ids")]
+    #[schema(max_items = 100)]
     #[expect(
         dead_code,
         reason = "accepted now, merged into the cart once the cart exists"
@@ -59,7 +60,8 @@ impl MessageResponse {
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "at_most_100_ids")]
+    #[schema(max_items = 100)]
     #[expect(
         dead_code,
         reason = "accepted now, merged into the cart once the cart exists"
@@ -167,4 +169,18 @@ impl From<SessionView> for SessionResponse {
             current: s.current,
         }
     }
+}
+
+/// A guest cart of at most 100 movie ids: bounded work per request.
+fn at_most_100_ids<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<i64>, D::Error> {
+    let ids = <Vec<i64> as serde::Deserialize>::deserialize(deserializer)?;
+    if ids.len() > 100 {
+        return Err(serde::de::Error::invalid_length(
+            ids.len(),
+            &"at most 100 ids",
+        ));
+    }
+    Ok(ids)
 }

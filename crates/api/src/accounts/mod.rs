@@ -2,7 +2,7 @@
 
 pub mod dto;
 
-use crate::extract::Json;
+use crate::body::Json;
 use actix_web::{HttpRequest, HttpResponse, delete, get, http::header, post, web};
 use cinema_identity::{ClientInfo, Email, Password};
 use cinema_kernel::page::{Page, PageRequest};
@@ -47,8 +47,9 @@ fn client(req: &HttpRequest) -> ClientInfo {
 pub async fn register(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: Json<RegisterRequest>,
+    json: Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = json.into_inner()?;
     let email = Email::parse(&body.email);
     let password = Password::parse(&body.password, "password");
     let (email, password) = both(email, password)?;
@@ -91,8 +92,9 @@ fn both<A, B>(
 #[post("/accounts/activate")]
 pub async fn activate(
     state: web::Data<AppState>,
-    body: Json<ActivateRequest>,
+    json: Json<ActivateRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = json.into_inner()?;
     let email = body.email.as_deref().map(Email::parse).transpose()?;
     state
         .identity
@@ -116,8 +118,9 @@ pub async fn activate(
 pub async fn resend_activation(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: Json<EmailRequest>,
+    json: Json<EmailRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = json.into_inner()?;
     // A malformed address is a 422 like anywhere else: it says nothing about any account.
     let email = Email::parse(&body.email)?;
     state
@@ -142,8 +145,9 @@ pub async fn resend_activation(
 pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: Json<LoginRequest>,
+    json: Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = json.into_inner()?;
     let (_, pair) = state
         .identity
         .login(&state.db, &body.email, &body.password, &client(&req))
@@ -164,8 +168,9 @@ pub async fn login(
 #[post("/accounts/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
-    body: Json<RefreshRequest>,
+    json: Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = json.into_inner()?;
     let pair = state
         .identity
         .refresh(&state.db, &body.refresh_token)
@@ -188,8 +193,9 @@ pub async fn refresh(
 pub async fn logout(
     Authenticated(user): Authenticated,
     state: web::Data<AppState>,
-    body: Json<LogoutRequest>,
+    json: Json<LogoutRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = json.into_inner()?;
     state
         .identity
         .logout(&state.db, &user, &body.refresh_token, body.all_devices)
@@ -227,8 +233,9 @@ pub async fn me(Authenticated(user): Authenticated) -> HttpResponse {
 pub async fn change_password(
     Authenticated(user): Authenticated,
     state: web::Data<AppState>,
-    body: Json<PasswordChangeRequest>,
+    json: Json<PasswordChangeRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = json.into_inner()?;
     let new_password = Password::parse(&body.new_password, "new_password")?;
     state
         .identity
@@ -250,8 +257,9 @@ pub async fn change_password(
 pub async fn request_password_reset(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: Json<EmailRequest>,
+    json: Json<EmailRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = json.into_inner()?;
     let email = Email::parse(&body.email)?;
     state
         .identity
@@ -273,8 +281,9 @@ pub async fn request_password_reset(
 #[post("/accounts/reset-password/complete")]
 pub async fn complete_password_reset(
     state: web::Data<AppState>,
-    body: Json<ResetCompleteRequest>,
+    json: Json<ResetCompleteRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = json.into_inner()?;
     let (email, password) = both(
         Email::parse(&body.email),
         Password::parse(&body.password, "password"),

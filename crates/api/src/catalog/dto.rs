@@ -204,10 +204,13 @@ pub struct MovieCreate {
     pub price: Money,
     pub certification_id: i64,
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub genre_ids: Vec<i64>,
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub director_ids: Vec<i64>,
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub star_ids: Vec<i64>,
 }
 
@@ -239,7 +242,10 @@ pub struct MoviePatchRequest {
     #[schema(value_type = Option<String>)]
     pub price: Option<Money>,
     pub certification_id: Option<i64>,
+    #[schema(max_items = 100)]
     pub genre_ids: Option<Vec<i64>>,
+    #[schema(max_items = 100)]
     pub director_ids: Option<Vec<i64>>,
+    #[schema(max_items = 100)]
     pub star_ids: Option<Vec<i64>>,
 }

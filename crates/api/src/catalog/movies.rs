@@ -1,6 +1,6 @@
 //! `/api/v1/movies`: lists, search, detail, and moderators' changes.
 
-use crate::extract::Json;
+use crate::body::Json;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use cinema_catalog::{
     movies::{self, MovieInput, MoviePatch, parse_imdb},
@@ -199,9 +199,9 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpR
 pub async fn create(
     _: Moderator,
     state: web::Data<AppState>,
-    body: Json<MovieCreate>,
+    json: Json<MovieCreate>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let body = json.into_inner()?;
     let imdb_tenths =
         parse_imdb(body.imdb).map_err(|m| ApiError::invalid(vec![FieldError::new("imdb", m)]))?;
     let input = MovieInput {
@@ -235,8 +235,9 @@ pub async fn update(
     _: Moderator,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: Json<Map<String, Value>>,
+    json: Json<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = json.into_inner()?;
     let mut read = PatchReader::new(&body);
     let imdb = read.required::<f64>("imdb");
     let mut patch = MoviePatch {

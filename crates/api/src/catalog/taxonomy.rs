@@ -1,7 +1,7 @@
 //! The four taxonomy resources, one set of handlers each (generated: they differ only in
 //! their path, table and tag).
 
-use crate::extract::Json;
+use crate::body::Json;
 use actix_web::HttpResponse;
 use cinema_catalog::{Taxonomy, taxonomy};
 
@@ -98,8 +98,9 @@ macro_rules! taxonomy_resource {
                 (status = 422, description = "Empty or too long name", body = Problem, content_type = "application/problem+json"),
             ))]
             #[post($path)]
-            pub async fn create(_: Moderator, state: web::Data<AppState>, body: Json<$body>) -> Result<HttpResponse, ApiError> {
-                super::create(&state, $kind, &*body).await
+            pub async fn create(_: Moderator, state: web::Data<AppState>, json: Json<$body>) -> Result<HttpResponse, ApiError> {
+                let body = json.into_inner()?;
+                super::create(&state, $kind, &body).await
             }
 
             /// Rename an entry (moderators).
@@ -109,8 +110,9 @@ macro_rules! taxonomy_resource {
                 (status = 409, description = "The name exists (any letter case)", body = Problem, content_type = "application/problem+json"),
             ))]
             #[patch($id_path)]
-            pub async fn update(id: web::Path<i64>, _: Moderator, state: web::Data<AppState>, body: Json<$body>) -> Result<HttpResponse, ApiError> {
-                super::rename(&state, $kind, id.into_inner(), &*body).await
+            pub async fn update(id: web::Path<i64>, _: Moderator, state: web::Data<AppState>, json: Json<$body>) -> Result<HttpResponse, ApiError> {
+                let body = json.into_inner()?;
+                super::rename(&state, $kind, id.into_inner(), &body).await
             }
 
             /// Delete an entry and answer with it (moderators).

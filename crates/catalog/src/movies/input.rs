@@ -79,6 +79,14 @@ impl MovieInput {
                 description: Some(&self.description),
             },
         );
+        check_id_lists(
+            &mut errors,
+            [
+                ("genre_ids", Some(&self.genre_ids)),
+                ("director_ids", Some(&self.director_ids)),
+                ("star_ids", Some(&self.star_ids)),
+            ],
+        );
         self.genre_ids = dedup(&self.genre_ids);
         self.director_ids = dedup(&self.director_ids);
         self.star_ids = dedup(&self.star_ids);
@@ -109,6 +117,14 @@ impl MoviePatch {
                 description: self.description.as_ref(),
             },
         );
+        check_id_lists(
+            &mut errors,
+            [
+                ("genre_ids", self.genre_ids.as_ref()),
+                ("director_ids", self.director_ids.as_ref()),
+                ("star_ids", self.star_ids.as_ref()),
+            ],
+        );
         for list in [
             &mut self.genre_ids,
             &mut self.director_ids,
@@ -122,6 +138,20 @@ impl MoviePatch {
             Ok(())
         } else {
             Err(Error::Invalid(errors))
+        }
+    }
+}
+
+/// The longest id list a movie takes (genres, directors, stars each).
+pub const MAX_LINKED_IDS: usize = 100;
+
+fn check_id_lists(errors: &mut Vec<FieldError>, lists: [(&str, Option<&Vec<i64>>); 3]) {
+    for (field, ids) in lists {
+        if ids.is_some_and(|ids| ids.len() > MAX_LINKED_IDS) {
+            errors.push(FieldError::new(
+                field,
+                format!("must list at most {MAX_LINKED_IDS} ids"),
+            ));
         }
     }
 }

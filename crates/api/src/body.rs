@@ -1,0 +1,368 @@
+//! JSON request bodies: read after the caller is authorised, and every failure described in
+//! the client's terms.
+//!
+//! [`Json`] never fails as an extractor: it reads the body and keeps the outcome, and the
+//! handler asks for it with [`Json::into_inner`]. So a handler's role extractor always decides
+//! first — a user posting a bad body to a moderator route gets 403, not 422. The failures:
+//! - not JSON at all (wrong content type, bad syntax) → 400; larger than allowed → 413; sent
+//!   too slowly (see `middleware::body_deadline`) → 408;
+//! - a string with a control character (NUL and the like; tab and line breaks are allowed in
+//!   free-form text only) → 422 naming the field;
+//! - the wrong shape → 422 naming the field and the rule, without Rust type names and without
+//!   echoing the input back.
+//!
+//! A number without a fractional part counts as an integer wherever one is expected (`3.0`
+//! is the integer 3, as JSON Schema counts it).
+
+use std::{future::Future, pin::Pin};
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, error::PayloadError, http::header, web};
+use cinema_kernel::{ErrorKind, FieldError};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::ApiError;
+
+/// Fields whose text is free-form: they may hold tabs and line breaks.
+pub const FREE_FORM_FIELDS: &[&str] = &["description", "info"];
+
+/// A JSON body whose reading and parsing happened, successfully or not.
+#[derive(Debug)]
+pub struct Json<T>(Result<T, ApiError>);
+
+impl<T> Json<T> {
+    /// The parsed body, or the 4xx it earned.
+    pub fn into_inner(self) -> Result<T, ApiError> {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = is_json(req);
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let parsed = match bytes.await {
+                Ok(_) if !is_json => Err(ApiError::new(
+                    ErrorKind::BadRequest,
+                    "Expected a JSON body with `Content-Type: application/json`.",
+                )),
+                Ok(bytes) => parse(&bytes),
+                Err(e) => Err(unreadable(&e)),
+            };
+            Ok(Json(parsed))
+        })
+    }
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<mime::Mime>().ok())
+        .is_some_and(|m| {
+            m.type_() == mime::APPLICATION
+                && (m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON))
+        })
+}
+
+fn unreadable(err: &actix_web::Error) -> ApiError {
+    match err.as_error::<PayloadError>() {
+        Some(PayloadError::Overflow) => {
+            ApiError::new(ErrorKind::TooLarge, "The JSON body is larger than allowed.")
+        }
+        Some(PayloadError::Io(e)) if e.kind() == std::io::ErrorKind::TimedOut => {
+            ApiError::new(ErrorKind::Timeout, "The request body was sent too slowly.")
+        }
+        _ => ApiError::new(ErrorKind::BadRequest, "The request body could not be read."),
+    }
+}
+
+/// Parses a JSON body into `T`, describing every failure in the client's terms.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut value: Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::new(
+            ErrorKind::BadRequest,
+            format!(
+                "Malformed JSON body (line {}, column {}).",
+                e.line(),
+                e.column()
+            ),
+        )
+    })?;
+    integral_numbers_as_integers(&mut value);
+    from_value(value, "")
+}
+
+/// Reads a JSON value found at `at` (a field name, or `""` for the whole body) as `T`,
+/// describing a failure as [`parse`] does.
+pub fn from_value<T: DeserializeOwned>(value: Value, at: &str) -> Result<T, ApiError> {
+    // Text is checked where it is used: in a field, or in the fields `T` reads from an object
+    // (unknown fields are ignored, whatever they hold).
+    let mut errors = Vec::new();
+    match (&value, struct_fields::<T>()) {
+        (Value::Object(map), Some(fields)) if at.is_empty() => {
+            for (key, item) in map.iter().filter(|(k, _)| fields.contains(&k.as_str())) {
+                check_text(item, key, &mut errors);
+            }
+        }
+        (_, _) if !at.is_empty() => check_text(&value, at, &mut errors),
+        _ => {}
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::invalid(errors));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let inner = e.path().to_string();
+        let path = match (at, display_path(&inner).as_str()) {
+            ("", _) => inner,
+            (at, "body") => at.to_owned(),
+            (at, inner) => format!("{at}.{inner}"),
+        };
+        ApiError::invalid(vec![describe(&path, &e.inner().to_string())])
+    })
+}
+
+/// The fields of `T` when it is a struct, learnt by asking it to deserialize itself from a
+/// deserializer that only records what it is asked for.
+fn struct_fields<T: DeserializeOwned>() -> Option<&'static [&'static str]> {
+    struct Probe(Option<&'static [&'static str]>);
+
+    #[derive(Debug)]
+    struct Stop;
+
+    impl std::fmt::Display for Stop {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("probe")
+        }
+    }
+
+    impl std::error::Error for Stop {}
+
+    impl serde::de::Error for Stop {
+        fn custom<M: std::fmt::Display>(_: M) -> Self {
+            Stop
+        }
+    }
+
+    impl<'de> serde::Deserializer<'de> for &mut Probe {
+        type Error = Stop;
+
+        fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+            Err(Stop)
+        }
+
+        fn deserialize_struct<V: serde::de::Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Stop> {
+            self.0 = Some(fields);
+            Err(Stop)
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+
+    let mut probe = Probe(None);
+    let _ = T::deserialize(&mut probe);
+    probe.0
+}
+
+/// Refuses control characters in strings: all of them in single-line fields, all but tab and
+/// line breaks in free-form ones.
+fn check_text(value: &Value, path: &str, errors: &mut Vec<FieldError>) {
+    match value {
+        Value::String(s) => {
+            let field = path.rsplit('.').next().unwrap_or(path);
+            let free_form = FREE_FORM_FIELDS.contains(&field);
+            if s.chars()
+                .any(|c| c.is_control() && !(free_form && matches!(c, '\t' | '\n' | '\r')))
+            {
+                let rule = if free_form {
+                    "must not contain control characters other than tabs and line breaks"
+                } else {
+                    "must not contain control characters (tabs and line breaks included)"
+                };
+                errors.push(FieldError::new(display_path(path), rule));
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                check_text(item, &format!("{path}[{i}]"), errors);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                let child = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                check_text(item, &child, errors);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn display_path(path: &str) -> String {
+    if path.is_empty() || path == "." {
+        "body".to_owned()
+    } else {
+        path.to_owned()
+    }
+}
+
+/// Rewrites every float with no fractional part (within `i64`) as an integer.
+fn integral_numbers_as_integers(value: &mut Value) {
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                // Exact: every integer below 2^53 is a float without rounding.
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers_as_integers),
+        Value::Object(map) => map.values_mut().for_each(integral_numbers_as_integers),
+        _ => {}
+    }
+}
+
+/// serde's message, said in the client's terms: the field and the rule, no Rust type names,
+/// no echo of the input.
+pub(crate) fn describe(path: &str, message: &str) -> FieldError {
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        let name = rest.split('`').next().unwrap_or("");
+        let field = match display_path(path).as_str() {
+            "body" => name.to_owned(),
+            parent => format!("{parent}.{name}"),
+        };
+        return FieldError::new(field, "is required");
+    }
+    let field = display_path(path);
+    let expected = message.rsplit_once(", expected ").map(|(_, e)| e);
+    let rule = if message.starts_with("unknown variant") {
+        let options = expected
+            .unwrap_or("")
+            .replace("one of ", "")
+            .replace('`', "");
+        format!("must be one of {options}")
+    } else if message.starts_with("invalid type") || message.starts_with("invalid value") {
+        format!(
+            "must be {}",
+            expected.map_or("of the documented type", human_type)
+        )
+    } else if message.starts_with("invalid length") {
+        match expected {
+            // A list where an object belongs.
+            Some(e) if e.contains("struct") => "must be an object".to_owned(),
+            Some(e) => format!("must have {e}"),
+            None => "must have the documented number of items".to_owned(),
+        }
+    } else {
+        // Our own types' messages (money, dates): already written for people; bounded.
+        message.chars().take(200).collect()
+    };
+    FieldError::new(field, rule)
+}
+
+/// What serde expected, in JSON's words.
+fn human_type(expected: &str) -> &'static str {
+    let unsigned = ["u8", "u16", "u32", "u64", "usize"];
+    let signed = ["i8", "i16", "i32", "i64", "isize", "integer"];
+    if unsigned.iter().any(|t| expected.contains(t)) {
+        "a whole number, 0 or more"
+    } else if signed.iter().any(|t| expected.contains(t)) {
+        "a whole number"
+    } else if expected.contains("f32") || expected.contains("f64") || expected.contains("float") {
+        "a number"
+    } else if expected.contains("bool") {
+        "true or false"
+    } else if expected.contains("sequence") {
+        "a list"
+    } else if expected.contains("struct") || expected.contains("map") {
+        "an object"
+    } else if expected.contains("date") {
+        "a date (YYYY-MM-DD)"
+    } else if expected.contains("string") || expected.contains("char") {
+        "a string"
+    } else {
+        "of the documented type"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[expect(dead_code, reason = "only its shape matters to these tests")]
+    struct Body {
+        count: u32,
+        name: Option<String>,
+        description: Option<String>,
+        tags: Option<Vec<i64>>,
+    }
+
+    fn errors(body: &str) -> Vec<FieldError> {
+        let err = parse::<Body>(body.as_bytes()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Invalid, "{err}");
+        err.field_errors().to_vec()
+    }
+
+    #[test]
+    fn shapes_are_described_without_type_names_or_echo() {
+        let e = errors(r#"{"count": "many many many"}"#);
+        assert_eq!(e[0].field, "count");
+        assert_eq!(e[0].message, "must be a whole number, 0 or more");
+        let e = errors(r#"{"count": 1, "tags": [1, "x"]}"#);
+        assert_eq!(e[0].field, "tags[1]");
+        assert_eq!(e[0].message, "must be a whole number");
+        let e = errors(r#"{"name": "x"}"#);
+        assert_eq!(
+            (e[0].field.as_str(), e[0].message.as_str()),
+            ("count", "is required")
+        );
+        for e in [errors(r#"{"count": -1}"#), errors(r#"[1]"#)] {
+            assert!(
+                !e[0].message.contains("u32") && !e[0].message.contains("struct"),
+                "{e:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn control_characters_are_refused_but_free_text_keeps_its_lines() {
+        let e = errors("{\"count\": 1, \"name\": \"a\\u0000b\"}");
+        assert_eq!(e[0].field, "name");
+        let e = errors("{\"count\": 1, \"name\": \"two\\nlines\"}");
+        assert_eq!(e[0].field, "name");
+        assert!(
+            parse::<Body>(b"{\"count\": 1, \"description\": \"two\\nlines\\tand a tab\"}").is_ok()
+        );
+        let e = errors("{\"count\": 1, \"description\": \"bell\\u0007\"}");
+        assert_eq!(e[0].field, "description");
+        // Unknown fields are ignored, whatever they hold.
+        assert!(parse::<Body>(b"{\"count\": 1, \"x\\u0001\": [\"\\u0000\"]}").is_ok());
+    }
+
+    #[test]
+    fn an_integral_float_is_an_integer_and_a_fraction_is_not() {
+        assert!(parse::<Body>(br#"{"count": 3.0}"#).is_ok());
+        assert_eq!(errors(r#"{"count": 3.5}"#)[0].field, "count");
+    }
+}
