@@ -206,3 +206,60 @@ async fn reset_and_resend_take_as_long_for_unknown_addresses_as_for_known_ones()
         );
     }
 }
+
+#[tokio::test]
+async fn two_instances_share_the_limits() {
+    let app = TestApp::spawn_with(&[("MAIL_LIMIT_PER_RECIPIENT", "3")]).await;
+    let (victim, _) = app.user_with_role(Role::User).await;
+    // A second instance of the service on the same database, as a load balancer would have.
+    let dir = tempfile::tempdir().unwrap();
+    let env: std::collections::HashMap<String, String> = [
+        ("DATABASE_URL", app.database().url()),
+        ("HTTP_ADDR", "127.0.0.1:0"),
+        ("HTTP_WORKERS", "1"),
+        ("JWT_SECRET", "test-secret-test-secret-test-secret!"),
+        ("MAIL_DIR", &dir.path().join("mail").to_string_lossy()),
+        ("MEDIA_DIR", &dir.path().join("media").to_string_lossy()),
+        ("MAIL_LIMIT_PER_RECIPIENT", "3"),
+        ("MAIL_LIMIT_PER_CLIENT", "1000"),
+        ("MAIL_REQUEST_MIN_ANSWER_MS", "0"),
+        ("BCRYPT_COST", "4"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let settings = cinema_server::settings::Settings::from_source(&env).unwrap();
+    let second = cinema_server::startup::Application::build(&settings)
+        .await
+        .unwrap();
+    let second_url = format!("http://127.0.0.1:{}", second.port());
+    let handle = second.handle();
+    tokio::spawn(second.run_until_stopped());
+
+    let mut statuses = Vec::new();
+    for i in 0..8 {
+        let base = if i % 2 == 0 {
+            app.url("")
+        } else {
+            second_url.clone()
+        };
+        let res = app
+            .client
+            .post(format!(
+                "{}/api/v1/accounts/password-reset/request",
+                base.trim_end_matches('/')
+            ))
+            .json(&json!({"email": victim}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(res.status().as_u16());
+    }
+    handle.stop(true).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        3,
+        "{statuses:?}"
+    );
+    assert_eq!(app.emails_queued_to(&victim).await, 3);
+}
