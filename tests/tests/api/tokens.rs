@@ -228,3 +228,58 @@ async fn an_access_token_expires_when_the_clock_passes_its_lifetime() {
     let problem = app.get_as(&user.access_token, me).await.problem(401);
     assert!(problem.detail.contains("expired"), "{}", problem.detail);
 }
+
+#[tokio::test]
+async fn tokens_that_claim_to_come_from_the_future_are_refused() {
+    use cinema_identity::{AccessClaims, TokenService};
+    use cinema_kernel::time::Clock;
+    let app = TestApp::spawn().await;
+    let user = app.sign_up("future@example.com").await;
+    let me = "/api/v1/accounts/me";
+    let real = {
+        let token = &user.access_token;
+        let data = jsonwebtoken::dangerous::insecure_decode::<AccessClaims>(token).unwrap();
+        data.claims
+    };
+    let secret = "test-secret-test-secret-test-secret!";
+    // Issued an hour from now, by a clock that runs ahead.
+    let ahead = Clock::system();
+    ahead.advance(std::time::Duration::from_secs(3600));
+    let tokens = TokenService::new(
+        &secret.to_owned().into(),
+        std::time::Duration::from_secs(900),
+        ahead,
+    );
+    let from_the_future = tokens.issue(real.user_id().unwrap(), real.sid).unwrap();
+    let problem = app.get_as(&from_the_future, me).await.problem(401);
+    assert!(
+        problem.detail.contains("not valid yet"),
+        "{}",
+        problem.detail
+    );
+    // Not before an hour from now, otherwise genuine.
+    let mut claims = real.clone();
+    claims.nbf = Some(claims.iat + 3600);
+    let token = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap();
+    app.get_as(&token, me).await.problem(401);
+    // Within the skew it is the same token as ever.
+    assert_eq!(app.get_as(&user.access_token, me).await.status, 200);
+}
+
+#[tokio::test]
+async fn non_ascii_addresses_are_refused_at_registration_with_a_clear_422() {
+    let app = TestApp::spawn().await;
+    for email in ["anné@example.com", "ann@exämple.com"] {
+        let problem = app
+            .register(email, cinema_tests::strong_password())
+            .await
+            .problem(422);
+        assert_eq!(problem.errors[0].field, "email");
+        assert!(problem.errors[0].message.contains("ASCII"), "{problem:?}");
+    }
+}
