@@ -87,6 +87,7 @@ fn both<A, B>(
     responses(
         (status = 200, description = "Activated", body = MessageResponse),
         (status = 400, description = "Invalid or expired token, or already active", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The account changed meanwhile (an admin acted on it)", body = Problem, content_type = "application/problem+json"),
     ),
 )]
 #[post("/accounts/activate")]
