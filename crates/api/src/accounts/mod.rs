@@ -164,6 +164,7 @@ pub async fn login(
     responses(
         (status = 200, description = "New tokens", body = TokenResponse),
         (status = 401, description = "Invalid, expired, revoked or reused refresh token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account is not active", body = Problem, content_type = "application/problem+json"),
     ),
 )]
 #[post("/accounts/refresh")]
