@@ -139,7 +139,13 @@ pub async fn body_deadline(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    if let Some(BodyTimeout(timeout)) = req.app_data::<BodyTimeout>().copied() {
+    // Only requests that carry a body get a timer (catalog reads stay as cheap as they were).
+    let has_body = req.headers().contains_key(header::TRANSFER_ENCODING)
+        || req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0");
+    if let (true, Some(BodyTimeout(timeout))) = (has_body, req.app_data::<BodyTimeout>().copied()) {
         let timed = DeadlinePayload {
             inner: req.take_payload(),
             deadline: Box::pin(tokio::time::sleep(timeout)),
