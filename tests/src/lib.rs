@@ -43,6 +43,15 @@ pub enum Storage {
 /// The bucket of the test S3 server.
 pub const S3_BUCKET: &str = "cinema-test-media";
 
+/// An e-mail job as stored.
+#[derive(Debug, Clone)]
+pub struct EmailJob {
+    pub id: i64,
+    pub status: String,
+    pub attempts: i32,
+    pub payload: String,
+}
+
 /// A running application with its own database, SMTP server and media storage.
 pub struct TestApp {
     pub address: String,
@@ -251,10 +260,10 @@ impl TestApp {
         }
     }
 
-    /// The e-mail jobs to `to` as (status, attempts), oldest first, read from the jobs table:
-    /// an e-mail is queued in the transaction of its cause, so right after a response this is
-    /// final — no need to wait and see whether one arrives.
-    pub async fn email_jobs_to(&self, to: &str) -> Vec<(String, i32)> {
+    /// The e-mail jobs to `to`, oldest first, read from the jobs table: an e-mail is queued in
+    /// the transaction of its cause, so right after a response this is final — no need to wait
+    /// and see whether one arrives.
+    pub async fn email_job_rows(&self, to: &str) -> Vec<EmailJob> {
         use sea_orm::ConnectionTrait as _;
         let backend = self.db.get_database_backend();
         let needle = serde_json::to_string(&serde_json::json!({ "to": to }))
@@ -263,10 +272,10 @@ impl TestApp {
             .to_owned();
         let sql = match backend {
             sea_orm::DbBackend::Postgres => {
-                "SELECT status, attempts FROM jobs WHERE kind = 'email' AND strpos(payload, $1) > 0 ORDER BY id"
+                "SELECT id, status, attempts, payload FROM jobs WHERE kind = 'email' AND strpos(payload, $1) > 0 ORDER BY id"
             }
             _ => {
-                "SELECT status, attempts FROM jobs WHERE kind = 'email' AND instr(payload, ?) > 0 ORDER BY id"
+                "SELECT id, status, attempts, payload FROM jobs WHERE kind = 'email' AND instr(payload, ?) > 0 ORDER BY id"
             }
         };
         let rows = self
@@ -279,12 +288,21 @@ impl TestApp {
             .await
             .expect("jobs readable");
         rows.iter()
-            .map(|r| {
-                (
-                    r.try_get("", "status").expect("status"),
-                    r.try_get("", "attempts").expect("attempts"),
-                )
+            .map(|r| EmailJob {
+                id: r.try_get("", "id").expect("id"),
+                status: r.try_get("", "status").expect("status"),
+                attempts: r.try_get("", "attempts").expect("attempts"),
+                payload: r.try_get("", "payload").expect("payload"),
             })
+            .collect()
+    }
+
+    /// The e-mail jobs to `to` as (status, attempts) (see [`TestApp::email_job_rows`]).
+    pub async fn email_jobs_to(&self, to: &str) -> Vec<(String, i32)> {
+        self.email_job_rows(to)
+            .await
+            .into_iter()
+            .map(|j| (j.status, j.attempts))
             .collect()
     }
 

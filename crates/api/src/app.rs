@@ -189,7 +189,6 @@ pub fn app(
     App::new()
         .app_data(api.state)
         .app_data(api.routes)
-        .app_data(extract::json_config(api.config.json_limit))
         // The limit of JSON bodies, which `body::Json` reads as bytes.
         .app_data(web::PayloadConfig::new(api.config.json_limit))
         .app_data(middleware::BodyTimeout(api.config.body_timeout))

@@ -366,3 +366,90 @@ mod tests {
         assert_eq!(errors(r#"{"count": 3.5}"#)[0].field, "count");
     }
 }
+
+#[cfg(test)]
+mod over_http {
+    use actix_web::{App, HttpResponse, http::StatusCode, test, web};
+    use serde::Deserialize;
+
+    use super::Json;
+
+    #[derive(Deserialize)]
+    struct Body {
+        #[expect(dead_code, reason = "only its type matters to these tests")]
+        count: u32,
+    }
+
+    async fn echo(body: Json<Body>) -> Result<HttpResponse, crate::ApiError> {
+        body.into_inner()?;
+        Ok(HttpResponse::NoContent().finish())
+    }
+
+    async fn post(
+        body: &'static str,
+        content_type: &'static str,
+    ) -> (StatusCode, serde_json::Value) {
+        let app = test::init_service(
+            App::new()
+                .app_data(web::PayloadConfig::new(64))
+                .route("/", web::post().to(echo)),
+        )
+        .await;
+        let req = test::TestRequest::post()
+            .uri("/")
+            .insert_header(("content-type", content_type))
+            .set_payload(body)
+            .to_request();
+        let resp = test::call_service(&app, req).await;
+        let status = resp.status();
+        if status.is_success() {
+            return (status, serde_json::Value::Null);
+        }
+        assert_eq!(
+            resp.headers().get("content-type").unwrap(),
+            "application/problem+json"
+        );
+        (status, test::read_body_json(resp).await)
+    }
+
+    #[actix_web::test]
+    async fn malformed_json_is_a_bad_request() {
+        let (status, body) = post("{\"count\": ", "application/json").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(
+            body["detail"]
+                .as_str()
+                .unwrap()
+                .starts_with("Malformed JSON")
+        );
+    }
+
+    #[actix_web::test]
+    async fn a_wrong_type_is_unprocessable_and_says_why() {
+        let (status, body) = post("{\"count\": \"many\"}", "application/json").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body["errors"][0]["field"], "count");
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("must be")
+        );
+    }
+
+    #[actix_web::test]
+    async fn a_body_over_the_limit_is_too_large() {
+        let (status, _) = post(
+            "{\"count\": 1, \"padding\": \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}",
+            "application/json",
+        )
+        .await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    }
+
+    #[actix_web::test]
+    async fn a_non_json_content_type_is_refused() {
+        let (status, _) = post("count=1", "application/x-www-form-urlencoded").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+    }
+}

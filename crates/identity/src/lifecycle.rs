@@ -70,14 +70,8 @@ impl AccountState {
     }
 }
 
-const ALL: [AccountState; 3] = [
-    AccountState::Registered,
-    AccountState::Active,
-    AccountState::Disabled,
-];
-
-/// Moves the account to `to` if `actor` may, from whatever state it is in when the `UPDATE`
-/// runs; returns the state it was in. A move that is not allowed changes nothing and says why.
+/// Moves the account to `to` if `actor` may; returns the state it was in. A move that is not
+/// allowed changes nothing and says why; one overtaken by a concurrent move is a conflict.
 pub async fn transition<C: ConnectionTrait>(
     db: &C,
     now: i64,
@@ -96,13 +90,6 @@ pub async fn transition<C: ConnectionTrait>(
     if from == to {
         return Ok(from);
     }
-    let mut allowed_from = sea_orm::Condition::any();
-    for state in ALL
-        .into_iter()
-        .filter(|s| *s != to && s.may_move(to, actor))
-    {
-        allowed_from = allowed_from.add(state.condition());
-    }
     let disabled_at = (to == AccountState::Disabled).then_some(now);
     let moved = user::Entity::update_many()
         .col_expr(
@@ -112,11 +99,12 @@ pub async fn transition<C: ConnectionTrait>(
         .col_expr(user::Column::DisabledAt, Expr::value(disabled_at))
         .col_expr(user::Column::UpdatedAt, Expr::value(now))
         .filter(user::Column::Id.eq(user_id))
-        .filter(allowed_from)
+        // Still in the state the move was judged from.
+        .filter(from.condition())
         .exec(db)
         .await?;
     if moved.rows_affected == 0 {
-        // Someone else moved it meanwhile; say where it is now.
+        // Someone else moved it meanwhile.
         return Err(Error::Conflict(
             "The account changed meanwhile; read it again.".to_owned(),
         ));

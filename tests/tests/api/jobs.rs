@@ -126,13 +126,13 @@ async fn a_one_time_link_leaves_the_jobs_table_once_delivered_or_dead() {
         |jobs| matches!(jobs, [(status, _)] if status == "dead"),
     )
     .await;
-    let dead = email_payloads(&app, "dead@example.com").await;
+    let dead = app.email_job_rows("dead@example.com").await;
     assert_eq!(dead.len(), 1);
-    assert!(!dead[0].1.contains("token="), "{}", dead[0].1);
+    assert!(!dead[0].payload.contains("token="), "{}", dead[0].payload);
     let problem = app
         .json(
             Method::POST,
-            &format!("/api/v1/admin/jobs/{}/retry", dead[0].0),
+            &format!("/api/v1/admin/jobs/{}/retry", dead[0].id),
             Some(&admin.access_token),
             json!({}),
         )
@@ -151,33 +151,11 @@ async fn a_one_time_link_leaves_the_jobs_table_once_delivered_or_dead() {
         |jobs| matches!(jobs, [(status, _)] if status == "done"),
     )
     .await;
-    let done = email_payloads(&app, "live@example.com").await;
+    let done = app.email_job_rows("live@example.com").await;
     assert_eq!(done.len(), 1);
-    assert!(!done[0].1.contains("token="), "{}", done[0].1);
+    assert!(!done[0].payload.contains("token="), "{}", done[0].payload);
     assert!(
-        done[0].1.contains("Activate your account"),
+        done[0].payload.contains("Activate your account"),
         "the subject stays"
     );
-}
-
-/// The e-mail jobs to `to` as (id, payload), straight from the table.
-async fn email_payloads(app: &TestApp, to: &str) -> Vec<(i64, String)> {
-    use sea_orm::ConnectionTrait as _;
-    let rows = app
-        .db()
-        .query_all_raw(sea_orm::Statement::from_string(
-            app.db().get_database_backend(),
-            "SELECT id, payload FROM jobs WHERE kind = 'email' ORDER BY id",
-        ))
-        .await
-        .unwrap();
-    rows.iter()
-        .map(|r| {
-            (
-                r.try_get::<i64>("", "id").unwrap(),
-                r.try_get::<String>("", "payload").unwrap(),
-            )
-        })
-        .filter(|(_, payload)| payload.contains(to))
-        .collect()
 }
