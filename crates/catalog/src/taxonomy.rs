@@ -79,7 +79,8 @@ fn table(kind: Taxonomy) -> Alias {
 pub fn parse_name(kind: Taxonomy, raw: &str) -> Result<String> {
     let name = cinema_kernel::text::trim(raw);
     let max = kind.max_len();
-    if name.is_empty() || name.chars().count() > max {
+    // The length counts the name as sent, as its documented `maxLength` does.
+    if name.is_empty() || raw.chars().count() > max {
         return Err(Error::invalid(
             "name",
             format!("must be 1 to {max} characters"),

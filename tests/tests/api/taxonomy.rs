@@ -174,3 +174,25 @@ async fn genre_statistics_count_movies_per_genre_by_name() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_name_is_measured_as_sent_and_trimmed_when_kept() {
+    let app = TestApp::spawn().await;
+    let (_, moderator) = app.user_with_role(Role::Moderator).await;
+    let token = moderator.access_token.as_str();
+    // 100 characters after trimming, 101 as sent: over the documented maxLength.
+    let padded = format!(" {}", "g".repeat(100));
+    let problem = app
+        .json(
+            Method::POST,
+            "/api/v1/genres",
+            Some(token),
+            json!({"name": padded}),
+        )
+        .await
+        .problem(422);
+    assert_eq!(problem.errors[0].field, "name");
+    let id = app.create_named(token, "genres", "  Noir  ").await;
+    let got: Value = app.get(&format!("/api/v1/genres/{id}")).await.json();
+    assert_eq!(got["name"], "Noir");
+}

@@ -64,7 +64,6 @@ pub fn parse_imdb(value: f64) -> Result<i32, String> {
 impl MovieInput {
     /// Checks every range of the product contract; names each bad field.
     pub fn validate(&mut self, clock: &Clock) -> Result<()> {
-        self.name = cinema_kernel::text::trim(&self.name).to_owned();
         let mut errors = Vec::new();
         check_fields(
             &mut errors,
@@ -87,6 +86,7 @@ impl MovieInput {
                 ("star_ids", Some(&self.star_ids)),
             ],
         );
+        self.name = cinema_kernel::text::trim(&self.name).to_owned();
         self.genre_ids = dedup(&self.genre_ids);
         self.director_ids = dedup(&self.director_ids);
         self.star_ids = dedup(&self.star_ids);
@@ -100,9 +100,6 @@ impl MovieInput {
 
 impl MoviePatch {
     pub fn validate(&mut self, clock: &Clock) -> Result<()> {
-        if let Some(name) = self.name.as_mut() {
-            *name = cinema_kernel::text::trim(name).to_owned();
-        }
         let mut errors = Vec::new();
         check_fields(
             &mut errors,
@@ -125,6 +122,9 @@ impl MoviePatch {
                 ("star_ids", self.star_ids.as_ref()),
             ],
         );
+        if let Some(name) = self.name.as_mut() {
+            *name = cinema_kernel::text::trim(name).to_owned();
+        }
         for list in [
             &mut self.genre_ids,
             &mut self.director_ids,
@@ -190,8 +190,10 @@ fn check_fields(errors: &mut Vec<FieldError>, clock: &Clock, fields: Fields<'_>)
         meta_score,
         description,
     } = fields;
+    // The length counts the name as sent (as its documented `maxLength` does); white space
+    // around it is trimmed afterwards.
     if let Some(name) = name
-        && (name.is_empty() || name.chars().count() > 500)
+        && (cinema_kernel::text::trim(name).is_empty() || name.chars().count() > 500)
     {
         errors.push(FieldError::new("name", "must be 1 to 500 characters"));
     }
