@@ -363,6 +363,8 @@ mod tests {
     #[test]
     fn an_integral_float_is_an_integer_and_a_fraction_is_not() {
         assert!(parse::<Body>(br#"{"count": 3.0}"#).is_ok());
+        let big = br#"{"count": 1, "tags": [2251799813685247.0, -36.0, 2.251799813685247e15]}"#;
+        assert!(parse::<Body>(big).is_ok(), "{:?}", parse::<Body>(big).err());
         assert_eq!(errors(r#"{"count": 3.5}"#)[0].field, "count");
     }
 }
