@@ -12,6 +12,8 @@ use crate::settings::Settings;
 
 /// The hourly purge of expired activation, reset and refresh tokens.
 pub const PURGE_EXPIRED_TOKENS: &str = "purge_expired_tokens";
+/// The expiry of stale pending orders (every `ORDER_EXPIRY_INTERVAL_SECS`).
+pub const EXPIRE_STALE_ORDERS: &str = "expire_stale_orders";
 /// The sweep of orphaned media objects (every `MEDIA_SWEEP_INTERVAL_SECS`).
 pub const SWEEP_ORPHAN_MEDIA: &str = "sweep_orphan_media";
 
@@ -36,6 +38,17 @@ pub fn worker(
             },
         )
         .every(PURGE_EXPIRED_TOKENS, Duration::from_secs(3600))
+        .handle(
+            EXPIRE_STALE_ORDERS,
+            ExpireStaleOrders {
+                db: db.clone(),
+                commerce: cinema_commerce::Commerce::new(
+                    settings.commerce.clone(),
+                    settings.clock.clone(),
+                ),
+            },
+        )
+        .every(EXPIRE_STALE_ORDERS, settings.order_expiry_interval)
         .handle(SWEEP_ORPHAN_MEDIA, SweepOrphanMedia { db, media })
         .every(SWEEP_ORPHAN_MEDIA, settings.media.sweep_interval))
 }
@@ -54,6 +67,30 @@ impl JobHandler for PurgeExpiredTokens {
             .await
             .map_err(|e| JobError::Retry(e.to_string()))?;
         tracing::info!(?purged, "expired tokens and sessions purged");
+        Ok(())
+    }
+}
+
+/// Expires pending orders left unpaid past `ORDER_PENDING_TTL_MINUTES`. The schedule inserts
+/// one job per period whatever the number of workers, and the update is one idempotent
+/// statement, so a second run in the same period would change nothing.
+#[derive(Debug)]
+struct ExpireStaleOrders {
+    db: DatabaseConnection,
+    commerce: cinema_commerce::Commerce,
+}
+
+#[async_trait::async_trait]
+impl JobHandler for ExpireStaleOrders {
+    async fn handle(&self, _job: &Job) -> Result<(), JobError> {
+        let expired = self
+            .commerce
+            .expire_stale(&self.db)
+            .await
+            .map_err(|e| JobError::Retry(e.to_string()))?;
+        if expired > 0 {
+            tracing::info!(expired, "stale pending orders expired");
+        }
         Ok(())
     }
 }

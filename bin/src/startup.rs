@@ -85,12 +85,15 @@ impl Application {
         let media = media::media(settings, &api_url)
             .await
             .map_err(StartupError::Media)?;
+        let commerce =
+            cinema_commerce::Commerce::new(settings.commerce.clone(), settings.clock.clone());
         let api = Api::new(
             AppState {
                 db: db.clone(),
                 identity,
-                // Until carts and purchases exist nothing holds a movie.
-                movie_references: Arc::new(cinema_catalog::NoReferences),
+                // Carts, pending orders and owners hold movies.
+                movie_references: Arc::new(commerce.clone()),
+                commerce,
                 media: media.media.clone(),
                 clock: settings.clock.clone(),
                 local_media: media.local,

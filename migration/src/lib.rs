@@ -13,6 +13,7 @@ mod m20261122_000005_create_media;
 mod m20261122_000006_search_terms;
 mod m20261122_000007_sort_nulls_last;
 mod m20261201_000008_security;
+mod m20261202_000009_commerce;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_search_terms::Migration),
             Box::new(m20261122_000007_sort_nulls_last::Migration),
             Box::new(m20261201_000008_security::Migration),
+            Box::new(m20261202_000009_commerce::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@
 
 mod accounts;
 mod catalog;
+mod commerce;
 mod http;
 mod media;
 

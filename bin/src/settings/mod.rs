@@ -7,6 +7,7 @@
 use std::{collections::HashMap, fmt, net::SocketAddr, str::FromStr, time::Duration};
 
 use cinema_api::{ApiConfig, CorsPolicy};
+use cinema_commerce::CommerceConfig;
 use cinema_identity::{AbuseLimits, IdentityConfig, ThrottleConfig};
 use cinema_kernel::db::{DatabaseConfig, DatabaseUrl};
 use cinema_kernel::time::Clock;
@@ -69,6 +70,9 @@ pub struct Settings {
     pub app_name: String,
     pub identity: IdentityConfig,
     pub media: MediaSettings,
+    pub commerce: CommerceConfig,
+    /// How often the expiry job looks for stale pending orders.
+    pub order_expiry_interval: Duration,
     /// Whether `JWT_SECRET` was generated for this process (tokens die with it).
     pub jwt_secret_generated: bool,
     /// Where every service reads "now" (the system clock; tests move a clone of it).
@@ -158,6 +162,24 @@ impl Settings {
         let worker = worker_settings(src)?;
         let (identity, jwt_secret_generated) = identity_settings(src)?;
         let media = media::media_settings(src)?;
+        let pending_minutes: u64 = parse_or(src, "ORDER_PENDING_TTL_MINUTES", "30")?;
+        if !(1..=7 * 24 * 60).contains(&pending_minutes) {
+            return Err(ConfigError::new(
+                "ORDER_PENDING_TTL_MINUTES",
+                "must be between 1 and 10080 (a week)",
+            ));
+        }
+        let commerce = CommerceConfig {
+            pending_ttl: Duration::from_secs(pending_minutes * 60),
+        };
+        let order_expiry_interval =
+            Duration::from_secs(parse_or(src, "ORDER_EXPIRY_INTERVAL_SECS", "60")?);
+        if order_expiry_interval.is_zero() {
+            return Err(ConfigError::new(
+                "ORDER_EXPIRY_INTERVAL_SECS",
+                "must be at least 1",
+            ));
+        }
 
         Ok(Self {
             database,
@@ -169,6 +191,8 @@ impl Settings {
             app_name: src.get("APP_NAME").unwrap_or_else(|| "Cinema".to_owned()),
             identity,
             media,
+            commerce,
+            order_expiry_interval,
             jwt_secret_generated,
             clock: Clock::system(),
         })

@@ -27,6 +27,8 @@ pub struct AppState {
     pub identity: cinema_identity::Identity,
     /// What may hold on to a movie (carts, purchases) when a moderator deletes it.
     pub movie_references: Arc<dyn cinema_catalog::MovieReferences>,
+    /// Carts, orders and the library.
+    pub commerce: cinema_commerce::Commerce,
     /// Avatars and posters.
     pub media: cinema_media::Media,
     /// Where "now" comes from; tests move it.
@@ -127,8 +129,27 @@ fn routes(cfg: &mut ServiceConfig) {
                 .service(jobs::list)
                 .service(jobs::get)
                 .service(jobs::retry)
-                .configure(catalog_routes),
+                .configure(catalog_routes)
+                .configure(commerce_routes),
         );
+}
+
+fn commerce_routes(cfg: &mut ServiceConfig) {
+    use crate::commerce::{cart, library, orders};
+    cfg.service(cart::get)
+        .service(cart::clear)
+        .service(cart::total)
+        .service(cart::add)
+        .service(cart::remove)
+        .service(cart::of_user)
+        // `/orders/all` before `/orders/{id}`, so it is not read as an id.
+        .service(orders::all)
+        .service(orders::place)
+        .service(orders::list)
+        .service(orders::get)
+        .service(orders::cancel)
+        .service(orders::set_status)
+        .service(library::list);
 }
 
 fn catalog_routes(cfg: &mut ServiceConfig) {

@@ -12,6 +12,7 @@ mod app;
 pub mod auth;
 pub mod body;
 mod catalog;
+mod commerce;
 mod docs;
 pub mod error;
 mod error_docs;

@@ -1,3 +1,88 @@
 //! Commerce: the cart, orders and their state machine, and ownership (the library).
 //!
-//! Depends on `cinema-kernel` and the identity/catalog/media/notify slices; never on HTTP.
+//! - [`Commerce`] is the service: cart ([`Commerce::cart`], [`Commerce::add_to_cart`], …),
+//!   orders ([`Commerce::place_order`], [`Commerce::cancel_order`], [`Commerce::expire_stale`],
+//!   [`Commerce::reprice_in`], [`Commerce::pay_in`], [`Commerce::refund_in`]) and the guest
+//!   cart merged at sign-up and sign-in ([`Commerce::merge_guest_cart_in`]).
+//! - [`status::transition`] is the one function that decides every order status change.
+//! - [`library`] is ownership: [`library::owns`] answers "may this user watch this movie?" in
+//!   one indexed lookup; only [`library::grant_in`] and [`library::revoke_in`] change it, inside
+//!   the caller's transaction (billing's payment and refund).
+//! - [`Commerce`] implements the catalog's [`cinema_catalog::MovieReferences`]: an owned movie
+//!   cannot be deleted; one in carts or pending orders only with `force`.
+//!
+//! Every write takes the caller's transaction in an `_in` form, so billing can mark an order
+//! paid, grant ownership, record the payment and queue its e-mail in one commit. Each user's
+//! cart and order changes are serialised on that user's row (see `lock.rs`), which is what
+//! makes concurrent orders from one cart produce exactly one order.
+//!
+//! ```no_run
+//! # async fn demo(db: &sea_orm::DatabaseConnection) -> cinema_commerce::Result<()> {
+//! // A streaming service deciding whether user 7 may watch movie 42:
+//! if cinema_commerce::library::owns(db, 7, 42).await? {
+//!     // start the stream
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Depends on `cinema-kernel`, `cinema-identity` (users, the sign-up and sign-in flows that
+//! carry a guest cart) and `cinema-catalog` (movies); never on HTTP.
+
+mod cart;
+pub mod entity;
+mod error;
+mod guest;
+pub mod library;
+mod lock;
+mod orders;
+mod references;
+mod skipped;
+pub mod status;
+
+use std::time::Duration;
+
+use cinema_kernel::time::Clock;
+
+pub use cart::{Cart, CartLine, CartTotal, Merged};
+pub use error::{Error, Result};
+pub use guest::{Registered, SignedIn};
+pub use orders::{OrderFilter, OrderView, Placed, Repriced, VerifiedPayment, Viewer};
+pub use skipped::{SkipReason, Skipped};
+pub use status::{OrderStatus, Trigger};
+
+/// How commerce behaves.
+#[derive(Debug, Clone)]
+pub struct CommerceConfig {
+    /// How long an order may stay pending before the expiry job expires it.
+    pub pending_ttl: Duration,
+}
+
+impl Default for CommerceConfig {
+    fn default() -> Self {
+        Self {
+            pending_ttl: Duration::from_secs(30 * 60),
+        }
+    }
+}
+
+/// The commerce service. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Commerce {
+    config: CommerceConfig,
+    clock: Clock,
+}
+
+impl Commerce {
+    pub fn new(config: CommerceConfig, clock: Clock) -> Self {
+        Self { config, clock }
+    }
+
+    pub fn config(&self) -> &CommerceConfig {
+        &self.config
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}

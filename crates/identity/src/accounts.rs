@@ -79,13 +79,28 @@ impl Identity {
         password: &Password,
         client: &ClientInfo,
     ) -> Result<user::Model> {
-        self.count_mail(db, MailRequest::Registration, email, client)
+        let hash = self
+            .prepare_registration(db, email, password, client)
             .await?;
-        let hash = self.hash_password(password).await?;
         let txn = cinema_kernel::db::begin_write(db).await?;
         let user = self.register_in(&txn, email, &hash).await?;
         txn.commit().await?;
         Ok(user)
+    }
+
+    /// What [`Identity::register`] does before its transaction: counts the request against
+    /// the abuse limits and hashes the password (off the executor). Its result goes to
+    /// [`Identity::register_in`].
+    pub async fn prepare_registration(
+        &self,
+        db: &DatabaseConnection,
+        email: &Email,
+        password: &Password,
+        client: &ClientInfo,
+    ) -> Result<PasswordHash> {
+        self.count_mail(db, MailRequest::Registration, email, client)
+            .await?;
+        self.hash_password(password).await
     }
 
     /// [`Identity::register`] inside the caller's transaction (with a password hashed by
@@ -269,6 +284,33 @@ impl Identity {
         password: &str,
         client: &ClientInfo,
     ) -> Result<(user::Model, TokenPair)> {
+        let user = self.verify_login(db, email, password, client).await?;
+        let txn = cinema_kernel::db::begin_write(db).await?;
+        let pair = self.open_session_in(&txn, user.id, client).await?;
+        txn.commit().await?;
+        Ok((user, pair))
+    }
+
+    /// Opens a session for a user [`Identity::verify_login`] accepted, inside the caller's
+    /// transaction (so a guest cart can join the same commit).
+    pub async fn open_session_in(
+        &self,
+        txn: &DatabaseTransaction,
+        user_id: i64,
+        client: &ClientInfo,
+    ) -> Result<TokenPair> {
+        self.open_session(txn, user_id, client).await
+    }
+
+    /// The checks of [`Identity::login`]: throttling, the password (off the executor), and an
+    /// active account. Returns the user; opens no session.
+    pub async fn verify_login(
+        &self,
+        db: &DatabaseConnection,
+        email: &str,
+        password: &str,
+        client: &ClientInfo,
+    ) -> Result<user::Model> {
         let account = email.trim().to_lowercase();
         let address = client.ip.as_deref();
         let throttle = &self.inner.throttle;
@@ -296,10 +338,7 @@ impl Identity {
             AccountState::Disabled => return Err(Error::Disabled),
         }
         throttle.login_succeeded(db, &account, address).await?;
-        let txn = cinema_kernel::db::begin_write(db).await?;
-        let pair = self.open_session(&txn, user.id, client).await?;
-        txn.commit().await?;
-        Ok((user, pair))
+        Ok(user)
     }
 
     async fn dummy_hash(&self) -> Result<String> {

@@ -2,15 +2,19 @@
 
 mod abuse;
 mod accounts;
+mod cart;
 mod docs;
 mod errors;
 mod health;
 mod jobs;
+mod library;
 mod media;
 mod middleware;
 mod movies;
+mod orders;
 mod passwords;
 mod profile;
+mod races;
 mod seams;
 mod search;
 mod taxonomy;

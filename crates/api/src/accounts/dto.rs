@@ -5,27 +5,37 @@ use cinema_kernel::time::rfc3339;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub use crate::commerce::dto::GuestCartReport;
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"email": "ann@example.com", "password": "Secret#123", "guest_cart_items": [1, 7]}))]
 pub struct RegisterRequest {
     pub email: String,
     /// 8–128 characters with upper- and lower-case letters, a digit and one of `@$!%*?#&`.
     pub password: String,
-    /// Movie ids from a guest cart (merged into the cart once it exists).
+    /// Movie ids from a guest cart: they wait in the new account's cart (see `guest_cart` in
+    /// the answer for what was added and what was skipped).
     #[serde(default, deserialize_with = "at_most_100_ids")]
     #[schema(max_items = 100)]
-    #[expect(
-        dead_code,
-        reason = "accepted now, merged into the cart once the cart exists"
-    )]
     pub guest_cart_items: Vec<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": 1, "email": "ann@example.com"}))]
+#[schema(example = json!({"id": 1, "email": "ann@example.com", "guest_cart": {"added": [1, 7], "skipped": []}}))]
 pub struct RegisterResponse {
     pub id: i64,
     pub email: String,
+    /// What became of `guest_cart_items`.
+    pub guest_cart: GuestCartReport,
+}
+
+/// Tokens after sign-in, and what became of `guest_cart_items`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"access_token": "eyJhbGciOiJIUzI1NiJ9…", "refresh_token": "q2V…", "token_type": "bearer", "expires_in": 900, "guest_cart": {"added": [7], "skipped": [{"movie_id": 1, "reason": "already_owned", "detail": "already owned: repeat purchases are not allowed"}]}}))]
+pub struct LoginResponse {
+    #[serde(flatten)]
+    pub tokens: TokenResponse,
+    pub guest_cart: GuestCartReport,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -60,12 +70,10 @@ impl MessageResponse {
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+    /// Movie ids from a guest cart, merged into the account's cart (see `guest_cart` in the
+    /// answer).
     #[serde(default, deserialize_with = "at_most_100_ids")]
     #[schema(max_items = 100)]
-    #[expect(
-        dead_code,
-        reason = "accepted now, merged into the cart once the cart exists"
-    )]
     pub guest_cart_items: Vec<i64>,
 }
 

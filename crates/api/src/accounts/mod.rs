@@ -53,13 +53,21 @@ pub async fn register(
     let email = Email::parse(&body.email);
     let password = Password::parse(&body.password, "password");
     let (email, password) = both(email, password)?;
-    let user = state
-        .identity
-        .register(&state.db, &email, &password, &client(&req))
+    let registered = state
+        .commerce
+        .register_with_cart(
+            &state.identity,
+            &state.db,
+            &email,
+            &password,
+            &client(&req),
+            &body.guest_cart_items,
+        )
         .await?;
     Ok(HttpResponse::Created().json(RegisterResponse {
-        id: user.id,
-        email: user.email,
+        id: registered.user.id,
+        email: registered.user.email,
+        guest_cart: registered.cart.into(),
     }))
 }
 
@@ -136,7 +144,7 @@ pub async fn resend_activation(
     tag = "accounts",
     request_body = LoginRequest,
     responses(
-        (status = 201, description = "Signed in", body = TokenResponse),
+        (status = 201, description = "Signed in", body = LoginResponse),
         (status = 401, description = "Wrong e-mail or password", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The account is not active", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed attempts; see Retry-After", body = Problem, content_type = "application/problem+json"),
@@ -149,11 +157,21 @@ pub async fn login(
     json: Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = json.into_inner()?;
-    let (_, pair) = state
-        .identity
-        .login(&state.db, &body.email, &body.password, &client(&req))
+    let signed_in = state
+        .commerce
+        .login_with_cart(
+            &state.identity,
+            &state.db,
+            &body.email,
+            &body.password,
+            &client(&req),
+            &body.guest_cart_items,
+        )
         .await?;
-    Ok(HttpResponse::Created().json(TokenResponse::from(pair)))
+    Ok(HttpResponse::Created().json(LoginResponse {
+        tokens: signed_in.tokens.into(),
+        guest_cart: signed_in.cart.into(),
+    }))
 }
 
 /// Exchange a refresh token for new tokens. The refresh token rotates; presenting a rotated

@@ -222,6 +222,25 @@ pub(crate) async fn summaries<C: ConnectionTrait>(
         .collect()
 }
 
+/// Summaries of these movies in the order of `ids` (each once; ids of movies that do not exist
+/// are left out): two queries, whatever the number. For other slices that hold movie ids —
+/// a cart, a library — and show them as the catalog does.
+pub async fn summaries_of<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<Vec<MovieSummary>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = movie_rows()
+        .and_where(col(movie::Column::Id).is_in(ids.iter().copied()))
+        .to_owned();
+    let mut by_id: HashMap<i64, MovieRow> = fetch_rows(db, &stmt)
+        .await?
+        .into_iter()
+        .map(|row| (row.movie.id, row))
+        .collect();
+    let rows = ids.iter().filter_map(|id| by_id.remove(id)).collect();
+    summaries(db, rows).await
+}
+
 /// The movie the select finds, with everything linked to it: two queries.
 async fn detail_where<C: ConnectionTrait>(
     db: &C,

@@ -1,0 +1,198 @@
+//! `/api/v1/orders`: placing an order from the cart, reading and canceling orders, and the
+//! admin list of every order.
+
+use actix_web::{HttpResponse, get, patch, post, web};
+use chrono::NaiveDate;
+use cinema_commerce::{OrderFilter, Viewer};
+use cinema_identity::{AuthUser, Role};
+use cinema_kernel::FieldError;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::dto::{OrderResponse, OrderStatusName, OrderStatusRequest, PlacedOrderResponse};
+use crate::{
+    AppState,
+    auth::{Admin, Authenticated},
+    body::Json,
+    error::{ApiError, Problem},
+    page::{PageResponse, page_request},
+};
+
+/// Admins see every order; anyone else only their own.
+fn viewer(user: &AuthUser) -> Viewer {
+    if user.role >= Role::Admin {
+        Viewer::Staff
+    } else {
+        Viewer::User(user.id)
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct OrderQuery {
+    /// Only orders in this status.
+    #[param(inline)]
+    pub status: Option<OrderStatusName>,
+    /// Items to skip (default 0).
+    #[param(minimum = 0, maximum = 1_000_000_000)]
+    pub skip: Option<u64>,
+    /// Items per page (1–100, default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u64>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AdminOrderQuery {
+    /// Only this user's orders.
+    pub user_id: Option<i64>,
+    /// Only orders in this status.
+    #[param(inline)]
+    pub status: Option<OrderStatusName>,
+    /// Only orders created on or after this day (UTC).
+    pub date_from: Option<NaiveDate>,
+    /// Only orders created on or before this day (UTC).
+    pub date_to: Option<NaiveDate>,
+    /// Items to skip (default 0).
+    #[param(minimum = 0, maximum = 1_000_000_000)]
+    pub skip: Option<u64>,
+    /// Items per page (1–100, default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u64>,
+}
+
+/// Midnight UTC of `day`, in epoch milliseconds.
+fn start_of(day: NaiveDate) -> i64 {
+    day.and_hms_opt(0, 0, 0)
+        .map_or(0, |t| t.and_utc().timestamp_millis())
+}
+
+/// Turn your whole cart into one pending order. Movies you own, that are in another of your
+/// pending orders, or that are no longer available are left out and listed in `skipped`; they
+/// stay in the cart. Ordered movies leave the cart; each item keeps its current price.
+#[utoipa::path(tag = "orders", security(("bearer" = [])), responses(
+    (status = 201, description = "The new pending order", body = PlacedOrderResponse),
+    (status = 400, description = "The cart is empty", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "Nothing in the cart can be ordered (the detail lists each movie and why)", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/orders")]
+pub async fn place(
+    Authenticated(user): Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let placed = state.commerce.place_order(&state.db, user.id).await?;
+    Ok(HttpResponse::Created().json(PlacedOrderResponse::from(placed)))
+}
+
+/// Your orders, newest first.
+#[utoipa::path(tag = "orders", params(OrderQuery), security(("bearer" = [])), responses(
+    (status = 200, description = "A page of your orders", body = PageResponse<OrderResponse>),
+))]
+#[get("/orders")]
+pub async fn list(
+    Authenticated(user): Authenticated,
+    state: web::Data<AppState>,
+    query: web::Query<OrderQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = page_request(query.skip, query.limit)?;
+    let filter = OrderFilter {
+        user_id: Some(user.id),
+        status: query.status.map(Into::into),
+        ..OrderFilter::default()
+    };
+    let found = state.commerce.orders(&state.db, &filter, page).await?;
+    Ok(HttpResponse::Ok().json(PageResponse::from_page(found, OrderResponse::from)))
+}
+
+/// Every order, newest first, filtered by user, status and creation day (admins).
+#[utoipa::path(tag = "orders", params(AdminOrderQuery), security(("bearer" = [])), responses(
+    (status = 200, description = "A page of orders", body = PageResponse<OrderResponse>),
+))]
+#[get("/orders/all")]
+pub async fn all(
+    _: Admin,
+    state: web::Data<AppState>,
+    query: web::Query<AdminOrderQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = page_request(query.skip, query.limit)?;
+    if let (Some(from), Some(to)) = (query.date_from, query.date_to)
+        && from > to
+    {
+        return Err(ApiError::invalid(vec![FieldError::new(
+            "date_from",
+            "must not be after date_to",
+        )]));
+    }
+    let filter = OrderFilter {
+        user_id: query.user_id,
+        status: query.status.map(Into::into),
+        created_from: query.date_from.map(start_of),
+        created_before: query.date_to.and_then(|d| d.succ_opt()).map(start_of),
+    };
+    let found = state.commerce.orders(&state.db, &filter, page).await?;
+    Ok(HttpResponse::Ok().json(PageResponse::from_page(found, OrderResponse::from)))
+}
+
+/// One of your orders (admins: any order).
+#[utoipa::path(tag = "orders", params(("id" = i64, Path)), security(("bearer" = [])), responses(
+    (status = 200, description = "The order", body = OrderResponse),
+    (status = 404, description = "No such order of yours", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/orders/{id}")]
+pub async fn get(
+    Authenticated(user): Authenticated,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let order = state
+        .commerce
+        .order(&state.db, viewer(&user), id.into_inner())
+        .await?;
+    Ok(HttpResponse::Ok().json(OrderResponse::from(order)))
+}
+
+/// Cancel one of your pending orders (admins: any pending order). A paid order is only undone
+/// by a refund.
+#[utoipa::path(tag = "orders", params(("id" = i64, Path)), security(("bearer" = [])), responses(
+    (status = 200, description = "Canceled", body = OrderResponse),
+    (status = 404, description = "No such order of yours", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The order is not pending (paid, canceled, expired or refunded)", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/orders/{id}/cancel")]
+pub async fn cancel(
+    Authenticated(user): Authenticated,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let order = state
+        .commerce
+        .cancel_order(&state.db, viewer(&user), id.into_inner())
+        .await?;
+    Ok(HttpResponse::Ok().json(OrderResponse::from(order)))
+}
+
+/// Change an order's status: only `canceled` can be asked for, on a pending order (the same
+/// as `POST /orders/{id}/cancel`).
+#[utoipa::path(tag = "orders", params(("id" = i64, Path)), request_body = OrderStatusRequest, security(("bearer" = [])), responses(
+    (status = 200, description = "Changed", body = OrderResponse),
+    (status = 400, description = "That status cannot be asked for; it follows from payments, refunds and time", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such order of yours", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The order is not pending", body = Problem, content_type = "application/problem+json"),
+))]
+#[patch("/orders/{id}/status")]
+pub async fn set_status(
+    Authenticated(user): Authenticated,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    json: Json<OrderStatusRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = json.into_inner()?;
+    let order = state
+        .commerce
+        .request_status(
+            &state.db,
+            viewer(&user),
+            id.into_inner(),
+            body.status.into(),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(OrderResponse::from(order)))
+}
