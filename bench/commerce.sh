@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Commerce benchmark: on a catalog seeded like bench/catalog.sh's (PostgreSQL, release build,
+# loopback only), USERS users each fill a CART-movie cart and place an order, CONCURRENCY at a
+# time (tests/examples/commerce_load.rs). Reports orders/s, p50/p99 and errors.
+#
+#   bench/commerce.sh              # seeds a fresh database, then measures
+#   REUSE=1 bench/commerce.sh      # measures an already seeded database (new users each run)
+#
+# Settings: PG (server URL), DB (database name), MOVIES, USERS, CONCURRENCY, CART, PORT,
+# WORKERS (actix threads), SOCKET (reach PostgreSQL by its Unix socket). Bounded by TIMEOUT.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PG=${PG:-postgres://postgres@127.0.0.1:5432}
+DB=${DB:-cinema_bench}
+MOVIES=${MOVIES:-100000}
+USERS=${USERS:-1000}
+CONCURRENCY=${CONCURRENCY:-32}
+CART=${CART:-5}
+PORT=${PORT:-8098}
+TIMEOUT=${TIMEOUT:-300}
+BIN=target/release/cinema
+URL="http://127.0.0.1:$PORT"
+
+cargo build --release --locked --bin cinema -p cinema-server
+cargo build --release --locked -p cinema-tests --example commerce_load
+
+export DATABASE_URL="$PG/$DB" LOG_LEVEL=warn HTTP_ADDR="127.0.0.1:$PORT" \
+  JWT_SECRET=bench-bench-bench-bench-bench-bench BCRYPT_COST=4 DATABASE_MAX_CONNECTIONS=${POOL:-32} \
+  LOGIN_MAX_FAILURES=1000000 LOGIN_MAX_FAILURES_PER_ADDRESS=1000000
+if [ -z "${REUSE:-}" ]; then
+  psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+  "$BIN" seed --movies "$MOVIES"
+  psql "$PG/$DB" -qc "VACUUM (ANALYZE)"
+fi
+
+SOCKET=${SOCKET:-}
+DATABASE_URL="$DATABASE_URL${SOCKET:+?host=$SOCKET}" HTTP_WORKERS=${WORKERS:-2} "$BIN" serve --no-worker &
+server=$!
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do curl -sf "$URL/health" >/dev/null && break; sleep 0.1; done
+
+timeout "$TIMEOUT" target/release/examples/commerce_load "$URL" "$PG/$DB" "$USERS" "$CONCURRENCY" "$CART" "$MOVIES"
+echo
+echo "peak RSS of the server: $(awk '/VmHWM/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$server/status")"

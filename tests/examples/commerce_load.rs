@@ -1,0 +1,263 @@
+//! Load generator of `bench/commerce.sh`: N users, each signs in, fills a cart with M random
+//! movies and places an order, C users at a time, against a running server. Prints a Markdown
+//! table of throughput, latencies and errors.
+//!
+//!   commerce_load <base-url> <database-url> [users=1000] [concurrency=32] [cart=5] [movies=100000]
+//!
+//! The users are created through `cinema_identity::users::create` (bcrypt cost 4, active)
+//! before anything is measured; sign-in is measured separately from the purchase flow.
+
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark tool")]
+
+use std::{
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use cinema_identity::{Email, Password, Role, users};
+use cinema_kernel::{
+    db::{DatabaseConfig, connect},
+    time::Clock,
+};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "Bench#Pass1";
+
+#[derive(Default)]
+struct Samples {
+    add: Vec<Duration>,
+    order: Vec<Duration>,
+    flow: Vec<Duration>,
+    errors: Vec<String>,
+}
+
+fn arg(n: usize, default: &str) -> String {
+    std::env::args()
+        .nth(n)
+        .unwrap_or_else(|| default.to_owned())
+}
+
+/// A small deterministic generator (xorshift), so runs pick the same movies.
+fn picks(seed: u64, count: usize, movies: u64) -> Vec<i64> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut out = Vec::new();
+    while out.len() < count {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let id = (x % movies) as i64 + 1;
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+async fn run_pool<F, Fut>(users: usize, concurrency: usize, job: F)
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let next = Arc::new(AtomicUsize::new(0));
+    let job = Arc::new(job);
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (next, job) = (next.clone(), job.clone());
+            tokio::spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    if i >= users {
+                        break;
+                    }
+                    job(i).await;
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.await.unwrap();
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let base = arg(1, "http://127.0.0.1:8099");
+    let database_url = arg(2, "postgres://postgres@127.0.0.1:5432/cinema_bench");
+    let users: usize = arg(3, "1000").parse().unwrap();
+    let concurrency: usize = arg(4, "32").parse().unwrap();
+    let cart: usize = arg(5, "5").parse().unwrap();
+    let movies: u64 = arg(6, "100000").parse().unwrap();
+    let run = uuid::Uuid::new_v4().simple().to_string();
+
+    let db = connect(&DatabaseConfig::new(database_url.parse().unwrap()))
+        .await
+        .expect("the database");
+    let clock = Clock::system();
+    let password = Password::parse(PASSWORD, "password").unwrap();
+    let mut emails = Vec::new();
+    for i in 0..users {
+        let email = format!("bench-{run}-{i}@example.com");
+        users::create(
+            &db,
+            &clock,
+            &Email::parse(&email).unwrap(),
+            &password,
+            Role::User,
+            true,
+            4,
+        )
+        .await
+        .expect("a bench user");
+        emails.push(email);
+    }
+
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .unwrap();
+    let tokens = Arc::new(Mutex::new(vec![String::new(); users]));
+    let emails = Arc::new(emails);
+    let login_errors = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    {
+        let (client, base, tokens, emails, errors) = (
+            client.clone(),
+            base.clone(),
+            tokens.clone(),
+            emails.clone(),
+            login_errors.clone(),
+        );
+        run_pool(users, concurrency, move |i| {
+            let (client, base, tokens, emails, errors) = (
+                client.clone(),
+                base.clone(),
+                tokens.clone(),
+                emails.clone(),
+                errors.clone(),
+            );
+            async move {
+                let res = client
+                    .post(format!("{base}/api/v1/accounts/login"))
+                    .json(&json!({"email": emails[i], "password": PASSWORD}))
+                    .send()
+                    .await;
+                match res {
+                    Ok(r) if r.status() == 201 => {
+                        let body: Value = r.json().await.unwrap();
+                        tokens.lock().unwrap()[i] = body["access_token"].as_str().unwrap().into();
+                    }
+                    _ => {
+                        errors.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+            }
+        })
+        .await;
+    }
+    let login_secs = started.elapsed().as_secs_f64();
+
+    let samples = Arc::new(Mutex::new(Samples::default()));
+    let started = Instant::now();
+    {
+        let (client, base, tokens, samples) = (
+            client.clone(),
+            base.clone(),
+            tokens.clone(),
+            samples.clone(),
+        );
+        run_pool(users, concurrency, move |i| {
+            let (client, base, samples) = (client.clone(), base.clone(), samples.clone());
+            let token = tokens.lock().unwrap()[i].clone();
+            async move {
+                let flow = Instant::now();
+                let mut adds = Vec::new();
+                let mut errors = Vec::new();
+                for movie in picks(i as u64 + 1, cart, movies) {
+                    let t = Instant::now();
+                    let res = client
+                        .post(format!("{base}/api/v1/cart/items"))
+                        .bearer_auth(&token)
+                        .json(&json!({"movie_id": movie}))
+                        .send()
+                        .await;
+                    adds.push(t.elapsed());
+                    match res {
+                        Ok(r) if r.status() == 201 => {}
+                        Ok(r) => errors.push(format!("add: {}", r.status())),
+                        Err(e) => errors.push(format!("add: {e}")),
+                    }
+                }
+                let t = Instant::now();
+                let res = client
+                    .post(format!("{base}/api/v1/orders"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await;
+                let order = t.elapsed();
+                match res {
+                    Ok(r) if r.status() == 201 => {}
+                    Ok(r) => errors.push(format!("order: {}", r.status())),
+                    Err(e) => errors.push(format!("order: {e}")),
+                }
+                let mut s = samples.lock().unwrap();
+                s.add.extend(adds);
+                s.order.push(order);
+                s.flow.push(flow.elapsed());
+                s.errors.extend(errors);
+            }
+        })
+        .await;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let mut s = std::mem::take(&mut *samples.lock().unwrap());
+    s.add.sort();
+    s.order.sort();
+    s.flow.sort();
+    println!(
+        "{users} users, {concurrency} at a time, {cart} movies per cart ({} sign-ins in {login_secs:.1} s, {} failed)\n",
+        users,
+        login_errors.load(Ordering::SeqCst)
+    );
+    println!("| measure | rate | p50 ms | p99 ms |\n|---|---:|---:|---:|");
+    println!(
+        "| purchase flow ({cart} adds + order) | {:.0} orders/s | {:.1} | {:.1} |",
+        users as f64 / secs,
+        percentile(&s.flow, 0.5),
+        percentile(&s.flow, 0.99)
+    );
+    println!(
+        "| `POST /api/v1/orders` | {:.0} req/s | {:.1} | {:.1} |",
+        users as f64 / secs,
+        percentile(&s.order, 0.5),
+        percentile(&s.order, 0.99)
+    );
+    println!(
+        "| `POST /api/v1/cart/items` | {:.0} req/s | {:.1} | {:.1} |",
+        s.add.len() as f64 / secs,
+        percentile(&s.add, 0.5),
+        percentile(&s.add, 0.99)
+    );
+    println!(
+        "\nerrors: {} of {} requests{}",
+        s.errors.len(),
+        users * (cart + 1),
+        s.errors
+            .first()
+            .map(|e| format!(" (first: {e})"))
+            .unwrap_or_default()
+    );
+    if !s.errors.is_empty() {
+        std::process::exit(1);
+    }
+}
