@@ -43,3 +43,18 @@ for _ in $(seq 1 100); do curl -sf "$URL/health" >/dev/null && break; sleep 0.1;
 timeout "$TIMEOUT" target/release/examples/commerce_load "$URL" "$PG/$DB" "$USERS" "$CONCURRENCY" "$CART" "$MOVIES"
 echo
 echo "peak RSS of the server: $(awk '/VmHWM/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$server/status")"
+
+command -v pgbench >/dev/null || { echo "pgbench not found: no database ceiling"; exit 0; }
+range=$(psql "$PG/$DB" -Atc "SELECT min(id) || ' ' || max(id) FROM sessions")
+read -r smin smax <<<"$range"
+echo
+echo "database ceiling: the same statements (bench/sql/commerce/) under pgbench -c $CONCURRENCY -j 2 -M prepared,"
+echo "five additions to one order, as in a purchase"
+tps=$(pgbench -n -M prepared -c "$CONCURRENCY" -j 2 -T "${PGBENCH_SECS:-15}" -D smin="$smin" -D smax="$smax" \
+  -f bench/sql/commerce/add_to_cart.sql@5 -f bench/sql/commerce/place_order.sql@1 "$PG/$DB" 2>/dev/null \
+  | awk '/^tps/ { printf "%.0f", $3 }' || true)
+if [ -n "$tps" ]; then
+  awk -v t="$tps" 'BEGIN { printf "| request transactions/s | purchases/s (÷ 6) |\n|---:|---:|\n| %d | %d |\n", t, t / 6 }'
+else
+  echo "pgbench failed"
+fi

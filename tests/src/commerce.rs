@@ -77,6 +77,13 @@ impl TestApp {
         id
     }
 
+    /// Cancels an order as `token`'s user.
+    pub async fn cancel_order(&self, token: &str, order_id: i64) -> TestResponse {
+        let path = format!("/api/v1/orders/{order_id}/cancel");
+        self.json(reqwest::Method::POST, &path, Some(token), json!({}))
+            .await
+    }
+
     /// The movie ids in `token`'s cart.
     pub async fn cart_ids(&self, token: &str) -> Vec<i64> {
         let res = self.get_as(token, "/api/v1/cart/").await;
@@ -88,4 +95,14 @@ impl TestApp {
             .map(|i| i["movie_id"].as_i64().expect("movie_id"))
             .collect()
     }
+}
+
+/// The movie ids of an order's items, in order.
+pub fn order_movie_ids(order: &Value) -> Vec<i64> {
+    order["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["movie_id"].as_i64().expect("movie_id"))
+        .collect()
 }

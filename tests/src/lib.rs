@@ -16,6 +16,7 @@ mod media;
 pub use accounts::{Tokens, query, strong_password};
 pub use catalog::Catalog;
 pub use cinema_testkit::{ReceivedMail, ReservedPort, S3Server, SmtpServer, TestDatabase};
+pub use commerce::order_movie_ids;
 pub use http::{Problem, TestResponse};
 pub use media::{body_tail, jpeg, multipart, multipart_content_type, part_head, png, webp};
 

@@ -76,17 +76,6 @@ async fn lines<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<Vec<(i64, i64
         .await?)
 }
 
-/// Whether the movie exists.
-pub(crate) async fn movie_exists<C: ConnectionTrait>(db: &C, movie_id: i64) -> Result<bool> {
-    Ok(movie::Entity::find_by_id(movie_id)
-        .select_only()
-        .column(movie::Column::Id)
-        .into_tuple::<i64>()
-        .one(db)
-        .await?
-        .is_some())
-}
-
 impl Commerce {
     /// The cart with each movie as the catalog lists it: three queries, whatever its size.
     pub async fn cart<C: ConnectionTrait>(&self, db: &C, user_id: i64) -> Result<Cart> {
@@ -155,27 +144,26 @@ impl Commerce {
         movie_id: i64,
     ) -> Result<CartLine> {
         let txn = db::begin_write(db).await?;
-        let added_at = self.add_to_cart_in(&txn, user_id, movie_id).await?;
+        let line = self.add_to_cart_in(&txn, user_id, movie_id).await?;
         txn.commit().await?;
-        let movie = cinema_catalog::movies::summaries_of(db, &[movie_id])
-            .await
-            .map_err(catalog_error)?
-            .pop()
-            .ok_or_else(|| Error::NotFound(format!("Movie {movie_id}")))?;
-        Ok(CartLine { movie, added_at })
+        Ok(line)
     }
 
-    /// [`Commerce::add_to_cart`] inside the caller's transaction; returns when it was added.
+    /// [`Commerce::add_to_cart`] inside the caller's transaction.
     pub async fn add_to_cart_in(
         &self,
         txn: &DatabaseTransaction,
         user_id: i64,
         movie_id: i64,
-    ) -> Result<i64> {
+    ) -> Result<CartLine> {
         lock_user(txn, user_id).await?;
-        if !movie_exists(txn, movie_id).await? {
+        let Some(movie) = cinema_catalog::movies::summaries_of(txn, &[movie_id])
+            .await
+            .map_err(catalog_error)?
+            .pop()
+        else {
             return Err(Error::NotFound(format!("Movie {movie_id}")));
-        }
+        };
         let now = self.now();
         match holdings(txn, user_id, &[movie_id], now)
             .await?
@@ -199,7 +187,10 @@ impl Commerce {
         .exec_without_returning(txn)
         .await;
         match inserted {
-            Ok(_) => Ok(now),
+            Ok(_) => Ok(CartLine {
+                movie,
+                added_at: now,
+            }),
             Err(e) if db::is_unique_violation(&e) => Err(Error::AlreadyInCart { movie_id }),
             // The movie was deleted meanwhile.
             Err(e) if db::is_foreign_key_violation(&e) => {

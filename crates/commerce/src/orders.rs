@@ -33,9 +33,8 @@ pub struct OrderView {
 }
 
 impl OrderView {
-    /// The stored status (an unknown value reads as canceled: it cannot be paid).
     pub fn status(&self) -> OrderStatus {
-        OrderStatus::parse(&self.order.status).unwrap_or(OrderStatus::Canceled)
+        status_of(&self.order)
     }
 
     pub fn total(&self) -> Money {
@@ -105,6 +104,11 @@ pub struct VerifiedPayment {
     pub amount: Money,
 }
 
+/// The stored status (an unknown value reads as canceled: nothing can happen to it).
+fn status_of(order: &order::Model) -> OrderStatus {
+    OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Canceled)
+}
+
 /// The items of these orders, by order, each list by id.
 async fn items_of<C: ConnectionTrait>(
     db: &C,
@@ -155,7 +159,7 @@ async fn change_status(
     trigger: Trigger,
     now: i64,
 ) -> Result<()> {
-    let from = OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Canceled);
+    let from = status_of(order);
     transition(from, to, trigger)?;
     order::Entity::update_many()
         .col_expr(order::Column::Status, Expr::value(to.as_str()))
@@ -272,7 +276,7 @@ impl Commerce {
             return Err(Error::NothingToOrder(skipped));
         }
         let total: i64 = included.iter().map(|(_, (_, price))| price).sum();
-        let order_id = order::Entity::insert(order::ActiveModel {
+        let order = order::Entity::insert(order::ActiveModel {
             user_id: Set(user_id),
             status: Set(OrderStatus::Pending.as_str().to_owned()),
             total_cents: Set(total),
@@ -281,31 +285,29 @@ impl Commerce {
             expires_at: Set(self.expires_at(now)),
             ..Default::default()
         })
-        .exec(txn)
-        .await?
-        .last_insert_id;
-        order_item::Entity::insert_many(included.iter().map(|(movie_id, (title, price))| {
-            order_item::ActiveModel {
-                order_id: Set(order_id),
-                movie_id: Set(Some(*movie_id)),
-                title: Set(title.clone()),
-                price_cents: Set(*price),
-                ..Default::default()
-            }
-        }))
-        .exec_without_returning(txn)
+        .exec_with_returning(txn)
         .await?;
+        let mut items =
+            order_item::Entity::insert_many(included.iter().map(|(movie_id, (title, price))| {
+                order_item::ActiveModel {
+                    order_id: Set(order.id),
+                    movie_id: Set(Some(*movie_id)),
+                    title: Set(title.clone()),
+                    price_cents: Set(*price),
+                    ..Default::default()
+                }
+            }))
+            .exec_with_returning(txn)
+            .await?;
+        // RETURNING promises no order; ids follow the cart's.
+        items.sort_by_key(|i| i.id);
         cart_item::Entity::delete_many()
             .filter(cart_item::Column::UserId.eq(user_id))
             .filter(cart_item::Column::MovieId.is_in(included.iter().map(|(id, _)| *id)))
             .exec(txn)
             .await?;
-        let order = order::Entity::find_by_id(order_id)
-            .one(txn)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("Order {order_id}")))?;
         Ok(Placed {
-            order: view_of(txn, order).await?,
+            order: OrderView { order, items },
             skipped,
         })
     }
@@ -445,8 +447,7 @@ impl Commerce {
     ) -> Result<Repriced> {
         let mut order = lock_order(txn, viewer, order_id).await?;
         let now = self.now();
-        let status = OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Canceled);
-        transition(status, OrderStatus::Paid, Trigger::Payment)?;
+        transition(status_of(&order), OrderStatus::Paid, Trigger::Payment)?;
         let items = items_of(txn, &[order_id])
             .await?
             .remove(&order_id)
@@ -539,8 +540,7 @@ impl Commerce {
             .all(txn)
             .await?;
         let mut order = lock_order(txn, Viewer::Staff, order_id).await?;
-        let status = OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Canceled);
-        transition(status, OrderStatus::Paid, Trigger::Payment)?;
+        transition(status_of(&order), OrderStatus::Paid, Trigger::Payment)?;
         let expected = Money::from_cents(order.total_cents).unwrap_or_default();
         if payment.amount != expected {
             return Err(Error::AmountMismatch {

@@ -2,8 +2,8 @@
 //! revoking them.
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
+    QuerySelect, sea_query::Expr,
 };
 
 use crate::{
@@ -226,19 +226,21 @@ impl TokenService {
         let claims = self.verify(bearer)?;
         let user_id = claims.user_id()?;
         let revoked = || Error::Unauthenticated("This session has ended; sign in again.".into());
-        let session = session::Entity::find_by_id(claims.sid)
+        // Session and account in one round trip: every authenticated request pays for it.
+        let user = user::Entity::find()
+            .join_rev(
+                JoinType::InnerJoin,
+                session::Entity::belongs_to(user::Entity)
+                    .from(session::Column::UserId)
+                    .to(user::Column::Id)
+                    .into(),
+            )
+            .filter(session::Column::Id.eq(claims.sid))
+            .filter(session::Column::RevokedAt.is_null())
+            .filter(session::Column::ExpiresAt.gt(self.clock().now_ms()))
             .one(db)
             .await?
-            .ok_or_else(revoked)?;
-        if session.user_id != user_id
-            || session.revoked_at.is_some()
-            || session.expires_at <= self.clock().now_ms()
-        {
-            return Err(revoked());
-        }
-        let user = user::Entity::find_by_id(user_id)
-            .one(db)
-            .await?
+            .filter(|u| u.id == user_id)
             .ok_or_else(revoked)?;
         if !user.is_active {
             return Err(Error::Forbidden("This account is not active.".into()));
@@ -249,7 +251,7 @@ impl TokenService {
             email: user.email,
             is_active: user.is_active,
             created_at: user.created_at,
-            session_id: session.id,
+            session_id: claims.sid,
         })
     }
 }

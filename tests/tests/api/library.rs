@@ -124,14 +124,7 @@ async fn a_movie_only_in_canceled_orders_is_deleted_and_the_orders_keep_its_titl
     let movie = catalog.movies["Zero Dark"];
     app.fill_cart(&token, &[movie]).await;
     let id = app.order_ok(&token).await["id"].as_i64().unwrap();
-    let res = app
-        .json(
-            reqwest::Method::POST,
-            &format!("/api/v1/orders/{id}/cancel"),
-            Some(&token),
-            serde_json::json!({}),
-        )
-        .await;
+    let res = app.cancel_order(&token, id).await;
     assert_eq!(res.status, 200, "{}", res.text());
     let res = app
         .delete_as(&catalog.moderator, &format!("/api/v1/movies/{movie}"))

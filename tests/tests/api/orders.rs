@@ -8,14 +8,7 @@ use cinema_tests::{TestApp, WAIT};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-fn ids(order: &Value) -> Vec<i64> {
-    order["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["movie_id"].as_i64().unwrap())
-        .collect()
-}
+use cinema_tests::order_movie_ids as ids;
 
 #[tokio::test]
 async fn an_order_takes_the_whole_cart_at_current_prices_and_empties_it() {
@@ -117,14 +110,7 @@ async fn orders_list_newest_first_with_a_status_filter_and_only_your_own() {
     let second = app.order_ok(&ann).await["id"].as_i64().unwrap();
     app.fill_cart(&bob, &[catalog.movies["Inception"]]).await;
     app.order_ok(&bob).await;
-    let res = app
-        .json(
-            Method::POST,
-            &format!("/api/v1/orders/{first}/cancel"),
-            Some(&ann),
-            json!({}),
-        )
-        .await;
+    let res = app.cancel_order(&ann, first).await;
     assert_eq!(res.status, 200, "{}", res.text());
 
     let page: Value = app.get_as(&ann, "/api/v1/orders/").await.json();
@@ -163,14 +149,7 @@ async fn someone_elses_order_is_not_found_but_admins_see_it() {
     let id = app.order_ok(&ann).await["id"].as_i64().unwrap();
     let path = format!("/api/v1/orders/{id}");
     assert_eq!(app.get_as(&bob, &path).await.problem(404).status, 404);
-    let res = app
-        .json(
-            Method::POST,
-            &format!("{path}/cancel"),
-            Some(&bob),
-            json!({}),
-        )
-        .await;
+    let res = app.cancel_order(&bob, id).await;
     assert_eq!(res.problem(404).status, 404);
     let (_, moderator) = app.user_with_role(Role::Moderator).await;
     assert_eq!(app.get_as(&moderator.access_token, &path).await.status, 404);
@@ -211,28 +190,14 @@ async fn only_a_pending_order_can_be_canceled_and_only_to_canceled() {
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json::<Value>()["status"], "canceled");
-    let res = app
-        .json(
-            Method::POST,
-            &format!("/api/v1/orders/{id}/cancel"),
-            Some(&token),
-            json!({}),
-        )
-        .await;
+    let res = app.cancel_order(&token, id).await;
     assert!(res.problem(409).detail.contains("canceled"));
 
     // A canceled order frees its movie for a new order; a paid one cannot be canceled.
     app.fill_cart(&token, &[catalog.movies["Inception"]]).await;
     let paid = app.order_ok(&token).await["id"].as_i64().unwrap();
     app.pay(paid).await;
-    let res = app
-        .json(
-            Method::POST,
-            &format!("/api/v1/orders/{paid}/cancel"),
-            Some(&token),
-            json!({}),
-        )
-        .await;
+    let res = app.cancel_order(&token, paid).await;
     let problem = res.problem(409);
     assert!(problem.detail.contains("refund"), "{}", problem.detail);
     let order: Value = app
@@ -277,14 +242,7 @@ async fn stale_pending_orders_expire_through_the_scheduled_job() {
     app.fill_cart(&token, &[movie]).await;
     let again = app.order_ok(&token).await;
     assert_eq!(ids(&again), [movie]);
-    let res = app
-        .json(
-            Method::POST,
-            &format!("/api/v1/orders/{id}/cancel"),
-            Some(&token),
-            json!({}),
-        )
-        .await;
+    let res = app.cancel_order(&token, id).await;
     assert!(res.problem(409).detail.contains("expired"));
 }
 
@@ -304,14 +262,7 @@ async fn an_order_past_its_time_is_expired_when_touched_even_before_the_job() {
     app.clock.advance(Duration::from_secs(61));
     // The stale order no longer holds the movie: it can go back into the cart.
     app.fill_cart(&token, &[movie]).await;
-    let res = app
-        .json(
-            Method::POST,
-            &format!("/api/v1/orders/{id}/cancel"),
-            Some(&token),
-            json!({}),
-        )
-        .await;
+    let res = app.cancel_order(&token, id).await;
     assert!(res.problem(409).detail.contains("expired"));
     let order: Value = app
         .get_as(&token, &format!("/api/v1/orders/{id}"))

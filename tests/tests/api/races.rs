@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use cinema_tests::TestApp;
+use cinema_tests::{TestApp, order_movie_ids};
 use futures_util::future::join_all;
 use serde_json::Value;
 
@@ -30,12 +30,7 @@ async fn fifty_concurrent_orders_from_one_cart_make_exactly_one_order() {
         );
         let page: Value = app.get_as(&token, "/api/v1/orders").await.json();
         assert_eq!(page["total"], 1);
-        let ordered: BTreeSet<i64> = page["items"][0]["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["movie_id"].as_i64().unwrap())
-            .collect();
+        let ordered: BTreeSet<i64> = order_movie_ids(&page["items"][0]).into_iter().collect();
         assert_eq!(ordered, movies.iter().copied().collect());
         assert!(app.cart_ids(&token).await.is_empty());
     }
@@ -76,12 +71,7 @@ async fn a_movie_added_while_an_order_is_placed_ends_in_the_order_or_the_cart_ne
         assert_eq!(added.status, 201, "{}", added.text());
         assert_eq!(placed.status, 201, "{}", placed.text());
         let order: Value = placed.json();
-        let in_order: BTreeSet<i64> = order["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["movie_id"].as_i64().unwrap())
-            .collect();
+        let in_order: BTreeSet<i64> = order_movie_ids(&order).into_iter().collect();
         let in_cart: BTreeSet<i64> = app.cart_ids(&token).await.into_iter().collect();
         assert!(in_order.contains(&first));
         assert!(
@@ -120,11 +110,7 @@ async fn a_forced_delete_racing_an_order_leaves_cart_order_and_totals_consistent
             .get_as(&token, &format!("/api/v1/orders/{id}"))
             .await
             .json();
-        let items = order["items"].as_array().unwrap();
-        let movies: Vec<i64> = items
-            .iter()
-            .map(|i| i["movie_id"].as_i64().unwrap())
-            .collect();
+        let movies = order_movie_ids(&order);
         assert_eq!(movies, [kept], "{order}");
         assert_eq!(order["total_amount"], "4.99");
         assert_eq!(order["status"], "pending");
