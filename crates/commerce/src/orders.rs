@@ -217,13 +217,6 @@ impl Commerce {
     pub async fn place_order_in(&self, txn: &DatabaseTransaction, user_id: i64) -> Result<Placed> {
         lock_user(txn, user_id).await?;
         let now = self.now();
-        // An order whose time ran out no longer holds its movies, even before the job runs.
-        expire_where(
-            txn,
-            Condition::all().add(order::Column::UserId.eq(user_id)),
-            now,
-        )
-        .await?;
         let in_cart: Vec<i64> = cart_item::Entity::find()
             .select_only()
             .column(cart_item::Column::MovieId)
@@ -253,6 +246,15 @@ impl Commerce {
             .into_iter()
             .map(|(id, name, price)| (id, (name, price)))
             .collect();
+        // An order whose time ran out no longer holds its movies, even before the job runs.
+        // Only after the movie locks: a forced deletion locks the movie, then its pending
+        // orders, and taking them the other way round here could deadlock with it.
+        expire_where(
+            txn,
+            Condition::all().add(order::Column::UserId.eq(user_id)),
+            now,
+        )
+        .await?;
         let held = holdings(txn, user_id, &in_cart, now).await?;
         let mut skipped = Vec::new();
         let mut included = Vec::new();
