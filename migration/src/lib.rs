@@ -14,6 +14,7 @@ mod m20261122_000006_search_terms;
 mod m20261122_000007_sort_nulls_last;
 mod m20261201_000008_security;
 mod m20261202_000009_commerce;
+mod m20261202_000010_billing;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -35,6 +36,24 @@ async fn run_raw(
     Ok(())
 }
 
+/// Runs raw statements in which `{id}` stands for an auto-incrementing primary key, written
+/// the way each backend spells it.
+async fn run_with_ids(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
+    let spell = |id: &str| -> Vec<String> {
+        statements
+            .iter()
+            .map(|sql| sql.replace("{id}", id))
+            .collect()
+    };
+    let (postgres, sqlite) = (
+        spell("BIGSERIAL PRIMARY KEY"),
+        spell("INTEGER PRIMARY KEY AUTOINCREMENT"),
+    );
+    let postgres: Vec<&str> = postgres.iter().map(String::as_str).collect();
+    let sqlite: Vec<&str> = sqlite.iter().map(String::as_str).collect();
+    run_raw(manager, &postgres, &sqlite).await
+}
+
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
@@ -48,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000007_sort_nulls_last::Migration),
             Box::new(m20261201_000008_security::Migration),
             Box::new(m20261202_000009_commerce::Migration),
+            Box::new(m20261202_000010_billing::Migration),
         ]
     }
 }

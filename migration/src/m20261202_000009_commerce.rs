@@ -56,20 +56,10 @@ const DOWN: &[&str] = &[
     "DROP TABLE cart_items",
 ];
 
-fn tables(id: &str) -> Vec<String> {
-    TABLES.iter().map(|sql| sql.replace("{id}", id)).collect()
-}
-
-fn as_str(sql: &[String]) -> Vec<&str> {
-    sql.iter().map(String::as_str).collect()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let postgres = tables("BIGSERIAL PRIMARY KEY");
-        let sqlite = tables("INTEGER PRIMARY KEY AUTOINCREMENT");
-        crate::run_raw(manager, &as_str(&postgres), &as_str(&sqlite)).await
+        crate::run_with_ids(manager, TABLES).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

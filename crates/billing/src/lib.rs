@@ -1,8 +1,7 @@
-//! Billing: payments for orders through a payment gateway (Stripe, or a built-in test
-//! gateway), webhooks that can never double-count, refunds.
+//! Billing: payments for orders, verified webhooks that can never double-count, refunds.
 //!
-//! Built so far: [`signature`], the verification of Stripe's webhook signatures as a pure
-//! function (and the signing that the built-in test gateway and test fakes use):
+//! - [`signature`]: Stripe's webhook signature as a pure function — [`signature::verify`]
+//!   for receivers, [`signature::sign`] for the built-in test gateway and for fakes:
 //!
 //! ```
 //! use cinema_billing::signature::{sign, verify, DEFAULT_TOLERANCE};
@@ -13,7 +12,75 @@
 //! assert!(verify(body, &header, b"another secret", 1_800_000_030, DEFAULT_TOLERANCE).is_err());
 //! ```
 //!
-//! Depends on `cinema-kernel` and `cinema-commerce` (orders are marked paid and ownership
-//! granted through `Commerce::pay_in`, inside the payment's transaction); never on HTTP.
+//! - [`Billing::receive_webhook`]: verifies a webhook, then applies the event in one
+//!   transaction together with the row that records its id, so each event takes effect once
+//!   however often and in whatever order it is delivered. A payment marks the order paid and
+//!   grants its movies through `Commerce::pay_in`, records the payment with its items and
+//!   queues the receipt, all in that transaction.
+//!
+//! Still to come (issue 13): the gateways (Stripe, the built-in test gateway), starting a
+//! payment, the HTTP endpoints, and the refund calls that money owed back
+//! ([`PaymentStatus::RefundDue`]) waits for.
+//!
+//! Depends on `cinema-kernel`, `cinema-identity` (who to e-mail) and `cinema-commerce`;
+//! never on HTTP.
 
+mod emails;
+pub mod entity;
+mod error;
+pub mod events;
 pub mod signature;
+mod status;
+mod webhook;
+
+use std::{sync::Arc, time::Duration};
+
+use cinema_commerce::Commerce;
+use cinema_kernel::{mail::Outbox, time::Clock};
+use secrecy::SecretString;
+
+pub use error::{Error, Result};
+pub use status::PaymentStatus;
+pub use webhook::Outcome;
+
+/// How billing behaves.
+#[derive(Debug, Clone)]
+pub struct BillingConfig {
+    /// ISO 4217, lower case (`usd`): what every payment must be in.
+    pub currency: String,
+    /// The webhook endpoint's signing secret (`whsec_…`).
+    pub webhook_secret: SecretString,
+    /// How far a webhook's signed timestamp may be from now.
+    pub tolerance: Duration,
+    /// `stripe` or `test`: the gateway payments are recorded against.
+    pub gateway: String,
+}
+
+/// The billing service. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Billing {
+    config: Arc<BillingConfig>,
+    clock: Clock,
+    commerce: Commerce,
+    outbox: Arc<dyn Outbox>,
+}
+
+impl Billing {
+    pub fn new(
+        config: BillingConfig,
+        clock: Clock,
+        commerce: Commerce,
+        outbox: Arc<dyn Outbox>,
+    ) -> Self {
+        Self {
+            config: Arc::new(config),
+            clock,
+            commerce,
+            outbox,
+        }
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}

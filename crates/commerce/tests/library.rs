@@ -18,23 +18,14 @@ use cinema_commerce::{
     Commerce, CommerceConfig, Error, OrderFilter, OrderStatus, VerifiedPayment, Viewer, library,
 };
 use cinema_identity::{Email, Password, Role, users};
-use cinema_kernel::{
-    Money,
-    db::{DatabaseConfig, begin_write, connect},
-    page::PageRequest,
-    time::Clock,
-};
-use cinema_migration::{Migrator, MigratorTrait};
+use cinema_kernel::{Money, db::begin_write, page::PageRequest, time::Clock};
 use cinema_testkit::TestDatabase;
 use sea_orm::DatabaseConnection;
 
 /// A migrated database whose connection counts the statements it runs.
 async fn database() -> (TestDatabase, DatabaseConnection, Arc<AtomicUsize>) {
     let database = TestDatabase::create().await;
-    let mut db = connect(&DatabaseConfig::new(database.url().parse().unwrap()))
-        .await
-        .unwrap();
-    Migrator::up(&db, None).await.unwrap();
+    let mut db = database.connect().await;
     let statements = Arc::new(AtomicUsize::new(0));
     let counter = statements.clone();
     db.set_metric_callback(move |_| {

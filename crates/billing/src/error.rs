@@ -1,0 +1,37 @@
+use cinema_kernel::{DomainError, ErrorKind, db, mail::OutboxError};
+
+use crate::signature::SignatureError;
+
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("The webhook signature is not valid: {0}.")]
+    BadSignature(#[from] SignatureError),
+    #[error("The webhook event is malformed: {0}.")]
+    MalformedEvent(String),
+    #[error(transparent)]
+    Commerce(#[from] cinema_commerce::Error),
+    #[error("The e-mail could not be queued.")]
+    Outbox(#[from] OutboxError),
+    #[error(transparent)]
+    Database(#[from] db::DatabaseError),
+}
+
+impl From<sea_orm::DbErr> for Error {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Error::Database(err.into())
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl DomainError for Error {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Error::BadSignature(_) | Error::MalformedEvent(_) => ErrorKind::BadRequest,
+            Error::Commerce(e) => e.kind(),
+            Error::Outbox(e) => e.kind(),
+            Error::Database(e) => e.kind(),
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! Receiving webhooks: verify, then apply each event once, in one transaction with the row
+//! that records its id.
+
+use cinema_commerce::{
+    Error as CommerceError, OrderView, VerifiedPayment,
+    entity::{order, order_item},
+};
+use cinema_identity::entity::user;
+use cinema_kernel::{Money, db, mail};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QuerySelect, sea_query::Expr,
+};
+use secrecy::ExposeSecret;
+
+use crate::{
+    Billing, PaymentStatus, Result,
+    emails::{Line, OrderPaid, PaymentFailed, PaymentRefunded},
+    entity::{checkout_session, payment, payment_item, webhook_event},
+    events::Event,
+    signature::{self, SignatureError},
+};
+
+/// What a delivered event did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// It took effect now.
+    Applied,
+    /// It (or the same payment under another event) took effect before: nothing changed.
+    AlreadyProcessed,
+    /// Billing does not act on it (an unknown type, or an order that does not exist).
+    Ignored,
+}
+
+fn money(cents: i64) -> String {
+    Money::from_cents(cents).unwrap_or_default().to_string()
+}
+
+impl Billing {
+    /// Verifies the `Stripe-Signature` over the raw body and applies the event. A bad or stale
+    /// signature, or a body that is not an event, is an error and changes nothing; an event
+    /// seen before is [`Outcome::AlreadyProcessed`].
+    pub async fn receive_webhook(
+        &self,
+        db: &DatabaseConnection,
+        payload: &[u8],
+        signature: Option<&str>,
+    ) -> Result<Outcome> {
+        let header = signature.ok_or(SignatureError::NoTimestamp)?;
+        let secret = self.config.webhook_secret.expose_secret().as_bytes();
+        let now_secs = self.now().div_euclid(1000);
+        signature::verify(payload, header, secret, now_secs, self.config.tolerance)?;
+        let event = Event::parse(payload)?;
+        let txn = db::begin_write(db).await?;
+        let recorded = webhook_event::Entity::insert(webhook_event::ActiveModel {
+            id: Set(event.id.clone()),
+            event_type: Set(event.event_type.chars().take(100).collect()),
+            received_at: Set(self.now()),
+        })
+        .exec_without_returning(&txn)
+        .await;
+        match recorded {
+            Ok(_) => {}
+            // Delivered again, or at the same time: the first delivery's commit decides.
+            Err(e) if db::is_unique_violation(&e) => return Ok(Outcome::AlreadyProcessed),
+            Err(e) => return Err(e.into()),
+        }
+        let outcome = self.apply_in(&txn, &event).await?;
+        if outcome == Outcome::AlreadyProcessed {
+            // The same money under another event id: keep nothing of this delivery.
+            return Ok(outcome);
+        }
+        txn.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn apply_in(&self, txn: &DatabaseTransaction, event: &Event) -> Result<Outcome> {
+        match event.event_type.as_str() {
+            "checkout.session.completed" if event.payment_status() == Some("paid") => {
+                self.settle_in(txn, event).await
+            }
+            // Paid later (bank debits): `async_payment_succeeded` follows.
+            "checkout.session.completed" => Ok(Outcome::Applied),
+            "checkout.session.async_payment_succeeded" | "payment_intent.succeeded" => {
+                self.settle_in(txn, event).await
+            }
+            "checkout.session.async_payment_failed" | "payment_intent.payment_failed" => {
+                self.declined_in(txn, event).await
+            }
+            "checkout.session.expired" | "payment_intent.canceled" => {
+                self.close_session_in(txn, event).await
+            }
+            "charge.refunded" => self.refunded_in(txn, event).await,
+            _ => Ok(Outcome::Ignored),
+        }
+    }
+
+    async fn email_of(&self, txn: &DatabaseTransaction, user_id: i64) -> Result<Option<String>> {
+        Ok(user::Entity::find_by_id(user_id)
+            .select_only()
+            .column(user::Column::Email)
+            .into_tuple::<String>()
+            .one(txn)
+            .await?)
+    }
+
+    async fn send<E: mail::Email>(
+        &self,
+        txn: &DatabaseTransaction,
+        user_id: i64,
+        email: &E,
+    ) -> Result<()> {
+        if let Some(to) = self.email_of(txn, user_id).await? {
+            mail::send(self.outbox.as_ref(), txn, &to, email).await?;
+        }
+        Ok(())
+    }
+
+    /// Whether this money (by PaymentIntent, or by Checkout Session) is already recorded.
+    async fn recorded(&self, txn: &DatabaseTransaction, event: &Event) -> Result<bool> {
+        let mut same = Condition::any();
+        if let Some(intent) = event.payment_intent() {
+            same = same.add(payment::Column::PaymentIntentId.eq(intent));
+        }
+        if event.object_kind() == Some("checkout.session")
+            && let Some(session) = event.object_id()
+        {
+            same = same.add(payment::Column::SessionId.eq(session));
+        }
+        if same.is_empty() {
+            return Ok(false);
+        }
+        Ok(payment::Entity::find()
+            .select_only()
+            .column(payment::Column::Id)
+            .filter(same)
+            .into_tuple::<i64>()
+            .one(txn)
+            .await?
+            .is_some())
+    }
+
+    /// Money arrived: it pays the order when amount, currency and order state allow, and is
+    /// recorded as owed back otherwise — never kept silently, never granting twice.
+    async fn settle_in(&self, txn: &DatabaseTransaction, event: &Event) -> Result<Outcome> {
+        let Some(order) = self.order_of(txn, event).await? else {
+            tracing::warn!(event = %event.id, "payment event for no known order; ignored");
+            return Ok(Outcome::Ignored);
+        };
+        let cents = event.amount().unwrap_or(0).max(0);
+        let currency = event.currency().unwrap_or_default();
+        let paid = if currency == self.config.currency {
+            let payment = VerifiedPayment {
+                amount: Money::from_cents(cents).unwrap_or_default(),
+            };
+            match self.commerce.pay_in(txn, order.id, &payment).await {
+                Ok(view) => Some(view),
+                Err(CommerceError::Transition(_) | CommerceError::AmountMismatch { .. }) => None,
+                Err(e) => return Err(e.into()),
+            }
+        } else {
+            None
+        };
+        if paid.is_none() && self.recorded(txn, event).await? {
+            return Ok(Outcome::AlreadyProcessed);
+        }
+        let status = if paid.is_some() {
+            PaymentStatus::Successful
+        } else {
+            tracing::warn!(
+                event = %event.id, order = order.id, cents, currency,
+                "money for an order that cannot take it: recorded as owed back"
+            );
+            PaymentStatus::RefundDue
+        };
+        let now = self.now();
+        let session = (event.object_kind() == Some("checkout.session"))
+            .then(|| event.object_id())
+            .flatten();
+        let inserted = payment::Entity::insert(payment::ActiveModel {
+            user_id: Set(order.user_id),
+            order_id: Set(order.id),
+            status: Set(status.as_str().to_owned()),
+            amount_cents: Set(cents),
+            currency: Set(currency.chars().take(3).collect()),
+            gateway: Set(self.config.gateway.clone()),
+            session_id: Set(session.map(str::to_owned)),
+            payment_intent_id: Set(event.payment_intent().map(str::to_owned)),
+            refund_id: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .exec_with_returning(txn)
+        .await;
+        let payment = match inserted {
+            Ok(p) => p,
+            // The same PaymentIntent recorded by a concurrent event: that one decides.
+            Err(e) if db::is_unique_violation(&e) => return Ok(Outcome::AlreadyProcessed),
+            Err(e) => return Err(e.into()),
+        };
+        if let Some(view) = paid {
+            self.receipt_in(txn, &payment, &view).await?;
+        }
+        Ok(Outcome::Applied)
+    }
+
+    async fn order_of(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &Event,
+    ) -> Result<Option<order::Model>> {
+        let Some(order_id) = event.order_id() else {
+            return Ok(None);
+        };
+        Ok(order::Entity::find_by_id(order_id).one(txn).await?)
+    }
+
+    /// The payment's items and the receipt e-mail.
+    async fn receipt_in(
+        &self,
+        txn: &DatabaseTransaction,
+        payment: &payment::Model,
+        view: &OrderView,
+    ) -> Result<()> {
+        if !view.items.is_empty() {
+            payment_item::Entity::insert_many(view.items.iter().map(|item: &order_item::Model| {
+                payment_item::ActiveModel {
+                    payment_id: Set(payment.id),
+                    order_item_id: Set(Some(item.id)),
+                    movie_id: Set(item.movie_id),
+                    title: Set(item.title.clone()),
+                    price_cents: Set(item.price_cents),
+                    ..Default::default()
+                }
+            }))
+            .exec_without_returning(txn)
+            .await?;
+        }
+        let receipt = OrderPaid {
+            order_id: view.order.id,
+            total: money(view.order.total_cents),
+            currency: payment.currency.clone(),
+            lines: view
+                .items
+                .iter()
+                .map(|i| Line {
+                    title: i.title.clone(),
+                    price: money(i.price_cents),
+                })
+                .collect(),
+        };
+        self.send(txn, payment.user_id, &receipt).await
+    }
+
+    /// A declined payment: the order stays payable; the payer hears about it.
+    async fn declined_in(&self, txn: &DatabaseTransaction, event: &Event) -> Result<Outcome> {
+        let Some(order) = self.order_of(txn, event).await? else {
+            return Ok(Outcome::Ignored);
+        };
+        let email = PaymentFailed { order_id: order.id };
+        self.send(txn, order.user_id, &email).await?;
+        Ok(Outcome::Applied)
+    }
+
+    /// A session or intent that ended unpaid: it is not reused. The order itself stays as it
+    /// is (an `expired` arriving after `completed` changes nothing).
+    async fn close_session_in(&self, txn: &DatabaseTransaction, event: &Event) -> Result<Outcome> {
+        if let Some(id) = event.object_id() {
+            checkout_session::Entity::update_many()
+                .col_expr(checkout_session::Column::Status, Expr::value("expired"))
+                .filter(checkout_session::Column::Id.eq(id))
+                .filter(checkout_session::Column::Status.eq("open"))
+                .exec(txn)
+                .await?;
+        }
+        Ok(Outcome::Applied)
+    }
+
+    /// Money given back: a paid order becomes refunded and its movies leave the library.
+    async fn refunded_in(&self, txn: &DatabaseTransaction, event: &Event) -> Result<Outcome> {
+        let Some(intent) = event.payment_intent() else {
+            return Ok(Outcome::Ignored);
+        };
+        let Some(payment) = payment::Entity::find()
+            .filter(payment::Column::PaymentIntentId.eq(intent))
+            .lock(sea_orm::sea_query::LockType::Update)
+            .one(txn)
+            .await?
+        else {
+            return Ok(Outcome::Ignored);
+        };
+        if payment.status == PaymentStatus::Refunded.as_str() {
+            return Ok(Outcome::AlreadyProcessed);
+        }
+        if payment.status == PaymentStatus::Successful.as_str() {
+            self.commerce.refund_in(txn, payment.order_id).await?;
+        }
+        payment::Entity::update_many()
+            .col_expr(
+                payment::Column::Status,
+                Expr::value(PaymentStatus::Refunded.as_str()),
+            )
+            .col_expr(payment::Column::UpdatedAt, Expr::value(self.now()))
+            .filter(payment::Column::Id.eq(payment.id))
+            .exec(txn)
+            .await?;
+        let email = PaymentRefunded {
+            order_id: payment.order_id,
+            amount: money(payment.amount_cents),
+            currency: payment.currency.clone(),
+        };
+        self.send(txn, payment.user_id, &email).await?;
+        Ok(Outcome::Applied)
+    }
+}
