@@ -63,6 +63,32 @@ pub fn identity(settings: &Settings) -> Result<Identity, cinema_notify::Error> {
     ))
 }
 
+/// The billing service, with the built-in test gateway, queueing its e-mails through
+/// notify's outbox.
+pub fn billing(
+    settings: &Settings,
+    commerce: cinema_commerce::Commerce,
+    public_url: String,
+) -> Result<cinema_billing::Billing, cinema_notify::Error> {
+    let templates = cinema_notify::Templates::new(settings.app_name.clone())?;
+    let config = cinema_billing::BillingConfig {
+        currency: settings.payments.currency.clone(),
+        webhook_secret: settings.payments.webhook_secret.clone(),
+        tolerance: cinema_billing::signature::DEFAULT_TOLERANCE,
+        gateway: "test".to_owned(),
+        public_url,
+    };
+    Ok(cinema_billing::Billing::new(
+        config,
+        settings.clock.clone(),
+        commerce,
+        Arc::new(cinema_notify::JobOutbox::new(
+            templates,
+            settings.clock.clone(),
+        )),
+    ))
+}
+
 impl Application {
     pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
         let db = database::connect_migrated(&settings.database)
@@ -87,6 +113,13 @@ impl Application {
             .map_err(StartupError::Media)?;
         let commerce =
             cinema_commerce::Commerce::new(settings.commerce.clone(), settings.clock.clone());
+        let public_url = settings
+            .media
+            .public_url
+            .as_ref()
+            .map_or(api_url.clone(), |u| u.as_str().to_owned());
+        let billing =
+            billing(settings, commerce.clone(), public_url).map_err(StartupError::Templates)?;
         let api = Api::new(
             AppState {
                 db: db.clone(),
@@ -94,6 +127,7 @@ impl Application {
                 // Carts, pending orders and owners hold movies.
                 movie_references: Arc::new(commerce.clone()),
                 commerce,
+                billing,
                 media: media.media.clone(),
                 clock: settings.clock.clone(),
                 local_media: media.local,

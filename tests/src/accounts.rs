@@ -46,6 +46,18 @@ impl TestApp {
 
     /// The first link in the newest e-mail to `to` whose subject contains `subject`, after
     /// waiting for the `nth` (1-based) such e-mail.
+    /// The subjects of the first `n` e-mails delivered to `to` (waiting for them).
+    pub async fn subjects_to(&self, to: &str, n: usize) -> Vec<String> {
+        self.mails_to(to, n)
+            .await
+            .iter()
+            .filter_map(|m| {
+                let parsed = mail_parser::MessageParser::default().parse(m.data.as_bytes())?;
+                parsed.subject().map(str::to_owned)
+            })
+            .collect()
+    }
+
     pub async fn link_in_mail(&self, to: &str, subject: &str, nth: usize) -> url::Url {
         let deadline = tokio::time::Instant::now() + crate::WAIT;
         loop {

@@ -1,9 +1,8 @@
 //! Commerce helpers: carts and orders through the API, and payment through the one function
 //! billing calls once it has verified a payment (`Commerce::pay_in`).
 
-use cinema_commerce::{Commerce, CommerceConfig, VerifiedPayment};
+use cinema_commerce::{Commerce, CommerceConfig};
 use cinema_identity::Role;
-use cinema_kernel::Money;
 use serde_json::{Value, json};
 
 use crate::{TestApp, TestResponse};
@@ -49,23 +48,87 @@ impl TestApp {
         res.json()
     }
 
-    /// Pays a pending order its exact total, the way billing does after verifying a payment:
-    /// marks it paid and grants its movies, in one transaction.
+    /// Pays a pending order its exact total the way Stripe reports it: a signed
+    /// `checkout.session.completed` posted to the webhook.
     pub async fn pay(&self, order_id: i64) {
         let commerce = Commerce::new(CommerceConfig::default(), self.clock.clone());
-        let txn = cinema_kernel::db::begin_write(self.db())
-            .await
-            .expect("begin");
         let order = commerce
-            .order(&txn, cinema_commerce::Viewer::Staff, order_id)
+            .order(self.db(), cinema_commerce::Viewer::Staff, order_id)
             .await
             .expect("the order exists");
-        let amount: Money = order.total();
-        commerce
-            .pay_in(&txn, order_id, &VerifiedPayment { amount })
+        let cents = order.total().cents();
+        let res = self
+            .deliver_webhook(&json!({
+                "id": format!("evt_{}", uuid::Uuid::new_v4().simple()),
+                "object": "event",
+                "type": "checkout.session.completed",
+                "data": {"object": {
+                    "id": format!("cs_{order_id}_{}", uuid::Uuid::new_v4().simple()),
+                    "object": "checkout.session", "payment_status": "paid",
+                    "amount_total": cents, "currency": "usd",
+                    "payment_intent": format!("pi_{}", uuid::Uuid::new_v4().simple()),
+                    "metadata": {"order_id": order_id.to_string()}
+                }}
+            }))
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let paid = commerce
+            .order(self.db(), cinema_commerce::Viewer::Staff, order_id)
             .await
-            .expect("the order is paid");
-        txn.commit().await.expect("commit");
+            .expect("the order exists");
+        assert_eq!(paid.status(), cinema_commerce::OrderStatus::Paid);
+    }
+
+    /// Posts an event to the webhook, signed as Stripe signs it with the test secret.
+    pub async fn deliver_webhook(&self, event: &Value) -> TestResponse {
+        let payload = serde_json::to_vec(event).expect("json");
+        let header = cinema_billing::signature::sign(
+            &payload,
+            crate::WEBHOOK_SECRET.as_bytes(),
+            self.clock.now_secs() as i64,
+        );
+        self.send(
+            self.client
+                .post(self.url("/api/v1/webhooks/stripe"))
+                .header("content-type", "application/json")
+                .header("stripe-signature", header)
+                .body(payload),
+        )
+        .await
+    }
+
+    /// Opens (or reuses) a checkout for the order as `token`'s user.
+    pub async fn checkout(&self, token: &str, order_id: i64) -> TestResponse {
+        let path = format!("/api/v1/orders/{order_id}/checkout");
+        self.json(reqwest::Method::POST, &path, Some(token), json!({}))
+            .await
+    }
+
+    /// Opens a checkout for the order as `token`'s user and presses a button on the test
+    /// gateway's page, as a person would; returns the page's answer.
+    pub async fn press(&self, token: &str, order_id: i64, action: &str) -> TestResponse {
+        let res = self.checkout(token, order_id).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let url = res.json::<Value>()["checkout_url"]
+            .as_str()
+            .expect("a checkout url")
+            .to_owned();
+        let page = self.send(self.client.get(&url)).await;
+        assert_eq!(page.status, 200, "{}", page.text());
+        let html = page.text();
+        let form_token = html
+            .split("name=\"token\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("a form token")
+            .to_owned();
+        self.send(
+            self.client
+                .post(&url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("action={action}&token={form_token}")),
+        )
+        .await
     }
 
     /// Buys the movies for a new order of `token`'s user: cart, order, payment.

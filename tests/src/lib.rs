@@ -30,6 +30,9 @@ use cinema_server::{
 use sea_orm::DatabaseConnection;
 use serde_json::Value;
 
+/// The webhook signing secret of every test application.
+pub const WEBHOOK_SECRET: &str = "whsec_test_harness_secret";
+
 /// How long tests wait for something asynchronous (an e-mail) before failing.
 pub const WAIT: Duration = Duration::from_secs(15);
 
@@ -134,6 +137,7 @@ impl TestApp {
                 "test-secret-test-secret-test-secret!".into(),
             ),
             ("FRONTEND_URL".into(), "https://app.example.com".into()),
+            ("STRIPE_WEBHOOK_SECRET".into(), WEBHOOK_SECRET.into()),
             (
                 "MEDIA_DIR".into(),
                 media_dir.path().to_string_lossy().into_owned(),

@@ -71,6 +71,7 @@ pub struct Settings {
     pub identity: IdentityConfig,
     pub media: MediaSettings,
     pub commerce: CommerceConfig,
+    pub payments: PaymentSettings,
     /// How often the expiry job looks for stale pending orders.
     pub order_expiry_interval: Duration,
     /// Whether `JWT_SECRET` was generated for this process (tokens die with it).
@@ -192,6 +193,7 @@ impl Settings {
             identity,
             media,
             commerce,
+            payments: payment_settings(src)?,
             order_expiry_interval,
             jwt_secret_generated,
             clock: Clock::system(),
@@ -242,7 +244,7 @@ fn identity_settings(src: &impl Source) -> Result<(IdentityConfig, bool), Config
             ));
         }
         Some(secret) => (SecretString::from(secret), false),
-        None => (random_secret()?, true),
+        None => (random_secret("JWT_SECRET")?, true),
     };
     let access_minutes: u64 = parse_or(src, "ACCESS_TOKEN_TTL_MINUTES", "15")?;
     if !(15..=30).contains(&access_minutes) {
@@ -293,17 +295,51 @@ fn identity_settings(src: &impl Source) -> Result<(IdentityConfig, bool), Config
 
 /// A process-local key for zero-configuration runs: sign-ins do not survive a restart and
 /// several processes do not share it, which is why production sets `JWT_SECRET`.
-fn random_secret() -> Result<SecretString, ConfigError> {
+fn random_secret(var: &'static str) -> Result<SecretString, ConfigError> {
     let mut bytes = [0u8; 48];
-    getrandom::fill(&mut bytes).map_err(|e| {
-        ConfigError::new(
-            "JWT_SECRET",
-            format!("is unset and cannot be generated: {e}"),
-        )
-    })?;
+    getrandom::fill(&mut bytes)
+        .map_err(|e| ConfigError::new(var, format!("is unset and cannot be generated: {e}")))?;
     Ok(SecretString::from(
         bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(),
     ))
+}
+
+/// How payments are taken. Only the built-in test gateway exists so far; it moves no money,
+/// so `APP_ENV=production` refuses to start with it.
+#[derive(Debug, Clone)]
+pub struct PaymentSettings {
+    /// ISO 4217, lower case.
+    pub currency: String,
+    /// Verifies webhooks (and signs the test gateway's events).
+    pub webhook_secret: SecretString,
+}
+
+fn payment_settings(src: &impl Source) -> Result<PaymentSettings, ConfigError> {
+    if src.get("APP_ENV").as_deref() == Some("production") {
+        return Err(ConfigError::new(
+            "APP_ENV",
+            "is `production`, but the only payment gateway available is the built-in test \
+             gateway, which moves no money",
+        ));
+    }
+    let currency = src
+        .get("PAYMENT_CURRENCY")
+        .unwrap_or_else(|| "usd".to_owned())
+        .to_ascii_lowercase();
+    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_lowercase()) {
+        return Err(ConfigError::new(
+            "PAYMENT_CURRENCY",
+            "must be a three-letter ISO 4217 code such as `usd`",
+        ));
+    }
+    let webhook_secret = match src.get("STRIPE_WEBHOOK_SECRET") {
+        Some(secret) => SecretString::from(secret),
+        None => random_secret("STRIPE_WEBHOOK_SECRET")?,
+    };
+    Ok(PaymentSettings {
+        currency,
+        webhook_secret,
+    })
 }
 
 fn worker_settings(src: &impl Source) -> Result<WorkerConfig, ConfigError> {
@@ -454,6 +490,12 @@ mod tests {
             ("PUBLIC_URL", "localhost:8010"),
             ("MEDIA_ORPHAN_GRACE_SECS", "-5"),
             ("MEDIA_SWEEP_INTERVAL_SECS", "0"),
+            ("ORDER_PENDING_TTL_MINUTES", "0"),
+            ("ORDER_PENDING_TTL_MINUTES", "10081"),
+            ("ORDER_EXPIRY_INTERVAL_SECS", "0"),
+            ("PAYMENT_CURRENCY", "dollars"),
+            ("PAYMENT_CURRENCY", "u5d"),
+            ("APP_ENV", "production"),
         ] {
             let err = settings(&[(var, value)]).unwrap_err();
             assert_eq!(err.var, var, "{value}");

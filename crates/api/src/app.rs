@@ -29,6 +29,8 @@ pub struct AppState {
     pub movie_references: Arc<dyn cinema_catalog::MovieReferences>,
     /// Carts, orders and the library.
     pub commerce: cinema_commerce::Commerce,
+    /// Payments and their webhooks.
+    pub billing: cinema_billing::Billing,
     /// Avatars and posters.
     pub media: cinema_media::Media,
     /// Where "now" comes from; tests move it.
@@ -149,7 +151,12 @@ fn commerce_routes(cfg: &mut ServiceConfig) {
         .service(orders::get)
         .service(orders::cancel)
         .service(orders::set_status)
-        .service(library::list);
+        .service(crate::billing::checkout)
+        .service(crate::billing::payment_status)
+        .service(library::list)
+        .service(crate::billing::webhook)
+        .service(crate::billing::test_gateway_page)
+        .service(crate::billing::test_gateway_act);
 }
 
 fn catalog_routes(cfg: &mut ServiceConfig) {

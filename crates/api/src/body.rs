@@ -58,6 +58,27 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
+/// A body read whole, whatever its type (a webhook's raw bytes, a form), with the same
+/// failures as [`Json`] for a body too large or too slow.
+#[derive(Debug)]
+pub struct RawBody(Result<web::Bytes, ApiError>);
+
+impl RawBody {
+    pub fn into_inner(self) -> Result<web::Bytes, ApiError> {
+        self.0
+    }
+}
+
+impl FromRequest for RawBody {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move { Ok(RawBody(bytes.await.map_err(|e| unreadable(&e)))) })
+    }
+}
+
 fn is_json(req: &HttpRequest) -> bool {
     req.headers()
         .get(header::CONTENT_TYPE)
@@ -72,7 +93,7 @@ fn is_json(req: &HttpRequest) -> bool {
 fn unreadable(err: &actix_web::Error) -> ApiError {
     match err.as_error::<PayloadError>() {
         Some(PayloadError::Overflow) => {
-            ApiError::new(ErrorKind::TooLarge, "The JSON body is larger than allowed.")
+            ApiError::new(ErrorKind::TooLarge, "The body is larger than allowed.")
         }
         Some(PayloadError::Io(e)) if e.kind() == std::io::ErrorKind::TimedOut => {
             ApiError::new(ErrorKind::Timeout, "The request body was sent too slowly.")

@@ -10,6 +10,7 @@
 mod accounts;
 mod app;
 pub mod auth;
+mod billing;
 pub mod body;
 mod catalog;
 mod commerce;

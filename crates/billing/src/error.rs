@@ -9,6 +9,12 @@ pub enum Error {
     BadSignature(#[from] SignatureError),
     #[error("The webhook event is malformed: {0}.")]
     MalformedEvent(String),
+    #[error("{0} not found.")]
+    NotFound(String),
+    #[error("Order {0} ran out of time to be paid; place a new order.")]
+    OrderExpired(i64),
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Commerce(#[from] cinema_commerce::Error),
     #[error("The e-mail could not be queued.")]
@@ -29,6 +35,8 @@ impl DomainError for Error {
     fn kind(&self) -> ErrorKind {
         match self {
             Error::BadSignature(_) | Error::MalformedEvent(_) => ErrorKind::BadRequest,
+            Error::NotFound(_) => ErrorKind::NotFound,
+            Error::OrderExpired(_) | Error::Conflict(_) => ErrorKind::Conflict,
             Error::Commerce(e) => e.kind(),
             Error::Outbox(e) => e.kind(),
             Error::Database(e) => e.kind(),

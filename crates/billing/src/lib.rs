@@ -18,19 +18,25 @@
 //!   grants its movies through `Commerce::pay_in`, records the payment with its items and
 //!   queues the receipt, all in that transaction.
 //!
-//! Still to come (issue 13): the gateways (Stripe, the built-in test gateway), starting a
-//! payment, the HTTP endpoints, and the refund calls that money owed back
+//! - [`Billing::checkout`]: a checkout session for a pending order, re-priced first and reused
+//!   while open; [`test_gateway`] is the built-in gateway whose page presses Pay or Decline by
+//!   delivering a signed, Stripe-shaped event through [`Billing::receive_webhook`].
+//!
+//! Still to come (issue 13): the Stripe adapter, PaymentIntents for mobile, payment history,
+//! refunds started from the API, and the refund calls that money owed back
 //! ([`PaymentStatus::RefundDue`]) waits for.
 //!
 //! Depends on `cinema-kernel`, `cinema-identity` (who to e-mail) and `cinema-commerce`;
 //! never on HTTP.
 
+mod checkout;
 mod emails;
 pub mod entity;
 mod error;
 pub mod events;
 pub mod signature;
 mod status;
+pub mod test_gateway;
 mod webhook;
 
 use std::{sync::Arc, time::Duration};
@@ -39,6 +45,7 @@ use cinema_commerce::Commerce;
 use cinema_kernel::{mail::Outbox, time::Clock};
 use secrecy::SecretString;
 
+pub use checkout::{Checkout, PaymentState};
 pub use error::{Error, Result};
 pub use status::PaymentStatus;
 pub use webhook::Outcome;
@@ -54,6 +61,8 @@ pub struct BillingConfig {
     pub tolerance: Duration,
     /// `stripe` or `test`: the gateway payments are recorded against.
     pub gateway: String,
+    /// How clients reach this server: the test gateway's pages are under it.
+    pub public_url: String,
 }
 
 /// The billing service. Cheap to clone.

@@ -199,6 +199,13 @@ impl Billing {
             Err(e) if db::is_unique_violation(&e) => return Ok(Outcome::AlreadyProcessed),
             Err(e) => return Err(e.into()),
         };
+        if let Some(session) = session {
+            checkout_session::Entity::update_many()
+                .col_expr(checkout_session::Column::Status, Expr::value("complete"))
+                .filter(checkout_session::Column::Id.eq(session))
+                .exec(txn)
+                .await?;
+        }
         if let Some(view) = paid {
             self.receipt_in(txn, &payment, &view).await?;
         }

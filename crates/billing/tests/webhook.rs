@@ -75,6 +75,7 @@ impl Shop {
             webhook_secret: SECRET.to_owned().into(),
             tolerance: signature::DEFAULT_TOLERANCE,
             gateway: "test".into(),
+            public_url: "http://localhost:8010".into(),
         };
         Self {
             billing: Billing::new(config, clock.clone(), commerce.clone(), outbox),

@@ -13,6 +13,7 @@ mod middleware;
 mod movies;
 mod orders;
 mod passwords;
+mod payments;
 mod profile;
 mod races;
 mod seams;

@@ -19,7 +19,7 @@ use crate::{
 };
 
 /// Admins see every order; anyone else only their own.
-fn viewer(user: &AuthUser) -> Viewer {
+pub(crate) fn viewer(user: &AuthUser) -> Viewer {
     if user.role >= Role::Admin {
         Viewer::Staff
     } else {

@@ -1,0 +1,174 @@
+//! The built-in test gateway, the zero-configuration default: its checkout page is served by
+//! our own server, and pressing **Pay** or **Decline** produces an event shaped and signed as
+//! Stripe's, delivered through the same [`Billing::receive_webhook`] path. It moves no money;
+//! production configuration refuses it.
+
+use cinema_commerce::entity::order_item;
+use hmac::{Hmac, KeyInit, Mac};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use secrecy::ExposeSecret;
+use serde_json::json;
+use sha2::Sha256;
+
+use crate::{Billing, Error, Outcome, Result, entity::checkout_session, signature};
+
+/// What the payer pressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Pay,
+    Decline,
+}
+
+/// HTML-escapes text for the page.
+fn escape(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '&' => "&amp;".into(),
+            '<' => "&lt;".into(),
+            '>' => "&gt;".into(),
+            '"' => "&quot;".into(),
+            '\'' => "&#39;".into(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+impl Billing {
+    /// The form token of a session: an HMAC only this server can make, so a form posted from
+    /// elsewhere cannot press a button.
+    pub fn form_token(&self, session_id: &str) -> String {
+        let key = self.config.webhook_secret.expose_secret().as_bytes();
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(b"test-gateway-form:");
+        mac.update(session_id.as_bytes());
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    async fn open_session(
+        &self,
+        db: &DatabaseConnection,
+        session_id: &str,
+    ) -> Result<checkout_session::Model> {
+        checkout_session::Entity::find_by_id(session_id.to_owned())
+            .one(db)
+            .await?
+            .filter(|s| s.gateway == "test")
+            .ok_or_else(|| Error::NotFound(format!("Checkout session {session_id}")))
+    }
+
+    /// The checkout page: the order's items and total, and the two buttons.
+    pub async fn test_gateway_page(
+        &self,
+        db: &DatabaseConnection,
+        session_id: &str,
+    ) -> Result<String> {
+        let session = self.open_session(db, session_id).await?;
+        let items = order_item::Entity::find()
+            .filter(order_item::Column::OrderId.eq(session.order_id))
+            .order_by_asc(order_item::Column::Id)
+            .all(db)
+            .await?;
+        let rows: String = items
+            .iter()
+            .map(|i| {
+                format!(
+                    "<tr><td>{}</td><td>{}</td></tr>",
+                    escape(&i.title),
+                    Self::amount(i.price_cents)
+                )
+            })
+            .collect();
+        let currency = escape(&session.currency.to_uppercase());
+        let total = Self::amount(session.amount_cents);
+        let body = if session.status == "open" && session.expires_at > self.now() {
+            let token = self.form_token(&session.id);
+            format!(
+                "<form method=\"post\"><input type=\"hidden\" name=\"token\" value=\"{token}\">\
+                 <button name=\"action\" value=\"pay\">Pay {total} {currency}</button> \
+                 <button name=\"action\" value=\"decline\">Decline</button></form>"
+            )
+        } else {
+            format!("<p>This checkout is {}.</p>", escape(&session.status))
+        };
+        Ok(format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <title>Test payment — order {order}</title></head><body>\
+             <h1>Test payment for order {order}</h1>\
+             <p>The built-in test gateway moves no money.</p>\
+             <table><thead><tr><th>Movie</th><th>Price</th></tr></thead><tbody>{rows}</tbody>\
+             <tfoot><tr><th>Total</th><th>{total} {currency}</th></tr></tfoot></table>{body}\
+             </body></html>",
+            order = session.order_id,
+        ))
+    }
+
+    /// Presses a button: builds the event Stripe would send and delivers it through the
+    /// webhook path, signed with the webhook secret.
+    pub async fn test_gateway_act(
+        &self,
+        db: &DatabaseConnection,
+        session_id: &str,
+        action: Action,
+        token: &str,
+    ) -> Result<Outcome> {
+        let expected = self.form_token(session_id);
+        if !bool::from(subtle_eq(expected.as_bytes(), token.as_bytes())) {
+            return Err(Error::Conflict(
+                "This form was not issued by this checkout page; reload it.".into(),
+            ));
+        }
+        let session = self.open_session(db, session_id).await?;
+        if session.status != "open" || session.expires_at <= self.now() {
+            return Err(Error::Conflict(format!(
+                "This checkout is {}; start a new one from the order.",
+                if session.status == "open" {
+                    "expired"
+                } else {
+                    session.status.as_str()
+                }
+            )));
+        }
+        let intent = format!(
+            "pi_test_{}",
+            &session.id[session.id.len().saturating_sub(24)..]
+        );
+        let metadata = json!({"order_id": session.order_id.to_string()});
+        let event = match action {
+            Action::Pay => json!({
+                "id": format!("evt_test_{}", uuid::Uuid::new_v4().simple()),
+                "object": "event",
+                "type": "checkout.session.completed",
+                "data": {"object": {
+                    "id": session.id, "object": "checkout.session", "payment_status": "paid",
+                    "amount_total": session.amount_cents, "currency": session.currency,
+                    "payment_intent": intent, "metadata": metadata,
+                }},
+            }),
+            Action::Decline => json!({
+                "id": format!("evt_test_{}", uuid::Uuid::new_v4().simple()),
+                "object": "event",
+                "type": "payment_intent.payment_failed",
+                "data": {"object": {
+                    "id": intent, "object": "payment_intent", "amount": session.amount_cents,
+                    "currency": session.currency, "metadata": metadata,
+                }},
+            }),
+        };
+        let payload =
+            serde_json::to_vec(&event).map_err(|e| Error::MalformedEvent(e.to_string()))?;
+        let secret = self.config.webhook_secret.expose_secret().as_bytes();
+        let header = signature::sign(&payload, secret, self.now().div_euclid(1000));
+        self.receive_webhook(db, &payload, Some(&header)).await
+    }
+}
+
+/// Constant-time equality of two byte strings.
+fn subtle_eq(a: &[u8], b: &[u8]) -> subtle::Choice {
+    use subtle::ConstantTimeEq;
+    a.ct_eq(b)
+}
