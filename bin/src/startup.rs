@@ -50,27 +50,28 @@ impl std::fmt::Debug for Application {
     }
 }
 
-/// The identity service, queueing its e-mails through notify's outbox.
-pub fn identity(settings: &Settings) -> Result<Identity, cinema_notify::Error> {
+/// Notify's outbox: one template engine that every slice's e-mails go through.
+pub fn outbox(settings: &Settings) -> Result<Arc<cinema_notify::JobOutbox>, cinema_notify::Error> {
     let templates = cinema_notify::Templates::new(settings.app_name.clone())?;
-    Ok(Identity::new(
-        settings.identity.clone(),
-        Arc::new(cinema_notify::JobOutbox::new(
-            templates,
-            settings.clock.clone(),
-        )),
+    Ok(Arc::new(cinema_notify::JobOutbox::new(
+        templates,
         settings.clock.clone(),
-    ))
+    )))
+}
+
+/// The identity service, queueing its e-mails through `outbox`.
+pub fn identity(settings: &Settings, outbox: Arc<cinema_notify::JobOutbox>) -> Identity {
+    Identity::new(settings.identity.clone(), outbox, settings.clock.clone())
 }
 
 /// The billing service, with the built-in test gateway, queueing its e-mails through
-/// notify's outbox.
+/// `outbox`.
 pub fn billing(
     settings: &Settings,
     commerce: cinema_commerce::Commerce,
+    outbox: Arc<cinema_notify::JobOutbox>,
     public_url: String,
-) -> Result<cinema_billing::Billing, cinema_notify::Error> {
-    let templates = cinema_notify::Templates::new(settings.app_name.clone())?;
+) -> cinema_billing::Billing {
     let config = cinema_billing::BillingConfig {
         currency: settings.payments.currency.clone(),
         webhook_secret: settings.payments.webhook_secret.clone(),
@@ -78,15 +79,7 @@ pub fn billing(
         gateway: "test".to_owned(),
         public_url,
     };
-    Ok(cinema_billing::Billing::new(
-        config,
-        settings.clock.clone(),
-        commerce,
-        Arc::new(cinema_notify::JobOutbox::new(
-            templates,
-            settings.clock.clone(),
-        )),
-    ))
+    cinema_billing::Billing::new(config, settings.clock.clone(), commerce, outbox)
 }
 
 impl Application {
@@ -106,7 +99,8 @@ impl Application {
         let listener = TcpListener::bind(addr).map_err(bind_err)?;
         let port = listener.local_addr().map_err(bind_err)?.port();
 
-        let identity = identity(settings).map_err(StartupError::Templates)?;
+        let outbox = outbox(settings).map_err(StartupError::Templates)?;
+        let identity = identity(settings, outbox.clone());
         let api_url = media::listen_url(SocketAddr::new(addr.ip(), port));
         let media = media::media(settings, &api_url)
             .await
@@ -118,8 +112,7 @@ impl Application {
             .public_url
             .as_ref()
             .map_or(api_url.clone(), |u| u.as_str().to_owned());
-        let billing =
-            billing(settings, commerce.clone(), public_url).map_err(StartupError::Templates)?;
+        let billing = billing(settings, commerce.clone(), outbox, public_url);
         let api = Api::new(
             AppState {
                 db: db.clone(),

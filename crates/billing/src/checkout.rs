@@ -2,7 +2,7 @@
 //! it is open and the order's total has not changed.
 
 use cinema_commerce::Viewer;
-use cinema_kernel::{Money, db};
+use cinema_kernel::db;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder,
@@ -66,12 +66,14 @@ impl Billing {
             .commerce
             .reprice_in(&txn, Viewer::User(user_id), order_id)
             .await?;
-        if repriced.previous_total.is_some() {
-            txn.commit().await?;
-            repriced.unchanged()?;
-            return Err(Error::Conflict(format!("Order {order_id} changed.")));
-        }
-        let order = repriced.order.order;
+        let order = match repriced.unchanged() {
+            Ok(view) => view.order,
+            // The new prices are kept, so the next checkout charges what this one reported.
+            Err(changed) => {
+                txn.commit().await?;
+                return Err(changed.into());
+            }
+        };
         let now = self.now();
         if order.expires_at <= now {
             return Err(Error::OrderExpired(order_id));
@@ -136,10 +138,5 @@ impl Billing {
             payment_status,
             session_id,
         })
-    }
-
-    /// The amount of an open session, for its page.
-    pub(crate) fn amount(cents: i64) -> String {
-        Money::from_cents(cents).unwrap_or_default().to_string()
     }
 }

@@ -74,6 +74,13 @@ pub struct Billing {
     outbox: Arc<dyn Outbox>,
 }
 
+/// Cents as the two-decimal text e-mails and pages show.
+fn money(cents: i64) -> String {
+    cinema_kernel::Money::from_cents(cents)
+        .unwrap_or_default()
+        .to_string()
+}
+
 impl Billing {
     pub fn new(
         config: BillingConfig,

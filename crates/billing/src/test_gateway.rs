@@ -4,13 +4,13 @@
 //! production configuration refuses it.
 
 use cinema_commerce::entity::order_item;
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::{Hmac, Mac};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use secrecy::ExposeSecret;
 use serde_json::json;
 use sha2::Sha256;
 
-use crate::{Billing, Error, Outcome, Result, entity::checkout_session, signature};
+use crate::{Billing, Error, Outcome, Result, entity::checkout_session, money, signature};
 
 /// What the payer pressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,16 +37,14 @@ impl Billing {
     /// The form token of a session: an HMAC only this server can make, so a form posted from
     /// elsewhere cannot press a button.
     pub fn form_token(&self, session_id: &str) -> String {
-        let key = self.config.webhook_secret.expose_secret().as_bytes();
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key)
-            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        signature::hex_encode(&self.form_mac(session_id).finalize().into_bytes())
+    }
+
+    fn form_mac(&self, session_id: &str) -> Hmac<Sha256> {
+        let mut mac = signature::keyed(self.config.webhook_secret.expose_secret().as_bytes());
         mac.update(b"test-gateway-form:");
         mac.update(session_id.as_bytes());
-        mac.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        mac
     }
 
     async fn open_session(
@@ -79,12 +77,12 @@ impl Billing {
                 format!(
                     "<tr><td>{}</td><td>{}</td></tr>",
                     escape(&i.title),
-                    Self::amount(i.price_cents)
+                    money(i.price_cents)
                 )
             })
             .collect();
         let currency = escape(&session.currency.to_uppercase());
-        let total = Self::amount(session.amount_cents);
+        let total = money(session.amount_cents);
         let body = if session.status == "open" && session.expires_at > self.now() {
             let token = self.form_token(&session.id);
             format!(
@@ -116,8 +114,10 @@ impl Billing {
         action: Action,
         token: &str,
     ) -> Result<Outcome> {
-        let expected = self.form_token(session_id);
-        if !bool::from(subtle_eq(expected.as_bytes(), token.as_bytes())) {
+        // `verify_slice` compares in constant time.
+        let genuine = signature::hex_decode(token)
+            .is_some_and(|t| self.form_mac(session_id).verify_slice(&t).is_ok());
+        if !genuine {
             return Err(Error::Conflict(
                 "This form was not issued by this checkout page; reload it.".into(),
             ));
@@ -133,10 +133,7 @@ impl Billing {
                 }
             )));
         }
-        let intent = format!(
-            "pi_test_{}",
-            &session.id[session.id.len().saturating_sub(24)..]
-        );
+        let intent = format!("pi_{}", session.id);
         let metadata = json!({"order_id": session.order_id.to_string()});
         let event = match action {
             Action::Pay => json!({
@@ -165,10 +162,4 @@ impl Billing {
         let header = signature::sign(&payload, secret, self.now().div_euclid(1000));
         self.receive_webhook(db, &payload, Some(&header)).await
     }
-}
-
-/// Constant-time equality of two byte strings.
-fn subtle_eq(a: &[u8], b: &[u8]) -> subtle::Choice {
-    use subtle::ConstantTimeEq;
-    a.ct_eq(b)
 }

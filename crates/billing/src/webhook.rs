@@ -18,6 +18,7 @@ use crate::{
     emails::{Line, OrderPaid, PaymentFailed, PaymentRefunded},
     entity::{checkout_session, payment, payment_item, webhook_event},
     events::Event,
+    money,
     signature::{self, SignatureError},
 };
 
@@ -30,10 +31,6 @@ pub enum Outcome {
     AlreadyProcessed,
     /// Billing does not act on it (an unknown type, or an order that does not exist).
     Ignored,
-}
-
-fn money(cents: i64) -> String {
-    Money::from_cents(cents).unwrap_or_default().to_string()
 }
 
 impl Billing {

@@ -64,7 +64,7 @@ struct TotalRow {
 }
 
 /// The ids and times of a user's cart, oldest first.
-async fn lines<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<Vec<(i64, i64)>> {
+pub(crate) async fn lines<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<Vec<(i64, i64)>> {
     Ok(cart_item::Entity::find()
         .select_only()
         .columns([cart_item::Column::MovieId, cart_item::Column::AddedAt])

@@ -217,15 +217,11 @@ impl Commerce {
     pub async fn place_order_in(&self, txn: &DatabaseTransaction, user_id: i64) -> Result<Placed> {
         lock_user(txn, user_id).await?;
         let now = self.now();
-        let in_cart: Vec<i64> = cart_item::Entity::find()
-            .select_only()
-            .column(cart_item::Column::MovieId)
-            .filter(cart_item::Column::UserId.eq(user_id))
-            .order_by_asc(cart_item::Column::AddedAt)
-            .order_by_asc(cart_item::Column::MovieId)
-            .into_tuple()
-            .all(txn)
-            .await?;
+        let in_cart: Vec<i64> = crate::cart::lines(txn, user_id)
+            .await?
+            .into_iter()
+            .map(|(movie_id, _)| movie_id)
+            .collect();
         if in_cart.is_empty() {
             return Err(Error::EmptyCart);
         }

@@ -72,7 +72,7 @@ impl From<GenreCount> for GenreStatistics {
     }
 }
 
-fn money(cents: i64) -> String {
+pub(crate) fn money(cents: i64) -> String {
     Money::from_cents(cents).unwrap_or_default().to_string()
 }
 

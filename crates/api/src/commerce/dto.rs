@@ -3,15 +3,11 @@
 use cinema_commerce::{
     Cart, CartLine, CartTotal, Merged, OrderStatus, OrderView, Placed, Skipped, entity::order_item,
 };
-use cinema_kernel::{Money, time::rfc3339};
+use cinema_kernel::time::rfc3339;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::catalog::dto::{MovieListItem, NamedResponse};
-
-fn money(cents: i64) -> String {
-    Money::from_cents(cents).unwrap_or_default().to_string()
-}
+use crate::catalog::dto::{MovieListItem, NamedResponse, money};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"movie_id": 42}))]
