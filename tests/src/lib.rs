@@ -63,6 +63,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     handle: ServerHandle,
     stop_worker: tokio::sync::watch::Sender<bool>,
+    worker: Option<tokio::task::JoinHandle<()>>,
     db: DatabaseConnection,
     /// The application's clock: move it to expire tokens instead of sleeping.
     pub clock: cinema_kernel::time::Clock,
@@ -175,7 +176,7 @@ impl TestApp {
         let (stop_worker, shutdown) = tokio::sync::watch::channel(false);
         let worker =
             jobs::worker(db.clone(), &settings, app.media().clone()).expect("the worker starts");
-        tokio::spawn(worker.run(shutdown));
+        let worker = tokio::spawn(worker.run(shutdown));
         tokio::spawn(app.run_until_stopped());
         Self {
             address,
@@ -185,6 +186,7 @@ impl TestApp {
                 .expect("an HTTP client"),
             handle,
             stop_worker,
+            worker: Some(worker),
             db,
             clock: settings.clock.clone(),
             smtp,
@@ -192,6 +194,15 @@ impl TestApp {
             media_dir,
             s3,
             database,
+        }
+    }
+
+    /// Stops the background worker and waits until it has: no job (e-mail, scheduled
+    /// expiry) runs after this returns, whatever the clock does next.
+    pub async fn stop_worker(&mut self) {
+        let _ = self.stop_worker.send(true);
+        if let Some(worker) = self.worker.take() {
+            worker.await.expect("the worker stops cleanly");
         }
     }
 
