@@ -8,7 +8,10 @@ use cinema_notify::{
 };
 use sea_orm::DatabaseConnection;
 
-use crate::settings::Settings;
+use crate::{
+    settings::Settings,
+    startup::{self, StartupError},
+};
 
 /// The hourly purge of expired activation, reset and refresh tokens.
 pub const PURGE_EXPIRED_TOKENS: &str = "purge_expired_tokens";
@@ -16,14 +19,25 @@ pub const PURGE_EXPIRED_TOKENS: &str = "purge_expired_tokens";
 pub const EXPIRE_STALE_ORDERS: &str = "expire_stale_orders";
 /// The sweep of orphaned media objects (every `MEDIA_SWEEP_INTERVAL_SECS`).
 pub const SWEEP_ORPHAN_MEDIA: &str = "sweep_orphan_media";
+/// Refunds of money that arrived for orders that could not take it (every
+/// `REFUND_RETRY_INTERVAL_SECS`; the webhook tries once right away).
+pub const REFUND_OWED_PAYMENTS: &str = "refund_owed_payments";
 
 pub fn worker(
     db: DatabaseConnection,
     settings: &Settings,
     media: Media,
-) -> Result<Worker, cinema_notify::Error> {
-    let mailer = mailer_from_config(&settings.mail)?;
-    let domain = sender_domain(&settings.mail)?;
+) -> Result<Worker, StartupError> {
+    let mailer = mailer_from_config(&settings.mail).map_err(StartupError::Mail)?;
+    let domain = sender_domain(&settings.mail).map_err(StartupError::Mail)?;
+    let commerce =
+        cinema_commerce::Commerce::new(settings.commerce.clone(), settings.clock.clone());
+    let public_url = settings.media.public_url.as_ref().map_or_else(
+        || crate::media::listen_url(settings.http.addr),
+        |u| u.as_str().to_owned(),
+    );
+    let outbox = startup::outbox(settings).map_err(StartupError::Templates)?;
+    let billing = startup::billing(settings, commerce.clone(), outbox, &public_url)?;
     let config = cinema_notify::WorkerConfig {
         clock: settings.clock.clone(),
         ..settings.worker.clone()
@@ -42,13 +56,21 @@ pub fn worker(
             EXPIRE_STALE_ORDERS,
             ExpireStaleOrders {
                 db: db.clone(),
-                commerce: cinema_commerce::Commerce::new(
-                    settings.commerce.clone(),
-                    settings.clock.clone(),
-                ),
+                commerce,
             },
         )
         .every(EXPIRE_STALE_ORDERS, settings.order_expiry_interval)
+        .handle(
+            REFUND_OWED_PAYMENTS,
+            RefundOwedPayments {
+                db: db.clone(),
+                billing,
+            },
+        )
+        .every(
+            REFUND_OWED_PAYMENTS,
+            settings.payments.refund_retry_interval,
+        )
         .handle(SWEEP_ORPHAN_MEDIA, SweepOrphanMedia { db, media })
         .every(SWEEP_ORPHAN_MEDIA, settings.media.sweep_interval))
 }
@@ -90,6 +112,30 @@ impl JobHandler for ExpireStaleOrders {
             .map_err(|e| JobError::Retry(e.to_string()))?;
         if expired > 0 {
             tracing::info!(expired, "stale pending orders expired");
+        }
+        Ok(())
+    }
+}
+
+/// Gives back money owed to payers (`cinema_billing::Billing::refund_owed`). Each refund
+/// carries an idempotency key of its payment, so a run cut short repeats nothing at the
+/// gateway.
+#[derive(Debug)]
+struct RefundOwedPayments {
+    db: DatabaseConnection,
+    billing: cinema_billing::Billing,
+}
+
+#[async_trait::async_trait]
+impl JobHandler for RefundOwedPayments {
+    async fn handle(&self, _job: &Job) -> Result<(), JobError> {
+        let refunded = self
+            .billing
+            .refund_owed(&self.db)
+            .await
+            .map_err(|e| JobError::Retry(e.to_string()))?;
+        if refunded > 0 {
+            tracing::info!(refunded, "owed payments refunded");
         }
         Ok(())
     }

@@ -27,6 +27,10 @@ pub enum StartupError {
     Templates(cinema_notify::Error),
     #[error("cannot set up media storage: {0}")]
     Media(cinema_media::Error),
+    #[error("cannot set up e-mail: {0}")]
+    Mail(cinema_notify::Error),
+    #[error("cannot set up the payment gateway: {0}")]
+    Payments(cinema_billing::gateway::GatewayError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: std::net::SocketAddr,
@@ -64,22 +68,41 @@ pub fn identity(settings: &Settings, outbox: Arc<cinema_notify::JobOutbox>) -> I
     Identity::new(settings.identity.clone(), outbox, settings.clock.clone())
 }
 
-/// The billing service, with the built-in test gateway, queueing its e-mails through
-/// `outbox`.
+/// The billing service: Stripe when its key is configured, the built-in test gateway
+/// (pages under `public_url`) otherwise; e-mails are queued through `outbox`.
 pub fn billing(
     settings: &Settings,
     commerce: cinema_commerce::Commerce,
     outbox: Arc<cinema_notify::JobOutbox>,
-    public_url: String,
-) -> cinema_billing::Billing {
-    let config = cinema_billing::BillingConfig {
-        currency: settings.payments.currency.clone(),
-        webhook_secret: settings.payments.webhook_secret.clone(),
-        tolerance: cinema_billing::signature::DEFAULT_TOLERANCE,
-        gateway: "test".to_owned(),
-        public_url,
+    public_url: &str,
+) -> Result<cinema_billing::Billing, StartupError> {
+    let payments = &settings.payments;
+    let gateway: Arc<dyn cinema_billing::PaymentGateway> = match &payments.stripe {
+        Some(stripe) => Arc::new(
+            cinema_billing::stripe::StripeGateway::new(cinema_billing::stripe::StripeConfig {
+                secret_key: stripe.secret_key.clone(),
+                api_base: stripe.api_base.clone(),
+                success_url: stripe.success_url.clone(),
+                cancel_url: stripe.cancel_url.clone(),
+                timeout: stripe.timeout,
+            })
+            .map_err(StartupError::Payments)?,
+        ),
+        None => Arc::new(cinema_billing::test_gateway::TestGateway::new(public_url)),
     };
-    cinema_billing::Billing::new(config, settings.clock.clone(), commerce, outbox)
+    let config = cinema_billing::BillingConfig {
+        currency: payments.currency.clone(),
+        webhook_secret: payments.webhook_secret.clone(),
+        tolerance: cinema_billing::signature::DEFAULT_TOLERANCE,
+        refund_window: payments.refund_window,
+    };
+    Ok(cinema_billing::Billing::new(
+        config,
+        settings.clock.clone(),
+        commerce,
+        outbox,
+        gateway,
+    ))
 }
 
 impl Application {
@@ -112,7 +135,7 @@ impl Application {
             .public_url
             .as_ref()
             .map_or(api_url.clone(), |u| u.as_str().to_owned());
-        let billing = billing(settings, commerce.clone(), outbox, public_url);
+        let billing = billing(settings, commerce.clone(), outbox, &public_url)?;
         let api = Api::new(
             AppState {
                 db: db.clone(),

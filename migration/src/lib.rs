@@ -15,6 +15,7 @@ mod m20261122_000007_sort_nulls_last;
 mod m20261201_000008_security;
 mod m20261202_000009_commerce;
 mod m20261202_000010_billing;
+mod m20261202_000011_payment_attempts;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_security::Migration),
             Box::new(m20261202_000009_commerce::Migration),
             Box::new(m20261202_000010_billing::Migration),
+            Box::new(m20261202_000011_payment_attempts::Migration),
         ]
     }
 }

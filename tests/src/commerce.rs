@@ -51,6 +51,12 @@ impl TestApp {
     /// Pays a pending order its exact total the way Stripe reports it: a signed
     /// `checkout.session.completed` posted to the webhook.
     pub async fn pay(&self, order_id: i64) {
+        self.pay_taken_at(order_id, self.clock.now_secs() as i64)
+            .await;
+    }
+
+    /// [`TestApp::pay`] for money Stripe took at `taken_at` (Unix seconds), reported now.
+    pub async fn pay_taken_at(&self, order_id: i64, taken_at: i64) {
         let commerce = Commerce::new(CommerceConfig::default(), self.clock.clone());
         let order = commerce
             .order(self.db(), cinema_commerce::Viewer::Staff, order_id)
@@ -60,7 +66,7 @@ impl TestApp {
         let res = self
             .deliver_webhook(&json!({
                 "id": format!("evt_{}", uuid::Uuid::new_v4().simple()),
-                "object": "event",
+                "object": "event", "created": taken_at,
                 "type": "checkout.session.completed",
                 "data": {"object": {
                     "id": format!("cs_{order_id}_{}", uuid::Uuid::new_v4().simple()),
@@ -113,7 +119,12 @@ impl TestApp {
             .as_str()
             .expect("a checkout url")
             .to_owned();
-        let page = self.send(self.client.get(&url)).await;
+        self.press_on_page(&url, action).await
+    }
+
+    /// Loads a test gateway page and presses `action` (`pay` or `decline`) with its form.
+    pub async fn press_on_page(&self, url: &str, action: &str) -> TestResponse {
+        let page = self.send(self.client.get(url)).await;
         assert_eq!(page.status, 200, "{}", page.text());
         let html = page.text();
         let form_token = html
@@ -124,7 +135,7 @@ impl TestApp {
             .to_owned();
         self.send(
             self.client
-                .post(&url)
+                .post(url)
                 .header("content-type", "application/x-www-form-urlencoded")
                 .body(format!("action={action}&token={form_token}")),
         )

@@ -12,6 +12,7 @@ mod catalog;
 mod commerce;
 mod http;
 mod media;
+mod stripe;
 
 pub use accounts::{Tokens, query, strong_password};
 pub use catalog::Catalog;
@@ -19,6 +20,7 @@ pub use cinema_testkit::{ReceivedMail, ReservedPort, S3Server, SmtpServer, TestD
 pub use commerce::order_movie_ids;
 pub use http::{Problem, TestResponse};
 pub use media::{body_tail, jpeg, multipart, multipart_content_type, part_head, png, webp};
+pub use stripe::{Recorded, STRIPE_KEY, StripeFake};
 
 use std::{collections::HashMap, time::Duration};
 
@@ -72,6 +74,7 @@ pub struct TestApp {
     smtp_port: Option<ReservedPort>,
     media_dir: tempfile::TempDir,
     s3: Option<S3Server>,
+    stripe: Option<StripeFake>,
     // Dropped last, so the database outlives the server.
     database: TestDatabase,
 }
@@ -84,26 +87,37 @@ impl TestApp {
 
     /// Boots the application with extra environment-style settings.
     pub async fn spawn_with(overrides: &[(&str, &str)]) -> Self {
-        Self::boot(overrides, true, Storage::LocalDisk).await
+        Self::boot(overrides, true, Storage::LocalDisk, false).await
+    }
+
+    /// Boots the application with payments through Stripe's adapter, pointed at a
+    /// [`StripeFake`] (see [`TestApp::stripe`]) that delivers its events to this app.
+    pub async fn spawn_with_stripe(overrides: &[(&str, &str)]) -> Self {
+        Self::boot(overrides, true, Storage::LocalDisk, true).await
     }
 
     /// Boots the application with its media on this storage.
     pub async fn spawn_with_storage(storage: Storage) -> Self {
-        Self::boot(&[], true, storage).await
+        Self::boot(&[], true, storage, false).await
     }
 
     /// Boots the application with its media on this storage and extra settings.
     pub async fn spawn_with_storage_and(storage: Storage, overrides: &[(&str, &str)]) -> Self {
-        Self::boot(overrides, true, storage).await
+        Self::boot(overrides, true, storage, false).await
     }
 
     /// Boots the application while its SMTP server is down; [`TestApp::start_smtp`] brings it
     /// up on the configured address.
     pub async fn spawn_with_smtp_down(overrides: &[(&str, &str)]) -> Self {
-        Self::boot(overrides, false, Storage::LocalDisk).await
+        Self::boot(overrides, false, Storage::LocalDisk, false).await
     }
 
-    async fn boot(overrides: &[(&str, &str)], smtp_up: bool, storage: Storage) -> Self {
+    async fn boot(
+        overrides: &[(&str, &str)],
+        smtp_up: bool,
+        storage: Storage,
+        stripe: bool,
+    ) -> Self {
         let database = TestDatabase::create().await;
         let media_dir = tempfile::tempdir().expect("a media directory");
         let s3 = match storage {
@@ -155,6 +169,17 @@ impl TestApp {
                 ("S3_TIMEOUT_SECS".into(), "5".into()),
             ]);
         }
+        let stripe = match stripe {
+            true => Some(StripeFake::start(WEBHOOK_SECRET).await),
+            false => None,
+        };
+        if let Some(fake) = &stripe {
+            env.extend([
+                ("STRIPE_SECRET_KEY".into(), STRIPE_KEY.into()),
+                ("STRIPE_API_BASE".into(), fake.url().to_owned()),
+                ("STRIPE_TIMEOUT_SECS".into(), "5".into()),
+            ]);
+        }
         for (k, v) in overrides {
             env.insert((*k).into(), (*v).into());
         }
@@ -171,6 +196,12 @@ impl TestApp {
             .await
             .expect("the application starts");
         let address = format!("http://127.0.0.1:{}", app.port());
+        if let Some(fake) = &stripe {
+            fake.forward_to(
+                format!("{address}/api/v1/webhooks/stripe"),
+                settings.clock.clone(),
+            );
+        }
         let handle = app.handle();
         let db = app.db().clone();
         let (stop_worker, shutdown) = tokio::sync::watch::channel(false);
@@ -193,8 +224,16 @@ impl TestApp {
             smtp_port,
             media_dir,
             s3,
+            stripe,
             database,
         }
+    }
+
+    /// The Stripe fake of an app started with [`TestApp::spawn_with_stripe`].
+    pub fn stripe(&self) -> &StripeFake {
+        self.stripe
+            .as_ref()
+            .expect("started with spawn_with_stripe")
     }
 
     /// Stops the background worker and waits until it has: no job (e-mail, scheduled

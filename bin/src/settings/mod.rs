@@ -15,7 +15,9 @@ use cinema_notify::{MailConfig, MailTransport, WorkerConfig};
 use secrecy::SecretString;
 
 mod media;
+mod payments;
 pub use media::{DEFAULT_MEDIA_DIR, DEFAULT_S3_BUCKET, MediaSettings, MediaStorage};
+pub use payments::{PaymentSettings, StripeSettings};
 
 /// Where a setting comes from: the process environment in production, a map in tests.
 pub trait Source {
@@ -162,6 +164,7 @@ impl Settings {
         let mail = mail_settings(src)?;
         let worker = worker_settings(src)?;
         let (identity, jwt_secret_generated) = identity_settings(src)?;
+        let payments = payments::payment_settings(src, &identity.frontend_url)?;
         let media = media::media_settings(src)?;
         let pending_minutes: u64 = parse_or(src, "ORDER_PENDING_TTL_MINUTES", "30")?;
         if !(1..=7 * 24 * 60).contains(&pending_minutes) {
@@ -193,7 +196,7 @@ impl Settings {
             identity,
             media,
             commerce,
-            payments: payment_settings(src)?,
+            payments,
             order_expiry_interval,
             jwt_secret_generated,
             clock: Clock::system(),
@@ -295,51 +298,13 @@ fn identity_settings(src: &impl Source) -> Result<(IdentityConfig, bool), Config
 
 /// A process-local key for zero-configuration runs: sign-ins do not survive a restart and
 /// several processes do not share it, which is why production sets `JWT_SECRET`.
-fn random_secret(var: &'static str) -> Result<SecretString, ConfigError> {
+pub(crate) fn random_secret(var: &'static str) -> Result<SecretString, ConfigError> {
     let mut bytes = [0u8; 48];
     getrandom::fill(&mut bytes)
         .map_err(|e| ConfigError::new(var, format!("is unset and cannot be generated: {e}")))?;
     Ok(SecretString::from(
         bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(),
     ))
-}
-
-/// How payments are taken. Only the built-in test gateway exists so far; it moves no money,
-/// so `APP_ENV=production` refuses to start with it.
-#[derive(Debug, Clone)]
-pub struct PaymentSettings {
-    /// ISO 4217, lower case.
-    pub currency: String,
-    /// Verifies webhooks (and signs the test gateway's events).
-    pub webhook_secret: SecretString,
-}
-
-fn payment_settings(src: &impl Source) -> Result<PaymentSettings, ConfigError> {
-    if src.get("APP_ENV").as_deref() == Some("production") {
-        return Err(ConfigError::new(
-            "APP_ENV",
-            "is `production`, but the only payment gateway available is the built-in test \
-             gateway, which moves no money",
-        ));
-    }
-    let currency = src
-        .get("PAYMENT_CURRENCY")
-        .unwrap_or_else(|| "usd".to_owned())
-        .to_ascii_lowercase();
-    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_lowercase()) {
-        return Err(ConfigError::new(
-            "PAYMENT_CURRENCY",
-            "must be a three-letter ISO 4217 code such as `usd`",
-        ));
-    }
-    let webhook_secret = match src.get("STRIPE_WEBHOOK_SECRET") {
-        Some(secret) => SecretString::from(secret),
-        None => random_secret("STRIPE_WEBHOOK_SECRET")?,
-    };
-    Ok(PaymentSettings {
-        currency,
-        webhook_secret,
-    })
 }
 
 fn worker_settings(src: &impl Source) -> Result<WorkerConfig, ConfigError> {
@@ -385,7 +350,10 @@ where
 }
 
 /// An optional `http://` or `https://` URL.
-fn http_url(src: &impl Source, var: &'static str) -> Result<Option<url::Url>, ConfigError> {
+pub(crate) fn http_url(
+    src: &impl Source,
+    var: &'static str,
+) -> Result<Option<url::Url>, ConfigError> {
     match parse_opt::<url::Url>(src, var)? {
         Some(url) if !matches!(url.scheme(), "http" | "https") => {
             Err(ConfigError::new(var, "must be an http(s) URL"))
@@ -394,7 +362,11 @@ fn http_url(src: &impl Source, var: &'static str) -> Result<Option<url::Url>, Co
     }
 }
 
-fn parse_or<T>(src: &impl Source, var: &'static str, default: &str) -> Result<T, ConfigError>
+pub(crate) fn parse_or<T>(
+    src: &impl Source,
+    var: &'static str,
+    default: &str,
+) -> Result<T, ConfigError>
 where
     T: FromStr,
     T::Err: fmt::Display,
@@ -500,6 +472,42 @@ mod tests {
             let err = settings(&[(var, value)]).unwrap_err();
             assert_eq!(err.var, var, "{value}");
             assert!(!err.to_string().contains('\n'));
+        }
+    }
+
+    #[test]
+    fn stripe_needs_its_webhook_secret_and_makes_production_possible() {
+        let stripe = [
+            ("STRIPE_SECRET_KEY", "sk_test_123"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_123"),
+        ];
+        let s = settings(&stripe).unwrap();
+        let configured = s.payments.stripe.unwrap();
+        assert_eq!(configured.api_base, "https://api.stripe.com");
+        assert_eq!(
+            configured.success_url,
+            "http://localhost:3000/orders/{ORDER_ID}?payment=success"
+        );
+        assert!(settings(&[("APP_ENV", "production"), stripe[0], stripe[1]]).is_ok());
+        assert_eq!(s.payments.refund_window, Duration::from_secs(14 * 86_400));
+        for (pairs, var) in [
+            (vec![stripe[0]], "STRIPE_WEBHOOK_SECRET"),
+            (
+                vec![("STRIPE_SECRET_KEY", "pk_test_1"), stripe[1]],
+                "STRIPE_SECRET_KEY",
+            ),
+            (
+                vec![stripe[0], stripe[1], ("STRIPE_API_BASE", "ftp://x")],
+                "STRIPE_API_BASE",
+            ),
+            (vec![("REFUND_WINDOW_DAYS", "-1")], "REFUND_WINDOW_DAYS"),
+            (vec![("REFUND_WINDOW_DAYS", "4000")], "REFUND_WINDOW_DAYS"),
+            (
+                vec![("REFUND_RETRY_INTERVAL_SECS", "0")],
+                "REFUND_RETRY_INTERVAL_SECS",
+            ),
+        ] {
+            assert_eq!(settings(&pairs).unwrap_err().var, var);
         }
     }
 

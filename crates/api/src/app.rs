@@ -156,7 +156,11 @@ fn commerce_routes(cfg: &mut ServiceConfig) {
         .service(library::list)
         .service(crate::billing::webhook)
         .service(crate::billing::test_gateway_page)
-        .service(crate::billing::test_gateway_act);
+        .service(crate::billing::test_gateway_act)
+        .service(crate::billing::payments::list)
+        .service(crate::billing::payments::all)
+        .service(crate::billing::payments::intent)
+        .service(crate::billing::payments::refund);
 }
 
 fn catalog_routes(cfg: &mut ServiceConfig) {

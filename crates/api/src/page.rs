@@ -49,3 +49,27 @@ impl PageQuery {
 pub fn page_request(skip: Option<u64>, limit: Option<u64>) -> Result<PageRequest, ApiError> {
     PageRequest::new(skip, limit, MAX_LIMIT).map_err(ApiError::invalid)
 }
+
+/// Epoch-millisecond bounds `[from, before)` of the UTC days `date_from..=date_to` of a
+/// list's filter; a range that runs backwards is a 422.
+pub fn day_range(
+    date_from: Option<chrono::NaiveDate>,
+    date_to: Option<chrono::NaiveDate>,
+) -> Result<(Option<i64>, Option<i64>), ApiError> {
+    if let (Some(from), Some(to)) = (date_from, date_to)
+        && from > to
+    {
+        return Err(ApiError::invalid(vec![cinema_kernel::FieldError::new(
+            "date_from",
+            "must not be after date_to",
+        )]));
+    }
+    let start_of = |day: chrono::NaiveDate| {
+        day.and_hms_opt(0, 0, 0)
+            .map_or(0, |t| t.and_utc().timestamp_millis())
+    };
+    Ok((
+        date_from.map(start_of),
+        date_to.and_then(|d| d.succ_opt()).map(start_of),
+    ))
+}

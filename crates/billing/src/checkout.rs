@@ -1,14 +1,25 @@
-//! Starting a payment: a checkout session for a pending order, opened once and reused while
-//! it is open and the order's total has not changed.
+//! Starting a payment: a checkout session (web) or a PaymentIntent (mobile) for a pending
+//! order, opened once per attempt and reused while it is open and the total is unchanged.
+//!
+//! The gateway is called between two transactions, never inside one: the first re-prices the
+//! order and looks for an open attempt, the second records the gateway's answer. Concurrent
+//! calls send the same idempotency key (order, kind, attempt, amount), so a real gateway
+//! answers them with one object, and the unique `(order, kind, attempt)` row keeps the first
+//! answer recorded whatever the gateway does.
 
 use cinema_commerce::Viewer;
+use cinema_identity::entity::user;
 use cinema_kernel::db;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::OnConflict,
 };
 
-use crate::{Billing, Error, Result, entity::checkout_session};
+use crate::{
+    Billing, Error, Result,
+    entity::checkout_session,
+    gateway::{ChargeLine, ChargeRequest},
+};
 
 /// Where the payer goes to pay an order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,7 +27,7 @@ pub struct Checkout {
     pub order_id: i64,
     pub session_id: String,
     pub checkout_url: String,
-    /// Epoch milliseconds: the order's own expiry.
+    /// Epoch milliseconds: when the session ends (with the order, within the gateway's bounds).
     pub expires_at: i64,
 }
 
@@ -27,6 +38,24 @@ impl From<checkout_session::Model> for Checkout {
             checkout_url: s.url.unwrap_or_default(),
             session_id: s.id,
             expires_at: s.expires_at,
+        }
+    }
+}
+
+/// A PaymentIntent a mobile client confirms with the gateway's SDK.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Intent {
+    pub order_id: i64,
+    pub payment_intent_id: String,
+    pub client_secret: String,
+}
+
+impl From<checkout_session::Model> for Intent {
+    fn from(s: checkout_session::Model) -> Self {
+        Self {
+            order_id: s.order_id,
+            client_secret: s.client_secret.unwrap_or_default(),
+            payment_intent_id: s.id,
         }
     }
 }
@@ -42,73 +71,182 @@ pub struct PaymentState {
     pub session_id: Option<String>,
 }
 
-impl Billing {
-    /// The test gateway's page for a session.
-    pub fn test_gateway_url(&self, session_id: &str) -> String {
-        format!(
-            "{}/api/v1/payments/test-gateway/{session_id}",
-            self.config.public_url.trim_end_matches('/')
-        )
-    }
+/// How a payment is started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Checkout,
+    Intent,
+}
 
-    /// Opens a checkout for the caller's pending order, or returns the one still open. The
-    /// order is re-priced first: a changed total is committed and reported
-    /// ([`cinema_commerce::Error::TotalChanged`]), never charged silently. Concurrent calls
-    /// queue on the order's row, so they share one session.
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Checkout => "checkout",
+            Kind::Intent => "intent",
+        }
+    }
+}
+
+impl Billing {
+    /// Opens a checkout session for the caller's pending order, or returns the one still
+    /// open. The order is re-priced first: a changed total is committed and reported
+    /// ([`cinema_commerce::Error::TotalChanged`]), never charged silently.
     pub async fn checkout(
         &self,
         db: &DatabaseConnection,
         user_id: i64,
         order_id: i64,
     ) -> Result<Checkout> {
+        Ok(self
+            .open(db, user_id, order_id, Kind::Checkout)
+            .await?
+            .into())
+    }
+
+    /// Opens a PaymentIntent for the caller's pending order (mobile clients), or returns the
+    /// one still open; re-priced first, like [`Billing::checkout`].
+    pub async fn payment_intent(
+        &self,
+        db: &DatabaseConnection,
+        user_id: i64,
+        order_id: i64,
+    ) -> Result<Intent> {
+        Ok(self.open(db, user_id, order_id, Kind::Intent).await?.into())
+    }
+
+    async fn open(
+        &self,
+        db: &DatabaseConnection,
+        user_id: i64,
+        order_id: i64,
+        kind: Kind,
+    ) -> Result<checkout_session::Model> {
         let txn = db::begin_write(db).await?;
         let repriced = self
             .commerce
             .reprice_in(&txn, Viewer::User(user_id), order_id)
             .await?;
-        let order = match repriced.unchanged() {
-            Ok(view) => view.order,
-            // The new prices are kept, so the next checkout charges what this one reported.
+        let view = match repriced.unchanged() {
+            Ok(view) => view,
+            // The new prices are kept, so the next call charges what this one reported.
             Err(changed) => {
                 txn.commit().await?;
                 return Err(changed.into());
             }
         };
+        let order = &view.order;
         let now = self.now();
         if order.expires_at <= now {
             return Err(Error::OrderExpired(order_id));
         }
-        if let Some(open) = checkout_session::Entity::find()
+        let of_order = checkout_session::Entity::find()
             .filter(checkout_session::Column::OrderId.eq(order_id))
-            .filter(checkout_session::Column::Kind.eq("checkout"))
+            .filter(checkout_session::Column::Kind.eq(kind.as_str()));
+        if let Some(open) = of_order
+            .clone()
             .filter(checkout_session::Column::Status.eq("open"))
             .filter(checkout_session::Column::AmountCents.eq(order.total_cents))
             .filter(checkout_session::Column::ExpiresAt.gt(now))
-            .order_by_desc(checkout_session::Column::CreatedAt)
+            .order_by_desc(checkout_session::Column::Attempt)
             .one(&txn)
             .await?
         {
             txn.commit().await?;
-            return Ok(open.into());
+            return Ok(open);
         }
-        let id = format!("cs_test_{}", uuid::Uuid::new_v4().simple());
-        let session = checkout_session::Entity::insert(checkout_session::ActiveModel {
-            url: Set(Some(self.test_gateway_url(&id))),
+        let attempt = i32::try_from(of_order.count(&txn).await?).unwrap_or(i32::MAX);
+        let email = user::Entity::find_by_id(user_id)
+            .select_only()
+            .column(user::Column::Email)
+            .into_tuple::<String>()
+            .one(&txn)
+            .await?;
+        txn.commit().await?;
+
+        let charge = ChargeRequest {
+            order_id,
+            amount_cents: order.total_cents,
+            currency: self.config.currency.clone(),
+            lines: view
+                .items
+                .iter()
+                .map(|i| ChargeLine {
+                    title: i.title.clone(),
+                    amount_cents: i.price_cents,
+                })
+                .collect(),
+            expires_at: order.expires_at,
+            now,
+            email,
+            idempotency_key: format!(
+                "cinema-order-{order_id}-{}-{attempt}-{}{}",
+                kind.as_str(),
+                order.total_cents,
+                self.config.currency
+            ),
+        };
+        let opened = match kind {
+            Kind::Checkout => self
+                .gateway
+                .open_session(&charge)
+                .await
+                .map(|s| (s.id, Some(s.url), None, s.expires_at)),
+            Kind::Intent => self
+                .gateway
+                .open_intent(&charge)
+                .await
+                .map(|i| (i.id, None, Some(i.client_secret), order.expires_at)),
+        };
+        let (id, url, client_secret, expires_at) = match opened {
+            Ok(opened) => opened,
+            Err(e) => {
+                // A concurrent call with the same key may hold it at the gateway (Stripe
+                // answers 409 while it is in flight): its answer, once recorded, stands.
+                for _ in 0..3 {
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    if let Some(row) = self.attempt(db, order_id, kind, attempt).await? {
+                        return Ok(row);
+                    }
+                }
+                return Err(e.into());
+            }
+        };
+        checkout_session::Entity::insert(checkout_session::ActiveModel {
             id: Set(id),
             order_id: Set(order_id),
-            gateway: Set(self.config.gateway.clone()),
-            kind: Set("checkout".into()),
+            gateway: Set(self.gateway.name().to_owned()),
+            kind: Set(kind.as_str().to_owned()),
             amount_cents: Set(order.total_cents),
             currency: Set(self.config.currency.clone()),
-            client_secret: Set(None),
+            url: Set(url),
+            client_secret: Set(client_secret),
             status: Set("open".into()),
-            expires_at: Set(order.expires_at),
+            expires_at: Set(expires_at),
             created_at: Set(now),
+            attempt: Set(attempt),
         })
-        .exec_with_returning(&txn)
+        // A concurrent call recorded this attempt first: its answer stands.
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
+        .exec_without_returning(db)
         .await?;
-        txn.commit().await?;
-        Ok(session.into())
+        self.attempt(db, order_id, kind, attempt)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("Order {order_id}")))
+    }
+
+    async fn attempt(
+        &self,
+        db: &DatabaseConnection,
+        order_id: i64,
+        kind: Kind,
+        attempt: i32,
+    ) -> Result<Option<checkout_session::Model>> {
+        Ok(checkout_session::Entity::find()
+            .filter(checkout_session::Column::OrderId.eq(order_id))
+            .filter(checkout_session::Column::Kind.eq(kind.as_str()))
+            .filter(checkout_session::Column::Attempt.eq(attempt))
+            .one(db)
+            .await?)
     }
 
     /// Where the caller's order stands: its status, the last payment's, the open session.

@@ -56,6 +56,8 @@ pub struct PaymentRefunded {
     pub order_id: i64,
     pub amount: String,
     pub currency: String,
+    /// Whether the payment had granted the order's movies (taken back now).
+    pub revoked: bool,
 }
 
 impl Email for PaymentRefunded {

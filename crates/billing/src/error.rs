@@ -15,6 +15,10 @@ pub enum Error {
     OrderExpired(i64),
     #[error("{0}")]
     Conflict(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error(transparent)]
+    Gateway(#[from] crate::gateway::GatewayError),
     #[error(transparent)]
     Commerce(#[from] cinema_commerce::Error),
     #[error("The e-mail could not be queued.")]
@@ -37,6 +41,9 @@ impl DomainError for Error {
             Error::BadSignature(_) | Error::MalformedEvent(_) => ErrorKind::BadRequest,
             Error::NotFound(_) => ErrorKind::NotFound,
             Error::OrderExpired(_) | Error::Conflict(_) => ErrorKind::Conflict,
+            Error::Forbidden(_) => ErrorKind::Forbidden,
+            // Nothing changed on our side; the request can be repeated.
+            Error::Gateway(_) => ErrorKind::Unavailable,
             Error::Commerce(e) => e.kind(),
             Error::Outbox(e) => e.kind(),
             Error::Database(e) => e.kind(),

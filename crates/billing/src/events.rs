@@ -11,6 +11,9 @@ pub struct Event {
     pub id: String,
     #[serde(rename = "type")]
     pub event_type: String,
+    /// Unix seconds: when the gateway registered what the event reports (signed with it).
+    #[serde(default)]
+    pub created: Option<i64>,
     pub data: EventData,
 }
 
@@ -89,5 +92,21 @@ impl Event {
     /// A Checkout Session's `payment_status` (`paid`, `unpaid`, `no_payment_required`).
     pub fn payment_status(&self) -> Option<&str> {
         self.text("payment_status")
+    }
+
+    /// A charge's `refunded`: whether it was refunded in full.
+    pub fn fully_refunded(&self) -> Option<bool> {
+        self.data.object.get("refunded").and_then(Value::as_bool)
+    }
+
+    /// The newest refund of a charge (`refunds.data[0].id`), when the event carries it.
+    pub fn refund_id(&self) -> Option<&str> {
+        self.data
+            .object
+            .get("refunds")?
+            .get("data")?
+            .get(0)?
+            .get("id")?
+            .as_str()
     }
 }

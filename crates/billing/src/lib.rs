@@ -18,13 +18,16 @@
 //!   grants its movies through `Commerce::pay_in`, records the payment with its items and
 //!   queues the receipt, all in that transaction.
 //!
-//! - [`Billing::checkout`]: a checkout session for a pending order, re-priced first and reused
-//!   while open; [`test_gateway`] is the built-in gateway whose page presses Pay or Decline by
-//!   delivering a signed, Stripe-shaped event through [`Billing::receive_webhook`].
+//! - [`Billing::checkout`] (web) and [`Billing::payment_intent`] (mobile): a payment opened at
+//!   the [`gateway::PaymentGateway`] for a pending order, re-priced first and reused while open.
+//!   Two adapters: [`stripe::StripeGateway`] and [`test_gateway::TestGateway`], the built-in
+//!   zero-configuration gateway whose page presses Pay or Decline by delivering a signed,
+//!   Stripe-shaped event through [`Billing::receive_webhook`].
 //!
-//! Still to come (issue 13): the Stripe adapter, PaymentIntents for mobile, payment history,
-//! refunds started from the API, and the refund calls that money owed back
-//! ([`PaymentStatus::RefundDue`]) waits for.
+//! - [`Billing::refund`]: a full refund through the gateway (admins; owners within the refund
+//!   window), and [`Billing::refund_owed`], which gives back money that arrived for an order
+//!   that could no longer take it ([`PaymentStatus::RefundDue`]). [`Billing::payments`] lists
+//!   payments with their items.
 //!
 //! Depends on `cinema-kernel`, `cinema-identity` (who to e-mail) and `cinema-commerce`;
 //! never on HTTP.
@@ -34,8 +37,12 @@ mod emails;
 pub mod entity;
 mod error;
 pub mod events;
+pub mod gateway;
+mod history;
+mod refunds;
 pub mod signature;
 mod status;
+pub mod stripe;
 pub mod test_gateway;
 mod webhook;
 
@@ -45,8 +52,11 @@ use cinema_commerce::Commerce;
 use cinema_kernel::{mail::Outbox, time::Clock};
 use secrecy::SecretString;
 
-pub use checkout::{Checkout, PaymentState};
+pub use checkout::{Checkout, Intent, PaymentState};
 pub use error::{Error, Result};
+pub use gateway::PaymentGateway;
+pub use history::{PaymentFilter, PaymentView};
+pub use refunds::Refunder;
 pub use status::PaymentStatus;
 pub use webhook::Outcome;
 
@@ -59,10 +69,8 @@ pub struct BillingConfig {
     pub webhook_secret: SecretString,
     /// How far a webhook's signed timestamp may be from now.
     pub tolerance: Duration,
-    /// `stripe` or `test`: the gateway payments are recorded against.
-    pub gateway: String,
-    /// How clients reach this server: the test gateway's pages are under it.
-    pub public_url: String,
+    /// How long after paying an owner may still ask for a refund (admins: any time).
+    pub refund_window: Duration,
 }
 
 /// The billing service. Cheap to clone.
@@ -72,6 +80,7 @@ pub struct Billing {
     clock: Clock,
     commerce: Commerce,
     outbox: Arc<dyn Outbox>,
+    gateway: Arc<dyn PaymentGateway>,
 }
 
 /// Cents as the two-decimal text e-mails and pages show.
@@ -87,13 +96,20 @@ impl Billing {
         clock: Clock,
         commerce: Commerce,
         outbox: Arc<dyn Outbox>,
+        gateway: Arc<dyn PaymentGateway>,
     ) -> Self {
         Self {
             config: Arc::new(config),
             clock,
             commerce,
             outbox,
+            gateway,
         }
+    }
+
+    /// The gateway payments go through.
+    pub fn gateway(&self) -> &dyn PaymentGateway {
+        self.gateway.as_ref()
     }
 
     fn now(&self) -> i64 {

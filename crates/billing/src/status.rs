@@ -20,4 +20,10 @@ impl PaymentStatus {
             PaymentStatus::RefundDue => "refund_due",
         }
     }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Successful, Self::Refunded, Self::RefundDue]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
 }

@@ -10,7 +10,67 @@ use secrecy::ExposeSecret;
 use serde_json::json;
 use sha2::Sha256;
 
-use crate::{Billing, Error, Outcome, Result, entity::checkout_session, money, signature};
+use crate::{
+    Billing, Error, Outcome, Result,
+    entity::checkout_session,
+    gateway::{
+        ChargeRequest, GatewayError, OpenedIntent, OpenedSession, PaymentGateway, RefundRequest,
+    },
+    money, signature,
+};
+
+/// The built-in gateway: sessions are pages of this server; intents are paid on the same
+/// page; refunds succeed at once (no money moved in the first place).
+#[derive(Debug, Clone)]
+pub struct TestGateway {
+    public_url: String,
+}
+
+impl TestGateway {
+    /// `public_url`: how payers reach this server.
+    pub fn new(public_url: impl Into<String>) -> Self {
+        Self {
+            public_url: public_url.into().trim_end_matches('/').to_owned(),
+        }
+    }
+
+    /// The page of a session or intent.
+    pub fn page_url(&self, id: &str) -> String {
+        format!("{}/api/v1/payments/test-gateway/{id}", self.public_url)
+    }
+}
+
+fn test_id(prefix: &str) -> String {
+    format!("{prefix}_test_{}", uuid::Uuid::new_v4().simple())
+}
+
+#[async_trait::async_trait]
+impl PaymentGateway for TestGateway {
+    fn name(&self) -> &'static str {
+        "test"
+    }
+
+    async fn open_session(&self, charge: &ChargeRequest) -> Result<OpenedSession, GatewayError> {
+        let id = test_id("cs");
+        Ok(OpenedSession {
+            url: self.page_url(&id),
+            id,
+            expires_at: charge.expires_at,
+        })
+    }
+
+    async fn open_intent(&self, _charge: &ChargeRequest) -> Result<OpenedIntent, GatewayError> {
+        let id = test_id("pi");
+        Ok(OpenedIntent {
+            client_secret: format!("{id}_secret_{}", uuid::Uuid::new_v4().simple()),
+            id,
+        })
+    }
+
+    async fn refund(&self, _refund: &RefundRequest) -> Result<String, GatewayError> {
+        Ok(test_id("re"))
+    }
+}
 
 /// What the payer pressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +155,7 @@ impl Billing {
         };
         Ok(format!(
             "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
              <title>Test payment — order {order}</title></head><body>\
              <h1>Test payment for order {order}</h1>\
              <p>The built-in test gateway moves no money.</p>\
@@ -133,12 +194,27 @@ impl Billing {
                 }
             )));
         }
-        let intent = format!("pi_{}", session.id);
+        let is_intent = session.kind == "intent";
+        let intent = if is_intent {
+            session.id.clone()
+        } else {
+            format!("pi_{}", session.id)
+        };
         let metadata = json!({"order_id": session.order_id.to_string()});
         let event = match action {
+            Action::Pay if is_intent => json!({
+                "id": format!("evt_test_{}", uuid::Uuid::new_v4().simple()),
+                "object": "event", "created": self.now().div_euclid(1000),
+                "type": "payment_intent.succeeded",
+                "data": {"object": {
+                    "id": intent, "object": "payment_intent", "status": "succeeded",
+                    "amount": session.amount_cents, "amount_received": session.amount_cents,
+                    "currency": session.currency, "metadata": metadata,
+                }},
+            }),
             Action::Pay => json!({
                 "id": format!("evt_test_{}", uuid::Uuid::new_v4().simple()),
-                "object": "event",
+                "object": "event", "created": self.now().div_euclid(1000),
                 "type": "checkout.session.completed",
                 "data": {"object": {
                     "id": session.id, "object": "checkout.session", "payment_status": "paid",
@@ -148,7 +224,7 @@ impl Billing {
             }),
             Action::Decline => json!({
                 "id": format!("evt_test_{}", uuid::Uuid::new_v4().simple()),
-                "object": "event",
+                "object": "event", "created": self.now().div_euclid(1000),
                 "type": "payment_intent.payment_failed",
                 "data": {"object": {
                     "id": intent, "object": "payment_intent", "amount": session.amount_cents,

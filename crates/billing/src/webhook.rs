@@ -15,10 +15,10 @@ use secrecy::ExposeSecret;
 
 use crate::{
     Billing, PaymentStatus, Result,
-    emails::{Line, OrderPaid, PaymentFailed, PaymentRefunded},
+    emails::{Line, OrderPaid, PaymentFailed},
     entity::{checkout_session, payment, payment_item, webhook_event},
     events::Event,
-    money,
+    money, refunds,
     signature::{self, SignatureError},
 };
 
@@ -68,7 +68,31 @@ impl Billing {
             return Ok(outcome);
         }
         txn.commit().await?;
+        if outcome == Outcome::Applied {
+            self.give_back_now(db, &event).await;
+        }
         Ok(outcome)
+    }
+
+    /// Money this event recorded as owed back is refunded right away, after its commit; if
+    /// the gateway cannot do it now, the `refund_owed_payments` job tries again.
+    async fn give_back_now(&self, db: &DatabaseConnection, event: &Event) {
+        let Some(intent) = event.payment_intent() else {
+            return;
+        };
+        let owed = payment::Entity::find()
+            .filter(payment::Column::PaymentIntentId.eq(intent))
+            .filter(payment::Column::Status.eq(PaymentStatus::RefundDue.as_str()))
+            .one(db)
+            .await;
+        let result = match owed {
+            Ok(Some(payment)) => self.give_back(db, &payment).await,
+            Ok(None) => Ok(()),
+            Err(e) => Err(e.into()),
+        };
+        if let Err(e) = result {
+            tracing::warn!(event = %event.id, error = %e, "owed refund left for the retry job");
+        }
     }
 
     async fn apply_in(&self, txn: &DatabaseTransaction, event: &Event) -> Result<Outcome> {
@@ -87,7 +111,7 @@ impl Billing {
             "checkout.session.expired" | "payment_intent.canceled" => {
                 self.close_session_in(txn, event).await
             }
-            "charge.refunded" => self.refunded_in(txn, event).await,
+            "charge.refunded" => self.charge_refunded_in(txn, event).await,
             _ => Ok(Outcome::Ignored),
         }
     }
@@ -101,7 +125,7 @@ impl Billing {
             .await?)
     }
 
-    async fn send<E: mail::Email>(
+    pub(crate) async fn send<E: mail::Email>(
         &self,
         txn: &DatabaseTransaction,
         user_id: i64,
@@ -146,7 +170,14 @@ impl Billing {
         };
         let cents = event.amount().unwrap_or(0).max(0);
         let currency = event.currency().unwrap_or_default();
-        let paid = if currency == self.config.currency {
+        // Paid in time is judged by when the gateway took the money, not by when the event
+        // arrived: a delivery delayed past the order's end still pays it (unless the expiry
+        // job got there first), and money taken after the end is given back.
+        let paid_at = event
+            .created
+            .map_or_else(|| self.now(), |secs| secs.saturating_mul(1000));
+        let in_time = order.expires_at > paid_at;
+        let paid = if currency == self.config.currency && in_time {
             let payment = VerifiedPayment {
                 amount: Money::from_cents(cents).unwrap_or_default(),
             };
@@ -180,7 +211,7 @@ impl Billing {
             status: Set(status.as_str().to_owned()),
             amount_cents: Set(cents),
             currency: Set(currency.chars().take(3).collect()),
-            gateway: Set(self.config.gateway.clone()),
+            gateway: Set(self.gateway.name().to_owned()),
             session_id: Set(session.map(str::to_owned)),
             payment_intent_id: Set(event.payment_intent().map(str::to_owned)),
             refund_id: Set(None),
@@ -196,10 +227,11 @@ impl Billing {
             Err(e) if db::is_unique_violation(&e) => return Ok(Outcome::AlreadyProcessed),
             Err(e) => return Err(e.into()),
         };
-        if let Some(session) = session {
+        // The Checkout Session or PaymentIntent it came through is done.
+        if let Some(id) = event.object_id() {
             checkout_session::Entity::update_many()
                 .col_expr(checkout_session::Column::Status, Expr::value("complete"))
-                .filter(checkout_session::Column::Id.eq(session))
+                .filter(checkout_session::Column::Id.eq(id))
                 .exec(txn)
                 .await?;
         }
@@ -281,40 +313,23 @@ impl Billing {
         Ok(Outcome::Applied)
     }
 
-    /// Money given back: a paid order becomes refunded and its movies leave the library.
-    async fn refunded_in(&self, txn: &DatabaseTransaction, event: &Event) -> Result<Outcome> {
+    /// Money given back at the gateway (from its dashboard, or after our own call): the
+    /// payment's refund is recorded once, whichever path gets there first.
+    async fn charge_refunded_in(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &Event,
+    ) -> Result<Outcome> {
+        if event.fully_refunded() == Some(false) {
+            tracing::warn!(event = %event.id, "partial refund made at the gateway; not applied");
+            return Ok(Outcome::Ignored);
+        }
         let Some(intent) = event.payment_intent() else {
             return Ok(Outcome::Ignored);
         };
-        let Some(payment) = payment::Entity::find()
-            .filter(payment::Column::PaymentIntentId.eq(intent))
-            .lock(sea_orm::sea_query::LockType::Update)
-            .one(txn)
-            .await?
-        else {
-            return Ok(Outcome::Ignored);
-        };
-        if payment.status == PaymentStatus::Refunded.as_str() {
-            return Ok(Outcome::AlreadyProcessed);
+        match refunds::lock(txn, payment::Column::PaymentIntentId.eq(intent)).await? {
+            Some(payment) => self.refunded_in(txn, payment, event.refund_id()).await,
+            None => Ok(Outcome::Ignored),
         }
-        if payment.status == PaymentStatus::Successful.as_str() {
-            self.commerce.refund_in(txn, payment.order_id).await?;
-        }
-        payment::Entity::update_many()
-            .col_expr(
-                payment::Column::Status,
-                Expr::value(PaymentStatus::Refunded.as_str()),
-            )
-            .col_expr(payment::Column::UpdatedAt, Expr::value(self.now()))
-            .filter(payment::Column::Id.eq(payment.id))
-            .exec(txn)
-            .await?;
-        let email = PaymentRefunded {
-            order_id: payment.order_id,
-            amount: money(payment.amount_cents),
-            currency: payment.currency.clone(),
-        };
-        self.send(txn, payment.user_id, &email).await?;
-        Ok(Outcome::Applied)
     }
 }

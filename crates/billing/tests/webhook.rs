@@ -6,7 +6,9 @@
 
 use std::sync::Arc;
 
-use cinema_billing::{Billing, BillingConfig, Error, Outcome, signature};
+use cinema_billing::{
+    Billing, BillingConfig, Error, Outcome, signature, test_gateway::TestGateway,
+};
 use cinema_catalog::{
     Taxonomy,
     movies::{self, MovieInput},
@@ -74,11 +76,11 @@ impl Shop {
             currency: "usd".into(),
             webhook_secret: SECRET.to_owned().into(),
             tolerance: signature::DEFAULT_TOLERANCE,
-            gateway: "test".into(),
-            public_url: "http://localhost:8010".into(),
+            refund_window: std::time::Duration::from_secs(14 * 86_400),
         };
+        let gateway = Arc::new(TestGateway::new("http://localhost:8010"));
         Self {
-            billing: Billing::new(config, clock.clone(), commerce.clone(), outbox),
+            billing: Billing::new(config, clock.clone(), commerce.clone(), outbox, gateway),
             commerce,
             db,
             clock,
@@ -267,7 +269,7 @@ async fn forged_stale_and_unsigned_deliveries_change_nothing() {
 }
 
 #[tokio::test]
-async fn a_wrong_amount_or_currency_pays_nothing_and_is_owed_back() {
+async fn a_wrong_amount_or_currency_pays_nothing_and_is_given_back() {
     let shop = Shop::open().await;
     let (user, order) = shop.pending_order("ann").await;
     for (n, (cents, currency)) in [(1998, "usd"), (1999, "eur")].into_iter().enumerate() {
@@ -276,16 +278,20 @@ async fn a_wrong_amount_or_currency_pays_nothing_and_is_owed_back() {
     }
     assert_eq!(shop.status(order).await, OrderStatus::Pending);
     assert!(!library::owns(&shop.db, user, shop.movies[0]).await.unwrap());
+    // Owed back, and given back through the gateway right after the event's commit.
     assert_eq!(
-        shop.count("SELECT COUNT(*) AS n FROM payments WHERE status = 'refund_due'")
-            .await,
+        shop.count(
+            "SELECT COUNT(*) AS n FROM payments WHERE status = 'refunded' AND refund_id IS NOT NULL"
+        )
+        .await,
         2
     );
     assert_eq!(shop.emails("is paid").await, 0);
+    assert_eq!(shop.emails("was refunded").await, 2);
 }
 
 #[tokio::test]
-async fn money_for_a_canceled_order_grants_nothing_and_is_owed_back() {
+async fn money_for_a_canceled_order_grants_nothing_and_is_given_back() {
     let shop = Shop::open().await;
     let (user, order) = shop.pending_order("ann").await;
     shop.commerce
@@ -297,10 +303,11 @@ async fn money_for_a_canceled_order_grants_nothing_and_is_owed_back() {
     assert_eq!(shop.status(order).await, OrderStatus::Canceled);
     assert!(!library::owns(&shop.db, user, shop.movies[0]).await.unwrap());
     assert_eq!(
-        shop.count("SELECT COUNT(*) AS n FROM payments WHERE status = 'refund_due'")
+        shop.count("SELECT COUNT(*) AS n FROM payments WHERE status = 'refunded'")
             .await,
         1
     );
+    assert_eq!(shop.emails("was refunded").await, 1);
 }
 
 #[tokio::test]
@@ -368,4 +375,34 @@ async fn unknown_events_and_unknown_orders_are_acknowledged_and_ignored() {
         Outcome::Ignored
     );
     assert_eq!(shop.count("SELECT COUNT(*) AS n FROM payments").await, 0);
+}
+
+#[tokio::test]
+async fn money_taken_in_time_pays_however_late_it_is_reported_and_late_money_goes_back() {
+    let shop = Shop::open().await;
+    let (user, order) = shop.pending_order("ann").await;
+    let (late_user, late_order) = shop.pending_order("bob").await;
+    let taken_in_time = shop.clock.now_ms() / 1000 + 60;
+    // 31 minutes later: both orders are past their 30 minutes, the expiry job has not run.
+    shop.clock.advance(std::time::Duration::from_secs(31 * 60));
+    let mut event = completed("evt_delayed", order, 1999, "usd");
+    event["created"] = json!(taken_in_time);
+    assert_eq!(shop.deliver(&event).await.unwrap(), Outcome::Applied);
+    assert_eq!(shop.status(order).await, OrderStatus::Paid);
+    assert!(library::owns(&shop.db, user, shop.movies[0]).await.unwrap());
+
+    let mut event = completed("evt_late", late_order, 1999, "usd");
+    event["created"] = json!(shop.clock.now_ms() / 1000);
+    assert_eq!(shop.deliver(&event).await.unwrap(), Outcome::Applied);
+    assert_ne!(shop.status(late_order).await, OrderStatus::Paid);
+    assert!(
+        !library::owns(&shop.db, late_user, shop.movies[0])
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        shop.count("SELECT COUNT(*) AS n FROM payments WHERE status = 'refunded'")
+            .await,
+        1
+    );
 }

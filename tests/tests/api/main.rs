@@ -18,6 +18,7 @@ mod profile;
 mod races;
 mod seams;
 mod search;
+mod stripe;
 mod taxonomy;
 mod tokens;
 mod users;

@@ -60,8 +60,9 @@ async fn an_empty_cart_cannot_be_ordered() {
 
 #[tokio::test]
 async fn owned_movies_are_left_out_listed_and_kept_in_the_cart() {
-    // An owned movie sits in a cart when an order that ran out of time is paid late, after
-    // its movie went back into the cart, before the expiry job came round (here: never).
+    // An owned movie sits in a cart when money taken in time is reported after the order's
+    // end, after its movie went back into the cart, before the expiry job came round (here:
+    // never).
     let mut app = TestApp::spawn_with(&[("ORDER_PENDING_TTL_MINUTES", "1")]).await;
     app.stop_worker().await;
     let catalog = app.catalog().await;
@@ -69,10 +70,11 @@ async fn owned_movies_are_left_out_listed_and_kept_in_the_cart() {
     let (owned, fresh) = (catalog.movies["Inception"], catalog.movies["Lady Bird"]);
     app.fill_cart(&token, &[owned]).await;
     let late = app.order_ok(&token).await["id"].as_i64().unwrap();
+    let taken_at = app.clock.now_secs() as i64;
     // Past the order's minute, well within the access token's life.
     app.clock.advance(Duration::from_secs(61));
     app.fill_cart(&token, &[owned, fresh]).await;
-    app.pay(late).await;
+    app.pay_taken_at(late, taken_at).await;
 
     let order = app.order_ok(&token).await;
     assert_eq!(ids(&order), [fresh]);

@@ -259,3 +259,104 @@ async fn the_test_gateway_form_refuses_foreign_tokens_and_bad_actions() {
         .json();
     assert_eq!(order_now["status"], "pending");
 }
+
+#[tokio::test]
+async fn a_mobile_intent_is_paid_on_the_test_page_then_refunded_and_bought_again() {
+    let app = TestApp::spawn().await;
+    let catalog = app.catalog().await;
+    let (email, tokens) = app.user_with_role(cinema_identity::Role::User).await;
+    let token = tokens.access_token;
+    let movie = catalog.movies["Inception"];
+    app.fill_cart(&token, &[movie]).await;
+    let order = app.order_ok(&token).await["id"].as_i64().unwrap();
+    let path = format!("/api/v1/payments/{order}");
+    let res = app.json(Method::POST, &path, Some(&token), json!({})).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let intent: Value = res.json();
+    let intent_id = intent["payment_intent_id"].as_str().unwrap().to_owned();
+    assert!(intent_id.starts_with("pi_test_"), "{intent}");
+    let page = app.url(&format!("/api/v1/payments/test-gateway/{intent_id}"));
+    let res = app.press_on_page(&page, "pay").await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let library: Value = app.get_as(&token, "/api/v1/library").await.json();
+    assert_eq!(library["items"][0]["id"], movie);
+
+    let mine: Value = app.get_as(&token, "/api/v1/payments").await.json();
+    assert_eq!(mine["total"], 1);
+    let payment = &mine["items"][0];
+    assert_eq!(payment["amount"], "9.99");
+    assert_eq!(payment["currency"], "usd");
+    assert_eq!(payment["gateway"], "test");
+    assert_eq!(payment["items"][0]["title"], "Inception");
+    let payment_id = payment["id"].as_i64().unwrap();
+
+    let refund = format!("/api/v1/payments/{payment_id}/refund");
+    let res = app
+        .json(Method::POST, &refund, Some(&token), json!({}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json::<Value>()["status"], "refunded");
+    let library: Value = app.get_as(&token, "/api/v1/library").await.json();
+    assert_eq!(library["total"], 0);
+    let problem = app
+        .json(Method::POST, &refund, Some(&token), json!({}))
+        .await
+        .problem(409);
+    assert!(
+        problem.detail.contains("already refunded"),
+        "{}",
+        problem.detail
+    );
+    let subjects = app.subjects_to(&email, 2).await;
+    assert!(
+        subjects.iter().any(|s| s.contains("was refunded")),
+        "{subjects:?}"
+    );
+    let refunded: Value = app
+        .get_as(&token, "/api/v1/payments?status=refunded")
+        .await
+        .json();
+    assert_eq!(refunded["total"], 1);
+    let successful: Value = app
+        .get_as(&token, "/api/v1/payments?status=successful")
+        .await
+        .json();
+    assert_eq!(successful["total"], 0);
+
+    // The movie can be bought again.
+    let again = app.buy(&token, &[movie]).await;
+    assert!(again > order);
+    let library: Value = app.get_as(&token, "/api/v1/library").await.json();
+    assert_eq!(library["total"], 1);
+}
+
+#[tokio::test]
+async fn payment_history_is_private_and_the_admin_list_needs_an_admin() {
+    let app = TestApp::spawn().await;
+    let catalog = app.catalog().await;
+    let (buyer, other) = (app.buyer().await, app.buyer().await);
+    app.buy(&buyer, &[catalog.movies["Inception"]]).await;
+    let theirs: Value = app.get_as(&other, "/api/v1/payments").await.json();
+    assert_eq!(theirs["total"], 0);
+    let mine: Value = app.get_as(&buyer, "/api/v1/payments").await.json();
+    let payment = mine["items"][0]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/payments/{payment}/refund");
+    app.json(Method::POST, &path, Some(&other), json!({}))
+        .await
+        .problem(404);
+    app.get_as(&buyer, "/api/v1/payments/admin")
+        .await
+        .problem(403);
+    app.get("/api/v1/payments").await.problem(401);
+    app.json(
+        Method::POST,
+        "/api/v1/payments/999999/refund",
+        Some(&buyer),
+        json!({}),
+    )
+    .await
+    .problem(404);
+    app.get_as(&buyer, "/api/v1/payments?limit=0")
+        .await
+        .problem(422);
+}

@@ -5,7 +5,6 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::NaiveDate;
 use cinema_commerce::{OrderFilter, Viewer};
 use cinema_identity::{AuthUser, Role};
-use cinema_kernel::FieldError;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -15,7 +14,7 @@ use crate::{
     auth::{Admin, Authenticated},
     body::Json,
     error::{ApiError, Problem},
-    page::{PageResponse, page_request},
+    page::{PageResponse, day_range, page_request},
 };
 
 /// Admins see every order; anyone else only their own.
@@ -57,12 +56,6 @@ pub struct AdminOrderQuery {
     /// Items per page (1–100, default 20).
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
-}
-
-/// Midnight UTC of `day`, in epoch milliseconds.
-fn start_of(day: NaiveDate) -> i64 {
-    day.and_hms_opt(0, 0, 0)
-        .map_or(0, |t| t.and_utc().timestamp_millis())
 }
 
 /// Turn your whole cart into one pending order. Movies you own, that are in another of your
@@ -113,19 +106,12 @@ pub async fn all(
     query: web::Query<AdminOrderQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = page_request(query.skip, query.limit)?;
-    if let (Some(from), Some(to)) = (query.date_from, query.date_to)
-        && from > to
-    {
-        return Err(ApiError::invalid(vec![FieldError::new(
-            "date_from",
-            "must not be after date_to",
-        )]));
-    }
+    let (created_from, created_before) = day_range(query.date_from, query.date_to)?;
     let filter = OrderFilter {
         user_id: query.user_id,
         status: query.status.map(Into::into),
-        created_from: query.date_from.map(start_of),
-        created_before: query.date_to.and_then(|d| d.succ_opt()).map(start_of),
+        created_from,
+        created_before,
     };
     let found = state.commerce.orders(&state.db, &filter, page).await?;
     Ok(HttpResponse::Ok().json(PageResponse::from_page(found, OrderResponse::from)))

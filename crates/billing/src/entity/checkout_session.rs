@@ -20,6 +20,8 @@ pub struct Model {
     pub status: String,
     pub expires_at: i64,
     pub created_at: i64,
+    /// The order's n-th session of this kind (from 0): one row per attempt.
+    pub attempt: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,5 +1,7 @@
 //! Payments: starting a checkout, an order's payment status, the Stripe webhook, and the
-//! built-in test gateway's page.
+//! built-in test gateway's page; [`payments`] has PaymentIntents, history and refunds.
+
+pub mod payments;
 
 use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
 use cinema_billing::test_gateway::Action;
@@ -22,7 +24,8 @@ pub struct CheckoutResponse {
     pub order_id: i64,
     pub checkout_url: String,
     pub session_id: String,
-    /// The order's own expiry: the session ends with it.
+    /// When the session ends: with the order (Stripe keeps a session open at least 30
+    /// minutes; money arriving after the order ended is refunded).
     pub expires_at: String,
 }
 
@@ -61,6 +64,7 @@ pub struct TestGatewayForm {
     (status = 200, description = "Where to pay", body = CheckoutResponse),
     (status = 404, description = "No such order of yours", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "The order is not pending, ran out of time, or its total changed", body = Problem, content_type = "application/problem+json"),
+    (status = 503, description = "The payment provider cannot be reached; nothing changed", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/orders/{id}/checkout")]
 pub async fn checkout(

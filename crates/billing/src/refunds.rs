@@ -1,0 +1,179 @@
+//! Refunds: asked for through the API (admins; owners within the refund window), announced by
+//! the gateway (`charge.refunded`), or owed because money arrived for an order that could not
+//! take it. Every path ends in [`Billing::refunded_in`]: the order becomes refunded, ownership
+//! goes back and the e-mail is queued, in one transaction, once.
+//!
+//! The gateway is called outside any transaction, with the key `cinema-refund-payment-{id}`:
+//! repeated or concurrent attempts reach one refund at the gateway.
+
+use cinema_kernel::db;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+
+use crate::{
+    Billing, Error, Outcome, PaymentStatus, PaymentView, Result, emails::PaymentRefunded,
+    entity::payment, gateway::RefundRequest, money,
+};
+
+/// Who asks for a refund.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refunder {
+    /// Any payment, any time.
+    Admin,
+    /// Their own successful payment, within the refund window.
+    Owner(i64),
+}
+
+/// Owed payments handled per round of [`Billing::refund_owed`].
+const OWED_BATCH: u64 = 100;
+
+impl Billing {
+    /// Refunds a payment in full through the gateway. The gateway being unreachable is
+    /// [`Error::Gateway`] and changes nothing; a refund that already happened is a 409.
+    pub async fn refund(
+        &self,
+        db: &DatabaseConnection,
+        who: Refunder,
+        payment_id: i64,
+    ) -> Result<PaymentView> {
+        let payment = payment::Entity::find_by_id(payment_id)
+            .one(db)
+            .await?
+            .filter(|p| match who {
+                Refunder::Admin => true,
+                Refunder::Owner(user) => p.user_id == user,
+            })
+            .ok_or_else(|| Error::NotFound(format!("Payment {payment_id}")))?;
+        if payment.status == PaymentStatus::Refunded.as_str() {
+            return Err(Error::Conflict(format!(
+                "Payment {payment_id} is already refunded."
+            )));
+        }
+        if let Refunder::Owner(_) = who {
+            if payment.status != PaymentStatus::Successful.as_str() {
+                return Err(Error::Conflict(format!(
+                    "Payment {payment_id} paid for nothing and is being given back already."
+                )));
+            }
+            let window = i64::try_from(self.config.refund_window.as_millis()).unwrap_or(i64::MAX);
+            if self.now().saturating_sub(payment.created_at) > window {
+                return Err(Error::Forbidden(format!(
+                    "Payments can be refunded within {} days of paying; this one is older. \
+                     Contact support.",
+                    self.config.refund_window.as_secs() / 86_400
+                )));
+            }
+        }
+        self.give_back(db, &payment).await?;
+        let payment = payment::Entity::find_by_id(payment_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("Payment {payment_id}")))?;
+        self.payment_view(db, payment).await
+    }
+
+    /// Gives back money that paid for nothing ([`PaymentStatus::RefundDue`]), oldest first;
+    /// returns how many were refunded. A payment the gateway cannot refund now stays owed
+    /// for the next round (the job runs every `REFUND_RETRY_INTERVAL_SECS`).
+    pub async fn refund_owed(&self, db: &DatabaseConnection) -> Result<usize> {
+        let owed = payment::Entity::find()
+            .filter(payment::Column::Status.eq(PaymentStatus::RefundDue.as_str()))
+            .order_by_asc(payment::Column::CreatedAt)
+            .order_by_asc(payment::Column::Id)
+            .limit(OWED_BATCH)
+            .all(db)
+            .await?;
+        let mut refunded = 0;
+        let mut failure = None;
+        for payment in &owed {
+            match self.give_back(db, payment).await {
+                Ok(()) => refunded += 1,
+                Err(e) => {
+                    tracing::warn!(payment = payment.id, error = %e, "owed refund not made yet");
+                    failure = Some(e);
+                }
+            }
+        }
+        match failure {
+            Some(e) if refunded == 0 => Err(e),
+            _ => Ok(refunded),
+        }
+    }
+
+    /// The gateway's refund, then its record.
+    pub(crate) async fn give_back(
+        &self,
+        db: &DatabaseConnection,
+        payment: &payment::Model,
+    ) -> Result<()> {
+        let Some(intent) = &payment.payment_intent_id else {
+            return Err(Error::Conflict(format!(
+                "Payment {} has no gateway payment to refund.",
+                payment.id
+            )));
+        };
+        let refund_id = self
+            .gateway
+            .refund(&RefundRequest {
+                payment_intent_id: intent.clone(),
+                amount_cents: payment.amount_cents,
+                order_id: payment.order_id,
+                idempotency_key: format!("cinema-refund-payment-{}", payment.id),
+            })
+            .await?;
+        let txn = db::begin_write(db).await?;
+        if let Some(locked) = lock(&txn, payment::Column::Id.eq(payment.id)).await? {
+            self.refunded_in(&txn, locked, Some(&refund_id)).await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Records a refund of a locked payment: a payment that had paid its order refunds the
+    /// order (ownership goes back); one owed back just closes. Already refunded: nothing.
+    pub(crate) async fn refunded_in(
+        &self,
+        txn: &DatabaseTransaction,
+        payment: payment::Model,
+        refund_id: Option<&str>,
+    ) -> Result<Outcome> {
+        if payment.status == PaymentStatus::Refunded.as_str() {
+            return Ok(Outcome::AlreadyProcessed);
+        }
+        let revoked = payment.status == PaymentStatus::Successful.as_str();
+        if revoked {
+            self.commerce.refund_in(txn, payment.order_id).await?;
+        }
+        payment::Entity::update(payment::ActiveModel {
+            id: Set(payment.id),
+            status: Set(PaymentStatus::Refunded.as_str().to_owned()),
+            refund_id: Set(refund_id.map(str::to_owned).or(payment.refund_id.clone())),
+            updated_at: Set(self.now()),
+            ..Default::default()
+        })
+        .exec(txn)
+        .await?;
+        let email = PaymentRefunded {
+            order_id: payment.order_id,
+            amount: money(payment.amount_cents),
+            currency: payment.currency.clone(),
+            revoked,
+        };
+        self.send(txn, payment.user_id, &email).await?;
+        Ok(Outcome::Applied)
+    }
+}
+
+/// The payment matching `condition`, locked until the transaction ends.
+pub(crate) async fn lock(
+    txn: &DatabaseTransaction,
+    condition: impl sea_orm::sea_query::IntoCondition,
+) -> Result<Option<payment::Model>> {
+    Ok(payment::Entity::find()
+        .filter(condition)
+        .lock(sea_orm::sea_query::LockType::Update)
+        .one(txn)
+        .await?)
+}
