@@ -135,6 +135,11 @@ impl Application {
             .public_url
             .as_ref()
             .map_or(api_url.clone(), |u| u.as_str().to_owned());
+        let engagement = cinema_engagement::Engagement::new(
+            settings.engagement.clone(),
+            settings.clock.clone(),
+            outbox.clone(),
+        );
         let billing = billing(settings, commerce.clone(), outbox, &public_url)?;
         let api = Api::new(
             AppState {
@@ -144,6 +149,7 @@ impl Application {
                 movie_references: Arc::new(commerce.clone()),
                 commerce,
                 billing,
+                engagement,
                 media: media.media.clone(),
                 clock: settings.clock.clone(),
                 local_media: media.local,

@@ -16,6 +16,7 @@ mod m20261201_000008_security;
 mod m20261202_000009_commerce;
 mod m20261202_000010_billing;
 mod m20261202_000011_payment_attempts;
+mod m20261202_000012_engagement;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_commerce::Migration),
             Box::new(m20261202_000010_billing::Migration),
             Box::new(m20261202_000011_payment_attempts::Migration),
+            Box::new(m20261202_000012_engagement::Migration),
         ]
     }
 }

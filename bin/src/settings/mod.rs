@@ -73,6 +73,7 @@ pub struct Settings {
     pub identity: IdentityConfig,
     pub media: MediaSettings,
     pub commerce: CommerceConfig,
+    pub engagement: cinema_engagement::EngagementConfig,
     pub payments: PaymentSettings,
     /// How often the expiry job looks for stale pending orders.
     pub order_expiry_interval: Duration,
@@ -185,6 +186,23 @@ impl Settings {
             ));
         }
 
+        let comment_limit: u32 = parse_or(src, "COMMENT_RATE_LIMIT", "10")?;
+        let comment_window: u64 = parse_or(src, "COMMENT_RATE_WINDOW_SECS", "60")?;
+        if comment_limit == 0 || comment_window == 0 {
+            return Err(ConfigError::new(
+                if comment_limit == 0 {
+                    "COMMENT_RATE_LIMIT"
+                } else {
+                    "COMMENT_RATE_WINDOW_SECS"
+                },
+                "must be at least 1",
+            ));
+        }
+        let engagement = cinema_engagement::EngagementConfig {
+            comment_limit,
+            comment_window: Duration::from_secs(comment_window),
+        };
+
         Ok(Self {
             database,
             http,
@@ -196,6 +214,7 @@ impl Settings {
             identity,
             media,
             commerce,
+            engagement,
             payments,
             order_expiry_interval,
             jwt_secret_generated,
@@ -465,6 +484,9 @@ mod tests {
             ("ORDER_PENDING_TTL_MINUTES", "0"),
             ("ORDER_PENDING_TTL_MINUTES", "10081"),
             ("ORDER_EXPIRY_INTERVAL_SECS", "0"),
+            ("COMMENT_RATE_LIMIT", "0"),
+            ("COMMENT_RATE_WINDOW_SECS", "0"),
+            ("COMMENT_RATE_LIMIT", "many"),
             ("PAYMENT_CURRENCY", "dollars"),
             ("PAYMENT_CURRENCY", "u5d"),
             ("APP_ENV", "production"),

@@ -31,6 +31,8 @@ pub struct AppState {
     pub commerce: cinema_commerce::Commerce,
     /// Payments and their webhooks.
     pub billing: cinema_billing::Billing,
+    /// Reactions, ratings, favorites, comments, notifications.
+    pub engagement: cinema_engagement::Engagement,
     /// Avatars and posters.
     pub media: cinema_media::Media,
     /// Where "now" comes from; tests move it.
@@ -160,7 +162,25 @@ fn commerce_routes(cfg: &mut ServiceConfig) {
         .service(crate::billing::payments::list)
         .service(crate::billing::payments::all)
         .service(crate::billing::payments::intent)
-        .service(crate::billing::payments::refund);
+        .service(crate::billing::payments::refund)
+        .service(crate::engagement::movies::like)
+        .service(crate::engagement::movies::dislike)
+        .service(crate::engagement::movies::unreact)
+        .service(crate::engagement::movies::rate)
+        .service(crate::engagement::movies::unrate)
+        .service(crate::engagement::movies::favorite)
+        .service(crate::engagement::movies::unfavorite)
+        .service(crate::engagement::movies::favorites)
+        .service(crate::engagement::comments::list)
+        .service(crate::engagement::comments::create)
+        .service(crate::engagement::comments::reply)
+        .service(crate::engagement::comments::replies)
+        .service(crate::engagement::comments::remove)
+        .service(crate::engagement::comments::like)
+        .service(crate::engagement::comments::unlike)
+        .service(crate::engagement::notifications::list)
+        .service(crate::engagement::notifications::read_all)
+        .service(crate::engagement::notifications::read);
 }
 
 fn catalog_routes(cfg: &mut ServiceConfig) {

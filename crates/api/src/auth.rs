@@ -22,6 +22,27 @@ pub struct Moderator(pub AuthUser);
 #[derive(Debug, Clone)]
 pub struct Admin(pub AuthUser);
 
+/// The caller when a Bearer token is sent (a bad one is still 401), nobody otherwise: for
+/// public routes that show signed-in callers something of their own.
+#[derive(Debug, Clone)]
+pub struct MaybeAuthenticated(pub Option<AuthUser>);
+
+impl FromRequest for MaybeAuthenticated {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            if req.headers().contains_key(header::AUTHORIZATION) {
+                authenticate(req, Role::User).await.map(|u| Self(Some(u)))
+            } else {
+                Ok(Self(None))
+            }
+        })
+    }
+}
+
 fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
         ApiError::new(

@@ -15,6 +15,7 @@ pub mod body;
 mod catalog;
 mod commerce;
 mod docs;
+mod engagement;
 pub mod error;
 mod error_docs;
 pub mod extract;

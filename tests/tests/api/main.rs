@@ -4,6 +4,7 @@ mod abuse;
 mod accounts;
 mod cart;
 mod docs;
+mod engagement;
 mod errors;
 mod health;
 mod jobs;

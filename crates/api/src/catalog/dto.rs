@@ -78,7 +78,7 @@ pub(crate) fn money(cents: i64) -> String {
 
 /// A movie in a list.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": 1, "uuid": "0f8fad5b-d9cb-469f-a165-70867728950e", "name": "Inception", "year": 2010, "time": 148, "imdb": 8.8, "votes": 2400000, "price": "9.99", "certification": {"id": 3, "name": "PG-13"}, "genres": [{"id": 1, "name": "Action"}, {"id": 18, "name": "Sci-Fi"}], "poster_url": "http://localhost:8010/media/posters/7c9e6679-7425-40de-944b-e07fc1f90ae7.jpg?expires=1795000000&signature=3q2-7w"}))]
+#[schema(example = json!({"id": 1, "uuid": "0f8fad5b-d9cb-469f-a165-70867728950e", "name": "Inception", "year": 2010, "time": 148, "imdb": 8.8, "votes": 2400000, "price": "9.99", "certification": {"id": 3, "name": "PG-13"}, "genres": [{"id": 1, "name": "Action"}, {"id": 18, "name": "Sci-Fi"}], "poster_url": "http://localhost:8010/media/posters/7c9e6679-7425-40de-944b-e07fc1f90ae7.jpg?expires=1795000000&signature=3q2-7w", "rating_average": 8.5, "rating_count": 12}))]
 pub struct MovieListItem {
     pub id: i64,
     pub uuid: String,
@@ -94,6 +94,10 @@ pub struct MovieListItem {
     pub genres: Vec<NamedResponse>,
     /// A download link of the poster, valid for an hour.
     pub poster_url: Option<String>,
+    /// The average user rating (1–10, one decimal); null while unrated.
+    pub rating_average: Option<f64>,
+    /// How many users rated it.
+    pub rating_count: i64,
 }
 
 impl From<MovieSummary> for MovieListItem {
@@ -111,13 +115,15 @@ impl From<MovieSummary> for MovieListItem {
             certification: s.certification.into(),
             genres: s.genres.into_iter().map(Into::into).collect(),
             poster_url: None,
+            rating_average: m.rating_avg_tenths.map(|t| f64::from(t) / 10.0),
+            rating_count: m.rating_count,
         }
     }
 }
 
 /// A movie with everything about it.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": 1, "uuid": "0f8fad5b-d9cb-469f-a165-70867728950e", "name": "Inception", "year": 2010, "time": 148, "imdb": 8.8, "votes": 2400000, "price": "9.99", "certification": {"id": 3, "name": "PG-13"}, "genres": [{"id": 1, "name": "Action"}], "poster_url": null, "description": "A thief who steals corporate secrets…", "meta_score": 74, "gross": "292576195.00", "directors": [{"id": 1, "name": "Christopher Nolan"}], "stars": [{"id": 1, "name": "Leonardo DiCaprio"}]}))]
+#[schema(example = json!({"id": 1, "uuid": "0f8fad5b-d9cb-469f-a165-70867728950e", "name": "Inception", "year": 2010, "time": 148, "imdb": 8.8, "votes": 2400000, "price": "9.99", "certification": {"id": 3, "name": "PG-13"}, "genres": [{"id": 1, "name": "Action"}], "poster_url": null, "description": "A thief who steals corporate secrets…", "meta_score": 74, "gross": "292576195.00", "directors": [{"id": 1, "name": "Christopher Nolan"}], "stars": [{"id": 1, "name": "Leonardo DiCaprio"}], "rating_average": 8.5, "rating_count": 12, "like_count": 40, "dislike_count": 3, "comment_count": 7, "my_reaction": "like", "my_rating": 9, "is_favorite": true}))]
 pub struct MovieDetailResponse {
     #[serde(flatten)]
     pub summary: MovieListItem,
@@ -127,6 +133,16 @@ pub struct MovieDetailResponse {
     pub gross: Option<String>,
     pub directors: Vec<NamedResponse>,
     pub stars: Vec<NamedResponse>,
+    pub like_count: i64,
+    pub dislike_count: i64,
+    /// Comments and replies, not counting deleted ones.
+    pub comment_count: i64,
+    /// The caller's reaction (`like`, `dislike`); null when none or not signed in.
+    pub my_reaction: Option<String>,
+    /// The caller's rating; null when none or not signed in.
+    pub my_rating: Option<i16>,
+    /// Whether the movie is among the caller's favorites (false when not signed in).
+    pub is_favorite: bool,
 }
 
 impl From<MovieDetail> for MovieDetailResponse {
@@ -134,7 +150,18 @@ impl From<MovieDetail> for MovieDetailResponse {
         let description = d.summary.movie.description.clone();
         let meta_score = d.summary.movie.meta_score;
         let gross = d.summary.movie.gross_cents.map(money);
+        let (like_count, dislike_count, comment_count) = (
+            d.summary.movie.like_count,
+            d.summary.movie.dislike_count,
+            d.summary.movie.comment_count,
+        );
         Self {
+            like_count,
+            dislike_count,
+            comment_count,
+            my_reaction: None,
+            my_rating: None,
+            is_favorite: false,
             summary: d.summary.into(),
             description,
             meta_score,

@@ -2,5 +2,5 @@
 
 pub mod dto;
 pub mod movies;
-mod query;
+pub(crate) mod query;
 pub mod taxonomy;

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::{
     AppState,
-    auth::Moderator,
+    auth::{MaybeAuthenticated, Moderator},
     error::{ApiError, Problem},
     page::PageResponse,
     params::Params,
@@ -177,15 +177,32 @@ pub async fn by_uuid(
     Ok(HttpResponse::Ok().json(MovieDetailResponse::with_link(detail, &state.media).await?))
 }
 
-/// One movie.
-#[utoipa::path(tag = "movies", params(("id" = i64, Path)), responses(
+/// One movie. Signed-in callers (optional Bearer token) also see their own reaction, rating
+/// and whether it is a favorite.
+#[utoipa::path(tag = "movies", params(("id" = i64, Path)), security((), ("bearer" = [])), responses(
     (status = 200, description = "The movie", body = MovieDetailResponse),
+    (status = 401, description = "A token was sent and is not valid", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/movies/{id}")]
-pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    MaybeAuthenticated(caller): MaybeAuthenticated,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
     let detail = movies::detail(&state.db, id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(MovieDetailResponse::with_link(detail, &state.media).await?))
+    let movie_id = detail.summary.movie.id;
+    let mut response = MovieDetailResponse::with_link(detail, &state.media).await?;
+    if let Some(caller) = caller {
+        let mine = state
+            .engagement
+            .mine(&state.db, caller.id, movie_id)
+            .await?;
+        response.my_reaction = mine.reaction.map(|r| r.as_str().to_owned());
+        response.my_rating = mine.rating;
+        response.is_favorite = mine.favorite;
+    }
+    Ok(HttpResponse::Ok().json(response))
 }
 
 /// Add a movie (moderators).

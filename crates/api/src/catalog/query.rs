@@ -226,6 +226,7 @@ impl MovieListParams {
             director_ids: self.director_ids.unwrap_or_default(),
             star_ids: self.star_ids.unwrap_or_default(),
             search,
+            linked_to: None,
         };
         let sort = self
             .sort_by

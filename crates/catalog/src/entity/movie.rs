@@ -30,6 +30,16 @@ pub struct Model {
     pub poster: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    // Engagement aggregates, changed in the transaction of each reaction, comment and rating
+    // (see `cinema-engagement`), so lists read them with the row.
+    pub like_count: i64,
+    pub dislike_count: i64,
+    /// Comments and replies not deleted.
+    pub comment_count: i64,
+    pub rating_count: i64,
+    pub rating_sum: i64,
+    /// The average rating in tenths, rounded half up; `None` while unrated.
+    pub rating_avg_tenths: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

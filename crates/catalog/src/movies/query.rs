@@ -30,6 +30,17 @@ pub struct MovieFilter {
     pub director_ids: Vec<i64>,
     pub star_ids: Vec<i64>,
     pub search: Option<SearchQuery>,
+    /// Only movies another slice's table links to one owner (a user's favorites).
+    pub linked_to: Option<LinkedTo>,
+}
+
+/// `m.id IN (SELECT movie_id FROM <table> WHERE <owner_column> = <owner>)`: how a slice above
+/// the catalog narrows a list to its own rows without a query builder of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkedTo {
+    pub table: &'static str,
+    pub owner_column: &'static str,
+    pub owner: i64,
 }
 
 /// What to sort by; ties are always broken by id in the same direction.
@@ -44,7 +55,7 @@ pub enum SortKey {
     MetaScore,
     Gross,
     Price,
-    /// Average user rating; until ratings exist every movie ties, so this is the id order.
+    /// Average user rating; unrated movies last in both directions.
     Rating,
 }
 
@@ -84,7 +95,8 @@ impl SortKey {
 
     fn column(self) -> Option<movie::Column> {
         match self {
-            SortKey::Id | SortKey::Rating => None,
+            SortKey::Id => None,
+            SortKey::Rating => Some(movie::Column::RatingAvgTenths),
             SortKey::Name => Some(movie::Column::Name),
             SortKey::Year => Some(movie::Column::Year),
             SortKey::Time => Some(movie::Column::Time),
@@ -150,6 +162,9 @@ fn condition(filter: &MovieFilter, backend: DbBackend) -> Condition {
     cond = link_filter(cond, "movie_genres", "genre_id", &filter.genre_ids);
     cond = link_filter(cond, "movie_directors", "director_id", &filter.director_ids);
     cond = link_filter(cond, "movie_stars", "star_id", &filter.star_ids);
+    if let Some(linked) = filter.linked_to {
+        cond = link_filter(cond, linked.table, linked.owner_column, &[linked.owner]);
+    }
     if let Some(search) = &filter.search {
         cond = cond.add(search.matches(backend));
     }
@@ -177,8 +192,13 @@ fn order(stmt: &mut SelectStatement, filter: &MovieFilter, sort: Option<Sort>, b
                 Order::Asc
             };
             if let Some(column) = sort.key.column() {
-                if matches!(column, movie::Column::MetaScore | movie::Column::GrossCents) {
-                    // Missing values (no meta score, no gross) last in both directions, the
+                if matches!(
+                    column,
+                    movie::Column::MetaScore
+                        | movie::Column::GrossCents
+                        | movie::Column::RatingAvgTenths
+                ) {
+                    // Missing values (no meta score, gross or rating) last in both directions, the
                     // same on both backends; PostgreSQL has an index for each direction.
                     stmt.order_by_expr_with_nulls(col(column), dir.clone(), NullOrdering::Last);
                 } else {

@@ -1,0 +1,96 @@
+//! Engagement: what people do with movies besides buying them — reactions, ratings,
+//! favorites, comments with replies and likes — and the notifications that tell an author
+//! someone replied to or liked their comment (in the app and by e-mail).
+//!
+//! - Counts are exact under concurrency: every change locks the row that carries its count
+//!   (the movie for reactions, ratings and comment counts; the comment for its likes and
+//!   replies) and changes the count in the same transaction, so lists read the counts with
+//!   the rows and cost what they cost before.
+//! - [`Engagement::favorites`] lists a user's favorites through the catalog's own list query
+//!   ([`cinema_catalog::movies::list`] with [`cinema_catalog::movies::LinkedTo`]): every
+//!   filter, search and sort, no second query builder.
+//! - Notifications and their e-mails are written in the transaction of the reply or like that
+//!   causes them; never for one's own actions, and a like taken back and given again within
+//!   an hour does not notify twice.
+//!
+//! Depends on `cinema-kernel`, `cinema-identity` (who people are) and `cinema-catalog`
+//! (movies); never on HTTP.
+
+mod comments;
+mod emails;
+pub mod entity;
+mod error;
+mod favorites;
+mod names;
+mod notifications;
+mod ratings;
+mod reactions;
+
+use std::{sync::Arc, time::Duration};
+
+use cinema_catalog::entity::movie;
+use cinema_kernel::{mail::Outbox, time::Clock};
+use sea_orm::{DatabaseTransaction, EntityTrait, QuerySelect, sea_query::LockType};
+
+pub use comments::{CommentView, Deleted};
+pub use error::{Error, Result};
+pub use notifications::{NotificationKind, NotificationPage, NotificationView};
+pub use ratings::Ratings;
+pub use reactions::{Reaction, Reactions};
+
+/// How engagement behaves.
+#[derive(Debug, Clone)]
+pub struct EngagementConfig {
+    /// Comments (and replies) one user may post per `comment_window`.
+    pub comment_limit: u32,
+    pub comment_window: Duration,
+}
+
+impl Default for EngagementConfig {
+    fn default() -> Self {
+        Self {
+            comment_limit: 10,
+            comment_window: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The engagement service. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Engagement {
+    config: Arc<EngagementConfig>,
+    clock: Clock,
+    outbox: Arc<dyn Outbox>,
+}
+
+/// What the caller has done with one movie.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Mine {
+    pub reaction: Option<Reaction>,
+    pub rating: Option<i16>,
+    pub favorite: bool,
+}
+
+impl Engagement {
+    pub fn new(config: EngagementConfig, clock: Clock, outbox: Arc<dyn Outbox>) -> Self {
+        Self {
+            config: Arc::new(config),
+            clock,
+            outbox,
+        }
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}
+
+/// The movie, locked until the transaction ends: every change of its counts queues here, so
+/// the counts stay exact (SQLite's write transactions are serial already).
+async fn lock_movie(txn: &DatabaseTransaction, movie_id: i64) -> Result<movie::Model> {
+    movie::Entity::find_by_id(movie_id)
+        .lock(LockType::NoKeyUpdate)
+        .one(txn)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("Movie {movie_id}")))
+}
