@@ -94,6 +94,14 @@ async fn reactions_switch_and_show_on_the_detail_for_their_author_only() {
     assert_eq!(detail["like_count"], 1);
     assert_eq!(detail["dislike_count"], 1);
     assert_eq!(detail["my_reaction"], "dislike");
+    let by_uuid: Value = app
+        .get_as(
+            &ann,
+            &format!("/api/v1/movies/uuid/{}", detail["uuid"].as_str().unwrap()),
+        )
+        .await
+        .json();
+    assert_eq!(by_uuid["my_reaction"], "dislike");
     let anonymous: Value = app.get(&format!("/api/v1/movies/{movie}")).await.json();
     assert_eq!(anonymous["my_reaction"], Value::Null);
     assert_eq!(anonymous["like_count"], 1);

@@ -163,18 +163,40 @@ pub async fn by_genre(
     page(&state, &req, false, Some(genre_id)).await
 }
 
-/// One movie by its UUID.
-#[utoipa::path(tag = "movies", params(("uuid" = uuid::Uuid, Path)), responses(
+/// One movie by its UUID (signed-in callers also see their own engagement, as by id).
+#[utoipa::path(tag = "movies", params(("uuid" = uuid::Uuid, Path)), security((), ("bearer" = [])), responses(
     (status = 200, description = "The movie", body = MovieDetailResponse),
+    (status = 401, description = "A token was sent and is not valid", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/movies/uuid/{uuid}")]
 pub async fn by_uuid(
+    MaybeAuthenticated(caller): MaybeAuthenticated,
     state: web::Data<AppState>,
     uuid: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let detail = movies::detail_by_uuid(&state.db, &uuid).await?;
-    Ok(HttpResponse::Ok().json(MovieDetailResponse::with_link(detail, &state.media).await?))
+    detail_for(&state, caller, detail).await
+}
+
+/// The detail, with the caller's own reaction, rating and favorite when signed in.
+async fn detail_for(
+    state: &AppState,
+    caller: Option<cinema_identity::AuthUser>,
+    detail: movies::MovieDetail,
+) -> Result<HttpResponse, ApiError> {
+    let movie_id = detail.summary.movie.id;
+    let mut response = MovieDetailResponse::with_link(detail, &state.media).await?;
+    if let Some(caller) = caller {
+        let mine = state
+            .engagement
+            .mine(&state.db, caller.id, movie_id)
+            .await?;
+        response.my_reaction = mine.reaction.map(|r| r.as_str().to_owned());
+        response.my_rating = mine.rating;
+        response.is_favorite = mine.favorite;
+    }
+    Ok(HttpResponse::Ok().json(response))
 }
 
 /// One movie. Signed-in callers (optional Bearer token) also see their own reaction, rating
@@ -191,18 +213,7 @@ pub async fn get(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let detail = movies::detail(&state.db, id.into_inner()).await?;
-    let movie_id = detail.summary.movie.id;
-    let mut response = MovieDetailResponse::with_link(detail, &state.media).await?;
-    if let Some(caller) = caller {
-        let mine = state
-            .engagement
-            .mine(&state.db, caller.id, movie_id)
-            .await?;
-        response.my_reaction = mine.reaction.map(|r| r.as_str().to_owned());
-        response.my_rating = mine.rating;
-        response.is_favorite = mine.favorite;
-    }
-    Ok(HttpResponse::Ok().json(response))
+    detail_for(&state, caller, detail).await
 }
 
 /// Add a movie (moderators).
