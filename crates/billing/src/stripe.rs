@@ -80,8 +80,10 @@ struct Refund {
 
 impl StripeGateway {
     pub fn new(config: StripeConfig) -> Result<Self, GatewayError> {
-        // async-stripe appends `v1/…` to the base as written.
-        let base = format!("{}/", config.api_base.trim_end_matches('/'));
+        // async-stripe appends `v1/…` to the base as written; a base given with its `/v1`
+        // (as some fakes document theirs) would otherwise become `/v1/v1/…`.
+        let base = config.api_base.trim_end_matches('/');
+        let base = format!("{}/", base.strip_suffix("/v1").unwrap_or(base));
         let client = ClientBuilder::new(config.secret_key.expose_secret())
             .url(base)
             .timeout(config.timeout)

@@ -153,6 +153,11 @@ async fn ratings_average_to_one_decimal_and_sort_unrated_last() {
         .await;
     }
     assert_eq!(last["rating_average"], 8.7);
+    // `rating` is read as `score` too.
+    let (_, other) = user(&app).await;
+    let aliased = ok(&app, Method::PUT, &rate(heat), &other, json!({"rating": 4})).await;
+    assert_eq!(aliased["my_rating"], 4);
+    ok(&app, Method::DELETE, &rate(heat), &other, json!({})).await;
     assert_eq!(last["rating_count"], 3);
     assert_eq!(last["my_rating"], 9);
     let (_, token) = user(&app).await;

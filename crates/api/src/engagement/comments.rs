@@ -19,8 +19,10 @@ use crate::{
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"body": "The hallway fight still holds up."}))]
 pub struct CommentRequest {
-    /// 1–2,000 characters (surrounding spaces do not count).
+    /// 1–2,000 characters (surrounding spaces do not count). Also accepted as `text` or
+    /// `content`.
     #[schema(min_length = 1, max_length = 2000)]
+    #[serde(alias = "text", alias = "content")]
     pub body: String,
 }
 

@@ -41,7 +41,9 @@ fn reactions(movie_id: i64, r: Reactions) -> ReactionsResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"score": 8}))]
 pub struct RatingRequest {
+    /// Also accepted as `rating` or `value`.
     #[schema(minimum = 1, maximum = 10)]
+    #[serde(alias = "rating", alias = "value")]
     pub score: i64,
 }
 
