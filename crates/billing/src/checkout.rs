@@ -8,11 +8,11 @@
 //! answer recorded whatever the gateway does.
 
 use cinema_commerce::Viewer;
-use cinema_identity::entity::user;
+use cinema_identity::users;
 use cinema_kernel::db;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::OnConflict,
+    PaginatorTrait, QueryFilter, QueryOrder, sea_query::OnConflict,
 };
 
 use crate::{
@@ -155,12 +155,7 @@ impl Billing {
             return Ok(open);
         }
         let attempt = i32::try_from(of_order.count(&txn).await?).unwrap_or(i32::MAX);
-        let email = user::Entity::find_by_id(user_id)
-            .select_only()
-            .column(user::Column::Email)
-            .into_tuple::<String>()
-            .one(&txn)
-            .await?;
+        let email = users::email_of(&txn, user_id).await?;
         txn.commit().await?;
 
         let charge = ChargeRequest {

@@ -107,11 +107,6 @@ impl Billing {
         }
     }
 
-    /// The gateway payments go through.
-    pub fn gateway(&self) -> &dyn PaymentGateway {
-        self.gateway.as_ref()
-    }
-
     fn now(&self) -> i64 {
         self.clock.now_ms()
     }

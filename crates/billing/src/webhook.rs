@@ -5,7 +5,7 @@ use cinema_commerce::{
     Error as CommerceError, OrderView, VerifiedPayment,
     entity::{order, order_item},
 };
-use cinema_identity::entity::user;
+use cinema_identity::users;
 use cinema_kernel::{Money, db, mail};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait,
@@ -116,22 +116,13 @@ impl Billing {
         }
     }
 
-    async fn email_of(&self, txn: &DatabaseTransaction, user_id: i64) -> Result<Option<String>> {
-        Ok(user::Entity::find_by_id(user_id)
-            .select_only()
-            .column(user::Column::Email)
-            .into_tuple::<String>()
-            .one(txn)
-            .await?)
-    }
-
     pub(crate) async fn send<E: mail::Email>(
         &self,
         txn: &DatabaseTransaction,
         user_id: i64,
         email: &E,
     ) -> Result<()> {
-        if let Some(to) = self.email_of(txn, user_id).await? {
+        if let Some(to) = users::email_of(txn, user_id).await? {
             mail::send(self.outbox.as_ref(), txn, &to, email).await?;
         }
         Ok(())

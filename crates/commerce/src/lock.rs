@@ -6,19 +6,15 @@
 //! other, and the second sees what the first committed. SQLite needs no row lock: every write
 //! transaction there is `BEGIN IMMEDIATE` and already runs alone.
 
-use cinema_identity::entity::user;
-use sea_orm::{DatabaseTransaction, EntityTrait, QuerySelect, sea_query::LockType};
+use cinema_identity::users;
+use sea_orm::DatabaseTransaction;
 
 use crate::{Error, Result};
 
 pub(crate) async fn lock_user(txn: &DatabaseTransaction, user_id: i64) -> Result<()> {
-    user::Entity::find_by_id(user_id)
-        .select_only()
-        .column(user::Column::Id)
-        .lock(LockType::NoKeyUpdate)
-        .into_tuple::<i64>()
-        .one(txn)
-        .await?
-        .map(|_| ())
-        .ok_or_else(|| Error::NotFound(format!("User {user_id}")))
+    if users::lock_in(txn, user_id).await? {
+        Ok(())
+    } else {
+        Err(Error::NotFound(format!("User {user_id}")))
+    }
 }

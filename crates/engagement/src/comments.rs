@@ -4,7 +4,7 @@
 //! the comment it replies to, comments before their movie) on every path.
 
 use cinema_catalog::entity::movie;
-use cinema_identity::entity::user;
+use cinema_identity::users;
 use cinema_kernel::{
     db,
     page::{Page, PageRequest},
@@ -95,13 +95,7 @@ impl Engagement {
     /// Comments of one user in the current window are limited: the user's row is locked, so
     /// concurrent posts count each other.
     async fn check_rate(&self, txn: &DatabaseTransaction, user_id: i64) -> Result<()> {
-        user::Entity::find_by_id(user_id)
-            .select_only()
-            .column(user::Column::Id)
-            .lock(LockType::NoKeyUpdate)
-            .into_tuple::<i64>()
-            .one(txn)
-            .await?;
+        users::lock_in(txn, user_id).await?;
         let window = i64::try_from(self.config.comment_window.as_millis()).unwrap_or(i64::MAX);
         let since = self.now().saturating_sub(window);
         let recent: Vec<i64> = comment::Entity::find()

@@ -2,7 +2,7 @@
 //! queued in the same transaction.
 
 use cinema_catalog::entity::movie;
-use cinema_identity::entity::user;
+use cinema_identity::users;
 use cinema_kernel::{
     db, mail,
     page::{Page, PageRequest},
@@ -96,12 +96,7 @@ impl Engagement {
         })
         .exec_without_returning(txn)
         .await?;
-        let to = user::Entity::find_by_id(recipient)
-            .select_only()
-            .column(user::Column::Email)
-            .into_tuple::<String>()
-            .one(txn)
-            .await?;
+        let to = users::email_of(txn, recipient).await?;
         let movie = movie::Entity::find_by_id(comment.movie_id)
             .select_only()
             .column(movie::Column::Name)

@@ -5,9 +5,9 @@ use cinema_kernel::{
     time::Clock,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
-    sea_query::{Expr, ExprTrait},
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait, LockType},
 };
 
 use crate::{
@@ -22,6 +22,31 @@ use crate::{
 /// active, which loading the user by the token's `sub` alone would skip.
 pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<user::Model>> {
     Ok(user::Entity::find_by_id(id).one(db).await?)
+}
+
+/// The user's e-mail address, for slices that write to them.
+pub async fn email_of<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<String>, DbErr> {
+    user::Entity::find_by_id(id)
+        .select_only()
+        .column(user::Column::Email)
+        .into_tuple::<String>()
+        .one(db)
+        .await
+}
+
+/// Locks the user's row until the transaction ends, so a slice can serialise one user's
+/// changes (PostgreSQL `FOR NO KEY UPDATE`, which does not block foreign-key checks of rows
+/// pointing at the user; SQLite's write transactions already run alone). `false`: no such
+/// user.
+pub async fn lock_in(txn: &DatabaseTransaction, id: i64) -> Result<bool, DbErr> {
+    Ok(user::Entity::find_by_id(id)
+        .select_only()
+        .column(user::Column::Id)
+        .lock(LockType::NoKeyUpdate)
+        .into_tuple::<i64>()
+        .one(txn)
+        .await?
+        .is_some())
 }
 
 /// Filters of the admin user list.

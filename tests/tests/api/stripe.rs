@@ -68,19 +68,21 @@ async fn refund(app: &TestApp, token: &str, payment: i64) -> cinema_tests::TestR
     app.json(Method::POST, &path, Some(token), json!({})).await
 }
 
-/// Polls until `check` holds (events the fake sends on its own arrive asynchronously).
+/// Polls until `check` holds (events the fake sends on its own arrive asynchronously), for
+/// at most [`cinema_tests::WAIT`].
 async fn eventually<F, Fut>(mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    for _ in 0..100 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    let deadline = tokio::time::Instant::now() + cinema_tests::WAIT;
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the condition never held"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    panic!("the condition never held");
 }
 
 #[tokio::test]
