@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Catalog benchmark: a 100k-movie catalog on PostgreSQL, the release server, and wrk at 64
-# connections against the URLs of shared/docs/performance.md, with /health as the ceiling.
+# connections, in two modes, with /health as the ceiling:
+#   hot   the URLs of shared/docs/performance.md, each repeated (what the cache serves);
+#   cold  bench/lua/cold.lua: every request a different URL (random detail ids over the whole
+#         catalog, random pages and sorts, random genre/year filters, random two-word phrases
+#         of the description vocabulary), so the cache rarely helps.
 #
 #   bench/catalog.sh                 # seeds a fresh database, then measures
 #   REUSE=1 bench/catalog.sh         # measures an already seeded database
@@ -9,7 +13,8 @@
 # After the HTTP figures it replays bench/sql/*.sql (the SQL of one request each) with pgbench
 # at the same concurrency: the database's own ceiling for those requests.
 #
-# Settings: PG (server URL), DB (database name), MOVIES, DURATION, CONNECTIONS, PORT, SOCKET.
+# Settings: PG (server URL), DB (database name), MOVIES, DURATION, CONNECTIONS, PORT, SOCKET,
+# CATALOG_CACHE (on/off, passed to the server), MODES ("hot cold" by default).
 # Loopback only; every run is bounded by DURATION.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +31,7 @@ URL="http://127.0.0.1:$PORT"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 cargo build --release --locked --bin cinema
 
+MODES=${MODES:-hot cold}
 export DATABASE_URL="$PG/$DB" LOG_LEVEL=warn HTTP_ADDR="127.0.0.1:$PORT" JWT_SECRET=bench-bench-bench-bench-bench-bench
 SOCKET=${SOCKET:-}
 if [ -z "${REUSE:-}" ]; then
@@ -33,7 +39,7 @@ if [ -z "${REUSE:-}" ]; then
   "$BIN" seed --movies "$MOVIES"
 fi
 
-DATABASE_URL="$DATABASE_URL${SOCKET:+?host=$SOCKET}" "$BIN" serve --no-worker &
+DATABASE_URL="$DATABASE_URL${SOCKET:+?host=$SOCKET}" CATALOG_CACHE=${CATALOG_CACHE:-on} "$BIN" serve --no-worker &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -sf "$URL/health" >/dev/null && break; sleep 0.1; done
@@ -51,22 +57,40 @@ declare -A PATHS=(
 # wrk prints latencies as 1.23ms / 456.78us / 1.2s: normalise to milliseconds.
 to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'; }
 
-printf '| endpoint | req/s | p50 ms | p99 ms | of /health |\n|---|---:|---:|---:|---:|\n'
+# One wrk run: prints a table row; $1 = label, $2 = path, $3... = extra wrk arguments.
 health_rps=""
-for name in "${NAMES[@]}"; do
-  path=${PATHS[$name]}
-  status=$(curl -s -o /dev/null -w '%{http_code}' "$URL$path")
-  [ "$status" = 200 ] || { echo "$path answered $status" >&2; exit 1; }
-  wrk -t2 -c"$CONNECTIONS" -d2s "$URL$path" >/dev/null   # warm-up
-  out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$URL$path")
+measure() {
+  local label=$1 path=$2
+  shift 2
+  wrk -t2 -c"$CONNECTIONS" -d2s "$@" "$URL$path" >/dev/null   # warm-up
+  local out rps p50 p99 errors ratio
+  out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$URL$path")
   rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
   p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
   p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
   errors=$(awk '/Non-2xx|Socket errors/ { print }' <<<"$out")
   [ -z "$health_rps" ] && health_rps=$rps
   ratio=$(awk -v a="$rps" -v b="$health_rps" 'BEGIN { printf "%.1f%%", 100 * a / b }')
-  printf '| `%s` | %.0f | %s | %s | %s |%s\n' "$path" "$rps" "$p50" "$p99" "$ratio" "${errors:+ ⚠ $errors}"
+  printf '| %s | %.0f | %s | %s | %s |%s\n' "$label" "$rps" "$p50" "$p99" "$ratio" "${errors:+ ⚠ $errors}"
+}
+
+printf '| endpoint | req/s | p50 ms | p99 ms | of /health |\n|---|---:|---:|---:|---:|\n'
+for name in "${NAMES[@]}"; do
+  path=${PATHS[$name]}
+  status=$(curl -s -o /dev/null -w '%{http_code}' "$URL$path")
+  [ "$status" = 200 ] || { echo "$path answered $status" >&2; exit 1; }
+  [ "$name" = health ] || [[ " $MODES " == *" hot "* ]] || continue
+  measure "hot \`$path\`" "$path"
 done
+
+if [[ " $MODES " == *" cold "* ]]; then
+  words=$(mktemp)
+  sed -n '/pub const VOCABULARY/,/^];/p' crates/catalog/src/seed_demo.rs | grep -o '"[a-z]*"' | tr -d '"' >"$words"
+  for kind in detail list filter search; do
+    COLD=$kind MOVIES=$MOVIES WORDS=$words measure "cold $kind (random URLs)" / -s bench/lua/cold.lua
+  done
+  rm -f "$words"
+fi
 echo
 echo "peak RSS of the server: $(awk '/VmHWM/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$server/status")"
 

@@ -6,9 +6,10 @@ use std::{
     net::{SocketAddr, TcpListener},
 };
 
-use actix_web::HttpServer;
 pub use actix_web::dev::ServerHandle;
+use actix_web::{HttpServer, http::header::HeaderValue};
 use cinema_api::{Api, AppState};
+use cinema_catalog::cache::CatalogCache;
 use sea_orm::{DatabaseConnection, DbErr};
 
 use std::sync::Arc;
@@ -16,6 +17,16 @@ use std::sync::Arc;
 use cinema_identity::Identity;
 
 use crate::{database, media, settings::Settings};
+
+/// Stops a background task when dropped.
+#[derive(Debug)]
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -41,6 +52,7 @@ pub enum StartupError {
 /// A built application: database open and migrated, socket bound, server ready to run.
 pub struct Application {
     port: u16,
+    catalog_watch: Option<AbortOnDrop>,
     db: DatabaseConnection,
     media: cinema_media::Media,
     server: actix_web::dev::Server,
@@ -141,6 +153,13 @@ impl Application {
             outbox.clone(),
         );
         let billing = billing(settings, commerce.clone(), outbox, &public_url)?;
+        let catalog_cache = match &settings.catalog_cache.cache {
+            Some(config) => CatalogCache::new(config),
+            None => CatalogCache::off(),
+        };
+        // Other instances' writes, heard through PostgreSQL; stopped with the server.
+        let catalog_watch = cinema_catalog::cache::watch::spawn(&catalog_cache, &db)
+            .map(|task| AbortOnDrop(task.abort_handle()));
         let api = Api::new(
             AppState {
                 db: db.clone(),
@@ -153,6 +172,11 @@ impl Application {
                 media: media.media.clone(),
                 clock: settings.clock.clone(),
                 local_media: media.local,
+                catalog_cache: catalog_cache.clone(),
+                catalog_cache_control: HeaderValue::from_str(
+                    &settings.catalog_cache.cache_control(),
+                )
+                .unwrap_or(HeaderValue::from_static("no-cache")),
             },
             settings.api.clone(),
         );
@@ -179,6 +203,7 @@ impl Application {
         );
         Ok(Self {
             port,
+            catalog_watch,
             db,
             media: media.media,
             server,
@@ -205,6 +230,8 @@ impl Application {
 
     /// Serves until the handle stops the server; in-flight requests finish first.
     pub async fn run_until_stopped(self) -> io::Result<()> {
-        self.server.await
+        let stopped = self.server.await;
+        drop(self.catalog_watch);
+        stopped
     }
 }

@@ -17,6 +17,7 @@ mod m20261202_000009_commerce;
 mod m20261202_000010_billing;
 mod m20261202_000011_payment_attempts;
 mod m20261202_000012_engagement;
+mod m20261203_000013_catalog_version;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_billing::Migration),
             Box::new(m20261202_000011_payment_attempts::Migration),
             Box::new(m20261202_000012_engagement::Migration),
+            Box::new(m20261203_000013_catalog_version::Migration),
         ]
     }
 }

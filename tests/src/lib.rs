@@ -112,6 +112,19 @@ impl TestApp {
         Self::boot(overrides, false, Storage::LocalDisk, false).await
     }
 
+    /// Boots a second instance of the application on this one's database (and its own SMTP
+    /// server and media directory), as a deployment runs several behind a load balancer.
+    pub async fn spawn_sibling(&self, overrides: &[(&str, &str)]) -> Self {
+        Self::boot_on(
+            self.database.share(),
+            overrides,
+            true,
+            Storage::LocalDisk,
+            false,
+        )
+        .await
+    }
+
     async fn boot(
         overrides: &[(&str, &str)],
         smtp_up: bool,
@@ -119,6 +132,16 @@ impl TestApp {
         stripe: bool,
     ) -> Self {
         let database = TestDatabase::create().await;
+        Self::boot_on(database, overrides, smtp_up, storage, stripe).await
+    }
+
+    async fn boot_on(
+        database: TestDatabase,
+        overrides: &[(&str, &str)],
+        smtp_up: bool,
+        storage: Storage,
+        stripe: bool,
+    ) -> Self {
         let media_dir = tempfile::tempdir().expect("a media directory");
         let s3 = match storage {
             Storage::LocalDisk => None,
@@ -179,6 +202,10 @@ impl TestApp {
                 ("STRIPE_API_BASE".into(), fake.url().to_owned()),
                 ("STRIPE_TIMEOUT_SECS".into(), "5".into()),
             ]);
+        }
+        // CI runs the catalog's tests a second time with `CATALOG_CACHE=off`.
+        if let Ok(cache) = std::env::var("CATALOG_CACHE") {
+            env.insert("CATALOG_CACHE".into(), cache);
         }
         for (k, v) in overrides {
             env.insert((*k).into(), (*v).into());

@@ -14,8 +14,10 @@ use cinema_kernel::time::Clock;
 use cinema_notify::{MailConfig, MailTransport, WorkerConfig};
 use secrecy::SecretString;
 
+mod catalog_cache;
 mod media;
 mod payments;
+pub use catalog_cache::CatalogCacheSettings;
 pub use media::{DEFAULT_MEDIA_DIR, DEFAULT_S3_BUCKET, MediaSettings, MediaStorage};
 pub use payments::{PaymentSettings, StripeSettings};
 
@@ -74,6 +76,7 @@ pub struct Settings {
     pub media: MediaSettings,
     pub commerce: CommerceConfig,
     pub engagement: cinema_engagement::EngagementConfig,
+    pub catalog_cache: CatalogCacheSettings,
     pub payments: PaymentSettings,
     /// How often the expiry job looks for stale pending orders.
     pub order_expiry_interval: Duration,
@@ -167,6 +170,7 @@ impl Settings {
         let (identity, jwt_secret_generated) = identity_settings(src)?;
         let payments = payments::payment_settings(src, &identity.frontend_url)?;
         let media = media::media_settings(src)?;
+        let catalog_cache = catalog_cache::catalog_cache_settings(src, media.config.link_ttl)?;
         let pending_minutes: u64 = parse_or(src, "ORDER_PENDING_TTL_MINUTES", "30")?;
         if !(1..=7 * 24 * 60).contains(&pending_minutes) {
             return Err(ConfigError::new(
@@ -215,6 +219,7 @@ impl Settings {
             media,
             commerce,
             engagement,
+            catalog_cache,
             payments,
             order_expiry_interval,
             jwt_secret_generated,

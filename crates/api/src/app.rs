@@ -39,6 +39,10 @@ pub struct AppState {
     pub clock: cinema_kernel::time::Clock,
     /// The local-disk store when it is the one in use: its signed links are served here.
     pub local_media: Option<Arc<cinema_media::LocalStore>>,
+    /// Public catalog answers (see `cinema_catalog::cache`); off caches nothing.
+    pub catalog_cache: cinema_catalog::cache::CatalogCache,
+    /// The `Cache-Control` of public catalog answers.
+    pub catalog_cache_control: actix_web::http::header::HeaderValue,
 }
 
 /// Which browser origins may call the API.
@@ -257,6 +261,7 @@ pub fn app(
             api.config.cors != CorsPolicy::Disabled,
             cors(&api.config.cors),
         ))
+        .wrap(from_fn(middleware::catalog_changes))
         .wrap(from_fn(middleware::trim_trailing_slash))
         .wrap(from_fn(middleware::body_deadline))
         .wrap(from_fn(middleware::plain_query))

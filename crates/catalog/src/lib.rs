@@ -6,10 +6,12 @@
 //!   phrase search answered from an index (PostgreSQL GIN over words and word pairs, SQLite
 //!   FTS5, tokenised alike; see [`movies::SearchQuery`]), detail.
 //!   Lists cost a fixed number of queries whatever the page size.
+//! - [`cache`]: the read cache of public answers, its version and its cross-instance watch.
 //! - [`MovieReferences`]: the port through which commerce says whether a movie may be deleted.
 //!
 //! Depends only on `cinema-kernel`; knows nothing of HTTP.
 
+pub mod cache;
 pub mod entity;
 mod error;
 pub mod movies;

@@ -295,6 +295,8 @@ pub async fn demo(db: &DatabaseConnection, clock: &Clock) -> Result<Seeded> {
         });
     }
     seeded.movies += insert_movies(db, clock.now_ms(), &movies).await?;
+    // Instances already serving learn of the new movies (within their staleness bound).
+    crate::cache::version::bump(db, crate::cache::Change::Catalog).await?;
     vacuum(db).await?;
     Ok(seeded)
 }
@@ -435,6 +437,8 @@ pub async fn synthetic(db: &DatabaseConnection, clock: &Clock, n: u64) -> Result
     }
     seeded.movies += loader.load(db, clock.now_ms(), &batch).await?;
     loader.finish().await?;
+    // Instances already serving learn of the new movies (within their staleness bound).
+    crate::cache::version::bump(db, crate::cache::Change::Catalog).await?;
     vacuum(db).await?;
     Ok(seeded)
 }

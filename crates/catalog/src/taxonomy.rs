@@ -156,7 +156,15 @@ fn name_taken(kind: Taxonomy, name: &str) -> Error {
 }
 
 /// Adds an entry; a name that exists in any letter case is a conflict.
-pub async fn create<C: ConnectionTrait>(db: &C, kind: Taxonomy, name: &str) -> Result<Named> {
+pub async fn create(db: &DatabaseConnection, kind: Taxonomy, name: &str) -> Result<Named> {
+    let txn = cinema_kernel::db::begin_write(db).await?;
+    let done = create_in(&txn, kind, name).await?;
+    txn.commit().await?;
+    Ok(done)
+}
+
+/// [`create`] inside the caller's transaction.
+pub async fn create_in(txn: &DatabaseTransaction, kind: Taxonomy, name: &str) -> Result<Named> {
     let name = parse_name(kind, name)?;
     let insert = Query::insert()
         .into_table(table(kind))
@@ -164,12 +172,15 @@ pub async fn create<C: ConnectionTrait>(db: &C, kind: Taxonomy, name: &str) -> R
         .values_panic([name.clone().into(), name.to_lowercase().into()])
         .returning(Query::returning().columns([Alias::new("id"), Alias::new("name")]))
         .to_owned();
-    let backend = db.get_database_backend();
+    let backend = txn.get_database_backend();
     match Named::find_by_statement(backend.build(&insert))
-        .one(db)
+        .one(txn)
         .await
     {
-        Ok(Some(named)) => Ok(named),
+        Ok(Some(named)) => {
+            crate::cache::version::bump(txn, crate::cache::Change::Catalog).await?;
+            Ok(named)
+        }
         Ok(None) => Err(Error::NotFound(kind.singular().to_owned())),
         Err(e) if cinema_kernel::db::is_unique_violation(&e) => Err(name_taken(kind, &name)),
         Err(e) => Err(e.into()),
@@ -215,6 +226,7 @@ pub async fn rename_in(
         let affected = linked_movies(txn, kind, id).await?;
         movies::refresh_people(txn, &affected).await?;
     }
+    crate::cache::version::bump(txn, crate::cache::Change::Catalog).await?;
     Ok(Named { id, name })
 }
 
@@ -287,6 +299,7 @@ pub async fn delete_in(txn: &DatabaseTransaction, kind: Taxonomy, id: i64) -> Re
     if matches!(kind, Taxonomy::Directors | Taxonomy::Stars) {
         movies::refresh_people(txn, &affected).await?;
     }
+    crate::cache::version::bump(txn, crate::cache::Change::Catalog).await?;
     Ok(entry)
 }
 

@@ -3,7 +3,10 @@
 //! the lock of the row that carries it. Locks are taken child before parent (a comment before
 //! the comment it replies to, comments before their movie) on every path.
 
-use cinema_catalog::entity::movie;
+use cinema_catalog::{
+    cache::{Change, version},
+    entity::movie,
+};
 use cinema_identity::users;
 use cinema_kernel::{
     db,
@@ -74,6 +77,8 @@ async fn add_to_comment_count(txn: &DatabaseTransaction, movie_id: i64, by: i64)
         .filter(movie::Column::Id.eq(movie_id))
         .exec(txn)
         .await?;
+    // The detail shows the count.
+    version::bump(txn, Change::Movie(movie_id)).await?;
     Ok(())
 }
 

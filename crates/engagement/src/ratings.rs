@@ -1,6 +1,9 @@
 //! Ratings 1–10: one per user and movie; the movie keeps their sum, count and average.
 
-use cinema_catalog::entity::movie;
+use cinema_catalog::{
+    cache::{Change, version},
+    entity::movie,
+};
 use cinema_kernel::db;
 use sea_orm::{
     ActiveValue::Set,
@@ -83,6 +86,7 @@ impl Engagement {
                 .filter(movie::Column::Id.eq(movie_id))
                 .exec(&txn)
                 .await?;
+            version::bump(&txn, Change::Rating(movie_id)).await?;
         }
         txn.commit().await?;
         Ok(Ratings {

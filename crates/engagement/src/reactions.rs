@@ -1,6 +1,9 @@
 //! Likes and dislikes of movies: one reaction per user and movie, switching allowed.
 
-use cinema_catalog::entity::movie;
+use cinema_catalog::{
+    cache::{Change, version},
+    entity::movie,
+};
 use cinema_kernel::db;
 use sea_orm::{
     ActiveValue::Set,
@@ -111,6 +114,7 @@ impl Engagement {
                 .filter(movie::Column::Id.eq(movie_id))
                 .exec(&txn)
                 .await?;
+            version::bump(&txn, Change::Movie(movie_id)).await?;
         }
         txn.commit().await?;
         Ok(Reactions {

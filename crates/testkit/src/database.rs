@@ -18,6 +18,9 @@ pub enum TestDatabase {
         admin_url: String,
         name: String,
     },
+    /// Another test's database, shared by a second instance of the application; the owner
+    /// drops it.
+    Shared { url: String, postgres: bool },
 }
 
 impl TestDatabase {
@@ -66,7 +69,15 @@ impl TestDatabase {
 
     pub fn url(&self) -> &str {
         match self {
-            Self::Sqlite { url, .. } | Self::Postgres { url, .. } => url,
+            Self::Sqlite { url, .. } | Self::Postgres { url, .. } | Self::Shared { url, .. } => url,
+        }
+    }
+
+    /// The same database, for a second application instance; dropping it drops nothing.
+    pub fn share(&self) -> Self {
+        Self::Shared {
+            url: self.url().to_owned(),
+            postgres: self.is_postgres(),
         }
     }
 
@@ -88,7 +99,10 @@ impl TestDatabase {
     }
 
     pub fn is_postgres(&self) -> bool {
-        matches!(self, Self::Postgres { .. })
+        matches!(
+            self,
+            Self::Postgres { .. } | Self::Shared { postgres: true, .. }
+        )
     }
 }
 

@@ -3,6 +3,7 @@
 mod abuse;
 mod accounts;
 mod cart;
+mod catalog_cache;
 mod docs;
 mod engagement;
 mod errors;

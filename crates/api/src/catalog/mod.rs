@@ -1,5 +1,6 @@
 //! `/api/v1/movies`, `/genres`, `/directors`, `/stars`, `/certifications`.
 
+pub(crate) mod cached;
 pub mod dto;
 pub mod movies;
 pub(crate) mod query;

@@ -3,6 +3,7 @@
 use crate::body::Json;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use cinema_catalog::{
+    cache::{DETAIL, Scope},
     movies::{self, MovieInput, MoviePatch, parse_imdb},
     taxonomy::{self, Taxonomy},
 };
@@ -10,6 +11,7 @@ use cinema_kernel::{FieldError, Money};
 use serde_json::{Map, Value};
 
 use super::{
+    cached,
     dto::{MovieCreate, MovieDetailResponse, MovieListItem, MoviePatchRequest},
     query::{self, MovieListParams, SearchIn},
 };
@@ -32,13 +34,24 @@ async fn page(
     if let Some(genre) = genre {
         request.filter.genre_ids = vec![genre];
     }
-    let found = movies::list(&state.db, &request.filter, request.sort, request.page).await?;
-    Ok(HttpResponse::Ok().json(PageResponse {
-        items: MovieListItem::with_links(found.items, &state.media).await?,
-        total: found.total,
-        skip: found.skip,
-        limit: found.limit,
-    }))
+    // The parsed request is the normalized query: parameter order, spelling of numbers and
+    // aliases do not split the cache. `/movies/genre/{id}` answers 404 for a missing genre
+    // where the list answers an empty page, so it has a route of its own.
+    let route = if genre.is_some() { "genre" } else { "movies" };
+    let key = format!("{:?}|{:?}|{:?}", request.filter, request.sort, request.page);
+    cached::answer(state, req, Scope::Lists, route, key, || async {
+        if let Some(genre) = genre {
+            taxonomy::get(&state.db, Taxonomy::Genres, genre).await?;
+        }
+        let found = movies::list(&state.db, &request.filter, request.sort, request.page).await?;
+        Ok(PageResponse {
+            items: MovieListItem::with_links(found.items, &state.media).await?,
+            total: found.total,
+            skip: found.skip,
+            limit: found.limit,
+        })
+    })
+    .await
 }
 
 /// Movies: every filter, search (`q`), sort and paging.
@@ -48,6 +61,7 @@ async fn page(
     MovieListParams,
 ), responses(
     (status = 200, description = "A page of movies", body = PageResponse<MovieListItem>),
+    (status = 304, description = "Not modified: `If-None-Match` names the current `ETag`"),
     (status = 422, description = "A bad filter, an unknown sort or a reversed range", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/movies")]
@@ -66,6 +80,7 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
     MovieListParams,
 ), responses(
     (status = 200, description = "Matches, most relevant first", body = PageResponse<MovieListItem>),
+    (status = 304, description = "Not modified: `If-None-Match` names the current `ETag`"),
     (status = 422, description = "No `q`, or a bad parameter", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/movies/search/query")]
@@ -83,6 +98,7 @@ pub async fn search(
     MovieListParams,
 ), responses(
     (status = 200, description = "A page of movies", body = PageResponse<MovieListItem>),
+    (status = 304, description = "Not modified: `If-None-Match` names the current `ETag`"),
     (status = 422, description = "A bad filter", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/movies/filter/advanced")]
@@ -118,28 +134,54 @@ fn special_limit(query: &SpecialQuery, default: u64) -> Result<u64, ApiError> {
 /// `limit` defaults to 10.
 #[utoipa::path(tag = "movies", params(SpecialQuery), responses(
     (status = 200, description = "Movies", body = Vec<MovieListItem>),
+    (status = 304, description = "Not modified: `If-None-Match` names the current `ETag`"),
 ))]
 #[get("/movies/special/trending")]
 pub async fn trending(
     state: web::Data<AppState>,
+    req: HttpRequest,
     query: web::Query<SpecialQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let rows = movies::trending(&state.db, special_limit(&query, 10)?).await?;
-    Ok(HttpResponse::Ok().json(MovieListItem::with_links(rows, &state.media).await?))
+    let limit = special_limit(&query, 10)?;
+    cached::answer(
+        &state,
+        &req,
+        Scope::Lists,
+        "trending",
+        limit.to_string(),
+        || async {
+            let rows = movies::trending(&state.db, limit).await?;
+            MovieListItem::with_links(rows, &state.media).await
+        },
+    )
+    .await
 }
 
 /// The newest movies.
 /// `limit` defaults to 20.
 #[utoipa::path(tag = "movies", params(SpecialQuery), responses(
     (status = 200, description = "Movies", body = Vec<MovieListItem>),
+    (status = 304, description = "Not modified: `If-None-Match` names the current `ETag`"),
 ))]
 #[get("/movies/special/new-releases")]
 pub async fn new_releases(
     state: web::Data<AppState>,
+    req: HttpRequest,
     query: web::Query<SpecialQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let rows = movies::new_releases(&state.db, special_limit(&query, 20)?).await?;
-    Ok(HttpResponse::Ok().json(MovieListItem::with_links(rows, &state.media).await?))
+    let limit = special_limit(&query, 20)?;
+    cached::answer(
+        &state,
+        &req,
+        Scope::Lists,
+        "new",
+        limit.to_string(),
+        || async {
+            let rows = movies::new_releases(&state.db, limit).await?;
+            MovieListItem::with_links(rows, &state.media).await
+        },
+    )
+    .await
 }
 
 /// Movies of one genre (404 only when the genre does not exist).
@@ -150,6 +192,7 @@ pub async fn new_releases(
     MovieListParams,
 ), responses(
     (status = 200, description = "A page of movies", body = PageResponse<MovieListItem>),
+    (status = 304, description = "Not modified: `If-None-Match` names the current `ETag`"),
     (status = 404, description = "No such genre", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/movies/genre/{genre_id}")]
@@ -158,14 +201,13 @@ pub async fn by_genre(
     req: HttpRequest,
     genre_id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let genre_id = genre_id.into_inner();
-    taxonomy::get(&state.db, Taxonomy::Genres, genre_id).await?;
-    page(&state, &req, false, Some(genre_id)).await
+    page(&state, &req, false, Some(genre_id.into_inner())).await
 }
 
 /// One movie by its UUID (signed-in callers also see their own engagement, as by id).
 #[utoipa::path(tag = "movies", params(("uuid" = uuid::Uuid, Path)), security((), ("bearer" = [])), responses(
     (status = 200, description = "The movie", body = MovieDetailResponse),
+    (status = 304, description = "Not modified: `If-None-Match` names the current `ETag`"),
     (status = 401, description = "A token was sent and is not valid", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -173,36 +215,67 @@ pub async fn by_genre(
 pub async fn by_uuid(
     MaybeAuthenticated(caller): MaybeAuthenticated,
     state: web::Data<AppState>,
+    req: HttpRequest,
     uuid: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let detail = movies::detail_by_uuid(&state.db, &uuid).await?;
-    detail_for(&state, caller, detail).await
+    // A UUID names one movie for its whole life: which one is cached like the catalog.
+    let uuid = uuid.into_inner();
+    let id = cached::public(&state, Scope::Catalog, "uuid", uuid.to_string(), || async {
+        Ok(movies::detail_by_uuid(&state.db, &uuid)
+            .await?
+            .summary
+            .movie
+            .id)
+    })
+    .await?;
+    let id = serde_json::from_slice(&id.body).map_err(ApiError::internal)?;
+    detail_for(&state, &req, caller, id).await
 }
 
-/// The detail, with the caller's own reaction, rating and favorite when signed in.
+/// The public detail (cached), with the caller's own reaction, rating and favorite merged in
+/// when signed in: three primary-key reads, never stored in the shared cache.
 async fn detail_for(
     state: &AppState,
+    req: &HttpRequest,
     caller: Option<cinema_identity::AuthUser>,
-    detail: movies::MovieDetail,
+    movie_id: i64,
 ) -> Result<HttpResponse, ApiError> {
-    let movie_id = detail.summary.movie.id;
-    let mut response = MovieDetailResponse::with_link(detail, &state.media).await?;
-    if let Some(caller) = caller {
-        let mine = state
-            .engagement
-            .mine(&state.db, caller.id, movie_id)
-            .await?;
-        response.my_reaction = mine.reaction.map(|r| r.as_str().to_owned());
-        response.my_rating = mine.rating;
-        response.is_favorite = mine.favorite;
-    }
-    Ok(HttpResponse::Ok().json(response))
+    let public = cached::public(
+        state,
+        Scope::Movie(movie_id),
+        DETAIL,
+        String::new(),
+        || async {
+            let detail = movies::detail(&state.db, movie_id).await?;
+            MovieDetailResponse::with_link(detail, &state.media).await
+        },
+    )
+    .await?;
+    let Some(caller) = caller else {
+        return Ok(cached::respond(state, req, &public));
+    };
+    let mine = state
+        .engagement
+        .mine(&state.db, caller.id, movie_id)
+        .await?;
+    let mut detail: Map<String, Value> =
+        serde_json::from_slice(&public.body).map_err(ApiError::internal)?;
+    detail.insert(
+        "my_reaction".into(),
+        mine.reaction.map(|r| r.as_str()).into(),
+    );
+    detail.insert("my_rating".into(), mine.rating.into());
+    detail.insert("is_favorite".into(), mine.favorite.into());
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
+        .json(detail))
 }
 
 /// One movie. Signed-in callers (optional Bearer token) also see their own reaction, rating
 /// and whether it is a favorite.
 #[utoipa::path(tag = "movies", params(("id" = i64, Path)), security((), ("bearer" = [])), responses(
     (status = 200, description = "The movie", body = MovieDetailResponse),
+    (status = 304, description = "Not modified: the `If-None-Match` tag is current (anonymous callers)"),
     (status = 401, description = "A token was sent and is not valid", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -210,10 +283,10 @@ async fn detail_for(
 pub async fn get(
     MaybeAuthenticated(caller): MaybeAuthenticated,
     state: web::Data<AppState>,
+    req: HttpRequest,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let detail = movies::detail(&state.db, id.into_inner()).await?;
-    detail_for(&state, caller, detail).await
+    detail_for(&state, &req, caller, id.into_inner()).await
 }
 
 /// Add a movie (moderators).

@@ -2,9 +2,10 @@
 //! their path, table and tag).
 
 use crate::body::Json;
-use actix_web::HttpResponse;
-use cinema_catalog::{Taxonomy, taxonomy};
+use actix_web::{HttpRequest, HttpResponse};
+use cinema_catalog::{Taxonomy, cache::Scope, taxonomy};
 
+use super::cached;
 use super::dto::{CertificationName, GenreName, NameRequest, NamedResponse, PersonName};
 use crate::{
     AppState,
@@ -24,18 +25,39 @@ pub struct NameQuery {
 
 async fn list(
     state: &AppState,
+    req: &HttpRequest,
     kind: Taxonomy,
     query: &NameQuery,
 ) -> Result<HttpResponse, ApiError> {
     let page = page_request(query.skip, query.limit)?;
-    let found = taxonomy::list(&state.db, kind, query.name.as_deref(), page).await?;
-    Ok(HttpResponse::Ok().json(PageResponse::from_page(found, NamedResponse::from)))
+    let key = format!("{kind:?}|{:?}|{page:?}", query.name);
+    cached::answer(state, req, Scope::Catalog, "taxonomy", key, || async {
+        let found = taxonomy::list(&state.db, kind, query.name.as_deref(), page).await?;
+        Ok(PageResponse::from_page(found, NamedResponse::from))
+    })
+    .await
 }
 
-async fn get(state: &AppState, kind: Taxonomy, id: i64) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(NamedResponse::from(
-        taxonomy::get(&state.db, kind, id).await?,
-    )))
+async fn get(
+    state: &AppState,
+    req: &HttpRequest,
+    kind: Taxonomy,
+    id: i64,
+) -> Result<HttpResponse, ApiError> {
+    let key = format!("{kind:?}|{id}");
+    cached::answer(
+        state,
+        req,
+        Scope::Catalog,
+        "taxonomy-entry",
+        key,
+        || async {
+            Ok(NamedResponse::from(
+                taxonomy::get(&state.db, kind, id).await?,
+            ))
+        },
+    )
+    .await
 }
 
 async fn create(
@@ -65,7 +87,7 @@ async fn delete(state: &AppState, kind: Taxonomy, id: i64) -> Result<HttpRespons
 macro_rules! taxonomy_resource {
     ($module:ident, $path:literal, $id_path:literal, $kind:expr, $tag:literal, $body:ident) => {
         pub mod $module {
-            use actix_web::{HttpResponse, delete, get, patch, post, web};
+            use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
             use super::*;
             use crate::auth::Moderator;
@@ -73,21 +95,23 @@ macro_rules! taxonomy_resource {
             /// Entries by name, paginated.
             #[utoipa::path(tag = $tag, params(NameQuery), responses(
                 (status = 200, description = "A page, by name", body = PageResponse<NamedResponse>),
+                (status = 304, description = "Not modified: `If-None-Match` names the current `ETag`"),
                 (status = 422, description = "Bad paging", body = Problem, content_type = "application/problem+json"),
             ))]
             #[get($path)]
-            pub async fn list(state: web::Data<AppState>, query: web::Query<NameQuery>) -> Result<HttpResponse, ApiError> {
-                super::list(&state, $kind, &query).await
+            pub async fn list(state: web::Data<AppState>, req: HttpRequest, query: web::Query<NameQuery>) -> Result<HttpResponse, ApiError> {
+                super::list(&state, &req, $kind, &query).await
             }
 
             /// One entry.
             #[utoipa::path(tag = $tag, params(("id" = i64, Path)), responses(
                 (status = 200, description = "The entry", body = NamedResponse),
+                (status = 304, description = "Not modified: `If-None-Match` names the current `ETag`"),
                 (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
             ))]
             #[get($id_path)]
-            pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
-                super::get(&state, $kind, id.into_inner()).await
+            pub async fn get(state: web::Data<AppState>, req: HttpRequest, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+                super::get(&state, &req, $kind, id.into_inner()).await
             }
 
             /// Add an entry (moderators).
@@ -163,21 +187,39 @@ taxonomy_resource!(
 );
 
 pub mod statistics {
-    use actix_web::{HttpResponse, get, web};
-    use cinema_catalog::taxonomy;
+    use actix_web::{HttpRequest, HttpResponse, get, web};
+    use cinema_catalog::{cache::Scope, taxonomy};
 
-    use crate::{AppState, catalog::dto::GenreStatistics, error::ApiError};
+    use crate::{
+        AppState,
+        catalog::{cached, dto::GenreStatistics},
+        error::ApiError,
+    };
 
     /// Every genre with its number of movies, by name.
-    #[utoipa::path(tag = "genres", responses((status = 200, description = "Genres with counts", body = Vec<GenreStatistics>)))]
+    #[utoipa::path(tag = "genres", responses(
+        (status = 200, description = "Genres with counts", body = Vec<GenreStatistics>),
+        (status = 304, description = "Not modified: `If-None-Match` names the current `ETag`"),
+    ))]
     #[get("/genres/statistics")]
-    pub async fn genres(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-        let stats = taxonomy::genre_statistics(&state.db).await?;
-        Ok(HttpResponse::Ok().json(
-            stats
-                .into_iter()
-                .map(GenreStatistics::from)
-                .collect::<Vec<_>>(),
-        ))
+    pub async fn genres(
+        state: web::Data<AppState>,
+        req: HttpRequest,
+    ) -> Result<HttpResponse, ApiError> {
+        cached::answer(
+            &state,
+            &req,
+            Scope::Catalog,
+            "genre-statistics",
+            String::new(),
+            || async {
+                let stats = taxonomy::genre_statistics(&state.db).await?;
+                Ok(stats
+                    .into_iter()
+                    .map(GenreStatistics::from)
+                    .collect::<Vec<_>>())
+            },
+        )
+        .await
     }
 }

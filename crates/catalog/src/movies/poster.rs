@@ -37,6 +37,7 @@ pub async fn set_poster<C: ConnectionTrait>(
         .filter(movie::Column::Id.eq(movie_id))
         .exec(db)
         .await?;
+    crate::cache::version::bump(db, crate::cache::Change::Catalog).await?;
     Ok(before)
 }
 

@@ -237,6 +237,7 @@ pub async fn create_in(
     )
     .await?;
     search::reindex(txn, &[id]).await?;
+    crate::cache::version::bump(txn, crate::cache::Change::Catalog).await?;
     Ok(id)
 }
 
@@ -338,6 +339,7 @@ pub async fn update_in(
     if text_changed {
         search::reindex(txn, &[id]).await?;
     }
+    crate::cache::version::bump(txn, crate::cache::Change::Catalog).await?;
     Ok(())
 }
 
@@ -381,6 +383,7 @@ pub async fn delete_in(
     if let Some(poster) = &deleted.poster {
         media.release(txn, poster).await?;
     }
+    crate::cache::version::bump(txn, crate::cache::Change::Catalog).await?;
     Ok(deleted)
 }
 
