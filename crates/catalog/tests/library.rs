@@ -145,3 +145,63 @@ async fn a_movie_deleted_inside_a_callers_transaction_leaves_its_poster_to_the_s
     assert!(!dir.path().join(&key).exists());
     assert_eq!(ledger_rows(&db).await, 0);
 }
+
+#[tokio::test]
+async fn a_detail_is_one_round_trip_and_a_write_bumps_the_version() {
+    let (_database, mut db) = database().await;
+    let statements = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = statements.clone();
+    db.set_metric_callback(move |_| {
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    });
+    let clock = Clock::system();
+    let version = cinema_catalog::cache::version::current(&db).await.unwrap();
+    let certification = taxonomy::create(&db, Taxonomy::Certifications, "PG")
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for (kind, names) in [
+        (Taxonomy::Genres, ["Drama", "Crime"]),
+        (Taxonomy::Directors, ["Zoe Z", "Ann A"]),
+        (Taxonomy::Stars, ["Bo B", "Al A"]),
+    ] {
+        let mut created = Vec::new();
+        for name in names {
+            created.push(taxonomy::create(&db, kind, name).await.unwrap().id);
+        }
+        ids.push(created);
+    }
+    let mut input = movie("Linked", certification.id);
+    (input.genre_ids, input.director_ids, input.star_ids) =
+        (ids[0].clone(), ids[1].clone(), ids[2].clone());
+    let id = movies::create(&db, &clock, input)
+        .await
+        .unwrap()
+        .summary
+        .movie
+        .id;
+    // Seven taxonomy entries and a movie: eight writes, eight versions.
+    let after = cinema_catalog::cache::version::current(&db).await.unwrap();
+    assert_eq!(after, version + 8);
+
+    let before = statements.load(std::sync::atomic::Ordering::SeqCst);
+    let detail = movies::detail(&db, id).await.unwrap();
+    assert_eq!(statements.load(std::sync::atomic::Ordering::SeqCst) - before, 1);
+    let names = |list: &[cinema_catalog::Named]| {
+        list.iter().map(|n| n.name.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(names(&detail.summary.genres), ["Crime", "Drama"]);
+    assert_eq!(names(&detail.directors), ["Ann A", "Zoe Z"]);
+    assert_eq!(names(&detail.stars), ["Al A", "Bo B"]);
+    assert_eq!(detail.summary.certification.name, "PG");
+
+    // A movie linked to nothing still has its detail; a missing one is not found.
+    let bare = movies::create(&db, &clock, movie("Bare", certification.id))
+        .await
+        .unwrap();
+    assert!(bare.summary.genres.is_empty() && bare.directors.is_empty());
+    assert!(matches!(
+        movies::detail(&db, 999_999).await,
+        Err(cinema_catalog::Error::NotFound(_))
+    ));
+}
