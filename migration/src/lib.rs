@@ -18,6 +18,7 @@ mod m20261202_000010_billing;
 mod m20261202_000011_payment_attempts;
 mod m20261202_000012_engagement;
 mod m20261203_000013_catalog_version;
+mod m20261203_000014_genre_years;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -74,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_payment_attempts::Migration),
             Box::new(m20261202_000012_engagement::Migration),
             Box::new(m20261203_000013_catalog_version::Migration),
+            Box::new(m20261203_000014_genre_years::Migration),
         ]
     }
 }

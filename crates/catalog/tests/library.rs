@@ -186,10 +186,12 @@ async fn a_detail_is_one_round_trip_and_a_write_bumps_the_version() {
 
     let before = statements.load(std::sync::atomic::Ordering::SeqCst);
     let detail = movies::detail(&db, id).await.unwrap();
-    assert_eq!(statements.load(std::sync::atomic::Ordering::SeqCst) - before, 1);
-    let names = |list: &[cinema_catalog::Named]| {
-        list.iter().map(|n| n.name.clone()).collect::<Vec<_>>()
-    };
+    assert_eq!(
+        statements.load(std::sync::atomic::Ordering::SeqCst) - before,
+        1
+    );
+    let names =
+        |list: &[cinema_catalog::Named]| list.iter().map(|n| n.name.clone()).collect::<Vec<_>>();
     assert_eq!(names(&detail.summary.genres), ["Crime", "Drama"]);
     assert_eq!(names(&detail.directors), ["Ann A", "Zoe Z"]);
     assert_eq!(names(&detail.stars), ["Al A", "Bo B"]);

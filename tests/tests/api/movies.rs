@@ -549,3 +549,80 @@ async fn moderators_delete_movies() {
         .problem(404);
     assert_eq!(app.movie_names("/api/v1/movies").await.1, 4);
 }
+
+/// The genre-and-year filter counts from the genre links' copy of the year: a movie's new year
+/// and new genres must reach it in the same write.
+#[tokio::test]
+async fn genre_and_year_filters_follow_changed_years_and_genres() {
+    let app = TestApp::spawn().await;
+    let c = app.catalog().await;
+    let (drama, comedy) = (c.genres["Drama"], c.genres["Comedy"]);
+    let filter = |genres: &str, from: i32, to: i32| {
+        format!(
+            "/api/v1/movies/filter/advanced?genre_ids={genres}&year_from={from}&year_to={to}&sort_by=year&order=asc"
+        )
+    };
+    let found = |page: Value| -> (i64, Vec<String>) {
+        let names = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["name"].as_str().unwrap().to_owned())
+            .collect();
+        (page["total"].as_i64().unwrap(), names)
+    };
+    // Drama: Inception 2010, Lady Bird 2017, Little Women 2019; Comedy: Lady Bird.
+    let both = format!("{drama},{comedy}");
+    assert_eq!(
+        found(app.get(&filter(&both, 2011, 2019)).await.json()),
+        (2, names(&["Lady Bird", "Little Women"]))
+    );
+    let inception = format!("/api/v1/movies/{}", c.movies["Inception"]);
+    let patched = app
+        .json(
+            Method::PATCH,
+            &inception,
+            Some(&c.moderator),
+            json!({"year": 2018}),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.text());
+    assert_eq!(
+        found(
+            app.get(&filter(&drama.to_string(), 2011, 2019))
+                .await
+                .json()
+        ),
+        (3, names(&["Lady Bird", "Inception", "Little Women"]))
+    );
+    assert_eq!(
+        found(
+            app.get(&filter(&drama.to_string(), 2010, 2010))
+                .await
+                .json()
+        )
+        .0,
+        0
+    );
+    let regenred = app
+        .json(
+            Method::PATCH,
+            &inception,
+            Some(&c.moderator),
+            json!({"genre_ids": [comedy]}),
+        )
+        .await;
+    assert_eq!(regenred.status, 200, "{}", regenred.text());
+    assert_eq!(
+        found(
+            app.get(&filter(&comedy.to_string(), 2018, 2018))
+                .await
+                .json()
+        ),
+        (1, names(&["Inception"]))
+    );
+    assert_eq!(
+        found(app.get(&filter(&both, 2011, 2019)).await.json()),
+        (3, names(&["Lady Bird", "Inception", "Little Women"]))
+    );
+}

@@ -255,9 +255,18 @@ pub async fn detail<C: ConnectionTrait>(db: &C, id: i64) -> Result<MovieDetail> 
         Expr::col((c.clone(), certification::Column::Name)),
         Alias::new(CERTIFICATION_NAME),
     )
-    .expr_as(Expr::col((u.clone(), Alias::new("grp"))), Alias::new(LINK_GROUP))
-    .expr_as(Expr::col((u.clone(), Alias::new("id"))), Alias::new(LINK_ID))
-    .expr_as(Expr::col((u.clone(), Alias::new("name"))), Alias::new(LINK_NAME))
+    .expr_as(
+        Expr::col((u.clone(), Alias::new("grp"))),
+        Alias::new(LINK_GROUP),
+    )
+    .expr_as(
+        Expr::col((u.clone(), Alias::new("id"))),
+        Alias::new(LINK_ID),
+    )
+    .expr_as(
+        Expr::col((u.clone(), Alias::new("name"))),
+        Alias::new(LINK_NAME),
+    )
     .join_as(
         JoinType::InnerJoin,
         certification::Entity,

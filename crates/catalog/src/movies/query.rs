@@ -119,12 +119,41 @@ fn link_filter(cond: Condition, table: &str, column: &str, ids: &[i64]) -> Condi
     if ids.is_empty() {
         return cond;
     }
-    let sub = Query::select()
+    let sub = link_select(table, column, ids);
+    cond.add(col(movie::Column::Id).in_subquery(sub))
+}
+
+fn link_select(table: &str, column: &str, ids: &[i64]) -> SelectStatement {
+    Query::select()
         .column(Alias::new("movie_id"))
         .from(Alias::new(table))
         .and_where(Expr::col(Alias::new(column)).is_in(ids.iter().copied()))
-        .to_owned();
-    cond.add(col(movie::Column::Id).in_subquery(sub))
+        .to_owned()
+}
+
+/// The movies of the wanted genres, narrowed by the year range on the links' copy of the year
+/// (see the `genre_years` migration): answered from `(genre_id, year, movie_id)` alone.
+fn genre_select(filter: &MovieFilter) -> SelectStatement {
+    let mut sub = link_select("movie_genres", "genre_id", &filter.genre_ids);
+    if let Some(from) = filter.year_from {
+        sub.and_where(Expr::col(Alias::new("year")).gte(from));
+    }
+    if let Some(to) = filter.year_to {
+        sub.and_where(Expr::col(Alias::new("year")).lte(to));
+    }
+    sub
+}
+
+/// A filter by genres and years only, whose count needs nothing but the genre links.
+fn genres_and_years_only(filter: &MovieFilter) -> bool {
+    !filter.genre_ids.is_empty()
+        && *filter
+            == MovieFilter {
+                genre_ids: filter.genre_ids.clone(),
+                year_from: filter.year_from,
+                year_to: filter.year_to,
+                ..MovieFilter::default()
+            }
 }
 
 fn condition(filter: &MovieFilter, backend: DbBackend) -> Condition {
@@ -159,7 +188,9 @@ fn condition(filter: &MovieFilter, backend: DbBackend) -> Condition {
             col(movie::Column::CertificationId).is_in(filter.certification_ids.iter().copied()),
         );
     }
-    cond = link_filter(cond, "movie_genres", "genre_id", &filter.genre_ids);
+    if !filter.genre_ids.is_empty() {
+        cond = cond.add(col(movie::Column::Id).in_subquery(genre_select(filter)));
+    }
     cond = link_filter(cond, "movie_directors", "director_id", &filter.director_ids);
     cond = link_filter(cond, "movie_stars", "star_id", &filter.star_ids);
     if let Some(linked) = filter.linked_to {
@@ -225,6 +256,8 @@ pub async fn list<C: ConnectionTrait>(
     let unfiltered = *filter == MovieFilter::default();
     let total = if unfiltered {
         None
+    } else if genres_and_years_only(filter) {
+        Some(count_genre_links(db, filter).await?)
     } else {
         Some(count(db, cond.clone()).await?)
     };
@@ -271,6 +304,27 @@ async fn count<C: ConnectionTrait>(db: &C, cond: Condition) -> Result<i64> {
         .from_as(movie::Entity, m())
         .cond_where(cond)
         .to_owned();
+    Ok(db
+        .query_one_raw(backend.build(&count))
+        .await?
+        .map(|r| r.try_get("", "n"))
+        .transpose()?
+        .unwrap_or(0))
+}
+
+/// The number of movies of these genres in the year range, from the genre links alone (a
+/// movie in two of the genres counts once).
+async fn count_genre_links<C: ConnectionTrait>(db: &C, filter: &MovieFilter) -> Result<i64> {
+    let backend = db.get_database_backend();
+    let counted = if filter.genre_ids.len() == 1 {
+        "COUNT(*)"
+    } else {
+        "COUNT(DISTINCT movie_id)"
+    };
+    let mut count = genre_select(filter);
+    count
+        .clear_selects()
+        .expr_as(Expr::cust(counted), Alias::new("n"));
     Ok(db
         .query_one_raw(backend.build(&count))
         .await?
