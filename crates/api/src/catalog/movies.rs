@@ -43,7 +43,14 @@ async fn page(
         if let Some(genre) = genre {
             taxonomy::get(&state.db, Taxonomy::Genres, genre).await?;
         }
-        let found = movies::list(&state.db, &request.filter, request.sort, request.page).await?;
+        let found = movies::list_cached(
+            &state.db,
+            &state.catalog_cache,
+            &request.filter,
+            request.sort,
+            request.page,
+        )
+        .await?;
         Ok(PageResponse {
             items: MovieListItem::with_links(found.items, &state.media).await?,
             total: found.total,

@@ -38,9 +38,10 @@ pub mod watch;
 
 use std::{
     cell::RefCell,
+    collections::HashMap,
     future::Future,
     sync::{
-        Arc,
+        Arc, Mutex, PoisonError,
         atomic::{AtomicU64, Ordering},
     },
     time::Duration,
@@ -129,6 +130,9 @@ struct Inner {
     /// Moves on every per-movie change: a detail stored across one is dropped again.
     movie_changes: AtomicU64,
     max_staleness: Duration,
+    /// Large values every list needs (whole-catalog orders), kept out of `answers` so its
+    /// admission policy never turns them away; only those of the current epochs are kept.
+    pinned: Mutex<HashMap<Key, Bytes>>,
 }
 
 impl CatalogCache {
@@ -150,6 +154,7 @@ impl CatalogCache {
                 ratings_epoch: AtomicU64::new(0),
                 movie_changes: AtomicU64::new(0),
                 max_staleness: config.max_staleness,
+                pinned: Mutex::new(HashMap::new()),
             })),
         }
     }
@@ -205,6 +210,32 @@ impl CatalogCache {
         answer
     }
 
+    /// A pinned value (see [`CatalogCache::pin`]).
+    pub fn pinned(&self, ticket: &Ticket) -> Option<Bytes> {
+        let inner = self.inner.as_ref()?;
+        let pinned = inner.pinned.lock().unwrap_or_else(PoisonError::into_inner);
+        pinned.get(&ticket.key).cloned()
+    }
+
+    /// Keeps a value computed after `ticket` was taken until a change it depends on, outside
+    /// the bounded answers (for a few large values, such as whole-catalog orders).
+    pub fn pin(&self, ticket: Ticket, value: Bytes) {
+        let Some(inner) = &self.inner else {
+            return;
+        };
+        let catalog_epoch = inner.catalog_epoch.load(Ordering::SeqCst);
+        let ratings_epoch = inner.ratings_epoch.load(Ordering::SeqCst);
+        let current = |key: &Key| {
+            key.catalog_epoch == catalog_epoch
+                && (key.scope != Scope::Lists || key.ratings_epoch == ratings_epoch)
+        };
+        let mut pinned = inner.pinned.lock().unwrap_or_else(PoisonError::into_inner);
+        pinned.retain(|key, _| current(key));
+        if current(&ticket.key) {
+            pinned.insert(ticket.key, value);
+        }
+    }
+
     /// Applies a committed change: answers it touched are never served again.
     pub fn changed(&self, change: Change) {
         let Some(inner) = &self.inner else {
@@ -214,11 +245,15 @@ impl CatalogCache {
             Change::Catalog => {
                 inner.catalog_epoch.fetch_add(1, Ordering::SeqCst);
                 inner.answers.invalidate_all();
+                let mut pinned = inner.pinned.lock().unwrap_or_else(PoisonError::into_inner);
+                pinned.clear();
             }
             Change::Movie(id) | Change::Rating(id) => {
                 inner.movie_changes.fetch_add(1, Ordering::SeqCst);
                 if matches!(change, Change::Rating(_)) {
                     inner.ratings_epoch.fetch_add(1, Ordering::SeqCst);
+                    let mut pinned = inner.pinned.lock().unwrap_or_else(PoisonError::into_inner);
+                    pinned.retain(|key, _| key.scope != Scope::Lists);
                 }
                 let catalog_epoch = inner.catalog_epoch.load(Ordering::SeqCst);
                 // Every route that answers for this movie alone.
@@ -379,6 +414,32 @@ mod tests {
             Answer::new(b"x".to_vec()).etag,
             Answer::new(b"y".to_vec()).etag
         );
+    }
+
+    #[test]
+    fn pinned_values_live_until_a_change_they_depend_on() {
+        let cache = cache();
+        let pin = |scope, name: &str| {
+            let ticket = cache.ticket(scope, "order", name.to_owned()).unwrap();
+            cache.pin(ticket, Bytes::from(name.to_owned()));
+        };
+        let held = |scope, name: &str| {
+            let ticket = cache.ticket(scope, "order", name.to_owned()).unwrap();
+            cache.pinned(&ticket)
+        };
+        pin(Scope::Catalog, "name");
+        pin(Scope::Lists, "rating");
+        cache.changed(Change::Movie(1));
+        assert!(held(Scope::Catalog, "name").is_some() && held(Scope::Lists, "rating").is_some());
+        cache.changed(Change::Rating(1));
+        assert!(held(Scope::Catalog, "name").is_some() && held(Scope::Lists, "rating").is_none());
+        // Computed before a change, pinned after it: not kept.
+        let stale = cache
+            .ticket(Scope::Lists, "order", "rating".into())
+            .unwrap();
+        cache.changed(Change::Catalog);
+        cache.pin(stale, Bytes::from_static(b"old"));
+        assert!(held(Scope::Catalog, "name").is_none() && held(Scope::Lists, "rating").is_none());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 mod input;
 mod load;
+mod order;
 mod poster;
 mod query;
 pub(crate) mod search;
@@ -9,6 +10,7 @@ mod write;
 
 pub use input::{MovieInput, MoviePatch, parse_imdb};
 pub use load::{MovieDetail, MovieSummary, detail, detail_by_uuid, id_by_uuid, summaries_of};
+pub use order::list_cached;
 pub use poster::{poster_of, remove_poster, set_poster, upload_poster};
 pub use query::{LinkedTo, MovieFilter, Sort, SortKey, list, new_releases, trending};
 pub use search::{SearchField, SearchQuery, terms as search_terms};

@@ -202,7 +202,12 @@ fn condition(filter: &MovieFilter, backend: DbBackend) -> Condition {
     cond
 }
 
-fn order(stmt: &mut SelectStatement, filter: &MovieFilter, sort: Option<Sort>, backend: DbBackend) {
+pub(crate) fn order(
+    stmt: &mut SelectStatement,
+    filter: &MovieFilter,
+    sort: Option<Sort>,
+    backend: DbBackend,
+) {
     match (sort, &filter.search) {
         (None, Some(search)) => {
             // Best field first (a title hit outweighs one in the plot), then the most voted.
