@@ -37,6 +37,7 @@ pub mod version;
 pub mod watch;
 
 use std::{
+    any::Any,
     cell::RefCell,
     collections::HashMap,
     future::Future,
@@ -132,8 +133,11 @@ struct Inner {
     max_staleness: Duration,
     /// Large values every list needs (whole-catalog orders), kept out of `answers` so its
     /// admission policy never turns them away; only those of the current epochs are kept.
-    pinned: Mutex<HashMap<Key, Bytes>>,
+    pinned: Mutex<HashMap<Key, Pinned>>,
 }
+
+/// A pinned value and what it weighs.
+type Pinned = (Arc<dyn Any + Send + Sync>, usize);
 
 impl CatalogCache {
     pub fn new(config: &CacheConfig) -> Self {
@@ -211,15 +215,24 @@ impl CatalogCache {
     }
 
     /// A pinned value (see [`CatalogCache::pin`]).
-    pub fn pinned(&self, ticket: &Ticket) -> Option<Bytes> {
+    pub fn pinned(&self, ticket: &Ticket) -> Option<Arc<dyn Any + Send + Sync>> {
         let inner = self.inner.as_ref()?;
         let pinned = inner.pinned.lock().unwrap_or_else(PoisonError::into_inner);
-        pinned.get(&ticket.key).cloned()
+        pinned.get(&ticket.key).map(|(value, _)| value.clone())
+    }
+
+    /// Bytes held by pinned values, as their owners weighed them.
+    pub fn pinned_bytes(&self) -> usize {
+        self.inner.as_ref().map_or(0, |inner| {
+            let pinned = inner.pinned.lock().unwrap_or_else(PoisonError::into_inner);
+            pinned.values().map(|(_, bytes)| bytes).sum()
+        })
     }
 
     /// Keeps a value computed after `ticket` was taken until a change it depends on, outside
-    /// the bounded answers (for a few large values, such as whole-catalog orders).
-    pub fn pin(&self, ticket: Ticket, value: Bytes) {
+    /// the bounded answers: for a few large values every list needs (whole-catalog orders),
+    /// which the answers' admission policy could otherwise turn away.
+    pub fn pin(&self, ticket: Ticket, value: Arc<dyn Any + Send + Sync>, bytes: usize) {
         let Some(inner) = &self.inner else {
             return;
         };
@@ -232,7 +245,7 @@ impl CatalogCache {
         let mut pinned = inner.pinned.lock().unwrap_or_else(PoisonError::into_inner);
         pinned.retain(|key, _| current(key));
         if current(&ticket.key) {
-            pinned.insert(ticket.key, value);
+            pinned.insert(ticket.key, (value, bytes));
         }
     }
 
@@ -421,7 +434,7 @@ mod tests {
         let cache = cache();
         let pin = |scope, name: &str| {
             let ticket = cache.ticket(scope, "order", name.to_owned()).unwrap();
-            cache.pin(ticket, Bytes::from(name.to_owned()));
+            cache.pin(ticket, Arc::new(name.to_owned()), name.len());
         };
         let held = |scope, name: &str| {
             let ticket = cache.ticket(scope, "order", name.to_owned()).unwrap();
@@ -431,6 +444,7 @@ mod tests {
         pin(Scope::Lists, "rating");
         cache.changed(Change::Movie(1));
         assert!(held(Scope::Catalog, "name").is_some() && held(Scope::Lists, "rating").is_some());
+        assert_eq!(cache.pinned_bytes(), "name".len() + "rating".len());
         cache.changed(Change::Rating(1));
         assert!(held(Scope::Catalog, "name").is_some() && held(Scope::Lists, "rating").is_none());
         // Computed before a change, pinned after it: not kept.
@@ -438,7 +452,7 @@ mod tests {
             .ticket(Scope::Lists, "order", "rating".into())
             .unwrap();
         cache.changed(Change::Catalog);
-        cache.pin(stale, Bytes::from_static(b"old"));
+        cache.pin(stale, Arc::new("old"), 3);
         assert!(held(Scope::Catalog, "name").is_none() && held(Scope::Lists, "rating").is_none());
     }
 

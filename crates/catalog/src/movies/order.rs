@@ -10,14 +10,15 @@
 //! is a slice of it; the total is its length, exact at the version the order was read at —
 //! the same version every other cached answer shows. With the cache off the database path runs.
 
-use bytes::Bytes;
+use std::sync::Arc;
+
 use cinema_kernel::page::{Page, PageRequest};
 use sea_orm::{ConnectionTrait, sea_query::Query};
 use tokio::sync::Mutex;
 
 use super::{
     load::{MovieSummary, col, m, summaries_of},
-    query::{MovieFilter, Sort, SortKey, list, order},
+    query::{MovieFilter, Sort, SortKey, genre_select, genres_and_years_only, list, order},
 };
 use crate::{
     Result,
@@ -28,7 +29,9 @@ use crate::{
 /// One reader builds a missing order; the others wait for it rather than ask too.
 static BUILDING: Mutex<()> = Mutex::const_new(());
 
-/// [`list`], answered from an in-memory order when the filter is empty and the cache is on.
+/// [`list`], answered from in-memory orders when the cache is on and the filter is empty (a
+/// slice of the order) or only genres and years (the matching ids from the genre links' index,
+/// sorted by their positions in the order).
 pub async fn list_cached<C: ConnectionTrait>(
     db: &C,
     cache: &CatalogCache,
@@ -36,28 +39,99 @@ pub async fn list_cached<C: ConnectionTrait>(
     sort: Option<Sort>,
     page: PageRequest,
 ) -> Result<Page<MovieSummary>> {
-    if *filter != MovieFilter::default() || !cache.is_on() {
+    let everything = *filter == MovieFilter::default();
+    if !cache.is_on() || !(everything || genres_and_years_only(filter)) {
         return list(db, filter, sort, page).await;
     }
     let sort = sort.unwrap_or(Sort {
         key: SortKey::Id,
         descending: false,
     });
-    let order = ids_in_order(db, cache, sort).await?;
-    let total = order.len() / ID_BYTES;
+    let order = in_order(db, cache, sort).await?;
+    let ids = if everything {
+        order.ids.clone()
+    } else {
+        match order.arrange(matching_ids(db, filter).await?) {
+            Some(ids) => ids,
+            // A movie newer than the order (its change is on its way): ask the database.
+            None => return list(db, filter, Some(sort), page).await,
+        }
+    };
+    let total = ids.len();
     let start = usize::try_from(page.skip())
         .unwrap_or(usize::MAX)
         .min(total);
     let end = usize::try_from(page.limit())
         .map_or(total, |limit| start.saturating_add(limit))
         .min(total);
-    let ids = decode(&order[start * ID_BYTES..end * ID_BYTES]);
-    let items = summaries_of(db, &ids).await?;
+    let items = summaries_of(db, &ids[start..end]).await?;
     Ok(Page::new(items, total as u64, page))
 }
 
-/// An id in an encoded order: little-endian `i64`.
-const ID_BYTES: usize = 8;
+/// The movies of the filter's genres and years, from `(genre_id, year, movie_id)` alone.
+async fn matching_ids<C: ConnectionTrait>(db: &C, filter: &MovieFilter) -> Result<Vec<i64>> {
+    let mut select = genre_select(filter);
+    select.distinct();
+    let backend = db.get_database_backend();
+    let rows = db.query_all_raw(backend.build(&select)).await?;
+    Ok(rows
+        .iter()
+        .map(|row| row.try_get_by_index::<i64>(0))
+        .collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
+/// Every movie in one sort's order, and each movie's position in it.
+#[derive(Debug)]
+struct Order {
+    ids: Arc<[i64]>,
+    /// Position by `id - first_id`; `u32::MAX` where no movie has that id.
+    positions: Arc<[u32]>,
+    first_id: i64,
+}
+
+impl Order {
+    fn new(ids: Vec<i64>) -> Self {
+        let first_id = ids.iter().copied().min().unwrap_or(0);
+        let last_id = ids.iter().copied().max().unwrap_or(0);
+        let span = usize::try_from(last_id - first_id).map_or(0, |s| s + 1);
+        let mut positions = vec![u32::MAX; span];
+        for (position, id) in ids.iter().enumerate() {
+            if let Some(slot) = usize::try_from(id - first_id)
+                .ok()
+                .and_then(|i| positions.get_mut(i))
+            {
+                *slot = u32::try_from(position).unwrap_or(u32::MAX);
+            }
+        }
+        Self {
+            ids: ids.into(),
+            positions: positions.into(),
+            first_id,
+        }
+    }
+
+    fn position(&self, id: i64) -> Option<u32> {
+        usize::try_from(id - self.first_id)
+            .ok()
+            .and_then(|i| self.positions.get(i))
+            .copied()
+            .filter(|p| *p != u32::MAX)
+    }
+
+    /// These ids in this order; `None` if one is not in it.
+    fn arrange(&self, ids: Vec<i64>) -> Option<Arc<[i64]>> {
+        let mut placed = ids
+            .into_iter()
+            .map(|id| self.position(id).map(|p| (p, id)))
+            .collect::<Option<Vec<_>>>()?;
+        placed.sort_unstable();
+        Some(placed.into_iter().map(|(_, id)| id).collect())
+    }
+
+    fn bytes(&self) -> usize {
+        self.ids.len() * 8 + self.positions.len() * 4
+    }
+}
 
 fn ticket(cache: &CatalogCache, sort: Sort) -> Option<Ticket> {
     // Only the rating sort moves with ratings.
@@ -69,21 +143,25 @@ fn ticket(cache: &CatalogCache, sort: Sort) -> Option<Ticket> {
     cache.ticket(scope, "order", format!("{}:{direction}", sort.key.as_str()))
 }
 
-/// The encoded order (see [`encode`]).
-async fn ids_in_order<C: ConnectionTrait>(
+fn held(cache: &CatalogCache, ticket: Option<&Ticket>) -> Option<Arc<Order>> {
+    cache.pinned(ticket?)?.downcast::<Order>().ok()
+}
+
+/// The order of `sort`, read once per change.
+async fn in_order<C: ConnectionTrait>(
     db: &C,
     cache: &CatalogCache,
     sort: Sort,
-) -> Result<Bytes> {
-    if let Some(held) = ticket(cache, sort).and_then(|t| cache.pinned(&t)) {
-        return Ok(held);
+) -> Result<Arc<Order>> {
+    if let Some(order) = held(cache, ticket(cache, sort).as_ref()) {
+        return Ok(order);
     }
     let _building = BUILDING.lock().await;
     // Taken after the lock: what another reader stored meanwhile is found, and what this one
     // reads is stored under the version it reads at.
     let ticket = ticket(cache, sort);
-    if let Some(held) = ticket.as_ref().and_then(|t| cache.pinned(t)) {
-        return Ok(held);
+    if let Some(order) = held(cache, ticket.as_ref()) {
+        return Ok(order);
     }
     let mut stmt = Query::select();
     stmt.expr(col(movie::Column::Id))
@@ -100,33 +178,28 @@ async fn ids_in_order<C: ConnectionTrait>(
         .iter()
         .map(|row| row.try_get_by_index::<i64>(0))
         .collect::<std::result::Result<Vec<_>, _>>()?;
-    let order = Bytes::from(encode(&ids));
+    drop(rows);
+    let order = Arc::new(Order::new(ids));
     if let Some(ticket) = ticket {
-        cache.pin(ticket, order.clone());
+        cache.pin(ticket, order.clone(), order.bytes());
     }
     Ok(order)
 }
 
-fn encode(ids: &[i64]) -> Vec<u8> {
-    ids.iter().flat_map(|id| id.to_le_bytes()).collect()
-}
-
-fn decode(bytes: &[u8]) -> Vec<i64> {
-    bytes
-        .chunks_exact(ID_BYTES)
-        .map(|chunk| {
-            let mut word = [0u8; ID_BYTES];
-            word.copy_from_slice(chunk);
-            i64::from_le_bytes(word)
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
+    use super::Order;
+
     #[test]
-    fn ids_read_back() {
-        let ids = [1, -2, i64::MAX, 0, 42];
-        assert_eq!(super::decode(&super::encode(&ids)), ids);
+    fn orders_place_ids_by_position() {
+        let order = Order::new(vec![30, 10, 20, 50]);
+        assert_eq!(order.position(20), Some(2));
+        assert_eq!(order.position(40), None);
+        assert_eq!(
+            order.arrange(vec![50, 10, 30]).as_deref(),
+            Some(&[30, 10, 50][..])
+        );
+        assert_eq!(order.arrange(vec![10, 40]), None);
+        assert!(Order::new(Vec::new()).arrange(Vec::new()).is_some());
     }
 }

@@ -133,7 +133,7 @@ fn link_select(table: &str, column: &str, ids: &[i64]) -> SelectStatement {
 
 /// The movies of the wanted genres, narrowed by the year range on the links' copy of the year
 /// (see the `genre_years` migration): answered from `(genre_id, year, movie_id)` alone.
-fn genre_select(filter: &MovieFilter) -> SelectStatement {
+pub(crate) fn genre_select(filter: &MovieFilter) -> SelectStatement {
     let mut sub = link_select("movie_genres", "genre_id", &filter.genre_ids);
     if let Some(from) = filter.year_from {
         sub.and_where(Expr::col(Alias::new("year")).gte(from));
@@ -145,7 +145,7 @@ fn genre_select(filter: &MovieFilter) -> SelectStatement {
 }
 
 /// A filter by genres and years only, whose count needs nothing but the genre links.
-fn genres_and_years_only(filter: &MovieFilter) -> bool {
+pub(crate) fn genres_and_years_only(filter: &MovieFilter) -> bool {
     !filter.genre_ids.is_empty()
         && *filter
             == MovieFilter {
