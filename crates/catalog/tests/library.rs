@@ -147,7 +147,7 @@ async fn a_movie_deleted_inside_a_callers_transaction_leaves_its_poster_to_the_s
 }
 
 #[tokio::test]
-async fn a_detail_is_one_round_trip_and_a_write_bumps_the_version() {
+async fn details_and_pages_are_one_round_trip_and_writes_bump_the_version() {
     let (_database, mut db) = database().await;
     let statements = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counter = statements.clone();
@@ -202,6 +202,30 @@ async fn a_detail_is_one_round_trip_and_a_write_bumps_the_version() {
         .await
         .unwrap();
     assert!(bare.summary.genres.is_empty() && bare.directors.is_empty());
+
+    // A page of known ids is one round trip too, in the order asked, missing ids left out.
+    let before = statements.load(std::sync::atomic::Ordering::SeqCst);
+    let page = movies::summaries_of(&db, &[bare.summary.movie.id, 999_999, id])
+        .await
+        .unwrap();
+    assert_eq!(
+        statements.load(std::sync::atomic::Ordering::SeqCst) - before,
+        1
+    );
+    let page: Vec<(String, Vec<String>)> = page
+        .iter()
+        .map(|s| (s.movie.name.clone(), names(&s.genres)))
+        .collect();
+    assert_eq!(
+        page,
+        [
+            ("Bare".to_owned(), vec![]),
+            (
+                "Linked".to_owned(),
+                vec!["Crime".to_owned(), "Drama".to_owned()]
+            )
+        ]
+    );
     assert!(matches!(
         movies::detail(&db, 999_999).await,
         Err(cinema_catalog::Error::NotFound(_))

@@ -223,22 +223,68 @@ pub(crate) async fn summaries<C: ConnectionTrait>(
 }
 
 /// Summaries of these movies in the order of `ids` (each once; ids of movies that do not exist
-/// are left out): two queries, whatever the number. For other slices that hold movie ids —
-/// a cart, a library — and show them as the catalog does.
+/// are left out), in one round trip whatever their number: the rows joined with their
+/// certification and genres. For pages whose ids are known (in-memory orders) and for other
+/// slices that hold movie ids — a cart, a library — and show them as the catalog does.
 pub async fn summaries_of<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<Vec<MovieSummary>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let stmt = movie_rows()
-        .and_where(col(movie::Column::Id).is_in(ids.iter().copied()))
-        .to_owned();
-    let mut by_id: HashMap<i64, MovieRow> = fetch_rows(db, &stmt)
-        .await?
-        .into_iter()
-        .map(|row| (row.movie.id, row))
-        .collect();
-    let rows = ids.iter().filter_map(|id| by_id.remove(id)).collect();
-    summaries(db, rows).await
+    let (g, c) = (Alias::new("g"), Alias::new("c"));
+    let mut stmt = movie_rows();
+    stmt.expr_as(
+        Expr::col((c.clone(), certification::Column::Name)),
+        Alias::new(CERTIFICATION_NAME),
+    )
+    .expr_as(
+        Expr::col((g.clone(), Alias::new("id"))),
+        Alias::new(LINK_ID),
+    )
+    .expr_as(
+        Expr::col((g.clone(), Alias::new("name"))),
+        Alias::new(LINK_NAME),
+    )
+    .join_as(
+        JoinType::InnerJoin,
+        certification::Entity,
+        c.clone(),
+        Expr::col((c, certification::Column::Id)).equals((m(), movie::Column::CertificationId)),
+    )
+    .join_subquery(
+        JoinType::LeftJoin,
+        linked_names(0, ids, GENRES),
+        g.clone(),
+        Expr::col((g.clone(), Alias::new("grp_key"))).equals((m(), movie::Column::Id)),
+    )
+    .and_where(col(movie::Column::Id).is_in(ids.iter().copied()))
+    .order_by((g.clone(), Alias::new("name")), Order::Asc)
+    .order_by((g, Alias::new("id")), Order::Asc);
+    let backend = db.get_database_backend();
+    let mut by_id: HashMap<i64, MovieSummary> = HashMap::with_capacity(ids.len());
+    for row in db.query_all_raw(backend.build(&stmt)).await? {
+        let id: i64 = row.try_get("", "id")?;
+        let summary = match by_id.entry(id) {
+            std::collections::hash_map::Entry::Occupied(found) => found.into_mut(),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                let movie = movie::Model::from_query_result(&row, "")?;
+                slot.insert(MovieSummary {
+                    certification: Named {
+                        id: movie.certification_id,
+                        name: row.try_get("", CERTIFICATION_NAME)?,
+                    },
+                    genres: Vec::new(),
+                    movie,
+                })
+            }
+        };
+        if let Some(genre) = row.try_get::<Option<i64>>("", LINK_ID)? {
+            summary.genres.push(Named {
+                id: genre,
+                name: row.try_get("", LINK_NAME)?,
+            });
+        }
+    }
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 
 /// A movie with everything linked to it, in one round trip: its row, joined with its
