@@ -18,7 +18,7 @@ use tokio::sync::Mutex;
 
 use super::{
     load::{MovieSummary, col, m, summaries_of},
-    query::{MovieFilter, Sort, SortKey, genre_select, genres_and_years_only, list, order},
+    query::{MovieFilter, Sort, SortKey, genre_select, genres_and_years_only, list, order, window},
 };
 use crate::{
     Result,
@@ -57,15 +57,8 @@ pub async fn list_cached<C: ConnectionTrait>(
             None => return list(db, filter, Some(sort), page).await,
         }
     };
-    let total = ids.len();
-    let start = usize::try_from(page.skip())
-        .unwrap_or(usize::MAX)
-        .min(total);
-    let end = usize::try_from(page.limit())
-        .map_or(total, |limit| start.saturating_add(limit))
-        .min(total);
-    let items = summaries_of(db, &ids[start..end]).await?;
-    Ok(Page::new(items, total as u64, page))
+    let items = summaries_of(db, &ids[window(page, ids.len())]).await?;
+    Ok(Page::new(items, ids.len() as u64, page))
 }
 
 /// The movies of the filter's genres and years, from `(genre_id, year, movie_id)` alone.

@@ -11,7 +11,9 @@ use sea_orm::{
     sea_query::{Alias, Condition, Expr, ExprTrait, NullOrdering, Order, Query, SelectStatement},
 };
 
-use super::load::{MovieRow, MovieSummary, TOTAL, col, fetch_rows, m, movie_rows, summaries};
+use super::load::{
+    MovieRow, MovieSummary, TOTAL, col, fetch_rows, m, movie_rows, summaries, summaries_of,
+};
 use super::search::SearchQuery;
 use crate::{Result, entity::movie};
 
@@ -258,6 +260,11 @@ pub async fn list<C: ConnectionTrait>(
     }
     let backend = db.get_database_backend();
     let cond = condition(filter, backend);
+    if filter.search.is_some()
+        && let Some(found) = matches_in_order(db, filter, sort, page, cond.clone()).await?
+    {
+        return Ok(found);
+    }
     let unfiltered = *filter == MovieFilter::default();
     let total = if unfiltered {
         None
@@ -285,6 +292,48 @@ pub async fn list<C: ConnectionTrait>(
         u64::try_from(total).unwrap_or(0),
         page,
     ))
+}
+
+/// How many matches a search answers from one ordered read of their ids.
+const MATCHES_IN_ONE_READ: u64 = 5_000;
+
+/// A search's matches are few (a phrase, from an index): their ids in order in one read give
+/// both the exact total and the page, so each match is checked once rather than once for the
+/// count and again for the page. `None` when there are too many for that.
+async fn matches_in_order<C: ConnectionTrait>(
+    db: &C,
+    filter: &MovieFilter,
+    sort: Option<Sort>,
+    page: PageRequest,
+    cond: Condition,
+) -> Result<Option<Page<MovieSummary>>> {
+    let backend = db.get_database_backend();
+    let mut stmt = Query::select();
+    stmt.expr(col(movie::Column::Id))
+        .from_as(movie::Entity, m())
+        .cond_where(cond);
+    order(&mut stmt, filter, sort, backend);
+    stmt.limit(MATCHES_IN_ONE_READ + 1);
+    let ids = db
+        .query_all_raw(backend.build(&stmt))
+        .await?
+        .iter()
+        .map(|row| row.try_get_by_index::<i64>(0))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    if ids.len() as u64 > MATCHES_IN_ONE_READ {
+        return Ok(None);
+    }
+    let items = summaries_of(db, &ids[window(page, ids.len())]).await?;
+    Ok(Some(Page::new(items, ids.len() as u64, page)))
+}
+
+/// The positions `page` covers in a list of `len` movies.
+pub(crate) fn window(page: PageRequest, len: usize) -> std::ops::Range<usize> {
+    let start = usize::try_from(page.skip()).unwrap_or(usize::MAX).min(len);
+    let end = usize::try_from(page.limit())
+        .map_or(len, |limit| start.saturating_add(limit))
+        .min(len);
+    start..end
 }
 
 /// The exact number of movies, kept by triggers (see the `movie_count` migration).
