@@ -527,6 +527,18 @@ async fn another_instance_sees_writes_within_the_bound() {
     fresh_within(&a, &detail, |d| d["votes"] == 11).await;
 }
 
+/// Waits until both instances' listening connections are up.
+async fn both_listening(app: &TestApp) {
+    let started = Instant::now();
+    while listeners(app).await < 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the listeners are not connected"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn a_killed_listener_loses_no_write() {
     let a = TestApp::spawn().await;
@@ -537,14 +549,7 @@ async fn a_killed_listener_loses_no_write() {
     let b = a.spawn_sibling(&[]).await;
     let catalog = a.catalog().await;
     let detail = format!("/api/v1/movies/{}", catalog.movies["Interstellar"]);
-    let started = Instant::now();
-    while listeners(&a).await < 2 {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "listeners never connected"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    both_listening(&a).await;
     for round in 0..3 {
         read(&b, &detail).await;
         read(&b, &detail).await;
@@ -568,14 +573,7 @@ async fn a_killed_listener_loses_no_write() {
         fresh_within(&b, &detail, |d| d["votes"] == votes).await;
     }
     // The listeners came back, and still carry writes.
-    let started = Instant::now();
-    while listeners(&a).await < 2 {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "listeners never reconnected"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    both_listening(&a).await;
     read(&b, &detail).await;
     write(
         &a,

@@ -3,7 +3,7 @@
 //! besides its rows comes in one `UNION ALL`: the genres of every movie on it and their
 //! certifications (and, for a detail, its directors and stars too).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, hash_map::Entry};
 
 use sea_orm::{
     ConnectionTrait, DbErr, FromQueryResult, Iterable, QueryResult,
@@ -223,140 +223,126 @@ pub(crate) async fn summaries<C: ConnectionTrait>(
 }
 
 /// Summaries of these movies in the order of `ids` (each once; ids of movies that do not exist
-/// are left out), in one round trip whatever their number: the rows joined with their
-/// certification and genres. For pages whose ids are known (in-memory orders) and for other
-/// slices that hold movie ids — a cart, a library — and show them as the catalog does.
+/// are left out), in one round trip whatever their number. For pages whose ids are known
+/// (in-memory orders, searches) and for other slices that hold movie ids — a cart, a library —
+/// and show them as the catalog does.
 pub async fn summaries_of<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<Vec<MovieSummary>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let (g, c) = (Alias::new("g"), Alias::new("c"));
-    let mut stmt = movie_rows();
-    stmt.expr_as(
-        Expr::col((c.clone(), certification::Column::Name)),
-        Alias::new(CERTIFICATION_NAME),
-    )
-    .expr_as(
-        Expr::col((g.clone(), Alias::new("id"))),
-        Alias::new(LINK_ID),
-    )
-    .expr_as(
-        Expr::col((g.clone(), Alias::new("name"))),
-        Alias::new(LINK_NAME),
-    )
-    .join_as(
-        JoinType::InnerJoin,
-        certification::Entity,
-        c.clone(),
-        Expr::col((c, certification::Column::Id)).equals((m(), movie::Column::CertificationId)),
-    )
-    .join_subquery(
-        JoinType::LeftJoin,
-        linked_names(0, ids, GENRES),
-        g.clone(),
-        Expr::col((g.clone(), Alias::new("grp_key"))).equals((m(), movie::Column::Id)),
-    )
-    .and_where(col(movie::Column::Id).is_in(ids.iter().copied()))
-    .order_by((g.clone(), Alias::new("name")), Order::Asc)
-    .order_by((g, Alias::new("id")), Order::Asc);
-    let backend = db.get_database_backend();
-    let mut by_id: HashMap<i64, MovieSummary> = HashMap::with_capacity(ids.len());
-    for row in db.query_all_raw(backend.build(&stmt)).await? {
-        let id: i64 = row.try_get("", "id")?;
-        let summary = match by_id.entry(id) {
-            std::collections::hash_map::Entry::Occupied(found) => found.into_mut(),
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                let movie = movie::Model::from_query_result(&row, "")?;
-                slot.insert(MovieSummary {
-                    certification: Named {
-                        id: movie.certification_id,
-                        name: row.try_get("", CERTIFICATION_NAME)?,
-                    },
-                    genres: Vec::new(),
-                    movie,
-                })
+    let mut found = linked(db, ids, &[GENRES]).await?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| found.remove(id))
+        .map(|linked| {
+            let [genres, ..] = linked.named;
+            MovieSummary {
+                movie: linked.movie,
+                certification: linked.certification,
+                genres,
             }
-        };
-        if let Some(genre) = row.try_get::<Option<i64>>("", LINK_ID)? {
-            summary.genres.push(Named {
-                id: genre,
-                name: row.try_get("", LINK_NAME)?,
-            });
-        }
-    }
-    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+        })
+        .collect())
 }
 
-/// A movie with everything linked to it, in one round trip: its row, joined with its
-/// certification, and with one row per genre, director and star (a `UNION ALL` of the three
-/// link tables, or one row of NULLs when it has none).
+/// A movie with everything linked to it, in one round trip.
 pub async fn detail<C: ConnectionTrait>(db: &C, id: i64) -> Result<MovieDetail> {
-    let mut links = linked_names(0, &[id], GENRES);
-    links
-        .union(UnionType::All, linked_names(1, &[id], DIRECTORS))
-        .union(UnionType::All, linked_names(2, &[id], STARS));
-    let (u, c) = (Alias::new("u"), Alias::new("c"));
-    let mut stmt = movie_rows();
-    stmt.expr_as(
-        Expr::col((c.clone(), certification::Column::Name)),
-        Alias::new(CERTIFICATION_NAME),
-    )
-    .expr_as(
-        Expr::col((u.clone(), Alias::new("grp"))),
-        Alias::new(LINK_GROUP),
-    )
-    .expr_as(
-        Expr::col((u.clone(), Alias::new("id"))),
-        Alias::new(LINK_ID),
-    )
-    .expr_as(
-        Expr::col((u.clone(), Alias::new("name"))),
-        Alias::new(LINK_NAME),
-    )
-    .join_as(
-        JoinType::InnerJoin,
-        certification::Entity,
-        c.clone(),
-        Expr::col((c, certification::Column::Id)).equals((m(), movie::Column::CertificationId)),
-    )
-    .join_subquery(JoinType::LeftJoin, links, u.clone(), Expr::cust("1 = 1"))
-    .and_where(col(movie::Column::Id).eq(id))
-    .order_by((u.clone(), Alias::new("name")), Order::Asc)
-    .order_by((u, Alias::new("id")), Order::Asc);
-    let backend = db.get_database_backend();
-    let rows = db.query_all_raw(backend.build(&stmt)).await?;
-    let Some(first) = rows.first() else {
-        return Err(Error::NotFound(format!("Movie {id}")));
-    };
-    let movie = movie::Model::from_query_result(first, "")?;
-    let certification = Named {
-        id: movie.certification_id,
-        name: first.try_get("", CERTIFICATION_NAME)?,
-    };
-    let mut named: [Vec<Named>; 3] = Default::default();
-    for row in &rows {
-        let group: Option<i64> = row.try_get("", LINK_GROUP)?;
-        let Some(list) = group
-            .and_then(|g| usize::try_from(g).ok())
-            .and_then(|g| named.get_mut(g))
-        else {
-            continue;
-        };
-        list.push(Named {
-            id: row.try_get("", LINK_ID)?,
-            name: row.try_get("", LINK_NAME)?,
-        });
-    }
-    let [genres, directors, stars] = named;
+    let linked = linked(db, &[id], &[GENRES, DIRECTORS, STARS])
+        .await?
+        .remove(&id)
+        .ok_or_else(|| Error::NotFound(format!("Movie {id}")))?;
+    let [genres, directors, stars] = linked.named;
     Ok(MovieDetail {
         summary: MovieSummary {
-            movie,
-            certification,
+            movie: linked.movie,
+            certification: linked.certification,
             genres,
         },
         directors,
         stars,
     })
+}
+
+/// A movie with its certification and the names of `links`, in their order, each by name.
+#[derive(Debug)]
+struct Linked {
+    movie: movie::Model,
+    certification: Named,
+    named: [Vec<Named>; 3],
+}
+
+/// These movies (by id) with their certification and up to three kinds of linked names, in one
+/// statement: the rows joined with their certification and with a `UNION ALL` of the link
+/// tables (one row per name, or one row of NULLs for a movie linked to none).
+async fn linked<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i64],
+    links: &[Link],
+) -> Result<HashMap<i64, Linked>> {
+    let mut named = links
+        .iter()
+        .enumerate()
+        .map(|(i, l)| linked_names(i, ids, *l));
+    let (Some(mut union), false) = (named.next(), ids.is_empty()) else {
+        return Ok(HashMap::new());
+    };
+    for other in named {
+        union.union(UnionType::All, other);
+    }
+    let (u, c) = (Alias::new("u"), Alias::new("c"));
+    let mut stmt = movie_rows();
+    for (column, alias) in [("grp", LINK_GROUP), ("id", LINK_ID), ("name", LINK_NAME)] {
+        stmt.expr_as(
+            Expr::col((u.clone(), Alias::new(column))),
+            Alias::new(alias),
+        );
+    }
+    stmt.expr_as(
+        Expr::col((c.clone(), certification::Column::Name)),
+        Alias::new(CERTIFICATION_NAME),
+    )
+    .join_as(
+        JoinType::InnerJoin,
+        certification::Entity,
+        c.clone(),
+        Expr::col((c, certification::Column::Id)).equals((m(), movie::Column::CertificationId)),
+    )
+    .and_where(col(movie::Column::Id).is_in(ids.iter().copied()));
+    // One movie: every link row is its own, and PostgreSQL plans the plain join faster.
+    let on = match ids {
+        [_] => Expr::cust("1 = 1"),
+        _ => Expr::col((u.clone(), Alias::new("grp_key"))).equals((m(), movie::Column::Id)),
+    };
+    stmt.join_subquery(JoinType::LeftJoin, union, u.clone(), on)
+        .order_by((u.clone(), Alias::new("name")), Order::Asc)
+        .order_by((u, Alias::new("id")), Order::Asc);
+    let backend = db.get_database_backend();
+    let mut found: HashMap<i64, Linked> = HashMap::with_capacity(ids.len());
+    for row in db.query_all_raw(backend.build(&stmt)).await? {
+        let id: i64 = row.try_get("", "id")?;
+        let linked = match found.entry(id) {
+            Entry::Occupied(seen) => seen.into_mut(),
+            Entry::Vacant(slot) => {
+                let movie = movie::Model::from_query_result(&row, "")?;
+                slot.insert(Linked {
+                    certification: Named {
+                        id: movie.certification_id,
+                        name: row.try_get("", CERTIFICATION_NAME)?,
+                    },
+                    movie,
+                    named: Default::default(),
+                })
+            }
+        };
+        let group: Option<i64> = row.try_get("", LINK_GROUP)?;
+        if let Some(list) = group
+            .and_then(|g| usize::try_from(g).ok())
+            .and_then(|g| linked.named.get_mut(g))
+        {
+            list.push(Named {
+                id: row.try_get("", LINK_ID)?,
+                name: row.try_get("", LINK_NAME)?,
+            });
+        }
+    }
+    Ok(found)
 }
 
 const CERTIFICATION_NAME: &str = "certification_name";

@@ -341,27 +341,25 @@ const MAINTAINED_COUNT: &str = "(SELECT value FROM catalog_counts WHERE name = '
 
 /// The exact number of movies, kept by triggers (see the `movie_count` migration).
 async fn maintained_count<C: ConnectionTrait>(db: &C) -> Result<i64> {
-    let backend = db.get_database_backend();
-    let stmt = sea_orm::Statement::from_string(backend, format!("SELECT {MAINTAINED_COUNT} AS n"));
-    Ok(db
-        .query_one_raw(stmt)
-        .await?
-        .map(|r| r.try_get("", "n"))
-        .transpose()?
-        .unwrap_or(0))
+    number(db, Query::select().expr(Expr::cust(MAINTAINED_COUNT))).await
 }
 
 async fn count<C: ConnectionTrait>(db: &C, cond: Condition) -> Result<i64> {
-    let backend = db.get_database_backend();
     let count = Query::select()
         .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
         .from_as(movie::Entity, m())
         .cond_where(cond)
         .to_owned();
+    number(db, &count).await
+}
+
+/// The one number a counting select answers (0 for no row).
+async fn number<C: ConnectionTrait>(db: &C, select: &SelectStatement) -> Result<i64> {
+    let backend = db.get_database_backend();
     Ok(db
-        .query_one_raw(backend.build(&count))
+        .query_one_raw(backend.build(select))
         .await?
-        .map(|r| r.try_get("", "n"))
+        .map(|r| r.try_get_by_index(0))
         .transpose()?
         .unwrap_or(0))
 }
@@ -369,7 +367,6 @@ async fn count<C: ConnectionTrait>(db: &C, cond: Condition) -> Result<i64> {
 /// The number of movies of these genres in the year range, from the genre links alone (a
 /// movie in two of the genres counts once).
 async fn count_genre_links<C: ConnectionTrait>(db: &C, filter: &MovieFilter) -> Result<i64> {
-    let backend = db.get_database_backend();
     let counted = if filter.genre_ids.len() == 1 {
         "COUNT(*)"
     } else {
@@ -379,12 +376,7 @@ async fn count_genre_links<C: ConnectionTrait>(db: &C, filter: &MovieFilter) -> 
     count
         .clear_selects()
         .expr_as(Expr::cust(counted), Alias::new("n"));
-    Ok(db
-        .query_one_raw(backend.build(&count))
-        .await?
-        .map(|r| r.try_get("", "n"))
-        .transpose()?
-        .unwrap_or(0))
+    number(db, &count).await
 }
 
 /// One page of movie rows; with `with_total`, each row also carries the maintained total of
