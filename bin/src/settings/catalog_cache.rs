@@ -57,7 +57,7 @@ pub(super) fn catalog_cache_settings(
         }
     };
     let max_entries = bounded(src, "CATALOG_CACHE_MAX_ENTRIES", "20000", 1..=10_000_000)?;
-    let max_mb = bounded(src, "CATALOG_CACHE_MAX_MB", "16", 1..=65_536)?;
+    let max_mb = bounded(src, "CATALOG_CACHE_MAX_MB", "12", 1..=65_536)?;
     // Cached answers carry signed poster links: they must outlive the answer by a margin.
     let longest_ttl = (link_ttl.as_secs() / 2).max(1);
     let ttl =
