@@ -147,13 +147,13 @@ pub struct MovieDetailResponse {
 
 impl From<MovieDetail> for MovieDetailResponse {
     fn from(d: MovieDetail) -> Self {
-        let description = d.summary.movie.description.clone();
-        let meta_score = d.summary.movie.meta_score;
-        let gross = d.summary.movie.gross_cents.map(money);
+        let description = d.movie.description;
+        let meta_score = d.movie.meta_score;
+        let gross = d.movie.gross_cents.map(money);
         let (like_count, dislike_count, comment_count) = (
-            d.summary.movie.like_count,
-            d.summary.movie.dislike_count,
-            d.summary.movie.comment_count,
+            d.movie.like_count,
+            d.movie.dislike_count,
+            d.movie.comment_count,
         );
         Self {
             like_count,
@@ -191,9 +191,7 @@ impl MovieListItem {
 impl MovieDetailResponse {
     /// The detail with a fresh poster link.
     pub async fn with_link(detail: MovieDetail, media: &Media) -> Result<Self, ApiError> {
-        let poster_url = media
-            .link_opt(detail.summary.movie.poster.as_deref())
-            .await?;
+        let poster_url = media.link_opt(detail.movie.poster.as_deref()).await?;
         let mut response = Self::from(detail);
         response.summary.poster_url = poster_url;
         Ok(response)

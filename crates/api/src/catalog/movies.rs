@@ -228,11 +228,7 @@ pub async fn by_uuid(
     // A UUID names one movie for its whole life: which one is cached like the catalog.
     let uuid = uuid.into_inner();
     let id = cached::public(&state, Scope::Catalog, "uuid", uuid.to_string(), || async {
-        Ok(movies::detail_by_uuid(&state.db, &uuid)
-            .await?
-            .summary
-            .movie
-            .id)
+        Ok(movies::id_by_uuid(&state.db, &uuid).await?)
     })
     .await?;
     let id = serde_json::from_slice(&id.body).map_err(ApiError::internal)?;

@@ -2,6 +2,10 @@
 //! page size. Round trips, not rows, are what a page costs here, so everything a page needs
 //! besides its rows comes in one `UNION ALL`: the genres of every movie on it and their
 //! certifications (and, for a detail, its directors and stars too).
+//!
+//! Lists read a movie's [`MovieCard`] columns only: its description, credits and timestamps
+//! are most of a row's bytes and no list shows them (the database sends, and this process
+//! decodes, a sixth of the bytes per list row).
 
 use std::collections::{HashMap, hash_map::Entry};
 
@@ -15,10 +19,68 @@ use crate::{
     entity::{certification, movie},
 };
 
+/// What a list shows of a movie.
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+pub struct MovieCard {
+    pub id: i64,
+    pub uuid: String,
+    pub name: String,
+    pub year: i32,
+    /// Minutes.
+    pub time: i32,
+    /// IMDb score × 10 (85 = 8.5).
+    pub imdb_tenths: i32,
+    pub votes: i64,
+    pub price_cents: i64,
+    pub certification_id: i64,
+    /// Object key of the poster in media storage.
+    pub poster: Option<String>,
+    pub rating_count: i64,
+    /// The average rating in tenths; `None` while unrated.
+    pub rating_avg_tenths: Option<i32>,
+}
+
+impl MovieCard {
+    /// The columns a card is read from.
+    pub(crate) const COLUMNS: [movie::Column; 12] = [
+        movie::Column::Id,
+        movie::Column::Uuid,
+        movie::Column::Name,
+        movie::Column::Year,
+        movie::Column::Time,
+        movie::Column::ImdbTenths,
+        movie::Column::Votes,
+        movie::Column::PriceCents,
+        movie::Column::CertificationId,
+        movie::Column::Poster,
+        movie::Column::RatingCount,
+        movie::Column::RatingAvgTenths,
+    ];
+}
+
+impl From<&movie::Model> for MovieCard {
+    fn from(m: &movie::Model) -> Self {
+        Self {
+            id: m.id,
+            uuid: m.uuid.clone(),
+            name: m.name.clone(),
+            year: m.year,
+            time: m.time,
+            imdb_tenths: m.imdb_tenths,
+            votes: m.votes,
+            price_cents: m.price_cents,
+            certification_id: m.certification_id,
+            poster: m.poster.clone(),
+            rating_count: m.rating_count,
+            rating_avg_tenths: m.rating_avg_tenths,
+        }
+    }
+}
+
 /// A movie as a page query returns it, with (on unfiltered lists) the total number of movies.
 #[derive(Debug)]
 pub(crate) struct MovieRow {
-    pub movie: movie::Model,
+    pub movie: MovieCard,
     pub total: Option<i64>,
 }
 
@@ -28,7 +90,7 @@ pub(crate) const TOTAL: &str = "total_count";
 impl FromQueryResult for MovieRow {
     fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
         Ok(Self {
-            movie: movie::Model::from_query_result(res, pre)?,
+            movie: MovieCard::from_query_result(res, pre)?,
             total: res.try_get(pre, TOTAL).ok().flatten(),
         })
     }
@@ -44,10 +106,10 @@ pub(crate) fn col(c: movie::Column) -> Expr {
     Expr::col((m(), c))
 }
 
-/// `SELECT m.* FROM movies m`: the select every movie query starts from.
-pub(crate) fn movie_rows() -> SelectStatement {
+/// `SELECT m.<columns> FROM movies m`: the select every movie query starts from.
+pub(crate) fn movie_rows(columns: impl IntoIterator<Item = movie::Column>) -> SelectStatement {
     let mut stmt = Query::select();
-    for column in movie::Column::iter() {
+    for column in columns {
         stmt.expr_as(
             col(column),
             Alias::new(sea_orm::IdenStatic::as_str(&column)),
@@ -70,14 +132,15 @@ pub(crate) async fn fetch_rows<C: ConnectionTrait>(
 /// A movie in a list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MovieSummary {
-    pub movie: movie::Model,
+    pub movie: MovieCard,
     pub certification: Named,
     pub genres: Vec<Named>,
 }
 
-/// A movie on its own page.
+/// A movie on its own page: its whole row, and its summary as lists show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MovieDetail {
+    pub movie: movie::Model,
     pub summary: MovieSummary,
     pub directors: Vec<Named>,
     pub stars: Vec<Named>,
@@ -227,7 +290,7 @@ pub(crate) async fn summaries<C: ConnectionTrait>(
 /// (in-memory orders, searches) and for other slices that hold movie ids — a cart, a library —
 /// and show them as the catalog does.
 pub async fn summaries_of<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<Vec<MovieSummary>> {
-    let mut found = linked(db, ids, &[GENRES]).await?;
+    let mut found = linked::<MovieCard, _>(db, ids, MovieCard::COLUMNS, &[GENRES]).await?;
     Ok(ids
         .iter()
         .filter_map(|id| found.remove(id))
@@ -244,38 +307,42 @@ pub async fn summaries_of<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<Vec
 
 /// A movie with everything linked to it, in one round trip.
 pub async fn detail<C: ConnectionTrait>(db: &C, id: i64) -> Result<MovieDetail> {
-    let linked = linked(db, &[id], &[GENRES, DIRECTORS, STARS])
+    let all = movie::Column::iter();
+    let linked = linked::<movie::Model, _>(db, &[id], all, &[GENRES, DIRECTORS, STARS])
         .await?
         .remove(&id)
         .ok_or_else(|| Error::NotFound(format!("Movie {id}")))?;
     let [genres, directors, stars] = linked.named;
     Ok(MovieDetail {
         summary: MovieSummary {
-            movie: linked.movie,
+            movie: MovieCard::from(&linked.movie),
             certification: linked.certification,
             genres,
         },
         directors,
         stars,
+        movie: linked.movie,
     })
 }
 
 /// A movie with its certification and the names of `links`, in their order, each by name.
 #[derive(Debug)]
-struct Linked {
-    movie: movie::Model,
+struct Linked<T> {
+    movie: T,
     certification: Named,
     named: [Vec<Named>; 3],
 }
 
-/// These movies (by id) with their certification and up to three kinds of linked names, in one
-/// statement: the rows joined with their certification and with a `UNION ALL` of the link
-/// tables (one row per name, or one row of NULLs for a movie linked to none).
-async fn linked<C: ConnectionTrait>(
+/// These movies (by id, read as `T` from `columns`) with their certification and up to three
+/// kinds of linked names, in one statement: the rows joined with their certification and with
+/// a `UNION ALL` of the link tables (one row per name, or one row of NULLs for a movie linked
+/// to none).
+async fn linked<T: FromQueryResult, C: ConnectionTrait>(
     db: &C,
     ids: &[i64],
+    columns: impl IntoIterator<Item = movie::Column>,
     links: &[Link],
-) -> Result<HashMap<i64, Linked>> {
+) -> Result<HashMap<i64, Linked<T>>> {
     let mut named = links
         .iter()
         .enumerate()
@@ -287,7 +354,7 @@ async fn linked<C: ConnectionTrait>(
         union.union(UnionType::All, other);
     }
     let (u, c) = (Alias::new("u"), Alias::new("c"));
-    let mut stmt = movie_rows();
+    let mut stmt = movie_rows(columns);
     for (column, alias) in [("grp", LINK_GROUP), ("id", LINK_ID), ("name", LINK_NAME)] {
         stmt.expr_as(
             Expr::col((u.clone(), Alias::new(column))),
@@ -314,22 +381,19 @@ async fn linked<C: ConnectionTrait>(
         .order_by((u.clone(), Alias::new("name")), Order::Asc)
         .order_by((u, Alias::new("id")), Order::Asc);
     let backend = db.get_database_backend();
-    let mut found: HashMap<i64, Linked> = HashMap::with_capacity(ids.len());
+    let mut found: HashMap<i64, Linked<T>> = HashMap::with_capacity(ids.len());
     for row in db.query_all_raw(backend.build(&stmt)).await? {
         let id: i64 = row.try_get("", "id")?;
         let linked = match found.entry(id) {
             Entry::Occupied(seen) => seen.into_mut(),
-            Entry::Vacant(slot) => {
-                let movie = movie::Model::from_query_result(&row, "")?;
-                slot.insert(Linked {
-                    certification: Named {
-                        id: movie.certification_id,
-                        name: row.try_get("", CERTIFICATION_NAME)?,
-                    },
-                    movie,
-                    named: Default::default(),
-                })
-            }
+            Entry::Vacant(slot) => slot.insert(Linked {
+                certification: Named {
+                    id: row.try_get("", "certification_id")?,
+                    name: row.try_get("", CERTIFICATION_NAME)?,
+                },
+                movie: T::from_query_result(&row, "")?,
+                named: Default::default(),
+            }),
         };
         let group: Option<i64> = row.try_get("", LINK_GROUP)?;
         if let Some(list) = group

@@ -9,7 +9,9 @@ pub(crate) mod search;
 mod write;
 
 pub use input::{MovieInput, MoviePatch, parse_imdb};
-pub use load::{MovieDetail, MovieSummary, detail, detail_by_uuid, id_by_uuid, summaries_of};
+pub use load::{
+    MovieCard, MovieDetail, MovieSummary, detail, detail_by_uuid, id_by_uuid, summaries_of,
+};
 pub use order::list_cached;
 pub use poster::{poster_of, remove_poster, set_poster, upload_poster};
 pub use query::{LinkedTo, MovieFilter, Sort, SortKey, list, new_releases, trending};

@@ -54,17 +54,19 @@ pub async fn list_cached<C: ConnectionTrait>(
         descending: false,
     });
     let order = in_order(db, cache, sort).await?;
-    let ids = if everything {
-        order.ids.clone()
+    let (total, ids) = if everything {
+        let ids = &order.ids;
+        (ids.len(), ids[window(page, ids.len())].to_vec())
     } else {
-        match order.arrange(matching_ids(db, cache, filter).await?) {
-            Some(ids) => ids,
+        let genres = genres_of(db, cache, filter).await?;
+        match order.page_of(genres.ids(filter), genres.overlap(), page) {
+            Some(found) => found,
             // A movie newer than the order (its change is on its way): ask the database.
             None => return list(db, filter, Some(sort), page).await,
         }
     };
-    let items = summaries_of(db, &ids[window(page, ids.len())]).await?;
-    Ok(Page::new(items, ids.len() as u64, page))
+    let items = summaries_of(db, &ids).await?;
+    Ok(Page::new(items, total as u64, page))
 }
 
 /// One genre's links with their movie's year, sorted by year and movie: the genre's movies in
@@ -86,28 +88,39 @@ impl GenreYears {
     }
 }
 
-/// The movies of the filter's genres (any of) in its year range, each once.
-async fn matching_ids<C: ConnectionTrait>(
+/// The links of a filter's genres, each genre once.
+struct Genres(Vec<Arc<GenreYears>>);
+
+impl Genres {
+    /// The movies of these genres (any of) in the filter's year range; with several genres a
+    /// movie may come once per genre.
+    fn ids<'a>(&'a self, filter: &MovieFilter) -> impl Iterator<Item = i64> + 'a {
+        let (from, to) = (
+            filter.year_from.unwrap_or(i32::MIN),
+            filter.year_to.unwrap_or(i32::MAX),
+        );
+        self.0.iter().flat_map(move |genre| genre.between(from, to))
+    }
+
+    /// Whether [`Self::ids`] can name a movie twice.
+    fn overlap(&self) -> bool {
+        self.0.len() > 1
+    }
+}
+
+async fn genres_of<C: ConnectionTrait>(
     db: &C,
     cache: &CatalogCache,
     filter: &MovieFilter,
-) -> Result<Vec<i64>> {
-    let (from, to) = (
-        filter.year_from.unwrap_or(i32::MIN),
-        filter.year_to.unwrap_or(i32::MAX),
-    );
-    let mut genres = filter.genre_ids.clone();
-    genres.sort_unstable();
-    genres.dedup();
-    let mut ids = Vec::new();
-    for genre in &genres {
-        ids.extend(genre_years(db, cache, *genre).await?.between(from, to));
+) -> Result<Genres> {
+    let mut ids = filter.genre_ids.clone();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut genres = Vec::with_capacity(ids.len());
+    for genre in ids {
+        genres.push(genre_years(db, cache, genre).await?);
     }
-    if genres.len() > 1 {
-        ids.sort_unstable();
-        ids.dedup();
-    }
-    Ok(ids)
+    Ok(Genres(genres))
 }
 
 /// A genre's links, read once per catalog change from `(genre_id, year, movie_id)` alone.
@@ -182,14 +195,41 @@ impl Order {
             .filter(|p| *p != u32::MAX)
     }
 
-    /// These ids in this order; `None` if one is not in it.
-    fn arrange(&self, ids: Vec<i64>) -> Option<Arc<[i64]>> {
-        let mut placed = ids
-            .into_iter()
-            .map(|id| self.position(id).map(|p| (p, id)))
-            .collect::<Option<Vec<_>>>()?;
-        placed.sort_unstable();
-        Some(placed.into_iter().map(|(_, id)| id).collect())
+    /// How many of these ids there are and the ones `page` covers, in this order; `None` if
+    /// one is not in it. `repeats`: an id may come more than once, and counts once.
+    ///
+    /// Only the page's part is sorted: the positions before its end are selected in linear
+    /// time, so page 1 of 30,000 matches costs one pass over them, not a sort of them all.
+    fn page_of(
+        &self,
+        ids: impl Iterator<Item = i64>,
+        repeats: bool,
+        page: PageRequest,
+    ) -> Option<(usize, Vec<i64>)> {
+        let mut positions = ids
+            .map(|id| self.position(id))
+            .collect::<Option<Vec<u32>>>()?;
+        if repeats {
+            positions.sort_unstable();
+            positions.dedup();
+        }
+        let total = positions.len();
+        let range = window(page, total);
+        if !repeats && range.end > 0 && range.end < positions.len() {
+            positions.select_nth_unstable(range.end - 1);
+        }
+        let head = positions.get_mut(..range.end)?;
+        if !repeats {
+            head.sort_unstable();
+        }
+        let ids = head.get(range.start..)?.iter();
+        let ids = ids.map(|p| {
+            usize::try_from(*p)
+                .ok()
+                .and_then(|p| self.ids.get(p))
+                .copied()
+        });
+        Some((total, ids.collect::<Option<Vec<i64>>>()?))
     }
 
     fn bytes(&self) -> usize {
@@ -275,6 +315,7 @@ async fn in_order<C: ConnectionTrait>(
 #[cfg(test)]
 mod tests {
     use super::Order;
+    use cinema_kernel::page::PageRequest;
 
     #[test]
     fn a_genres_links_answer_year_ranges() {
@@ -293,11 +334,35 @@ mod tests {
         let order = Order::new(vec![30, 10, 20, 50]);
         assert_eq!(order.position(20), Some(2));
         assert_eq!(order.position(40), None);
+        let page = |skip, limit| PageRequest::new(Some(skip), Some(limit), 100).expect("a page");
+        let ids = [50, 10, 30, 20];
         assert_eq!(
-            order.arrange(vec![50, 10, 30]).as_deref(),
-            Some(&[30, 10, 50][..])
+            order.page_of(ids.into_iter(), false, page(0, 20)),
+            Some((4, vec![30, 10, 20, 50]))
         );
-        assert_eq!(order.arrange(vec![10, 40]), None);
-        assert!(Order::new(Vec::new()).arrange(Vec::new()).is_some());
+        assert_eq!(
+            order.page_of(ids.into_iter(), false, page(1, 2)),
+            Some((4, vec![10, 20]))
+        );
+        let twice = [50, 10, 30, 10, 50];
+        assert_eq!(
+            order.page_of(twice.into_iter(), true, page(1, 5)),
+            Some((3, vec![10, 50]))
+        );
+        assert_eq!(
+            order.page_of([10, 40].into_iter(), false, page(0, 20)),
+            None
+        );
+        assert_eq!(
+            order.page_of(ids.into_iter(), false, page(9, 20)),
+            Some((4, vec![]))
+        );
+        assert_eq!(
+            {
+                let page = PageRequest::new(None, None, 100).expect("a page");
+                Order::new(Vec::new()).page_of(std::iter::empty(), false, page)
+            },
+            Some((0, vec![]))
+        );
     }
 }

@@ -12,7 +12,8 @@ use sea_orm::{
 };
 
 use super::load::{
-    MovieRow, MovieSummary, TOTAL, col, fetch_rows, m, movie_rows, summaries, summaries_of,
+    MovieCard, MovieRow, MovieSummary, TOTAL, col, fetch_rows, m, movie_rows, summaries,
+    summaries_of,
 };
 use super::search::SearchQuery;
 use crate::{Result, entity::movie};
@@ -393,7 +394,7 @@ async fn page_rows<C: ConnectionTrait>(
     offset: u64,
     with_total: bool,
 ) -> Result<Vec<MovieRow>> {
-    let mut stmt = movie_rows();
+    let mut stmt = movie_rows(MovieCard::COLUMNS);
     if with_total {
         stmt.expr_as(Expr::cust(MAINTAINED_COUNT), Alias::new(TOTAL));
     }
