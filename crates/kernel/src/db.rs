@@ -98,7 +98,7 @@ impl DatabaseConfig {
 }
 
 /// How long a pooled connection may sit idle before it is pinged at checkout.
-const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
+pub const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
 
 /// Opens the pool. SQLite gets foreign keys, WAL, a busy timeout and is created if missing;
 /// statement logging is off on both backends (it costs more than the queries on hot paths), and

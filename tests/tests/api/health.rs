@@ -1,6 +1,6 @@
 use cinema_tests::TestApp;
 use futures_util::future::join_all;
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DbBackend, Statement};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -61,21 +61,37 @@ async fn connections_cut_while_the_pool_was_idle_are_replaced_unseen() {
     let ready = || async { app.get("/health/ready").await.status };
     let warm = join_all((0..8).map(|_| ready())).await;
     assert!(warm.iter().all(|s| *s == 200), "{warm:?}");
-    let cut = app
-        .db()
-        .query_one_raw(Statement::from_string(
-            DbBackend::Postgres,
-            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity \
-             WHERE datname = current_database() AND pid <> pg_backend_pid()",
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index::<i64>(0)
-        .unwrap();
-    assert!(cut > 0, "no connection of the app was found to cut");
-    // Past the idle time after which a connection is checked (1 s).
-    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    // One connection of its own: it survives the cut (it is the one running it).
+    let mut options = ConnectOptions::new(app.database().url().to_owned());
+    options.max_connections(1);
+    let db = &Database::connect(options).await.unwrap();
+    let one = |sql: String| async move {
+        db.query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let cut: Option<String> = one("SELECT string_agg(pid::text, ',') FROM \
+              (SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity \
+               WHERE datname = current_database() AND pid <> pg_backend_pid()) t"
+        .to_owned())
+    .await
+    .try_get_by_index(0)
+    .unwrap();
+    let cut = cut.expect("no connection of the app was found to cut");
+    // The cut backends are gone (termination is asynchronous)...
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let alive = format!("SELECT COUNT(*) FROM pg_stat_activity WHERE pid IN ({cut})");
+    while one(alive.clone()).await.try_get_by_index::<i64>(0).unwrap() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "cut backends still there"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // ...and the pool's connections have sat idle long enough to be checked: the condition is
+    // the elapsed time itself.
+    tokio::time::sleep(cinema_kernel::db::IDLE_BEFORE_PING).await;
     let after = join_all((0..8).map(|_| ready())).await;
     assert!(after.iter().all(|s| *s == 200), "{after:?}");
 }

@@ -59,7 +59,7 @@ pub async fn list_cached<C: ConnectionTrait>(
         (ids.len(), ids[window(page, ids.len())].to_vec())
     } else {
         let genres = genres_of(db, cache, filter).await?;
-        match order.page_of(genres.ids(filter), genres.overlap(), page) {
+        match order.page_of(genres.ids(), genres.overlap(), page) {
             Some(found) => found,
             // A movie newer than the order (its change is on its way): ask the database.
             None => return list(db, filter, Some(sort), page).await,
@@ -88,23 +88,25 @@ impl GenreYears {
     }
 }
 
-/// The links of a filter's genres, each genre once.
-struct Genres(Vec<Arc<GenreYears>>);
+/// The links of a filter's genres (each genre once) and its year range.
+struct Genres {
+    links: Vec<Arc<GenreYears>>,
+    years: (i32, i32),
+}
 
 impl Genres {
-    /// The movies of these genres (any of) in the filter's year range; with several genres a
-    /// movie may come once per genre.
-    fn ids<'a>(&'a self, filter: &MovieFilter) -> impl Iterator<Item = i64> + 'a {
-        let (from, to) = (
-            filter.year_from.unwrap_or(i32::MIN),
-            filter.year_to.unwrap_or(i32::MAX),
-        );
-        self.0.iter().flat_map(move |genre| genre.between(from, to))
+    /// The movies of these genres (any of) in the year range; with several genres a movie may
+    /// come once per genre.
+    fn ids(&self) -> impl Iterator<Item = i64> + '_ {
+        let (from, to) = self.years;
+        self.links
+            .iter()
+            .flat_map(move |genre| genre.between(from, to))
     }
 
     /// Whether [`Self::ids`] can name a movie twice.
     fn overlap(&self) -> bool {
-        self.0.len() > 1
+        self.links.len() > 1
     }
 }
 
@@ -116,11 +118,15 @@ async fn genres_of<C: ConnectionTrait>(
     let mut ids = filter.genre_ids.clone();
     ids.sort_unstable();
     ids.dedup();
-    let mut genres = Vec::with_capacity(ids.len());
+    let mut links = Vec::with_capacity(ids.len());
     for genre in ids {
-        genres.push(genre_years(db, cache, genre).await?);
+        links.push(genre_years(db, cache, genre).await?);
     }
-    Ok(Genres(genres))
+    let years = (
+        filter.year_from.unwrap_or(i32::MIN),
+        filter.year_to.unwrap_or(i32::MAX),
+    );
+    Ok(Genres { links, years })
 }
 
 /// A genre's links, read once per catalog change from `(genre_id, year, movie_id)` alone.
@@ -358,10 +364,7 @@ mod tests {
             Some((4, vec![]))
         );
         assert_eq!(
-            {
-                let page = PageRequest::new(None, None, 100).expect("a page");
-                Order::new(Vec::new()).page_of(std::iter::empty(), false, page)
-            },
+            Order::new(Vec::new()).page_of(std::iter::empty(), false, page(0, 20)),
             Some((0, vec![]))
         );
     }
