@@ -8,7 +8,12 @@
 #
 #   bench/catalog.sh                 # seeds a fresh database, then measures
 #   REUSE=1 bench/catalog.sh         # measures an already seeded database
-#   SOCKET=/var/run/postgresql bench/catalog.sh   # the server reaches PostgreSQL by its socket
+#   SOCKET= bench/catalog.sh         # the server reaches PostgreSQL by loopback TCP instead
+#
+# The server reaches PostgreSQL by its Unix socket when there is one (SOCKET, by default
+# /var/run/postgresql): the way to run beside the database. Over TCP the connection is
+# encrypted whenever the server offers TLS (sslmode=prefer, the default of the URL), even on
+# loopback — see docs/benchmarks.md for what that costs.
 #
 # After the HTTP figures it replays bench/sql/*.sql (the SQL of one request each) with pgbench
 # at the same concurrency: the database's own ceiling for those requests.
@@ -33,7 +38,9 @@ cargo build --release --locked --bin cinema
 
 MODES=${MODES:-hot cold}
 export DATABASE_URL="$PG/$DB" LOG_LEVEL=warn HTTP_ADDR="127.0.0.1:$PORT" JWT_SECRET=bench-bench-bench-bench-bench-bench
-SOCKET=${SOCKET:-}
+SOCKET=${SOCKET-/var/run/postgresql}
+[ -S "$SOCKET/.s.PGSQL.5432" ] || SOCKET=
+if [ -n "$SOCKET" ]; then echo "server → PostgreSQL: Unix socket $SOCKET"; else echo "server → PostgreSQL: loopback TCP"; fi
 if [ -z "${REUSE:-}" ]; then
   psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
   "$BIN" seed --movies "$MOVIES"

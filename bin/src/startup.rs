@@ -129,6 +129,13 @@ impl Application {
                 database::StartError::Migrate(e) => StartupError::Migration(e),
             })?;
 
+        let search_db = cinema_kernel::db::connect_generic_plans(&settings.database, &db)
+            .await
+            .map_err(|source| StartupError::Database {
+                url: settings.database.url.to_string(),
+                source,
+            })?;
+
         let addr = settings.http.addr;
         let bind_err = |source| StartupError::Bind { addr, source };
         let listener = TcpListener::bind(addr).map_err(bind_err)?;
@@ -163,6 +170,7 @@ impl Application {
         let api = Api::new(
             AppState {
                 db: db.clone(),
+                search_db,
                 identity,
                 // Carts, pending orders and owners hold movies.
                 movie_references: Arc::new(commerce.clone()),

@@ -24,6 +24,9 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// Searches: on PostgreSQL a smaller pool whose statements reuse generic plans (see
+    /// `cinema_kernel::db::connect_generic_plans`); on SQLite `db` itself.
+    pub search_db: DatabaseConnection,
     pub identity: cinema_identity::Identity,
     /// What may hold on to a movie (carts, purchases) when a moderator deletes it.
     pub movie_references: Arc<dyn cinema_catalog::MovieReferences>,

@@ -68,6 +68,22 @@ fn names(page: &Value) -> Vec<&str> {
         .collect()
 }
 
+/// The names of the genres a page shows for this movie.
+fn genre_names_of(page: &Value, movie: i64) -> Vec<String> {
+    let item = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == movie)
+        .unwrap_or_else(|| panic!("movie {movie} not in {page}"));
+    item["genres"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 #[tokio::test]
 async fn every_write_is_visible_in_the_writers_next_read() {
     let app = TestApp::spawn().await;
@@ -90,6 +106,8 @@ async fn every_write_is_visible_in_the_writers_next_read() {
         "/api/v1/genres/statistics".to_owned(),
         format!("/api/v1/movies/genre/{drama}"),
         "/api/v1/movies/special/trending".to_owned(),
+        "/api/v1/movies/search/query?q=dream%20sharing".to_owned(),
+        "/api/v1/movies/?price_min=1&limit=50".to_owned(),
     ];
     let warm = || warm_up(&app, &paths);
 
@@ -127,6 +145,37 @@ async fn every_write_is_visible_in_the_writers_next_read() {
             .any(|g| g["name"] == "Drama Queen"),
         "{genres}"
     );
+    // Lists name genres from memory (the labels): they are read again after the change.
+    for path in [
+        list.to_owned(),
+        format!("/api/v1/movies/genre/{drama}"),
+        "/api/v1/movies/search/query?q=dream%20sharing".to_owned(),
+        "/api/v1/movies/?price_min=1&limit=50".to_owned(),
+    ] {
+        assert_eq!(
+            genre_names_of(&read(&app, &path).await, inception),
+            ["Drama Queen", "Sci-Fi"],
+            "{path}"
+        );
+    }
+
+    warm().await;
+    let comedy = catalog.genres["Comedy"];
+    write(
+        &app,
+        Method::PATCH,
+        &detail,
+        moderator,
+        json!({"genre_ids": [comedy]}),
+    )
+    .await;
+    for path in [list, "/api/v1/movies/search/query?q=dream%20sharing"] {
+        assert_eq!(
+            genre_names_of(&read(&app, path).await, inception),
+            ["Comedy"],
+            "{path}"
+        );
+    }
 
     warm().await;
     write(
@@ -633,6 +682,21 @@ async fn cached_paths_answer_as_the_database_does() {
         "/api/v1/movies/?genre_ids={comedy}&year_from=1900&year_to=1901"
     ));
     paths.push("/api/v1/movies/?skip=0&limit=20".to_owned());
+    // Searches (a phrase, a single word, one field, sorted) and filters the database answers.
+    for query in [
+        "q=haunted%20lighthouse",
+        "q=dream%20shar",
+        "q=in",
+        "q=the&search_in=description&sort_by=price&order=desc",
+        "q=a&skip=1&limit=2",
+    ] {
+        paths.push(format!("/api/v1/movies/search/query?{query}"));
+    }
+    paths.push("/api/v1/movies/?price_min=1&imdb_min=7.5&sort_by=votes".to_owned());
+    paths.push(format!(
+        "/api/v1/movies/?certification_ids={}",
+        catalog.certifications["R"]
+    ));
     for path in &paths {
         let (cached, direct) = (on.get(path).await, off.get(path).await);
         assert_eq!(cached.status, 200, "{path}: {}", cached.text());

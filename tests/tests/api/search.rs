@@ -285,3 +285,75 @@ async fn a_search_in_one_field_pages_past_the_first_page() {
         .await;
     assert!(titles.len() <= 2);
 }
+
+/// On PostgreSQL a phrase search reads its matches on the pool whose connections reuse generic
+/// plans; a single word (a prefix that may match most of the catalog) keeps the main pool,
+/// whose plans fit the word. Both answer as the database path does.
+#[tokio::test]
+async fn phrases_are_searched_on_connections_that_reuse_generic_plans() {
+    use cinema_kernel::db::GENERIC_PLANS_APPLICATION;
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+    let app = TestApp::spawn().await;
+    if !app.database().is_postgres() {
+        eprintln!("skipped: plan modes are PostgreSQL's");
+        return;
+    }
+    app.catalog().await;
+    let observer = app.db();
+    let generic = || async {
+        let sql = format!(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND application_name = '{GENERIC_PLANS_APPLICATION}'"
+        );
+        let row = observer
+            .query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<i64>(0).unwrap()
+    };
+    let app = &app;
+    let search = |q: &'static str| async move {
+        let page: serde_json::Value = app
+            .get(&format!("/api/v1/movies/search/query?q={}", encode(q)))
+            .await
+            .json();
+        page["total"].as_i64().unwrap()
+    };
+    // Opened when first needed: a single word does not need it.
+    assert_eq!(search("nolan").await, 2);
+    assert_eq!(
+        generic().await,
+        0,
+        "a single word used the generic-plan pool"
+    );
+    // More calls than PostgreSQL's five custom plans before it weighs a generic one.
+    for _ in 0..7 {
+        assert_eq!(search("haunted lighthouse").await, 1);
+        assert_eq!(search("christopher nol").await, 2);
+    }
+    assert!(
+        generic().await >= 1,
+        "phrases did not use the generic-plan pool"
+    );
+
+    // What those connections are: generic plans, by their session setting.
+    let config = cinema_kernel::db::DatabaseConfig::new(app.database().url().parse().unwrap());
+    let main = cinema_kernel::db::connect(&config).await.unwrap();
+    let pool = cinema_kernel::db::connect_generic_plans(&config, &main)
+        .await
+        .unwrap();
+    let mode = pool
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SHOW plan_cache_mode",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        mode.try_get_by_index::<String>(0).unwrap(),
+        "force_generic_plan"
+    );
+}

@@ -45,6 +45,7 @@ async fn page(
         }
         let found = movies::list_cached(
             &state.db,
+            &state.search_db,
             &state.catalog_cache,
             &request.filter,
             request.sort,

@@ -1,6 +1,7 @@
 //! Movies: validated input, create/update/delete, and reading them back whole.
 
 mod input;
+mod labels;
 mod load;
 mod order;
 mod poster;

@@ -23,8 +23,9 @@ use sea_orm::{
 use tokio::sync::Mutex;
 
 use super::{
-    load::{MovieSummary, col, m, summaries_of},
-    query::{MovieFilter, Sort, SortKey, genres_and_years_only, list, order, window},
+    labels::{labels, summaries_of},
+    load::{MovieSummary, col, m},
+    query::{MovieFilter, Sort, SortKey, Sources, genres_and_years_only, list_from, order, window},
 };
 use crate::{
     Result,
@@ -38,16 +39,27 @@ static BUILDING: Mutex<()> = Mutex::const_new(());
 /// [`list`], answered from in-memory orders when the cache is on and the filter is empty (a
 /// slice of the order) or only genres and years (the matching ids from the genre links held in
 /// memory, sorted by their positions in the order).
-pub async fn list_cached<C: ConnectionTrait>(
+///
+/// A search's matches are read on `search_db` (pass `db` when there is no other pool; see
+/// `cinema_kernel::db::connect_generic_plans`), everything else on `db`.
+pub async fn list_cached<C: ConnectionTrait, S: ConnectionTrait>(
     db: &C,
+    search_db: &S,
     cache: &CatalogCache,
     filter: &MovieFilter,
     sort: Option<Sort>,
     page: PageRequest,
 ) -> Result<Page<MovieSummary>> {
+    let labels = labels(db, cache).await?;
+    let labels = labels.as_deref();
+    let from = Sources {
+        db,
+        search_db,
+        labels,
+    };
     let everything = *filter == MovieFilter::default();
     if !cache.is_on() || !(everything || genres_and_years_only(filter)) {
-        return list(db, filter, sort, page).await;
+        return list_from(&from, filter, sort, page).await;
     }
     let sort = sort.unwrap_or(Sort {
         key: SortKey::Id,
@@ -62,10 +74,10 @@ pub async fn list_cached<C: ConnectionTrait>(
         match order.page_of(genres.ids(), genres.overlap(), page) {
             Some(found) => found,
             // A movie newer than the order (its change is on its way): ask the database.
-            None => return list(db, filter, Some(sort), page).await,
+            None => return list_from(&from, filter, Some(sort), page).await,
         }
     };
-    let items = summaries_of(db, &ids).await?;
+    let items = summaries_of(db, labels, &ids).await?;
     Ok(Page::new(items, total as u64, page))
 }
 
@@ -258,7 +270,7 @@ fn held<T: Any + Send + Sync>(cache: &CatalogCache, ticket: Option<&Ticket>) -> 
 }
 
 /// The value pinned under `ticket`, or `read` once (single-flight) and pinned.
-async fn pinned_or_read<T, F, Fut>(
+pub(super) async fn pinned_or_read<T, F, Fut>(
     cache: &CatalogCache,
     ticket: impl Fn() -> Option<Ticket>,
     weigh: fn(&T) -> usize,

@@ -11,10 +11,8 @@ use sea_orm::{
     sea_query::{Alias, Condition, Expr, ExprTrait, NullOrdering, Order, Query, SelectStatement},
 };
 
-use super::load::{
-    MovieCard, MovieRow, MovieSummary, TOTAL, col, fetch_rows, m, movie_rows, summaries,
-    summaries_of,
-};
+use super::labels::{Labels, summaries, summaries_of};
+use super::load::{MovieCard, MovieRow, MovieSummary, TOTAL, col, fetch_rows, m, movie_rows};
 use super::search::SearchQuery;
 use crate::{Result, entity::movie};
 
@@ -256,13 +254,37 @@ pub async fn list<C: ConnectionTrait>(
     sort: Option<Sort>,
     page: PageRequest,
 ) -> Result<Page<MovieSummary>> {
+    let from = Sources {
+        db,
+        search_db: db,
+        labels: None,
+    };
+    list_from(&from, filter, sort, page).await
+}
+
+/// Where a list reads: its connection, the one a phrase search's matches are read on (see
+/// `cinema_kernel::db::connect_generic_plans`), and the labels when they are held.
+pub(crate) struct Sources<'a, C, S> {
+    pub db: &'a C,
+    pub search_db: &'a S,
+    pub labels: Option<&'a Labels>,
+}
+
+/// [`list`] from these sources.
+pub(crate) async fn list_from<C: ConnectionTrait, S: ConnectionTrait>(
+    from: &Sources<'_, C, S>,
+    filter: &MovieFilter,
+    sort: Option<Sort>,
+    page: PageRequest,
+) -> Result<Page<MovieSummary>> {
+    let (db, labels) = (from.db, from.labels);
     if filter.search.as_ref().is_some_and(SearchQuery::is_empty) {
         return Ok(Page::new(Vec::new(), 0, page));
     }
     let backend = db.get_database_backend();
     let cond = condition(filter, backend);
     if filter.search.is_some()
-        && let Some(found) = matches_in_order(db, filter, sort, page, cond.clone()).await?
+        && let Some(found) = matches_in_order(from, filter, sort, page, cond.clone()).await?
     {
         return Ok(found);
     }
@@ -289,7 +311,7 @@ pub async fn list<C: ConnectionTrait>(
         (None, None) => maintained_count(db).await?,
     };
     Ok(Page::new(
-        summaries(db, rows).await?,
+        summaries(db, labels, rows).await?,
         u64::try_from(total).unwrap_or(0),
         page,
     ))
@@ -301,13 +323,23 @@ const MATCHES_IN_ONE_READ: u64 = 5_000;
 /// A search's matches are few (a phrase, from an index): their ids in order in one read give
 /// both the exact total and the page, so each match is checked once rather than once for the
 /// count and again for the page. `None` when there are too many for that.
-async fn matches_in_order<C: ConnectionTrait>(
-    db: &C,
+///
+/// A phrase's ids are read on `search_db`, whose plans are generic (the same plan fits every
+/// phrase); a single word's on `db`, whose plans fit the word: a generic plan for "every movie
+/// with a word starting with s, by year" reads all 99k matches where the custom one stops at
+/// the 5,001st (130 → 280 ms measured).
+async fn matches_in_order<C: ConnectionTrait, S: ConnectionTrait>(
+    from: &Sources<'_, C, S>,
     filter: &MovieFilter,
     sort: Option<Sort>,
     page: PageRequest,
     cond: Condition,
 ) -> Result<Option<Page<MovieSummary>>> {
+    let Sources {
+        db,
+        search_db,
+        labels,
+    } = from;
     let backend = db.get_database_backend();
     let mut stmt = Query::select();
     stmt.expr(col(movie::Column::Id))
@@ -315,16 +347,19 @@ async fn matches_in_order<C: ConnectionTrait>(
         .cond_where(cond);
     order(&mut stmt, filter, sort, backend);
     stmt.limit(MATCHES_IN_ONE_READ + 1);
-    let ids = db
-        .query_all_raw(backend.build(&stmt))
-        .await?
+    let stmt = backend.build(&stmt);
+    let rows = match &filter.search {
+        Some(search) if search.is_phrase() => search_db.query_all_raw(stmt).await?,
+        _ => db.query_all_raw(stmt).await?,
+    };
+    let ids = rows
         .iter()
         .map(|row| row.try_get_by_index::<i64>(0))
         .collect::<std::result::Result<Vec<_>, _>>()?;
     if ids.len() as u64 > MATCHES_IN_ONE_READ {
         return Ok(None);
     }
-    let items = summaries_of(db, &ids[window(page, ids.len())]).await?;
+    let items = summaries_of(*db, *labels, &ids[window(page, ids.len())]).await?;
     Ok(Some(Page::new(items, ids.len() as u64, page)))
 }
 
@@ -429,7 +464,7 @@ pub async fn trending<C: ConnectionTrait>(db: &C, limit: u64) -> Result<Vec<Movi
         false,
     )
     .await?;
-    summaries(db, rows).await
+    summaries(db, None, rows).await
 }
 
 /// The newest movies by year, then id.
@@ -446,5 +481,5 @@ pub async fn new_releases<C: ConnectionTrait>(db: &C, limit: u64) -> Result<Vec<
         false,
     )
     .await?;
-    summaries(db, rows).await
+    summaries(db, None, rows).await
 }

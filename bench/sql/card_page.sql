@@ -1,0 +1,1 @@
+SELECT m.id, m.uuid, m.name, m.year, m.time, m.imdb_tenths, m.votes, m.price_cents, m.certification_id, m.poster, m.rating_count, m.rating_avg_tenths FROM movies m WHERE m.id IN (42446,19773,51751,85320,6329,9495,70240,12338,47932,76388,7603,66511,28141,4915,11266,56839,54811,9157,31545,11890);
