@@ -114,22 +114,27 @@ impl Labels {
         Some((certification, genres))
     }
 
-    /// Summaries of these rows, in their order; `None` if one movie is not known.
-    pub(crate) fn summaries(&self, rows: Vec<MovieCard>) -> Option<Vec<MovieSummary>> {
-        let labels = rows
+    /// Summaries of these movies, in their order; the movies back if one is not known.
+    pub(crate) fn summaries(
+        &self,
+        cards: Vec<MovieCard>,
+    ) -> std::result::Result<Vec<MovieSummary>, Vec<MovieCard>> {
+        let Some(labels) = cards
             .iter()
             .map(|card| self.of(card))
-            .collect::<Option<Vec<_>>>()?;
-        Some(
-            rows.into_iter()
-                .zip(labels)
-                .map(|(movie, (certification, genres))| MovieSummary {
-                    movie,
-                    certification,
-                    genres,
-                })
-                .collect(),
-        )
+            .collect::<Option<Vec<_>>>()
+        else {
+            return Err(cards);
+        };
+        Ok(cards
+            .into_iter()
+            .zip(labels)
+            .map(|(movie, (certification, genres))| MovieSummary {
+                movie,
+                certification,
+                genres,
+            })
+            .collect())
     }
 
     fn bytes(&self) -> usize {
@@ -219,7 +224,7 @@ pub(crate) async fn summaries_of<C: ConnectionTrait>(
             .map(|r| (r.movie.id, r.movie))
             .collect();
         let cards = ids.iter().filter_map(|id| found.remove(id)).collect();
-        if let Some(summaries) = labels.summaries(cards) {
+        if let Ok(summaries) = labels.summaries(cards) {
             return Ok(summaries);
         }
     }
@@ -233,12 +238,20 @@ pub(crate) async fn summaries<C: ConnectionTrait>(
     labels: Option<&Labels>,
     rows: Vec<MovieRow>,
 ) -> Result<Vec<MovieSummary>> {
-    if let Some(labels) = labels
-        && let Some(summaries) = labels.summaries(rows.iter().map(|r| r.movie.clone()).collect())
-    {
-        return Ok(summaries);
+    let Some(labels) = labels else {
+        return super::load::summaries(db, rows).await;
+    };
+    // The rows' totals were read before; only their movies are needed from here.
+    match labels.summaries(rows.into_iter().map(|r| r.movie).collect()) {
+        Ok(summaries) => Ok(summaries),
+        Err(cards) => {
+            let rows = cards
+                .into_iter()
+                .map(|movie| MovieRow { movie, total: None })
+                .collect();
+            super::load::summaries(db, rows).await
+        }
     }
-    super::load::summaries(db, rows).await
 }
 
 #[cfg(test)]
@@ -308,7 +321,7 @@ mod tests {
             assert_eq!(labels.of(&card(id, 1)), None, "movie {id}");
         }
         assert_eq!(labels.of(&card(10, 3)), None, "an unknown certification");
-        assert!(labels.summaries(vec![card(10, 1), card(12, 1)]).is_none());
+        assert!(labels.summaries(vec![card(10, 1), card(12, 1)]).is_err());
         let page = labels
             .summaries(vec![card(13, 1), card(10, 1)])
             .expect("known");
