@@ -19,6 +19,7 @@ mod m20261202_000011_payment_attempts;
 mod m20261202_000012_engagement;
 mod m20261203_000013_catalog_version;
 mod m20261203_000014_genre_years;
+mod m20261203_000015_movie_phrases;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -76,6 +77,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_engagement::Migration),
             Box::new(m20261203_000013_catalog_version::Migration),
             Box::new(m20261203_000014_genre_years::Migration),
+            Box::new(m20261203_000015_movie_phrases::Migration),
         ]
     }
 }

@@ -686,6 +686,12 @@ async fn cached_paths_answer_as_the_database_does() {
     for query in [
         "q=haunted%20lighthouse",
         "q=dream%20shar",
+        "q=greta%20gerwig",
+        "q=greta%20gerwig&skip=1&limit=1",
+        "q=christopher%20nol&search_in=directors&search_in=description",
+        "q=a%20thief%20who%20steals",
+        "q=dream%20sharing%20technology",
+        "q=nothing%20here%20matches",
         "q=in",
         "q=the&search_in=description&sort_by=price&order=desc",
         "q=a&skip=1&limit=2",

@@ -266,6 +266,44 @@ async fn search_follows_edits_of_titles_and_descriptions() {
 }
 
 #[tokio::test]
+async fn searches_follow_movies_created_and_deleted() {
+    let app = TestApp::spawn().await;
+    let c = app.catalog().await;
+    let phrase = "/api/v1/movies/search/query?q=haunted%20lighth";
+    assert_eq!(app.movie_names(phrase).await.0, names(&["Lady Bird"]));
+    let lady_bird = format!("/api/v1/movies/{}", c.movies["Lady Bird"]);
+    let copy: serde_json::Value = app.get(&lady_bird).await.json();
+    let body = json!({
+        "name": "Lighthouse Keepers",
+        "year": 2020,
+        "time": 90,
+        "imdb": 6.1,
+        "votes": 1,
+        "description": "Two sisters and a haunted lighthouse.",
+        "price": "2.99",
+        "certification_id": copy["certification"]["id"],
+        "genre_ids": [c.genres["Drama"]],
+        "director_ids": [],
+        "star_ids": [],
+    });
+    let res = app.create_movie(&c.moderator, body).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    // Lady Bird has the votes.
+    assert_eq!(
+        app.movie_names(phrase).await,
+        (names(&["Lady Bird", "Lighthouse Keepers"]), 2)
+    );
+    let res = app
+        .json(Method::DELETE, &lady_bird, Some(&c.moderator), json!({}))
+        .await;
+    assert_eq!(res.status, 204, "{}", res.text());
+    assert_eq!(
+        app.movie_names(phrase).await,
+        (names(&["Lighthouse Keepers"]), 1)
+    );
+}
+
+#[tokio::test]
 async fn a_search_in_one_field_pages_past_the_first_page() {
     let app = TestApp::spawn().await;
     app.catalog().await;

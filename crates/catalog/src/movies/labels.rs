@@ -1,10 +1,11 @@
 //! The names a list shows beside each movie's own columns — its genres and its certification —
 //! held in memory while the cache is on, so that a list page is one read of its movies' card
-//! columns (20 rows) instead of those rows joined with every genre link (~50 wider rows).
+//! columns (20 rows) instead of those rows joined with every genre link (~50 wider rows). Each
+//! movie's votes too: they order a phrase search's matches ([`super::phrases`]).
 //!
-//! Read once per catalog change (every genre, certification or link change bumps the catalog
-//! version) and pinned like the orders ([`super::order`]); ~5 bytes per movie and 2 per link
-//! (~0.9 MiB for the 100k benchmark catalog). A movie the labels do not know — created after
+//! Read once per catalog change (every genre, certification, link or movie change bumps the
+//! catalog version) and pinned like the orders ([`super::order`]); ~13 bytes per movie and 2
+//! per link (~1.7 MiB for the 100k benchmark catalog). A movie the labels do not know — created after
 //! they were read, by a change whose invalidation is on its way — sends the whole page down
 //! the database path, so no movie is ever shown without its genres.
 
@@ -25,7 +26,15 @@ use crate::{
     entity::movie,
 };
 
-/// Every movie's genres (by name, then id) and every certification, by id.
+/// One movie as the labels read it: with each of its genres, or once with `None`.
+#[derive(Debug, Clone, Copy)]
+struct Link {
+    movie: i64,
+    votes: i64,
+    genre: Option<i64>,
+}
+
+/// Every movie's genres (by name, then id) and votes, and every certification, by id.
 #[derive(Debug)]
 pub(crate) struct Labels {
     /// Lowest movie id; slots below are indexed by `id - first_id`.
@@ -34,6 +43,8 @@ pub(crate) struct Labels {
     start: Box<[u32]>,
     /// Per slot, how many genres; [`UNKNOWN`] where no movie had that id when read.
     count: Box<[u8]>,
+    /// Per slot, the movie's votes.
+    votes: Box<[i64]>,
     /// Indexes into `genre_names`, ascending within a movie: the order lists show.
     genres: Box<[u16]>,
     /// Every genre, by name then id.
@@ -45,39 +56,37 @@ pub(crate) struct Labels {
 const UNKNOWN: u8 = u8::MAX;
 
 impl Labels {
-    /// `genre_names` sorted by name then id; `links` as `(movie, genre)` sorted by movie, a
-    /// movie without genres as `(movie, None)`. A link to a genre not among the names (one
-    /// created between the reads) leaves its movie unknown.
-    fn new(
-        genre_names: Vec<Named>,
-        links: &[(i64, Option<i64>)],
-        certifications: Vec<Named>,
-    ) -> Self {
+    /// `genre_names` sorted by name then id; `links` sorted by movie, a movie without genres
+    /// once with `None`. A link to a genre not among the names (one created between the reads)
+    /// leaves its movie unknown.
+    fn new(genre_names: Vec<Named>, links: &[Link], certifications: Vec<Named>) -> Self {
         let index: HashMap<i64, u16> = genre_names
             .iter()
             .enumerate()
             .filter_map(|(i, g)| Some((g.id, u16::try_from(i).ok()?)))
             .collect();
-        let first_id = links.first().map_or(0, |l| l.0);
-        let last_id = links.last().map_or(first_id - 1, |l| l.0);
+        let first_id = links.first().map_or(0, |l| l.movie);
+        let last_id = links.last().map_or(first_id - 1, |l| l.movie);
         let span = usize::try_from(last_id - first_id + 1).unwrap_or(0);
         let mut start = vec![0u32; span];
         let mut count = vec![UNKNOWN; span];
+        let mut votes = vec![0i64; span];
         let mut genres = Vec::with_capacity(links.len());
-        for movie in links.chunk_by(|a, b| a.0 == b.0) {
-            let Some(slot) = usize::try_from(movie[0].0 - first_id).ok() else {
+        for movie in links.chunk_by(|a, b| a.movie == b.movie) {
+            let Some(slot) = usize::try_from(movie[0].movie - first_id).ok() else {
                 continue;
             };
-            let (Some(start), Some(count), Ok(at)) = (
+            let (Some(start), Some(count), Some(votes), Ok(at)) = (
                 start.get_mut(slot),
                 count.get_mut(slot),
+                votes.get_mut(slot),
                 u32::try_from(genres.len()),
             ) else {
                 continue;
             };
             let own: Option<Vec<u16>> = movie
                 .iter()
-                .filter_map(|l| l.1)
+                .filter_map(|l| l.genre)
                 .map(|g| index.get(&g).copied())
                 .collect();
             let Some(mut own) = own else { continue };
@@ -87,22 +96,35 @@ impl Labels {
             own.sort_unstable();
             *start = at;
             *count = n;
+            *votes = movie[0].votes;
             genres.extend(own);
         }
         Self {
             first_id,
             start: start.into(),
             count: count.into(),
+            votes: votes.into(),
             genres: genres.into(),
             genre_names: genre_names.into(),
             certifications: certifications.into_iter().map(|c| (c.id, c)).collect(),
         }
     }
 
+    /// The slot of a movie read, and its genre count; `None` if it is not known.
+    fn slot(&self, id: i64) -> Option<(usize, u8)> {
+        let slot = usize::try_from(id - self.first_id).ok()?;
+        let count = *self.count.get(slot).filter(|c| **c != UNKNOWN)?;
+        Some((slot, count))
+    }
+
+    /// This movie's votes; `None` if it is not known.
+    pub(crate) fn votes(&self, id: i64) -> Option<i64> {
+        self.votes.get(self.slot(id)?.0).copied()
+    }
+
     /// The certification and genres of this movie; `None` if it is not known.
     fn of(&self, card: &MovieCard) -> Option<(Named, Vec<Named>)> {
-        let slot = usize::try_from(card.id - self.first_id).ok()?;
-        let count = *self.count.get(slot).filter(|c| **c != UNKNOWN)?;
+        let (slot, count) = self.slot(card.id)?;
         let start = usize::try_from(*self.start.get(slot)?).ok()?;
         let genres = self
             .genres
@@ -139,7 +161,7 @@ impl Labels {
 
     fn bytes(&self) -> usize {
         let names: usize = self.genre_names.iter().map(|g| 32 + g.name.len()).sum();
-        self.start.len() * 5 + self.genres.len() * 2 + names + self.certifications.len() * 64
+        self.start.len() * 13 + self.genres.len() * 2 + names + self.certifications.len() * 64
     }
 }
 
@@ -186,6 +208,7 @@ async fn read<C: ConnectionTrait>(db: &C) -> Result<Labels> {
     let l = Alias::new("l");
     let links = Query::select()
         .expr(col(movie::Column::Id))
+        .expr(col(movie::Column::Votes))
         .expr(Expr::col((l.clone(), Alias::new("genre_id"))))
         .from_as(movie::Entity, m())
         .join_as(
@@ -200,7 +223,13 @@ async fn read<C: ConnectionTrait>(db: &C) -> Result<Labels> {
         .query_all_raw(backend.build(&links))
         .await?
         .iter()
-        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
+        .map(|r| {
+            Ok(Link {
+                movie: r.try_get_by_index(0)?,
+                votes: r.try_get_by_index(1)?,
+                genre: r.try_get_by_index(2)?,
+            })
+        })
         .collect::<std::result::Result<Vec<_>, sea_orm::DbErr>>()?;
     Ok(Labels::new(genre_names, &links, certifications))
 }
@@ -256,7 +285,7 @@ pub(crate) async fn summaries<C: ConnectionTrait>(
 
 #[cfg(test)]
 mod tests {
-    use super::{Labels, MovieCard};
+    use super::{Labels, Link, MovieCard};
     use crate::Named;
 
     fn named(id: i64, name: &str) -> Named {
@@ -286,13 +315,18 @@ mod tests {
     fn labels() -> Labels {
         // Genres by name: Comedy (7), Drama (3), Drama (9).
         let genres = vec![named(7, "Comedy"), named(3, "Drama"), named(9, "Drama")];
+        let link = |movie, genre| Link {
+            movie,
+            votes: movie * 100,
+            genre,
+        };
         let links = [
-            (10, Some(9)),
-            (10, Some(7)),
-            (10, Some(3)),
-            (11, None),
-            (13, Some(3)),
-            (14, Some(42)),
+            link(10, Some(9)),
+            link(10, Some(7)),
+            link(10, Some(3)),
+            link(11, None),
+            link(13, Some(3)),
+            link(14, Some(42)),
         ];
         Labels::new(genres, &links, vec![named(1, "PG"), named(2, "R")])
     }
@@ -311,6 +345,8 @@ mod tests {
             labels.of(&card(13, 1)),
             Some((named(1, "PG"), vec![named(3, "Drama")]))
         );
+        assert_eq!(labels.votes(10), Some(1_000));
+        assert_eq!(labels.votes(11), Some(1_100));
     }
 
     #[test]
@@ -319,6 +355,7 @@ mod tests {
         // No movie 12 when read; 9 and 15 lie outside; 14 links a genre read after the names.
         for id in [9, 12, 14, 15] {
             assert_eq!(labels.of(&card(id, 1)), None, "movie {id}");
+            assert_eq!(labels.votes(id), None, "movie {id}");
         }
         assert_eq!(labels.of(&card(10, 3)), None, "an unknown certification");
         assert!(labels.summaries(vec![card(10, 1), card(12, 1)]).is_err());

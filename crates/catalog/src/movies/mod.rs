@@ -4,6 +4,7 @@ mod input;
 mod labels;
 mod load;
 mod order;
+mod phrases;
 mod poster;
 mod query;
 pub(crate) mod search;

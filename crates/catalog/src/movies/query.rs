@@ -13,6 +13,7 @@ use sea_orm::{
 
 use super::labels::{Labels, summaries, summaries_of};
 use super::load::{MovieCard, MovieRow, MovieSummary, TOTAL, col, fetch_rows, m, movie_rows};
+use super::phrases;
 use super::search::SearchQuery;
 use crate::{Result, entity::movie};
 
@@ -324,6 +325,9 @@ const MATCHES_IN_ONE_READ: u64 = 5_000;
 /// both the exact total and the page, so each match is checked once rather than once for the
 /// count and again for the page. `None` when there are too many for that.
 ///
+/// A phrase alone in relevance order, with the labels held, is read from `movie_phrases` and
+/// ordered in memory ([`phrases`]) when that path can answer.
+///
 /// A phrase's ids are read on `search_db`, whose plans are generic (the same plan fits every
 /// phrase); a single word's on `db`, whose plans fit the word: a generic plan for "every movie
 /// with a word starting with s, by year" reads all 99k matches where the custom one stops at
@@ -341,6 +345,14 @@ async fn matches_in_order<C: ConnectionTrait, S: ConnectionTrait>(
         labels,
     } = from;
     let backend = db.get_database_backend();
+    if sort.is_none()
+        && let (Some(search), Some(labels)) = (&filter.search, labels)
+        && *filter == search_only(search)
+        && let Some(ids) = phrases::ranked(*search_db, search, labels).await?
+    {
+        let items = summaries_of(*db, Some(*labels), &ids[window(page, ids.len())]).await?;
+        return Ok(Some(Page::new(items, ids.len() as u64, page)));
+    }
     let mut stmt = Query::select();
     stmt.expr(col(movie::Column::Id))
         .from_as(movie::Entity, m())
@@ -361,6 +373,14 @@ async fn matches_in_order<C: ConnectionTrait, S: ConnectionTrait>(
     }
     let items = summaries_of(*db, *labels, &ids[window(page, ids.len())]).await?;
     Ok(Some(Page::new(items, ids.len() as u64, page)))
+}
+
+/// The filter of a search and nothing else.
+fn search_only(search: &SearchQuery) -> MovieFilter {
+    MovieFilter {
+        search: Some(search.clone()),
+        ..MovieFilter::default()
+    }
 }
 
 /// The positions `page` covers in a list of `len` movies.

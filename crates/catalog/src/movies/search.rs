@@ -17,7 +17,9 @@
 //! title, `a` actors, `d` directors, `p` plot) so that `search_in` is an index lookup too and a
 //! phrase never spans two fields. A one-word query is a prefix of the first word of a term.
 //! The terms are computed here ([`terms`]) — the one tokenizer for documents and queries — and
-//! stored by every write of a movie's text ([`reindex`], `cinema seed`).
+//! stored by every write of a movie's text ([`reindex`], `cinema seed`). Triggers copy the pair
+//! terms into `movie_phrases`, which answers a phrase without visiting its movies' rows
+//! ([`super::phrases`]).
 //!
 //! Results are ranked by the best field that matched (title, then actors, directors,
 //! description), then by votes, then id.
@@ -61,7 +63,7 @@ impl SearchField {
     }
 
     /// How much a match in this field counts; higher ranks first.
-    fn relevance(self) -> u8 {
+    pub(super) fn relevance(self) -> u8 {
         match self {
             SearchField::Title => 4,
             SearchField::Actors => 3,
@@ -99,6 +101,16 @@ pub struct SearchQuery {
     fields: Vec<SearchField>,
 }
 
+/// What a phrase asks of PostgreSQL's `movie_phrases` in one field: the field's terms for
+/// every pair of the phrase but the last (`p:dark_knight`), and the last one's as a prefix
+/// (`p:knight_ret`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct FieldTerms {
+    pub field: SearchField,
+    pub exact: Vec<String>,
+    pub prefix: String,
+}
+
 /// At most this many words of a query are used.
 const MAX_WORDS: usize = 16;
 
@@ -126,6 +138,29 @@ impl SearchQuery {
     /// word is a prefix and may match most of the catalog (`s`).
     pub fn is_phrase(&self) -> bool {
         self.words.len() > 1
+    }
+
+    /// Per field, most relevant first, the terms of `movie_phrases` the phrase needs; `None`
+    /// for a single word (a prefix of any word, which that table does not answer).
+    pub(super) fn phrase_terms(&self) -> Option<Vec<FieldTerms>> {
+        if !self.is_phrase() {
+            return None;
+        }
+        let pairs = self.pairs("_");
+        Some(
+            self.fields
+                .iter()
+                .filter_map(|field| {
+                    let term = |pair: &str| format!("{}:{pair}", field.tag());
+                    let (last, exact) = pairs.split_last()?;
+                    Some(FieldTerms {
+                        field: *field,
+                        exact: exact.iter().map(|(pair, _)| term(pair)).collect(),
+                        prefix: term(&last.0),
+                    })
+                })
+                .collect(),
+        )
     }
 
     /// The movies that match (`m` is the movies alias).
@@ -348,6 +383,27 @@ mod tests {
             "(name : (\"dark knight\" AND \"knight ret\"*)) OR \
              (description : (\"dark knight\" AND \"knight ret\"*))"
         );
+    }
+
+    #[test]
+    fn a_phrase_asks_each_field_for_its_pairs_the_last_as_a_prefix() {
+        let q = SearchQuery::new(
+            "Dark knight RET",
+            &[SearchField::Description, SearchField::Title],
+        );
+        let expect = |field, tag: char| FieldTerms {
+            field,
+            exact: vec![format!("{tag}:dark_knight")],
+            prefix: format!("{tag}:knight_ret"),
+        };
+        assert_eq!(
+            q.phrase_terms(),
+            Some(vec![
+                expect(SearchField::Title, 't'),
+                expect(SearchField::Description, 'p')
+            ])
+        );
+        assert_eq!(SearchQuery::new("knight", &[]).phrase_terms(), None);
     }
 
     #[test]
