@@ -244,7 +244,7 @@ async fn insert_chunk<C: ConnectionTrait>(txn: &C, now: i64, chunk: &[NewMovie])
 /// multi-statement query. Autovacuum would get there too, but may be off or slow.
 async fn vacuum(db: &DatabaseConnection) -> Result<()> {
     if db.get_database_backend() == DbBackend::Postgres {
-        for table in MOVIE_TABLES {
+        for table in MOVIE_TABLES.iter().chain(&["movie_phrases"]) {
             db.execute_unprepared(&format!("VACUUM (ANALYZE) {table}"))
                 .await?;
         }
@@ -443,6 +443,10 @@ pub async fn synthetic(db: &DatabaseConnection, clock: &Clock, n: u64) -> Result
     Ok(seeded)
 }
 
+/// The setting that tells the `movie_phrases` insert trigger its transaction adds the new
+/// movies' phrase terms itself, before it commits (see the `movie_phrases` migration).
+const PHRASES_LATER: &str = "cinema.phrases_later";
+
 /// Where synthetic movies go: a transaction per thousand, or — for a first load into empty
 /// movie tables on PostgreSQL — one transaction with the tables' secondary indexes dropped
 /// and rebuilt at the end. Building an index once costs a fraction of maintaining it row by
@@ -490,6 +494,10 @@ impl Loader {
                 .await?;
             indexes.push(row.try_get("", "def")?);
         }
+        // `movie_phrases` too is built once, at the end, rather than grown by every statement
+        // (each would rewrite the arrays of most phrase terms: 175 s instead of 45 for 100k).
+        txn.execute_unprepared(&format!("SET LOCAL {PHRASES_LATER} = 'on'"))
+            .await?;
         Ok(Self::Bulk { txn, indexes })
     }
 
@@ -510,6 +518,14 @@ impl Loader {
         if let Self::Bulk { txn, indexes } = self {
             txn.execute_unprepared("SET LOCAL maintenance_work_mem = '256MB'")
                 .await?;
+            // Every movie is this load's: the table was empty and is locked.
+            txn.execute_unprepared(
+                "INSERT INTO movie_phrases AS p (term, movie_ids) \
+                 SELECT t, array_agg(m.id) FROM movies AS m, cinema_phrase_terms(m.search_terms) AS t \
+                 GROUP BY t ORDER BY t \
+                 ON CONFLICT (term) DO UPDATE SET movie_ids = p.movie_ids || EXCLUDED.movie_ids",
+            )
+            .await?;
             for definition in indexes {
                 txn.execute_unprepared(&definition).await?;
             }

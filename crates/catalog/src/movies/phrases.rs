@@ -65,7 +65,8 @@ pub(super) async fn ranked<C: ConnectionTrait>(
     Ok(Some(order.into_iter().map(|(_, _, id)| id).collect()))
 }
 
-/// The movies holding every pair of the phrase in this field, ascending (as each row's are).
+/// The movies holding every pair of the phrase in this field, ascending (as each row's are,
+/// once read).
 fn matches_in(terms: &FieldTerms, postings: &[(String, Vec<i64>)]) -> Vec<i64> {
     let mut found: Vec<i64> = postings
         .iter()
@@ -133,7 +134,7 @@ async fn read<C: ConnectionTrait>(
         else {
             return Ok(None);
         };
-        ids.sort_unstable(); // kept ascending by the table: a check in linear time
+        ids.sort_unstable(); // the table keeps them in no order
         postings.push((term, ids));
     }
     Ok(Some(postings))
