@@ -3,8 +3,9 @@
 //!
 //! - [`taxonomy`]: the four name lists, unique case-insensitively, and genre statistics.
 //! - [`movies`]: create/update/delete for moderators, lists with every filter and sort, ranked
-//!   phrase search answered from an index (PostgreSQL GIN over words and word pairs, SQLite
-//!   FTS5, tokenised alike; see [`movies::SearchQuery`]), detail.
+//!   phrase search answered from an index (PostgreSQL GIN over words and word pairs, plus a
+//!   row of movie ids per word pair for phrases; SQLite FTS5; tokenised alike; see
+//!   [`movies::SearchQuery`]), detail.
 //!   Lists cost a fixed number of queries whatever the page size.
 //! - [`cache`]: the read cache of public answers, its version and its cross-instance watch.
 //! - [`MovieReferences`]: the port through which commerce says whether a movie may be deleted.
