@@ -73,16 +73,22 @@ const POSTGRES_UP: &[&str] = &[
      EXECUTE FUNCTION movies_phrases_changed()",
     "CREATE TRIGGER movies_phrases_deleted AFTER DELETE ON movies
      FOR EACH ROW EXECUTE FUNCTION movies_phrases_changed()",
-    // The movies that exist now.
-    "INSERT INTO movie_phrases (term, movie_ids)
-     SELECT t, array_agg(m.id)
-       FROM movies AS m, cinema_phrase_terms(m.search_terms) AS t GROUP BY t",
+    // Adds every movie, for a table that holds none of them yet: this migration's backfill,
+    // and a bulk load into the empty movies table at its end (`cinema_catalog::seed`).
+    "CREATE FUNCTION cinema_phrases_add_every_movie() RETURNS void LANGUAGE sql AS $$
+       INSERT INTO movie_phrases AS p (term, movie_ids)
+       SELECT t, array_agg(m.id) FROM movies AS m, cinema_phrase_terms(m.search_terms) AS t
+        GROUP BY t ORDER BY t
+       ON CONFLICT (term) DO UPDATE SET movie_ids = p.movie_ids || EXCLUDED.movie_ids
+     $$",
+    "SELECT cinema_phrases_add_every_movie()",
 ];
 
 const POSTGRES_DOWN: &[&str] = &[
     "DROP TRIGGER IF EXISTS movies_phrases_deleted ON movies",
     "DROP TRIGGER IF EXISTS movies_phrases_updated ON movies",
     "DROP TRIGGER IF EXISTS movies_phrases_inserted ON movies",
+    "DROP FUNCTION IF EXISTS cinema_phrases_add_every_movie()",
     "DROP FUNCTION IF EXISTS movies_phrases_changed()",
     "DROP FUNCTION IF EXISTS movies_phrases_inserted()",
     "DROP FUNCTION IF EXISTS cinema_phrase_terms(tsvector)",

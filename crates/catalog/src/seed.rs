@@ -519,13 +519,8 @@ impl Loader {
             txn.execute_unprepared("SET LOCAL maintenance_work_mem = '256MB'")
                 .await?;
             // Every movie is this load's: the table was empty and is locked.
-            txn.execute_unprepared(
-                "INSERT INTO movie_phrases AS p (term, movie_ids) \
-                 SELECT t, array_agg(m.id) FROM movies AS m, cinema_phrase_terms(m.search_terms) AS t \
-                 GROUP BY t ORDER BY t \
-                 ON CONFLICT (term) DO UPDATE SET movie_ids = p.movie_ids || EXCLUDED.movie_ids",
-            )
-            .await?;
+            txn.execute_unprepared("SELECT cinema_phrases_add_every_movie()")
+                .await?;
             for definition in indexes {
                 txn.execute_unprepared(&definition).await?;
             }
