@@ -12,12 +12,12 @@
 use std::{collections::HashMap, sync::Arc};
 
 use sea_orm::{
-    ConnectionTrait,
+    ConnectionTrait, StreamTrait,
     sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query},
 };
 
 use super::{
-    load::{MovieCard, MovieRow, MovieSummary, col, fetch_rows, m, movie_rows},
+    load::{MovieCard, MovieRow, MovieSummary, col, each_row, fetch_rows, m, movie_rows},
     order::pinned_or_read,
 };
 use crate::{
@@ -166,7 +166,7 @@ impl Labels {
 }
 
 /// The labels at the current catalog version, read once per change; `None` with the cache off.
-pub(crate) async fn labels<C: ConnectionTrait>(
+pub(crate) async fn labels<C: ConnectionTrait + StreamTrait>(
     db: &C,
     cache: &CatalogCache,
 ) -> Result<Option<Arc<Labels>>> {
@@ -179,8 +179,8 @@ pub(crate) async fn labels<C: ConnectionTrait>(
         .map(Some)
 }
 
-async fn read<C: ConnectionTrait>(db: &C) -> Result<Labels> {
-    let backend = db.get_database_backend();
+async fn read<C: ConnectionTrait + StreamTrait>(db: &C) -> Result<Labels> {
+    let backend = ConnectionTrait::get_database_backend(db);
     let names = |table: &str| {
         Query::select()
             .columns([Alias::new("id"), Alias::new("name")])
@@ -219,18 +219,14 @@ async fn read<C: ConnectionTrait>(db: &C) -> Result<Labels> {
         )
         .order_by((m(), movie::Column::Id), Order::Asc)
         .to_owned();
-    let links = db
-        .query_all_raw(backend.build(&links))
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(Link {
-                movie: r.try_get_by_index(0)?,
-                votes: r.try_get_by_index(1)?,
-                genre: r.try_get_by_index(2)?,
-            })
+    let links = each_row(db, &links, |r| {
+        Ok(Link {
+            movie: r.try_get_by_index(0)?,
+            votes: r.try_get_by_index(1)?,
+            genre: r.try_get_by_index(2)?,
         })
-        .collect::<std::result::Result<Vec<_>, sea_orm::DbErr>>()?;
+    })
+    .await?;
     Ok(Labels::new(genre_names, &links, certifications))
 }
 

@@ -9,8 +9,9 @@
 
 use std::collections::{HashMap, hash_map::Entry};
 
+use futures_util::TryStreamExt;
 use sea_orm::{
-    ConnectionTrait, DbErr, FromQueryResult, Iterable, QueryResult,
+    ConnectionTrait, DbErr, FromQueryResult, Iterable, QueryResult, StreamTrait,
     sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query, SelectStatement, UnionType},
 };
 
@@ -117,6 +118,22 @@ pub(crate) fn movie_rows(columns: impl IntoIterator<Item = movie::Column>) -> Se
     }
     stmt.from_as(movie::Entity, m());
     stmt
+}
+
+/// Every row of a whole-catalog read (100k movies and more), decoded as it arrives: the
+/// driver's rows are never all held at once. Collected first, the 170k rows of the labels' read
+/// took ~40 MB for a moment — a third of the process's peak — to keep ~2 MB of what they say.
+pub(crate) async fn each_row<C: StreamTrait, T>(
+    db: &C,
+    stmt: &SelectStatement,
+    decode: impl Fn(&QueryResult) -> Result<T, DbErr>,
+) -> Result<Vec<T>> {
+    let mut rows = std::pin::pin!(db.stream(stmt).await?);
+    let mut decoded = Vec::new();
+    while let Some(row) = rows.try_next().await? {
+        decoded.push(decode(&row)?);
+    }
+    Ok(decoded)
 }
 
 pub(crate) async fn fetch_rows<C: ConnectionTrait>(

@@ -17,14 +17,14 @@ use std::{any::Any, future::Future, sync::Arc};
 
 use cinema_kernel::page::{Page, PageRequest};
 use sea_orm::{
-    ConnectionTrait,
+    ConnectionTrait, StreamTrait,
     sea_query::{self, Alias, Expr, ExprTrait, Query},
 };
 use tokio::sync::Mutex;
 
 use super::{
     labels::{labels, summaries_of},
-    load::{MovieSummary, col, m},
+    load::{MovieSummary, col, each_row, m},
     query::{MovieFilter, Sort, SortKey, Sources, genres_and_years_only, list_from, order, window},
 };
 use crate::{
@@ -42,7 +42,7 @@ static BUILDING: Mutex<()> = Mutex::const_new(());
 ///
 /// A search's matches are read on `search_db` (pass `db` when there is no other pool; see
 /// `cinema_kernel::db::connect_generic_plans`), everything else on `db`.
-pub async fn list_cached<C: ConnectionTrait, S: ConnectionTrait>(
+pub async fn list_cached<C: ConnectionTrait + StreamTrait, S: ConnectionTrait>(
     db: &C,
     search_db: &S,
     cache: &CatalogCache,
@@ -122,7 +122,7 @@ impl Genres {
     }
 }
 
-async fn genres_of<C: ConnectionTrait>(
+async fn genres_of<C: ConnectionTrait + StreamTrait>(
     db: &C,
     cache: &CatalogCache,
     filter: &MovieFilter,
@@ -142,7 +142,7 @@ async fn genres_of<C: ConnectionTrait>(
 }
 
 /// A genre's links, read once per catalog change from `(genre_id, year, movie_id)` alone.
-async fn genre_years<C: ConnectionTrait>(
+async fn genre_years<C: ConnectionTrait + StreamTrait>(
     db: &C,
     cache: &CatalogCache,
     genre: i64,
@@ -156,18 +156,13 @@ async fn genre_years<C: ConnectionTrait>(
             .order_by(Alias::new("year"), sea_query::Order::Asc)
             .order_by(Alias::new("movie_id"), sea_query::Order::Asc)
             .to_owned();
-        let backend = db.get_database_backend();
-        let links = db
-            .query_all_raw(backend.build(&select))
-            .await?
-            .iter()
-            .map(|row| {
-                Ok((
-                    row.try_get_by_index::<i32>(0)?,
-                    row.try_get_by_index::<i64>(1)?,
-                ))
-            })
-            .collect::<std::result::Result<Vec<_>, sea_orm::DbErr>>()?;
+        let links = each_row(db, &select, |row| {
+            Ok((
+                row.try_get_by_index::<i32>(0)?,
+                row.try_get_by_index::<i64>(1)?,
+            ))
+        })
+        .await?;
         Ok(GenreYears {
             links: links.into(),
         })
@@ -299,11 +294,7 @@ where
 }
 
 /// The order of `sort`, read once per change.
-async fn in_order<C: ConnectionTrait>(
-    db: &C,
-    cache: &CatalogCache,
-    sort: Sort,
-) -> Result<Arc<Order>> {
+async fn in_order<C: StreamTrait>(db: &C, cache: &CatalogCache, sort: Sort) -> Result<Arc<Order>> {
     pinned_or_read(
         cache,
         || ticket(cache, sort),
@@ -318,12 +309,7 @@ async fn in_order<C: ConnectionTrait>(
                 Some(sort),
                 db.get_database_backend(),
             );
-            let backend = db.get_database_backend();
-            let rows = db.query_all_raw(backend.build(&stmt)).await?;
-            let ids = rows
-                .iter()
-                .map(|row| row.try_get_by_index::<i64>(0))
-                .collect::<std::result::Result<Vec<_>, _>>()?;
+            let ids = each_row(db, &stmt, |row| row.try_get_by_index::<i64>(0)).await?;
             Ok(Order::new(ids))
         },
     )
