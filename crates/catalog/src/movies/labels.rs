@@ -243,7 +243,7 @@ pub(crate) async fn summaries_of<C: ConnectionTrait>(
     {
         let mut stmt = movie_rows(MovieCard::COLUMNS);
         stmt.and_where(col(movie::Column::Id).is_in(ids.iter().copied()));
-        let mut found: HashMap<i64, MovieCard> = fetch_rows(db, &stmt)
+        let mut found: HashMap<i64, MovieCard> = fetch_rows(db, &stmt, false)
             .await?
             .into_iter()
             .map(|r| (r.movie.id, r.movie))

@@ -92,7 +92,7 @@ impl FromQueryResult for MovieRow {
     fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
         Ok(Self {
             movie: MovieCard::from_query_result(res, pre)?,
-            total: res.try_get(pre, TOTAL).ok().flatten(),
+            total: res.try_get(pre, TOTAL)?,
         })
     }
 }
@@ -136,14 +136,22 @@ pub(crate) async fn each_row<C: StreamTrait, T>(
     Ok(decoded)
 }
 
+/// The rows of a [`movie_rows`] select; `with_total` when it also selects [`TOTAL`]. Without it
+/// no row is asked for that column: a lookup that fails builds a formatted error, once per row.
 pub(crate) async fn fetch_rows<C: ConnectionTrait>(
     db: &C,
     stmt: &SelectStatement,
+    with_total: bool,
 ) -> Result<Vec<MovieRow>> {
-    let backend = db.get_database_backend();
-    Ok(MovieRow::find_by_statement(backend.build(stmt))
-        .all(db)
-        .await?)
+    let stmt = db.get_database_backend().build(stmt);
+    if with_total {
+        return Ok(MovieRow::find_by_statement(stmt).all(db).await?);
+    }
+    let cards = MovieCard::find_by_statement(stmt).all(db).await?;
+    Ok(cards
+        .into_iter()
+        .map(|movie| MovieRow { movie, total: None })
+        .collect())
 }
 
 /// A movie in a list.

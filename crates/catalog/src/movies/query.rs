@@ -466,7 +466,7 @@ async fn page_rows<C: ConnectionTrait>(
     }
     order(&mut stmt);
     stmt.limit(limit);
-    fetch_rows(db, &stmt).await
+    fetch_rows(db, &stmt, with_total).await
 }
 
 /// The most voted movies, then the best rated.
