@@ -17,7 +17,7 @@ use sea_orm::{
 };
 
 use super::{
-    load::{MovieCard, MovieRow, MovieSummary, col, each_row, fetch_rows, m, movie_rows},
+    load::{MovieCard, MovieRow, MovieSummary, col, each_row, fetch_cards, m, movie_rows},
     order::pinned_or_read,
 };
 use crate::{
@@ -243,10 +243,10 @@ pub(crate) async fn summaries_of<C: ConnectionTrait>(
     {
         let mut stmt = movie_rows(MovieCard::COLUMNS);
         stmt.and_where(col(movie::Column::Id).is_in(ids.iter().copied()));
-        let mut found: HashMap<i64, MovieCard> = fetch_rows(db, &stmt, false)
+        let mut found: HashMap<i64, MovieCard> = fetch_cards(db, &stmt)
             .await?
             .into_iter()
-            .map(|r| (r.movie.id, r.movie))
+            .map(|card| (card.id, card))
             .collect();
         let cards = ids.iter().filter_map(|id| found.remove(id)).collect();
         if let Ok(summaries) = labels.summaries(cards) {

@@ -143,15 +143,24 @@ pub(crate) async fn fetch_rows<C: ConnectionTrait>(
     stmt: &SelectStatement,
     with_total: bool,
 ) -> Result<Vec<MovieRow>> {
-    let stmt = db.get_database_backend().build(stmt);
     if with_total {
+        let stmt = db.get_database_backend().build(stmt);
         return Ok(MovieRow::find_by_statement(stmt).all(db).await?);
     }
-    let cards = MovieCard::find_by_statement(stmt).all(db).await?;
+    let cards = fetch_cards(db, stmt).await?;
     Ok(cards
         .into_iter()
         .map(|movie| MovieRow { movie, total: None })
         .collect())
+}
+
+/// The cards of a [`movie_rows`] select of [`MovieCard::COLUMNS`].
+pub(crate) async fn fetch_cards<C: ConnectionTrait>(
+    db: &C,
+    stmt: &SelectStatement,
+) -> Result<Vec<MovieCard>> {
+    let stmt = db.get_database_backend().build(stmt);
+    Ok(MovieCard::find_by_statement(stmt).all(db).await?)
 }
 
 /// A movie in a list.
