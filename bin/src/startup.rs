@@ -185,6 +185,7 @@ impl Application {
                     &settings.catalog_cache.cache_control(),
                 )
                 .unwrap_or(HeaderValue::from_static("no-cache")),
+                max_price: settings.max_price,
             },
             settings.api.clone(),
         );

@@ -3,7 +3,10 @@
 
 use std::io::IsTerminal;
 
-use tracing_subscriber::EnvFilter;
+use tracing::{Event, Level, Subscriber, field::Field};
+use tracing_subscriber::{
+    EnvFilter, Layer, field::Visit, layer::Context, layer::SubscriberExt, util::SubscriberInitExt,
+};
 
 use crate::settings::{LogFormat, LogSettings};
 
@@ -20,7 +23,47 @@ pub fn init(settings: &LogSettings) {
             .json()
             .flatten_event(true)
             .with_current_span(true)
+            .finish()
+            .with(ClientStreamErrors)
             .try_init(),
-        LogFormat::Text => builder.compact().try_init(),
+        LogFormat::Text => builder
+            .compact()
+            .finish()
+            .with(ClientStreamErrors)
+            .try_init(),
     };
+}
+
+/// Drops actix's `ERROR … stream error: …` lines. Each is a client's malformed or oversized
+/// request head (or a connection it broke), already answered 400 or 431 — nothing an operator
+/// must act on, and an easy way to flood the error log. actix traces each one itself
+/// (`LOG_LEVEL=info,actix_http=trace` shows them).
+struct ClientStreamErrors;
+
+impl<S: Subscriber> Layer<S> for ClientStreamErrors {
+    fn event_enabled(&self, event: &Event<'_>, _: Context<'_, S>) -> bool {
+        let meta = event.metadata();
+        if *meta.level() != Level::ERROR || meta.target() != "actix_http::h1::dispatcher" {
+            return true;
+        }
+        let mut message = MessageStartsWith {
+            prefix: "stream error",
+            found: false,
+        };
+        event.record(&mut message);
+        !message.found
+    }
+}
+
+struct MessageStartsWith {
+    prefix: &'static str,
+    found: bool,
+}
+
+impl Visit for MessageStartsWith {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            self.found = format!("{value:?}").starts_with(self.prefix);
+        }
+    }
 }

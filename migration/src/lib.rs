@@ -20,6 +20,7 @@ mod m20261202_000012_engagement;
 mod m20261203_000013_catalog_version;
 mod m20261203_000014_genre_years;
 mod m20261203_000015_movie_phrases;
+mod m20261206_000016_security_two;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -78,6 +79,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000013_catalog_version::Migration),
             Box::new(m20261203_000014_genre_years::Migration),
             Box::new(m20261203_000015_movie_phrases::Migration),
+            Box::new(m20261206_000016_security_two::Migration),
         ]
     }
 }

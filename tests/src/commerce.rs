@@ -63,13 +63,14 @@ impl TestApp {
             .await
             .expect("the order exists");
         let cents = order.total().cents();
+        let session = self.session_opened(order_id, cents, "checkout").await;
         let res = self
             .deliver_webhook(&json!({
                 "id": format!("evt_{}", uuid::Uuid::new_v4().simple()),
                 "object": "event", "created": taken_at,
                 "type": "checkout.session.completed",
                 "data": {"object": {
-                    "id": format!("cs_{order_id}_{}", uuid::Uuid::new_v4().simple()),
+                    "id": session,
                     "object": "checkout.session", "payment_status": "paid",
                     "amount_total": cents, "currency": "usd",
                     "payment_intent": format!("pi_{}", uuid::Uuid::new_v4().simple()),
@@ -83,6 +84,37 @@ impl TestApp {
             .await
             .expect("the order exists");
         assert_eq!(paid.status(), cinema_commerce::OrderStatus::Paid);
+    }
+
+    /// Records a Stripe session (or intent) opened for the order, as `checkout` does after
+    /// Stripe answers: webhooks are trusted only for sessions and intents we opened. Returns
+    /// its id.
+    pub async fn session_opened(&self, order_id: i64, cents: i64, kind: &str) -> String {
+        use cinema_billing::entity::checkout_session;
+        use sea_orm::{ActiveValue::Set, EntityTrait};
+        let prefix = if kind == "intent" { "pi" } else { "cs" };
+        let id = format!("{prefix}_{order_id}_{}", uuid::Uuid::new_v4().simple());
+        let now = self.clock.now_ms();
+        checkout_session::Entity::insert(checkout_session::ActiveModel {
+            id: Set(id.clone()),
+            order_id: Set(order_id),
+            gateway: Set("stripe".into()),
+            kind: Set(kind.into()),
+            amount_cents: Set(cents),
+            currency: Set("usd".into()),
+            url: Set(None),
+            client_secret: Set(None),
+            status: Set("open".into()),
+            expires_at: Set(now + 3_600_000),
+            created_at: Set(now),
+            // Out of the way of the attempts `checkout` numbers from 0.
+            attempt: Set(1_000_000 + (uuid::Uuid::new_v4().as_u128() % 1_000_000_000) as i32),
+            declined_at: Set(None),
+        })
+        .exec_without_returning(self.db())
+        .await
+        .expect("a session row");
+        id
     }
 
     /// Posts an event to the webhook, signed as Stripe signs it with the test secret.

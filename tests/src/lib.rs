@@ -35,6 +35,15 @@ use serde_json::Value;
 /// The webhook signing secret of every test application.
 pub const WEBHOOK_SECRET: &str = "whsec_test_harness_secret";
 
+/// A client whose requests come from `ip` (any address of 127.0.0.0/8 is this machine), as a
+/// different client would.
+pub fn client_from(ip: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(ip.parse::<std::net::IpAddr>().expect("an IP address"))
+        .build()
+        .expect("a client")
+}
+
 /// How long tests wait for something asynchronous (an e-mail) before failing.
 pub const WAIT: Duration = Duration::from_secs(15);
 
@@ -387,6 +396,30 @@ impl TestApp {
             .into_iter()
             .map(|j| (j.status, j.attempts))
             .collect()
+    }
+
+    /// How many e-mails to `to` (queued or sent) contain `text`.
+    pub async fn emails_with(&self, to: &str, text: &str) -> usize {
+        self.email_job_rows(to)
+            .await
+            .iter()
+            .filter(|j| j.payload.contains(text))
+            .count()
+    }
+
+    /// The single number a counting statement (`SELECT COUNT(*) AS n …`) answers.
+    pub async fn count(&self, sql: &str) -> i64 {
+        use sea_orm::ConnectionTrait;
+        self.db()
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.db().get_database_backend(),
+                sql,
+            ))
+            .await
+            .expect("the count runs")
+            .expect("a row")
+            .try_get::<i64>("", "n")
+            .expect("a column n")
     }
 
     /// How many e-mails are queued or sent to `to` (see [`TestApp::email_jobs_to`]).

@@ -41,6 +41,8 @@ impl Recorded {
 #[derive(Debug, Default)]
 struct State {
     down: bool,
+    /// While set, every API call is refused with 400 and this message.
+    refusing: Option<String>,
     requests: Vec<Recorded>,
     /// key → (body, status, answer)
     idempotency: HashMap<String, (String, u16, Value)>,
@@ -151,6 +153,12 @@ impl StripeFake {
     /// Where events go, and the clock their signatures are dated with.
     pub fn forward_to(&self, webhook_url: String, clock: Clock) {
         self.state().webhook = Some((webhook_url, clock));
+    }
+
+    /// While set, every API call is refused (400 `invalid_request_error` with this message), as
+    /// Stripe refuses a bad parameter or an option the account does not support.
+    pub fn set_refusing(&self, message: Option<&str>) {
+        self.state().refusing = message.map(str::to_owned);
     }
 
     /// While down, every API call answers 503 (and nothing is created).
@@ -331,6 +339,9 @@ async fn handle(
         let mut state = state.lock().expect("the fake's state");
         let (status, answer, replayed) = if state.down {
             let (s, a) = error(503, "api_error", "The fake Stripe is down.");
+            (s, a, false)
+        } else if let Some(message) = state.refusing.clone() {
+            let (s, a) = error(400, "invalid_request_error", &message);
             (s, a, false)
         } else if !authorized {
             let (s, a) = error(401, "invalid_request_error", "Invalid API Key provided.");

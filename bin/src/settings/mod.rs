@@ -6,9 +6,10 @@
 
 use std::{collections::HashMap, fmt, net::SocketAddr, str::FromStr, time::Duration};
 
-use cinema_api::{ApiConfig, CorsPolicy};
+use cinema_api::{ApiConfig, CorsPolicy, client_addr::ClientAddressPolicy};
 use cinema_commerce::CommerceConfig;
 use cinema_identity::{AbuseLimits, IdentityConfig, ThrottleConfig};
+use cinema_kernel::Money;
 use cinema_kernel::db::{DatabaseConfig, DatabaseUrl};
 use cinema_kernel::time::Clock;
 use cinema_notify::{MailConfig, MailTransport, WorkerConfig};
@@ -75,6 +76,8 @@ pub struct Settings {
     pub identity: IdentityConfig,
     pub media: MediaSettings,
     pub commerce: CommerceConfig,
+    /// The highest price a movie may have (`MAX_PRICE`).
+    pub max_price: Money,
     pub engagement: cinema_engagement::EngagementConfig,
     pub catalog_cache: CatalogCacheSettings,
     pub payments: PaymentSettings,
@@ -147,6 +150,7 @@ impl Settings {
             cors: cors_policy(src.get("CORS_ALLOWED_ORIGINS"))?,
             json_limit: parse_or(src, "JSON_BODY_LIMIT_BYTES", "262144")?,
             body_timeout: Duration::from_secs(parse_or(src, "BODY_READ_TIMEOUT_SECS", "30")?),
+            client_addresses: client_address_policy(src)?,
         };
 
         let log = LogSettings {
@@ -178,8 +182,19 @@ impl Settings {
                 "must be between 1 and 10080 (a week)",
             ));
         }
+        let max_price: Money = parse_or(src, "MAX_PRICE", "10000.00")?;
+        if max_price > cinema_commerce::MAX_CHARGE {
+            return Err(ConfigError::new(
+                "MAX_PRICE",
+                format!(
+                    "must be at most {}, the most one payment can take",
+                    cinema_commerce::MAX_CHARGE
+                ),
+            ));
+        }
         let commerce = CommerceConfig {
             pending_ttl: Duration::from_secs(pending_minutes * 60),
+            max_total: cinema_commerce::MAX_CHARGE,
         };
         let order_expiry_interval =
             Duration::from_secs(parse_or(src, "ORDER_EXPIRY_INTERVAL_SECS", "60")?);
@@ -205,6 +220,7 @@ impl Settings {
         let engagement = cinema_engagement::EngagementConfig {
             comment_limit,
             comment_window: Duration::from_secs(comment_window),
+            notification_mails_per_hour: parse_or(src, "NOTIFICATION_MAILS_PER_HOUR", "10")?,
         };
 
         Ok(Self {
@@ -218,6 +234,7 @@ impl Settings {
             identity,
             media,
             commerce,
+            max_price,
             engagement,
             catalog_cache,
             payments,
@@ -226,6 +243,25 @@ impl Settings {
             clock: Clock::system(),
         })
     }
+}
+
+/// `TRUSTED_PROXIES` and `CLIENT_IPV6_PREFIX`: whose forwarded headers name the client, and
+/// the network an IPv6 client is counted by.
+fn client_address_policy(src: &impl Source) -> Result<ClientAddressPolicy, ConfigError> {
+    let trusted_proxies =
+        ClientAddressPolicy::parse_proxies(&src.get("TRUSTED_PROXIES").unwrap_or_default())
+            .map_err(|e| ConfigError::new("TRUSTED_PROXIES", e))?;
+    let ipv6_prefix: u8 = parse_or(src, "CLIENT_IPV6_PREFIX", "64")?;
+    if !(16..=128).contains(&ipv6_prefix) {
+        return Err(ConfigError::new(
+            "CLIENT_IPV6_PREFIX",
+            "must be between 16 and 128 (64 counts each IPv6 subscriber's /64 as one client)",
+        ));
+    }
+    Ok(ClientAddressPolicy {
+        trusted_proxies,
+        ipv6_prefix,
+    })
 }
 
 pub const DEFAULT_MAIL_FROM: &str = "Cinema <no-reply@cinema.localhost>";
@@ -288,6 +324,13 @@ fn identity_settings(src: &impl Source) -> Result<(IdentityConfig, bool), Config
         Some(url) => url,
         None => parse_or(src, "FRONTEND_URL", DEFAULT_FRONTEND_URL)?,
     };
+    let device_token_days: u64 = parse_or(src, "DEVICE_TOKEN_TTL_DAYS", "365")?;
+    if !(1..=3650).contains(&device_token_days) {
+        return Err(ConfigError::new(
+            "DEVICE_TOKEN_TTL_DAYS",
+            "must be between 1 and 3650",
+        ));
+    }
     let config = IdentityConfig {
         jwt_secret,
         access_ttl: Duration::from_secs(access_minutes * 60),
@@ -303,6 +346,7 @@ fn identity_settings(src: &impl Source) -> Result<(IdentityConfig, bool), Config
             max_failures_per_address: parse_or(src, "LOGIN_MAX_FAILURES_PER_ADDRESS", "20")?,
             window: Duration::from_secs(parse_or(src, "LOGIN_THROTTLE_WINDOW_SECS", "900")?),
             max_delay: Duration::from_secs(parse_or(src, "LOGIN_MAX_DELAY_SECS", "30")?),
+            device_token_ttl: Duration::from_secs(device_token_days * 86_400),
         },
         limits: AbuseLimits {
             window: Duration::from_secs(parse_or(src, "ABUSE_WINDOW_SECS", "3600")?),

@@ -46,6 +46,8 @@ pub struct AppState {
     pub catalog_cache: cinema_catalog::cache::CatalogCache,
     /// The `Cache-Control` of public catalog answers.
     pub catalog_cache_control: actix_web::http::header::HeaderValue,
+    /// The highest price a moderator may set (`MAX_PRICE`).
+    pub max_price: cinema_kernel::Money,
 }
 
 /// Which browser origins may call the API.
@@ -68,6 +70,8 @@ pub struct ApiConfig {
     pub json_limit: usize,
     /// How long a request body may take to arrive in full (then 408).
     pub body_timeout: std::time::Duration,
+    /// Whose forwarded headers decide the client address, and how IPv6 clients are grouped.
+    pub client_addresses: crate::client_addr::ClientAddressPolicy,
 }
 
 impl Default for ApiConfig {
@@ -76,6 +80,7 @@ impl Default for ApiConfig {
             cors: CorsPolicy::Disabled,
             json_limit: 256 * 1024,
             body_timeout: std::time::Duration::from_secs(30),
+            client_addresses: crate::client_addr::ClientAddressPolicy::default(),
         }
     }
 }
@@ -251,6 +256,7 @@ pub fn app(
         // The limit of JSON bodies, which `body::Json` reads as bytes.
         .app_data(web::PayloadConfig::new(api.config.json_limit))
         .app_data(middleware::BodyTimeout(api.config.body_timeout))
+        .app_data(web::Data::new(api.config.client_addresses.clone()))
         .app_data(extract::query_config())
         .app_data(extract::path_config())
         .into_utoipa_app()

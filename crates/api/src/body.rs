@@ -7,7 +7,9 @@
 //! - not JSON at all (wrong content type, bad syntax) → 400; larger than allowed → 413; sent
 //!   too slowly (see `middleware::body_deadline`) → 408;
 //! - a string with a control character (NUL and the like; tab and line breaks are allowed in
-//!   free-form text only) → 422 naming the field;
+//!   free-form text only) or a bidirectional override (U+202A–U+202E, U+2066–U+2069) → 422
+//!   naming the field;
+//! - an array or a scalar where an object is expected → 422;
 //! - the wrong shape → 422 naming the field and the rule, without Rust type names and without
 //!   echoing the input back.
 //!
@@ -130,6 +132,14 @@ pub fn from_value<T: DeserializeOwned>(value: Value, at: &str) -> Result<T, ApiE
                 check_text(item, key, &mut errors);
             }
         }
+        // serde would read a struct from an array of its fields in order; the contract says
+        // the body is an object.
+        (_, Some(_)) if at.is_empty() => {
+            return Err(ApiError::invalid(vec![FieldError::new(
+                "body",
+                "must be a JSON object",
+            )]));
+        }
         (_, _) if !at.is_empty() => check_text(&value, at, &mut errors),
         _ => {}
     }
@@ -205,7 +215,14 @@ fn check_text(value: &Value, path: &str, errors: &mut Vec<FieldError>) {
         Value::String(s) => {
             let field = path.rsplit('.').next().unwrap_or(path);
             let free_form = FREE_FORM_FIELDS.contains(&field);
-            if s.chars()
+            if s.chars().any(cinema_kernel::text::is_bidi_control) {
+                errors.push(FieldError::new(
+                    display_path(path),
+                    "must not contain bidirectional override or isolate characters \
+                     (U+202A–U+202E, U+2066–U+2069)",
+                ));
+            } else if s
+                .chars()
                 .any(|c| c.is_control() && !(free_form && matches!(c, '\t' | '\n' | '\r')))
             {
                 let rule = if free_form {

@@ -50,8 +50,11 @@ pub struct ApiError {
     detail: String,
     errors: Vec<FieldError>,
     retry_after: Option<u64>,
+    /// A precise problem `type` from the domain error, instead of the kind's.
+    problem_type: Option<&'static str>,
     cause: Option<Box<dyn std::error::Error + Send + Sync>>,
-    allow: Option<String>,
+    /// Boxed: it is rare, and `ApiError` stays small enough to return by value.
+    allow: Option<Box<str>>,
 }
 
 impl ApiError {
@@ -61,13 +64,16 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
             retry_after: None,
+            problem_type: None,
             cause: None,
             allow: None,
         }
     }
 
-    /// A 422 listing the fields that failed.
+    /// A 422 listing the fields that failed. Whatever a field's name or message carries of the
+    /// input is cut short: an error never echoes a long value back.
     pub fn invalid(errors: Vec<FieldError>) -> Self {
+        let errors = short(errors);
         let detail = match errors.as_slice() {
             [one] => format!("Invalid value for `{}`: {}.", one.field, one.message),
             _ => "The request has invalid fields.".to_owned(),
@@ -101,7 +107,7 @@ impl ApiError {
     /// A 405 naming the methods the resource does accept.
     pub(crate) fn method_not_allowed(allow: String) -> Self {
         Self {
-            allow: Some(allow.clone()),
+            allow: Some(allow.clone().into_boxed_str()),
             ..Self::new(
                 ErrorKind::BadRequest,
                 format!("This resource only accepts {allow}."),
@@ -122,6 +128,9 @@ impl ApiError {
         if self.allow.is_some() {
             return "urn:cinema:problem:method-not-allowed";
         }
+        if let Some(precise) = self.problem_type {
+            return precise;
+        }
         match self.kind {
             ErrorKind::NotFound => "urn:cinema:problem:not-found",
             ErrorKind::Conflict => "urn:cinema:problem:conflict",
@@ -133,6 +142,7 @@ impl ApiError {
             ErrorKind::TooLarge => "urn:cinema:problem:too-large",
             ErrorKind::Timeout => "urn:cinema:problem:timeout",
             ErrorKind::Unavailable => "urn:cinema:problem:unavailable",
+            ErrorKind::UpstreamRefused => "urn:cinema:problem:payment-provider-refused",
             _ => "urn:cinema:problem:internal",
         }
     }
@@ -142,10 +152,24 @@ impl ApiError {
             ErrorKind::Unavailable => {
                 "A service this request needs is unavailable; try again shortly.".to_owned()
             }
+            ErrorKind::UpstreamRefused => self.detail.clone(),
             kind if !kind.is_client_error() => "An unexpected error occurred.".to_owned(),
             _ => self.detail.clone(),
         }
     }
+}
+
+/// Field errors with names and messages cut short (see [`ApiError::invalid`]).
+fn short(errors: Vec<FieldError>) -> Vec<FieldError> {
+    errors
+        .into_iter()
+        .map(|e| {
+            FieldError::new(
+                crate::params::cut(&e.field, 64),
+                crate::params::cut(&e.message, 300),
+            )
+        })
+        .collect()
 }
 
 impl<E: DomainError> From<E> for ApiError {
@@ -153,9 +177,17 @@ impl<E: DomainError> From<E> for ApiError {
         let kind = err.kind();
         if kind.is_client_error() {
             Self {
-                errors: err.field_errors(),
+                errors: short(err.field_errors()),
                 retry_after: err.retry_after_secs(),
+                problem_type: err.problem_type(),
                 ..Self::new(kind, err.to_string())
+            }
+        } else if kind == ErrorKind::UpstreamRefused {
+            // Shown (retrying cannot help) and logged with its request id.
+            let detail = err.to_string();
+            Self {
+                cause: Some(Box::new(err)),
+                ..Self::new(kind, detail)
             }
         } else {
             Self {
@@ -202,6 +234,7 @@ impl ResponseError for ApiError {
             ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorKind::Timeout => StatusCode::REQUEST_TIMEOUT,
             ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorKind::UpstreamRefused => StatusCode::BAD_GATEWAY,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -242,7 +275,7 @@ impl ResponseError for ApiError {
             response.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
         if let Some(allow) = &self.allow {
-            response.insert_header((header::ALLOW, allow.as_str()));
+            response.insert_header((header::ALLOW, &**allow));
         }
         match serde_json::to_vec(&body) {
             Ok(bytes) => response.body(bytes),

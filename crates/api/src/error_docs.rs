@@ -20,11 +20,11 @@ use utoipa::openapi::{
 };
 
 /// Text without control characters: what single-line fields and query values accept.
-const SINGLE_LINE: &str = r"^[^\x00-\x1f\x7f-\x9f]*$";
+const SINGLE_LINE: &str = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$";
 /// Free-form text (`body::FREE_FORM_FIELDS`): tabs and line breaks allowed.
-const FREE_FORM: &str = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$";
+const FREE_FORM: &str = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$";
 /// A name: single-line, and not only white space.
-const NAME: &str = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$";
+const NAME: &str = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*[^\s\x00-\x1f\x7f-\x9f\xad\u034f\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\u3164\uffa0][^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$";
 
 /// Bodies of partial updates: all fields optional, but at least one known field must be sent
 /// (unknown fields are ignored, so `{}` and `{"nickname": 1}` alike change nothing: 400/422).

@@ -13,6 +13,7 @@ pub mod auth;
 mod billing;
 pub mod body;
 mod catalog;
+pub mod client_addr;
 mod commerce;
 mod docs;
 mod engagement;

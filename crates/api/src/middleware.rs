@@ -20,7 +20,7 @@ use cinema_catalog::cache::CatalogCache;
 use cinema_kernel::FieldError;
 use tracing::Instrument;
 
-use crate::{AppState, error::ApiError};
+use crate::{AppState, client_addr::ClientAddressPolicy, error::ApiError};
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -28,8 +28,9 @@ pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id"
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
-/// Gives every request an id (the caller's `X-Request-Id` when it is a sane token), runs the
-/// rest of the chain inside a span carrying it, logs one line per request and echoes the id.
+/// Gives every request an id (the caller's `X-Request-Id` when it is a sane token), decides its
+/// client address (`client_addr`), runs the rest of the chain inside a span carrying both, logs
+/// one line per request and echoes the id.
 pub async fn request_span(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -42,9 +43,16 @@ pub async fn request_span(
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
+    let client = req
+        .app_data::<web::Data<ClientAddressPolicy>>()
+        .and_then(|policy| policy.client(req.peer_addr().map(|a| a.ip()), req.headers()));
+    if let Some(client) = client {
+        req.extensions_mut().insert(client);
+    }
     let span = tracing::info_span!(
         "request",
         request_id = %id,
+        client = %client.map_or_else(|| "-".to_owned(), |c| c.ip.to_string()),
         method = %req.method(),
         path = %req.path(),
     );
@@ -127,23 +135,24 @@ pub async fn security_headers(
 }
 
 /// Refuses a query string whose decoded names or values hold control characters (NUL and the
-/// like reach no handler, and no database), with a 422 naming the parameter.
+/// like reach no handler, and no database) or bidirectional overrides, with a 422 naming the
+/// parameter.
 pub async fn plain_query(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     let bad = url::form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(name, value)| name.chars().chain(value.chars()).any(char::is_control))
+        .find(|(name, value)| name.chars().chain(value.chars()).any(not_plain))
         .map(|(name, _)| {
             name.chars()
-                .filter(|c| !c.is_control())
+                .filter(|c| !not_plain(*c))
                 .take(40)
                 .collect::<String>()
         });
     if let Some(name) = bad {
         let error = ApiError::invalid(vec![FieldError::new(
             name,
-            "must not contain control characters",
+            "must not contain control characters or bidirectional overrides",
         )]);
         let response = actix_web::ResponseError::error_response(&error);
         return Ok(req.into_response(response).map_into_right_body());
@@ -151,6 +160,10 @@ pub async fn plain_query(
     next.call(req)
         .await
         .map(ServiceResponse::map_into_left_body)
+}
+
+fn not_plain(c: char) -> bool {
+    c.is_control() || cinema_kernel::text::is_bidi_control(c)
 }
 
 /// How long a request body may take to arrive, in full.

@@ -91,9 +91,14 @@ impl Params {
 }
 
 /// A value as it is echoed in an error: at most 40 characters.
-fn shortened(value: &str) -> String {
+pub(crate) fn shortened(value: &str) -> String {
+    cut(value, 40)
+}
+
+/// `value` cut to `max` characters, with `…` when something was cut.
+pub(crate) fn cut(value: &str, max: usize) -> String {
     let mut chars = value.chars();
-    let head: String = chars.by_ref().take(40).collect();
+    let head: String = chars.by_ref().take(max).collect();
     if chars.next().is_some() {
         format!("{head}…")
     } else {

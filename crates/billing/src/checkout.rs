@@ -139,6 +139,20 @@ impl Billing {
         if order.expires_at <= now {
             return Err(Error::OrderExpired(order_id));
         }
+        // Never a session for nothing, nor for more than one payment can take.
+        if order.total_cents <= 0 {
+            return Err(Error::Conflict(format!(
+                "Order {order_id} costs {}: there is nothing to pay.",
+                crate::money(order.total_cents.max(0))
+            )));
+        }
+        let max = self.commerce.config().max_total;
+        if order.total_cents > max.cents() {
+            return Err(Error::Conflict(format!(
+                "Order {order_id} costs {}, more than {max}, the most one payment can take.",
+                crate::money(order.total_cents)
+            )));
+        }
         let of_order = checkout_session::Entity::find()
             .filter(checkout_session::Column::OrderId.eq(order_id))
             .filter(checkout_session::Column::Kind.eq(kind.as_str()));
@@ -219,6 +233,7 @@ impl Billing {
             expires_at: Set(expires_at),
             created_at: Set(now),
             attempt: Set(attempt),
+            declined_at: Set(None),
         })
         // A concurrent call recorded this attempt first: its answer stands.
         .on_conflict(OnConflict::new().do_nothing().to_owned())

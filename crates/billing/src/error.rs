@@ -43,6 +43,8 @@ impl DomainError for Error {
             Error::OrderExpired(_) | Error::Conflict(_) => ErrorKind::Conflict,
             Error::Forbidden(_) => ErrorKind::Forbidden,
             // Nothing changed on our side; the request can be repeated.
+            // Its refusal (a bad parameter, an unsupported option) does not pass by retrying.
+            Error::Gateway(crate::gateway::GatewayError::Refused(_)) => ErrorKind::UpstreamRefused,
             Error::Gateway(_) => ErrorKind::Unavailable,
             Error::Commerce(e) => e.kind(),
             Error::Outbox(e) => e.kind(),

@@ -66,7 +66,12 @@ impl Billing {
                 )));
             }
         }
-        self.give_back(db, &payment).await?;
+        // Of concurrent refunds of one payment, one records it; the others hear it is done.
+        if self.give_back(db, &payment).await? != Outcome::Applied {
+            return Err(Error::Conflict(format!(
+                "Payment {payment_id} is already refunded."
+            )));
+        }
         let payment = payment::Entity::find_by_id(payment_id)
             .one(db)
             .await?
@@ -89,7 +94,7 @@ impl Billing {
         let mut failure = None;
         for payment in &owed {
             match self.give_back(db, payment).await {
-                Ok(()) => refunded += 1,
+                Ok(_) => refunded += 1,
                 Err(e) => {
                     tracing::warn!(payment = payment.id, error = %e, "owed refund not made yet");
                     failure = Some(e);
@@ -102,12 +107,13 @@ impl Billing {
         }
     }
 
-    /// The gateway's refund, then its record.
+    /// The gateway's refund, then its record: [`Outcome::Applied`] for the call that recorded
+    /// it, [`Outcome::AlreadyProcessed`] when another got there first.
     pub(crate) async fn give_back(
         &self,
         db: &DatabaseConnection,
         payment: &payment::Model,
-    ) -> Result<()> {
+    ) -> Result<Outcome> {
         let Some(intent) = &payment.payment_intent_id else {
             return Err(Error::Conflict(format!(
                 "Payment {} has no gateway payment to refund.",
@@ -124,11 +130,12 @@ impl Billing {
             })
             .await?;
         let txn = db::begin_write(db).await?;
-        if let Some(locked) = lock(&txn, payment::Column::Id.eq(payment.id)).await? {
-            self.refunded_in(&txn, locked, Some(&refund_id)).await?;
-        }
+        let outcome = match lock(&txn, payment::Column::Id.eq(payment.id)).await? {
+            Some(locked) => self.refunded_in(&txn, locked, Some(&refund_id)).await?,
+            None => Outcome::AlreadyProcessed,
+        };
         txn.commit().await?;
-        Ok(())
+        Ok(outcome)
     }
 
     /// Records a refund of a locked payment: a payment that had paid its order refunds the

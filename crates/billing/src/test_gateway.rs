@@ -3,7 +3,7 @@
 //! Stripe's, delivered through the same [`Billing::receive_webhook`] path. It moves no money;
 //! production configuration refuses it.
 
-use cinema_commerce::entity::order_item;
+use cinema_commerce::entity::{order, order_item};
 use hmac::{Hmac, Mac};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use secrecy::ExposeSecret;
@@ -107,6 +107,49 @@ impl Billing {
         mac
     }
 
+    /// Why this session can no longer take money, if it cannot: it ended, or its order is no
+    /// longer pending, has expired, or costs something else now (re-priced).
+    async fn unpayable(
+        &self,
+        db: &DatabaseConnection,
+        session: &checkout_session::Model,
+    ) -> Result<Option<String>> {
+        let now = self.now();
+        if session.status != "open" || session.expires_at <= now {
+            let state = if session.status == "open" {
+                "expired"
+            } else {
+                session.status.as_str()
+            };
+            return Ok(Some(format!(
+                "This checkout is {state}; start a new one from the order."
+            )));
+        }
+        let Some(order) = order::Entity::find_by_id(session.order_id).one(db).await? else {
+            return Ok(Some("This checkout's order no longer exists.".to_owned()));
+        };
+        let id = order.id;
+        Ok(if order.status != "pending" {
+            Some(format!(
+                "Order {id} is {}: this checkout can no longer take a payment.",
+                order.status
+            ))
+        } else if order.expires_at <= now {
+            Some(format!(
+                "Order {id} has expired: this checkout can no longer take a payment."
+            ))
+        } else if order.total_cents != session.amount_cents {
+            Some(format!(
+                "Order {id} now costs {} instead of {} (its prices changed): start a new \
+                 checkout from the order.",
+                money(order.total_cents),
+                money(session.amount_cents)
+            ))
+        } else {
+            None
+        })
+    }
+
     async fn open_session(
         &self,
         db: &DatabaseConnection,
@@ -143,15 +186,15 @@ impl Billing {
             .collect();
         let currency = escape(&session.currency.to_uppercase());
         let total = money(session.amount_cents);
-        let body = if session.status == "open" && session.expires_at > self.now() {
+        let body = if let Some(reason) = self.unpayable(db, &session).await? {
+            format!("<p>{}</p>", escape(&reason))
+        } else {
             let token = self.form_token(&session.id);
             format!(
                 "<form method=\"post\"><input type=\"hidden\" name=\"token\" value=\"{token}\">\
                  <button name=\"action\" value=\"pay\">Pay {total} {currency}</button> \
                  <button name=\"action\" value=\"decline\">Decline</button></form>"
             )
-        } else {
-            format!("<p>This checkout is {}.</p>", escape(&session.status))
         };
         Ok(format!(
             "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -184,15 +227,8 @@ impl Billing {
             ));
         }
         let session = self.open_session(db, session_id).await?;
-        if session.status != "open" || session.expires_at <= self.now() {
-            return Err(Error::Conflict(format!(
-                "This checkout is {}; start a new one from the order.",
-                if session.status == "open" {
-                    "expired"
-                } else {
-                    session.status.as_str()
-                }
-            )));
+        if let Some(reason) = self.unpayable(db, &session).await? {
+            return Err(Error::Conflict(reason));
         }
         let is_intent = session.kind == "intent";
         let intent = if is_intent {
@@ -201,41 +237,64 @@ impl Billing {
             format!("pi_{}", session.id)
         };
         let metadata = json!({"order_id": session.order_id.to_string()});
-        let event = match action {
-            Action::Pay if is_intent => json!({
-                "id": format!("evt_test_{}", uuid::Uuid::new_v4().simple()),
-                "object": "event", "created": self.now().div_euclid(1000),
-                "type": "payment_intent.succeeded",
-                "data": {"object": {
+        // What Stripe would report: for a PaymentIntent, the intent itself; for a Checkout
+        // Session, the session (its failure too, as Stripe's does for payments that fail after
+        // the page).
+        let (kind, object) = match (action, is_intent) {
+            (Action::Pay, true) => (
+                "payment_intent.succeeded",
+                json!({
                     "id": intent, "object": "payment_intent", "status": "succeeded",
                     "amount": session.amount_cents, "amount_received": session.amount_cents,
                     "currency": session.currency, "metadata": metadata,
-                }},
-            }),
-            Action::Pay => json!({
-                "id": format!("evt_test_{}", uuid::Uuid::new_v4().simple()),
-                "object": "event", "created": self.now().div_euclid(1000),
-                "type": "checkout.session.completed",
-                "data": {"object": {
-                    "id": session.id, "object": "checkout.session", "payment_status": "paid",
-                    "amount_total": session.amount_cents, "currency": session.currency,
-                    "payment_intent": intent, "metadata": metadata,
-                }},
-            }),
-            Action::Decline => json!({
-                "id": format!("evt_test_{}", uuid::Uuid::new_v4().simple()),
-                "object": "event", "created": self.now().div_euclid(1000),
-                "type": "payment_intent.payment_failed",
-                "data": {"object": {
+                }),
+            ),
+            (Action::Decline, true) => (
+                "payment_intent.payment_failed",
+                json!({
                     "id": intent, "object": "payment_intent", "amount": session.amount_cents,
                     "currency": session.currency, "metadata": metadata,
-                }},
-            }),
+                }),
+            ),
+            (action, false) => {
+                let (kind, paid) = match action {
+                    Action::Pay => ("checkout.session.completed", "paid"),
+                    Action::Decline => ("checkout.session.async_payment_failed", "unpaid"),
+                };
+                (
+                    kind,
+                    json!({
+                        "id": session.id, "object": "checkout.session", "payment_status": paid,
+                        "amount_total": session.amount_cents, "currency": session.currency,
+                        "payment_intent": intent, "metadata": metadata,
+                    }),
+                )
+            }
         };
+        let event = json!({
+            "id": format!("evt_test_{}", uuid::Uuid::new_v4().simple()),
+            "object": "event", "created": self.now().div_euclid(1000),
+            "type": kind, "data": {"object": object},
+        });
         let payload =
             serde_json::to_vec(&event).map_err(|e| Error::MalformedEvent(e.to_string()))?;
         let secret = self.config.webhook_secret.expose_secret().as_bytes();
         let header = signature::sign(&payload, secret, self.now().div_euclid(1000));
-        self.receive_webhook(db, &payload, Some(&header)).await
+        let outcome = self.receive_webhook(db, &payload, Some(&header)).await?;
+        if action == Action::Pay {
+            // The order may have changed between the check above and the event's commit.
+            let paid = order::Entity::find_by_id(session.order_id)
+                .one(db)
+                .await?
+                .is_some_and(|o| o.status == "paid");
+            if !paid {
+                return Err(Error::Conflict(format!(
+                    "Order {} changed while paying and cannot take this payment; it is being \
+                     given back.",
+                    session.order_id
+                )));
+            }
+        }
+        Ok(outcome)
     }
 }

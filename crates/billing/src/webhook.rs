@@ -33,6 +33,17 @@ pub enum Outcome {
     Ignored,
 }
 
+/// Whose money an event carries, by our own records.
+enum Owner {
+    /// Our session or intent names this order, and the event names no other.
+    Order(order::Model),
+    /// Our session or intent names this order, but the event's metadata names another: the
+    /// event is not trusted, and money it carries is owed back.
+    Mismatch(order::Model),
+    /// No session or intent of ours.
+    Unknown,
+}
+
 impl Billing {
     /// Verifies the `Stripe-Signature` over the raw body and applies the event. A bad or stale
     /// signature, or a body that is not an event, is an error and changes nothing; an event
@@ -86,7 +97,7 @@ impl Billing {
             .one(db)
             .await;
         let result = match owed {
-            Ok(Some(payment)) => self.give_back(db, &payment).await,
+            Ok(Some(payment)) => self.give_back(db, &payment).await.map(|_| ()),
             Ok(None) => Ok(()),
             Err(e) => Err(e.into()),
         };
@@ -128,13 +139,20 @@ impl Billing {
         Ok(())
     }
 
-    /// Whether this money (by PaymentIntent, or by Checkout Session) is already recorded.
-    async fn recorded(&self, txn: &DatabaseTransaction, event: &Event) -> Result<bool> {
+    /// Whether this money (by PaymentIntent, or by Checkout Session when the event is
+    /// `trusted`) is already recorded.
+    async fn recorded(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &Event,
+        trusted: bool,
+    ) -> Result<bool> {
         let mut same = Condition::any();
         if let Some(intent) = event.payment_intent() {
             same = same.add(payment::Column::PaymentIntentId.eq(intent));
         }
-        if event.object_kind() == Some("checkout.session")
+        if trusted
+            && event.object_kind() == Some("checkout.session")
             && let Some(session) = event.object_id()
         {
             same = same.add(payment::Column::SessionId.eq(session));
@@ -152,12 +170,23 @@ impl Billing {
             .is_some())
     }
 
-    /// Money arrived: it pays the order when amount, currency and order state allow, and is
-    /// recorded as owed back otherwise — never kept silently, never granting twice.
+    /// Money arrived: it pays the order when our record of its session or intent, amount,
+    /// currency and order state allow, and is recorded as owed back otherwise — never kept
+    /// silently, never granting twice.
     async fn settle_in(&self, txn: &DatabaseTransaction, event: &Event) -> Result<Outcome> {
-        let Some(order) = self.order_of(txn, event).await? else {
-            tracing::warn!(event = %event.id, "payment event for no known order; ignored");
-            return Ok(Outcome::Ignored);
+        let (order, trusted) = match self.owner_of(txn, event).await? {
+            Owner::Order(order) => (order, true),
+            Owner::Mismatch(order) => {
+                tracing::warn!(
+                    event = %event.id, order = order.id, named = ?event.order_id(),
+                    "payment event names another order than its session: owed back"
+                );
+                (order, false)
+            }
+            Owner::Unknown => {
+                tracing::warn!(event = %event.id, "payment event for no session of ours; ignored");
+                return Ok(Outcome::Ignored);
+            }
         };
         let cents = event.amount().unwrap_or(0).max(0);
         let currency = event.currency().unwrap_or_default();
@@ -168,7 +197,7 @@ impl Billing {
             .created
             .map_or_else(|| self.now(), |secs| secs.saturating_mul(1000));
         let in_time = order.expires_at > paid_at;
-        let paid = if currency == self.config.currency && in_time {
+        let paid = if trusted && currency == self.config.currency && in_time {
             let payment = VerifiedPayment {
                 amount: Money::from_cents(cents).unwrap_or_default(),
             };
@@ -180,7 +209,7 @@ impl Billing {
         } else {
             None
         };
-        if paid.is_none() && self.recorded(txn, event).await? {
+        if paid.is_none() && self.recorded(txn, event, trusted).await? {
             return Ok(Outcome::AlreadyProcessed);
         }
         let status = if paid.is_some() {
@@ -193,7 +222,8 @@ impl Billing {
             PaymentStatus::RefundDue
         };
         let now = self.now();
-        let session = (event.object_kind() == Some("checkout.session"))
+        // A mismatched event does not speak for the session: its genuine event still may.
+        let session = (trusted && event.object_kind() == Some("checkout.session"))
             .then(|| event.object_id())
             .flatten();
         let inserted = payment::Entity::insert(payment::ActiveModel {
@@ -219,7 +249,7 @@ impl Billing {
             Err(e) => return Err(e.into()),
         };
         // The Checkout Session or PaymentIntent it came through is done.
-        if let Some(id) = event.object_id() {
+        if let Some(id) = event.object_id().filter(|_| trusted) {
             checkout_session::Entity::update_many()
                 .col_expr(checkout_session::Column::Status, Expr::value("complete"))
                 .filter(checkout_session::Column::Id.eq(id))
@@ -232,15 +262,29 @@ impl Billing {
         Ok(Outcome::Applied)
     }
 
-    async fn order_of(
-        &self,
-        txn: &DatabaseTransaction,
-        event: &Event,
-    ) -> Result<Option<order::Model>> {
-        let Some(order_id) = event.order_id() else {
-            return Ok(None);
+    /// Whose money an event carries: the order our own record of its Checkout Session or
+    /// PaymentIntent names — never `metadata.order_id` alone.
+    async fn owner_of(&self, txn: &DatabaseTransaction, event: &Event) -> Result<Owner> {
+        let ours = match event.object_kind() {
+            Some("checkout.session" | "payment_intent") => event.object_id(),
+            _ => None,
         };
-        Ok(order::Entity::find_by_id(order_id).one(txn).await?)
+        let Some(id) = ours else {
+            return Ok(Owner::Unknown);
+        };
+        let Some(row) = checkout_session::Entity::find_by_id(id.to_owned())
+            .one(txn)
+            .await?
+        else {
+            return Ok(Owner::Unknown);
+        };
+        let Some(order) = order::Entity::find_by_id(row.order_id).one(txn).await? else {
+            return Ok(Owner::Unknown);
+        };
+        Ok(match event.order_id() {
+            Some(named) if named != order.id => Owner::Mismatch(order),
+            _ => Owner::Order(order),
+        })
     }
 
     /// The payment's items and the receipt e-mail.
@@ -280,13 +324,27 @@ impl Billing {
         self.send(txn, payment.user_id, &receipt).await
     }
 
-    /// A declined payment: the order stays payable; the payer hears about it.
+    /// A declined payment: the order stays payable; the payer hears about it once per
+    /// session, however often the card is declined there.
     async fn declined_in(&self, txn: &DatabaseTransaction, event: &Event) -> Result<Outcome> {
-        let Some(order) = self.order_of(txn, event).await? else {
+        let Owner::Order(order) = self.owner_of(txn, event).await? else {
             return Ok(Outcome::Ignored);
         };
-        let email = PaymentFailed { order_id: order.id };
-        self.send(txn, order.user_id, &email).await?;
+        let first = checkout_session::Entity::update_many()
+            .col_expr(
+                checkout_session::Column::DeclinedAt,
+                Expr::value(self.now()),
+            )
+            .filter(checkout_session::Column::Id.eq(event.object_id().unwrap_or_default()))
+            .filter(checkout_session::Column::DeclinedAt.is_null())
+            .exec(txn)
+            .await?
+            .rows_affected
+            == 1;
+        if first {
+            let email = PaymentFailed { order_id: order.id };
+            self.send(txn, order.user_id, &email).await?;
+        }
         Ok(Outcome::Applied)
     }
 

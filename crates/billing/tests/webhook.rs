@@ -7,7 +7,8 @@
 use std::sync::Arc;
 
 use cinema_billing::{
-    Billing, BillingConfig, Error, Outcome, signature, test_gateway::TestGateway,
+    Billing, BillingConfig, Error, Outcome, entity::checkout_session, signature,
+    test_gateway::TestGateway,
 };
 use cinema_catalog::{
     Taxonomy,
@@ -19,7 +20,7 @@ use cinema_identity::{Email, Password, Role, users};
 use cinema_kernel::{Money, time::Clock};
 use cinema_notify::{JobOutbox, Templates};
 use cinema_testkit::TestDatabase;
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, Statement};
 use serde_json::json;
 
 const SECRET: &str = "whsec_test_secret";
@@ -156,6 +157,50 @@ impl Shop {
     }
 }
 
+impl Shop {
+    /// Records a Checkout Session or PaymentIntent opened for the order, as `checkout` does:
+    /// events are trusted only for sessions and intents we opened.
+    async fn opened(&self, id: &str, order: i64, kind: &str) {
+        let attempt = self
+            .count(&format!(
+                "SELECT COUNT(*) AS n FROM checkout_sessions WHERE order_id = {order} AND kind = '{kind}'"
+            ))
+            .await;
+        checkout_session::Entity::insert(checkout_session::ActiveModel {
+            id: Set(id.to_owned()),
+            order_id: Set(order),
+            gateway: Set("test".into()),
+            kind: Set(kind.into()),
+            amount_cents: Set(1999),
+            currency: Set("usd".into()),
+            url: Set(None),
+            client_secret: Set(None),
+            status: Set("open".into()),
+            expires_at: Set(self.clock.now_ms() + 3_600_000),
+            created_at: Set(self.clock.now_ms()),
+            attempt: Set(i32::try_from(attempt).unwrap()),
+            declined_at: Set(None),
+        })
+        .exec_without_returning(&self.db)
+        .await
+        .unwrap();
+    }
+
+    /// A paid `checkout.session.completed` for a session opened for `order`.
+    async fn completed(
+        &self,
+        event: &str,
+        order: i64,
+        cents: i64,
+        currency: &str,
+    ) -> serde_json::Value {
+        self.opened(&format!("cs_{event}"), order, "checkout").await;
+        completed(event, order, cents, currency)
+    }
+}
+
+/// A paid `checkout.session.completed` event (`cs_{event}`, `pi_{event}`), whether or not
+/// the session is ours.
 fn completed(event: &str, order: i64, cents: i64, currency: &str) -> serde_json::Value {
     json!({
         "id": event, "object": "event", "type": "checkout.session.completed",
@@ -171,7 +216,7 @@ fn completed(event: &str, order: i64, cents: i64, currency: &str) -> serde_json:
 async fn a_paid_session_pays_the_order_grants_records_and_sends_a_receipt_once() {
     let shop = Shop::open().await;
     let (user, order) = shop.pending_order("ann").await;
-    let event = completed("evt_1", order, 1999, "usd");
+    let event = shop.completed("evt_1", order, 1999, "usd").await;
     assert_eq!(shop.deliver(&event).await.unwrap(), Outcome::Applied);
     assert_eq!(shop.status(order).await, OrderStatus::Paid);
     assert!(library::owns(&shop.db, user, shop.movies[0]).await.unwrap());
@@ -189,7 +234,8 @@ async fn a_paid_session_pays_the_order_grants_records_and_sends_a_receipt_once()
     );
     assert_eq!(shop.emails("is paid").await, 1);
 
-    // Again, and the same money under the intent's own event: nothing more.
+    // Again, and the same money under the intent's own event: nothing more (a Checkout
+    // Session's PaymentIntent is not ours to settle by; its session's event did).
     assert_eq!(
         shop.deliver(&event).await.unwrap(),
         Outcome::AlreadyProcessed
@@ -199,10 +245,7 @@ async fn a_paid_session_pays_the_order_grants_records_and_sends_a_receipt_once()
         "data": {"object": {"id": "pi_evt_1", "object": "payment_intent", "amount_received": 1999,
                             "currency": "usd", "metadata": {"order_id": order}}}
     });
-    assert_eq!(
-        shop.deliver(&intent).await.unwrap(),
-        Outcome::AlreadyProcessed
-    );
+    assert_eq!(shop.deliver(&intent).await.unwrap(), Outcome::Ignored);
     // An expiry arriving late changes nothing.
     let expired = json!({"id": "evt_3", "type": "checkout.session.expired",
         "data": {"object": {"id": "cs_evt_1", "object": "checkout.session", "metadata": {"order_id": order.to_string()}}}});
@@ -216,7 +259,7 @@ async fn a_paid_session_pays_the_order_grants_records_and_sends_a_receipt_once()
 async fn ten_concurrent_deliveries_make_one_payment_one_ownership_one_email() {
     let shop = Shop::open().await;
     let (_, order) = shop.pending_order("ann").await;
-    let event = completed("evt_storm", order, 1999, "usd");
+    let event = shop.completed("evt_storm", order, 1999, "usd").await;
     let outcomes = futures_util::future::join_all((0..10).map(|_| shop.deliver(&event))).await;
     let applied = outcomes
         .iter()
@@ -273,7 +316,9 @@ async fn a_wrong_amount_or_currency_pays_nothing_and_is_given_back() {
     let shop = Shop::open().await;
     let (user, order) = shop.pending_order("ann").await;
     for (n, (cents, currency)) in [(1998, "usd"), (1999, "eur")].into_iter().enumerate() {
-        let event = completed(&format!("evt_bad{n}"), order, cents, currency);
+        let event = shop
+            .completed(&format!("evt_bad{n}"), order, cents, currency)
+            .await;
         assert_eq!(shop.deliver(&event).await.unwrap(), Outcome::Applied);
     }
     assert_eq!(shop.status(order).await, OrderStatus::Pending);
@@ -298,7 +343,7 @@ async fn money_for_a_canceled_order_grants_nothing_and_is_given_back() {
         .cancel_order(&shop.db, Viewer::User(user), order)
         .await
         .unwrap();
-    let event = completed("evt_late", order, 1999, "usd");
+    let event = shop.completed("evt_late", order, 1999, "usd").await;
     assert_eq!(shop.deliver(&event).await.unwrap(), Outcome::Applied);
     assert_eq!(shop.status(order).await, OrderStatus::Canceled);
     assert!(!library::owns(&shop.db, user, shop.movies[0]).await.unwrap());
@@ -314,15 +359,21 @@ async fn money_for_a_canceled_order_grants_nothing_and_is_given_back() {
 async fn a_decline_leaves_the_order_payable_and_says_so() {
     let shop = Shop::open().await;
     let (_, order) = shop.pending_order("ann").await;
+    shop.opened("pi_f", order, "intent").await;
     let failed = json!({"id": "evt_f", "type": "payment_intent.payment_failed",
         "data": {"object": {"id": "pi_f", "object": "payment_intent", "amount": 1999, "currency": "usd",
                             "metadata": {"order_id": order.to_string()}}}});
     assert_eq!(shop.deliver(&failed).await.unwrap(), Outcome::Applied);
     assert_eq!(shop.status(order).await, OrderStatus::Pending);
     assert_eq!(shop.emails("did not go through").await, 1);
+    // Declined again in the same session: the payer was told once.
+    let mut again = failed.clone();
+    again["id"] = json!("evt_f2");
+    assert_eq!(shop.deliver(&again).await.unwrap(), Outcome::Applied);
+    assert_eq!(shop.emails("did not go through").await, 1);
     // It can still be paid.
     assert_eq!(
-        shop.deliver(&completed("evt_ok", order, 1999, "usd"))
+        shop.deliver(&shop.completed("evt_ok", order, 1999, "usd").await)
             .await
             .unwrap(),
         Outcome::Applied
@@ -334,7 +385,7 @@ async fn a_decline_leaves_the_order_payable_and_says_so() {
 async fn a_refund_takes_ownership_back_once_and_lets_the_movie_be_bought_again() {
     let shop = Shop::open().await;
     let (user, order) = shop.pending_order("ann").await;
-    shop.deliver(&completed("evt_pay", order, 1999, "usd"))
+    shop.deliver(&shop.completed("evt_pay", order, 1999, "usd").await)
         .await
         .unwrap();
     let refunded = json!({"id": "evt_r", "type": "charge.refunded",
@@ -385,13 +436,13 @@ async fn money_taken_in_time_pays_however_late_it_is_reported_and_late_money_goe
     let taken_in_time = shop.clock.now_ms() / 1000 + 60;
     // 31 minutes later: both orders are past their 30 minutes, the expiry job has not run.
     shop.clock.advance(std::time::Duration::from_secs(31 * 60));
-    let mut event = completed("evt_delayed", order, 1999, "usd");
+    let mut event = shop.completed("evt_delayed", order, 1999, "usd").await;
     event["created"] = json!(taken_in_time);
     assert_eq!(shop.deliver(&event).await.unwrap(), Outcome::Applied);
     assert_eq!(shop.status(order).await, OrderStatus::Paid);
     assert!(library::owns(&shop.db, user, shop.movies[0]).await.unwrap());
 
-    let mut event = completed("evt_late", late_order, 1999, "usd");
+    let mut event = shop.completed("evt_late", late_order, 1999, "usd").await;
     event["created"] = json!(shop.clock.now_ms() / 1000);
     assert_eq!(shop.deliver(&event).await.unwrap(), Outcome::Applied);
     assert_ne!(shop.status(late_order).await, OrderStatus::Paid);
@@ -405,4 +456,36 @@ async fn money_taken_in_time_pays_however_late_it_is_reported_and_late_money_goe
             .await,
         1
     );
+}
+
+#[tokio::test]
+async fn an_event_naming_another_order_than_its_session_pays_nothing_and_the_genuine_one_still_pays()
+ {
+    let shop = Shop::open().await;
+    let (ann, order) = shop.pending_order("ann").await;
+    let (bob, other) = shop.pending_order("bob").await;
+    shop.opened("cs_ann", order, "checkout").await;
+    let event = |id: &str, named: i64, intent: &str| {
+        json!({"id": id, "object": "event", "type": "checkout.session.completed",
+            "data": {"object": {"id": "cs_ann", "object": "checkout.session", "payment_status": "paid",
+                "amount_total": 1999, "currency": "usd", "payment_intent": intent,
+                "metadata": {"order_id": named.to_string()}}}})
+    };
+    // Ann's session, with metadata naming Bob's order: neither order is paid, the money goes back.
+    let mismatched = event("evt_mismatch", other, "pi_mismatch");
+    assert_eq!(shop.deliver(&mismatched).await.unwrap(), Outcome::Applied);
+    assert_eq!(shop.status(other).await, OrderStatus::Pending);
+    assert_eq!(shop.status(order).await, OrderStatus::Pending);
+    assert!(!library::owns(&shop.db, bob, shop.movies[0]).await.unwrap());
+    assert_eq!(
+        shop.count("SELECT COUNT(*) AS n FROM payments WHERE status = 'refunded' AND payment_intent_id = 'pi_mismatch'")
+            .await,
+        1
+    );
+    // The session's genuine event is still honoured.
+    let genuine = event("evt_genuine", order, "pi_genuine");
+    assert_eq!(shop.deliver(&genuine).await.unwrap(), Outcome::Applied);
+    assert_eq!(shop.status(order).await, OrderStatus::Paid);
+    assert!(library::owns(&shop.db, ann, shop.movies[0]).await.unwrap());
+    assert_eq!(shop.emails("is paid").await, 1);
 }

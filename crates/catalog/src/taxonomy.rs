@@ -80,10 +80,10 @@ pub fn parse_name(kind: Taxonomy, raw: &str) -> Result<String> {
     let name = cinema_kernel::text::trim(raw);
     let max = kind.max_len();
     // The length counts the name as sent, as its documented `maxLength` does.
-    if name.is_empty() || raw.chars().count() > max {
+    if !cinema_kernel::text::has_visible(name) || raw.chars().count() > max {
         return Err(Error::invalid(
             "name",
-            format!("must be 1 to {max} characters"),
+            format!("must be 1 to {max} characters, at least one of them visible"),
         ));
     }
     Ok(name.to_owned())

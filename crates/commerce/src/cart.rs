@@ -6,10 +6,8 @@ use std::collections::{HashMap, HashSet};
 use cinema_catalog::{entity::movie, movies::MovieSummary};
 use cinema_kernel::{Money, db};
 use sea_orm::{
-    ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Alias, Expr, Func, JoinType},
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::JoinType,
 };
 
 use crate::{
@@ -34,10 +32,11 @@ pub struct Cart {
 }
 
 impl Cart {
-    /// The sum of the current prices.
-    pub fn total(&self) -> Money {
-        let cents = self.lines.iter().map(|l| l.movie.movie.price_cents).sum();
-        Money::from_cents(cents).unwrap_or_default()
+    /// The sum of the current prices; past `limit` it is [`Error::TotalTooLarge`].
+    pub fn total(&self, limit: Money) -> Result<Money> {
+        Money::checked_sum(self.lines.iter().map(|l| l.movie.movie.price_cents))
+            .filter(|total| *total <= limit)
+            .ok_or(Error::TotalTooLarge { limit })
     }
 }
 
@@ -55,12 +54,6 @@ pub struct Merged {
     pub added: Vec<i64>,
     /// Movies left out, and why.
     pub skipped: Vec<Skipped>,
-}
-
-#[derive(Debug, FromQueryResult)]
-struct TotalRow {
-    items: i64,
-    cents: Option<i64>,
 }
 
 /// The ids and times of a user's cart, oldest first.
@@ -97,25 +90,13 @@ impl Commerce {
         Ok(Cart { user_id, lines })
     }
 
-    /// How many movies the cart holds and their current total, computed in SQL.
+    /// How many movies the cart holds and their current total. The prices are summed here,
+    /// checked, not by SQL's `SUM`, whose overflow is an error on PostgreSQL and SQLite alike;
+    /// past `max_total` it is [`Error::TotalTooLarge`].
     pub async fn cart_total<C: ConnectionTrait>(&self, db: &C, user_id: i64) -> Result<CartTotal> {
-        let row = cart_item::Entity::find()
+        let prices: Vec<i64> = cart_item::Entity::find()
             .select_only()
-            .column_as(
-                Expr::from(Func::count(Expr::col((
-                    cart_item::Entity,
-                    cart_item::Column::MovieId,
-                )))),
-                "items",
-            )
-            .column_as(
-                // PostgreSQL sums BIGINT into NUMERIC; the cast brings it back to cents.
-                Expr::from(Func::cast_as(
-                    Func::sum(Expr::col((movie::Entity, movie::Column::PriceCents))),
-                    Alias::new("BIGINT"),
-                )),
-                "cents",
-            )
+            .column(movie::Column::PriceCents)
             .join(
                 JoinType::InnerJoin,
                 cart_item::Entity::belongs_to(movie::Entity)
@@ -124,13 +105,16 @@ impl Commerce {
                     .into(),
             )
             .filter(cart_item::Column::UserId.eq(user_id))
-            .into_model::<TotalRow>()
-            .one(db)
+            .into_tuple()
+            .all(db)
             .await?;
-        let (items, cents) = row.map_or((0, 0), |r| (r.items, r.cents.unwrap_or(0)));
+        let limit = self.config().max_total;
+        let price = Money::checked_sum(prices.iter().copied())
+            .filter(|total| *total <= limit)
+            .ok_or(Error::TotalTooLarge { limit })?;
         Ok(CartTotal {
-            items: u64::try_from(items).unwrap_or_default(),
-            price: Money::from_cents(cents).unwrap_or_default(),
+            items: prices.len() as u64,
+            price,
         })
     }
 

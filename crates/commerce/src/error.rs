@@ -37,6 +37,10 @@ pub enum Error {
         expected: Money,
         paid: Money,
     },
+    #[error(
+        "The total would be more than {limit}, the most one payment can take; remove some movies from the cart."
+    )]
+    TotalTooLarge { limit: Money },
     #[error("The request has invalid fields.")]
     Invalid(Vec<FieldError>),
     #[error(transparent)]
@@ -65,6 +69,7 @@ impl DomainError for Error {
             | Error::NothingToOrder(_)
             | Error::Transition(_)
             | Error::TotalChanged { .. }
+            | Error::TotalTooLarge { .. }
             | Error::AmountMismatch { .. } => ErrorKind::Conflict,
             Error::Invalid(_) => ErrorKind::Invalid,
             Error::Identity(e) => e.kind(),
@@ -83,6 +88,13 @@ impl DomainError for Error {
     fn retry_after_secs(&self) -> Option<u64> {
         match self {
             Error::Identity(e) => e.retry_after_secs(),
+            _ => None,
+        }
+    }
+
+    fn problem_type(&self) -> Option<&'static str> {
+        match self {
+            Error::Identity(e) => e.problem_type(),
             _ => None,
         }
     }

@@ -56,15 +56,23 @@ pub use status::{OrderStatus, Trigger};
 pub struct CommerceConfig {
     /// How long an order may stay pending before the expiry job expires it.
     pub pending_ttl: Duration,
+    /// The largest order total: the payment gateway's per-charge maximum. A cart or an order
+    /// whose sum would pass it is refused ([`Error::TotalTooLarge`]).
+    pub max_total: cinema_kernel::Money,
 }
 
 impl Default for CommerceConfig {
     fn default() -> Self {
         Self {
             pending_ttl: Duration::from_secs(30 * 60),
+            max_total: MAX_CHARGE,
         }
     }
 }
+
+/// The largest amount one card payment may be (Stripe's limit for most currencies, 999,999.99),
+/// and the default of [`CommerceConfig::max_total`].
+pub const MAX_CHARGE: cinema_kernel::Money = cinema_kernel::Money::from_cents_const(99_999_999);
 
 /// The commerce service. Cheap to clone.
 #[derive(Debug, Clone)]

@@ -273,7 +273,11 @@ impl Commerce {
         if included.is_empty() {
             return Err(Error::NothingToOrder(skipped));
         }
-        let total: i64 = included.iter().map(|(_, (_, price))| price).sum();
+        let limit = self.config().max_total;
+        let total = Money::checked_sum(included.iter().map(|(_, (_, price))| *price))
+            .filter(|total| *total <= limit)
+            .ok_or(Error::TotalTooLarge { limit })?
+            .cents();
         let order = order::Entity::insert(order::ActiveModel {
             user_id: Set(user_id),
             status: Set(OrderStatus::Pending.as_str().to_owned()),
@@ -462,12 +466,16 @@ impl Commerce {
             .into_iter()
             .collect();
         let mut gone = Vec::new();
-        let mut total = 0;
+        let mut total: i64 = 0;
+        let limit = self.config().max_total;
         for item in &items {
             match item.movie_id.and_then(|id| prices.get(&id)) {
                 None => gone.push(item.id),
                 Some(&price) => {
-                    total += price;
+                    total = Money::checked_sum([total, price])
+                        .filter(|t| *t <= limit)
+                        .ok_or(Error::TotalTooLarge { limit })?
+                        .cents();
                     if price != item.price_cents {
                         order_item::Entity::update_many()
                             .col_expr(order_item::Column::PriceCents, Expr::value(price))

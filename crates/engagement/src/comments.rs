@@ -49,7 +49,13 @@ pub enum Deleted {
 fn check_body(body: &str) -> Result<String> {
     let body = body.trim();
     let chars = body.chars().count();
-    if chars == 0 || chars > MAX_COMMENT_CHARS {
+    if !cinema_kernel::text::has_visible(body) {
+        return Err(Error::Invalid {
+            field: "body",
+            message: "must have at least one visible character".to_owned(),
+        });
+    }
+    if chars > MAX_COMMENT_CHARS {
         return Err(Error::Invalid {
             field: "body",
             message: format!(

@@ -60,4 +60,11 @@ impl DomainError for Error {
             _ => None,
         }
     }
+
+    fn problem_type(&self) -> Option<&'static str> {
+        match self {
+            Error::RateLimited { .. } => Some("urn:cinema:problem:rate-limited:comments"),
+            _ => None,
+        }
+    }
 }

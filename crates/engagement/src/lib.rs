@@ -44,6 +44,9 @@ pub struct EngagementConfig {
     /// Comments (and replies) one user may post per `comment_window`.
     pub comment_limit: u32,
     pub comment_window: Duration,
+    /// Reply and like e-mails one person may be sent per hour (`NOTIFICATION_MAILS_PER_HOUR`);
+    /// past it the notification is still recorded in the app, only not e-mailed.
+    pub notification_mails_per_hour: u32,
 }
 
 impl Default for EngagementConfig {
@@ -51,6 +54,7 @@ impl Default for EngagementConfig {
         Self {
             comment_limit: 10,
             comment_window: Duration::from_secs(60),
+            notification_mails_per_hour: 10,
         }
     }
 }

@@ -55,8 +55,22 @@ pub struct NotificationPage {
 }
 
 impl Engagement {
-    /// Notifies `recipient` that `actor` replied to or liked `comment`, and queues the e-mail;
-    /// nothing for one's own actions or for a like repeated within the hour.
+    /// Counts a notification e-mail to `recipient`: whether it is still within the hourly
+    /// limit, so that nobody can be mail-bombed through replies and likes.
+    async fn may_mail(&self, txn: &DatabaseTransaction, recipient: i64, now: i64) -> Result<bool> {
+        let window = cinema_kernel::limits::hit(
+            txn,
+            &format!("notify-mail:{recipient}"),
+            std::time::Duration::from_secs(3600),
+            now,
+        )
+        .await?;
+        Ok(window.hits <= self.config.notification_mails_per_hour)
+    }
+
+    /// Notifies `recipient` that `actor` replied to or liked `comment`, and queues the e-mail
+    /// (at most `notification_mails_per_hour` of them); nothing for one's own actions or for a
+    /// like repeated within the hour.
     pub(crate) async fn notify_in(
         &self,
         txn: &DatabaseTransaction,
@@ -108,7 +122,9 @@ impl Engagement {
             .await?
             .remove(&actor)
             .unwrap_or_else(|| "Someone".to_owned());
-        if let Some(to) = to {
+        if let Some(to) = to
+            && self.may_mail(txn, recipient, now).await?
+        {
             let email = CommentActivity {
                 replied: kind == NotificationKind::Replied,
                 actor,

@@ -21,7 +21,20 @@ use crate::{
 #[derive(Debug, Clone, Default)]
 pub struct ClientInfo {
     pub user_agent: Option<String>,
+    /// The client's address, as shown in the sessions list.
     pub ip: Option<String>,
+    /// What per-address limits count: the address, or for IPv6 its network (`2001:db8::/64`).
+    /// `None` counts under `ip`.
+    pub network: Option<String>,
+    /// The known-device token this client got at an earlier sign-in (see `devices`).
+    pub device_token: Option<String>,
+}
+
+impl ClientInfo {
+    /// The key per-address limits count this client under.
+    pub fn limit_key(&self) -> Option<&str> {
+        self.network.as_deref().or(self.ip.as_deref())
+    }
 }
 
 /// What a successful sign-in or refresh returns.
@@ -31,6 +44,8 @@ pub struct TokenPair {
     pub refresh_token: String,
     /// Seconds the access token lives.
     pub expires_in: u64,
+    /// At sign-in: this device's known-device token, to send with later sign-ins.
+    pub device_token: Option<String>,
 }
 
 impl Identity {
@@ -243,7 +258,7 @@ impl Identity {
     ) -> Result<()> {
         self.inner
             .throttle
-            .mail_request(db, self.now(), kind, email.as_str(), client.ip.as_deref())
+            .mail_request(db, self.now(), kind, email.as_str(), client.limit_key())
             .await
     }
 
@@ -299,7 +314,12 @@ impl Identity {
         user_id: i64,
         client: &ClientInfo,
     ) -> Result<TokenPair> {
-        self.open_session(txn, user_id, client).await
+        let mut pair = self.open_session(txn, user_id, client).await?;
+        let device = self
+            .remember_device(txn, user_id, client.device_token.as_deref())
+            .await?;
+        pair.device_token = Some(device);
+        Ok(pair)
     }
 
     /// The checks of [`Identity::login`]: throttling, the password (off the executor), and an
@@ -312,24 +332,39 @@ impl Identity {
         client: &ClientInfo,
     ) -> Result<user::Model> {
         let account = email.trim().to_lowercase();
-        let address = client.ip.as_deref();
+        let address = client.limit_key();
         let throttle = &self.inner.throttle;
-        throttle
-            .check_login(db, self.now(), &account, address)
-            .await?;
         let user = match Email::parse(&account) {
             Ok(email) => find_by_email(db, &email).await?,
             Err(_) => None,
         };
+        // A known device of this account is judged by its own failures alone (see `devices`).
+        let device = match &user {
+            Some(u) => {
+                self.known_device(db, u.id, client.device_token.as_deref())
+                    .await?
+            }
+            None => None,
+        };
+        if device.is_none() {
+            throttle
+                .check_login(db, self.now(), &account, address)
+                .await?;
+        }
         let stored = match &user {
             Some(u) => u.hashed_password.clone(),
             None => self.dummy_hash().await?,
         };
         let matches = crypto::verify_password(password, &stored).await?;
         let Some(user) = user.filter(|_| matches) else {
-            throttle
-                .login_failed(db, self.now(), &account, address)
-                .await?;
+            match &device {
+                Some(device) => self.device_failed(db, device.id).await?,
+                None => {
+                    throttle
+                        .login_failed(db, self.now(), &account, address)
+                        .await?
+                }
+            }
             return Err(Error::InvalidCredentials);
         };
         match AccountState::of(&user) {
@@ -337,7 +372,11 @@ impl Identity {
             AccountState::Registered => return Err(Error::Inactive),
             AccountState::Disabled => return Err(Error::Disabled),
         }
-        throttle.login_succeeded(db, &account, address).await?;
+        // The owner on a known device leaves the account's counters as they are: the
+        // slowdown keeps holding back whoever is guessing elsewhere.
+        if device.is_none() {
+            throttle.login_succeeded(db, &account, address).await?;
+        }
         Ok(user)
     }
 
@@ -413,6 +452,7 @@ impl Identity {
             access_token: self.inner.tokens.issue(user.id, session.id)?,
             refresh_token,
             expires_in: self.inner.tokens.ttl_secs(),
+            device_token: None,
         })
     }
 
@@ -501,6 +541,7 @@ impl Identity {
             .ok_or(Error::UserNotFound(user_id))?;
         set_password(txn, now, user_id, hash.0.clone()).await?;
         sessions::revoke_all(txn, now, user_id, keep_session).await?;
+        crate::devices::forget_all(txn, user_id).await?;
         let message = self.password_changed_email(&user.email);
         self.mail(txn, &user.email, &message).await?;
         Ok(())

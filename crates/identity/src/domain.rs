@@ -72,10 +72,28 @@ pub struct Email(String);
 const EMAIL_SYMBOLS: &str = "!#$%&'*+/=?^_`{|}~.-";
 
 /// [`Email::parse`]'s rule as a JSON Schema pattern, for the API's documentation.
-pub const EMAIL_PATTERN: &str = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9!#$%&'*+/=?^_`{|}~-][A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]*\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]*[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]$";
+pub const EMAIL_PATTERN: &str = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$";
 
 /// The longest address accepted.
 pub const EMAIL_MAX_LEN: usize = 320;
+
+/// Whether `domain` is a DNS host name mail can be delivered to: two labels or more, each 1 to
+/// 63 letters, digits and inner hyphens, the last starting with a letter (`a@-b.com` and
+/// `a@b.123` are not).
+fn is_host_name(domain: &str) -> bool {
+    let label = |l: &str| {
+        (1..=63).contains(&l.len())
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    let labels: Vec<&str> = domain.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|l| label(l))
+        && labels
+            .last()
+            .is_some_and(|tld| tld.starts_with(|c: char| c.is_ascii_alphabetic()))
+}
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self> {
@@ -95,10 +113,8 @@ impl Email {
         let allowed = |c: char| c.is_ascii_alphanumeric() || EMAIL_SYMBOLS.contains(c);
         let plausible = !local.is_empty()
             && local.len() <= 64
-            && domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-            && local.chars().chain(domain.chars()).all(allowed);
+            && local.chars().all(allowed)
+            && is_host_name(domain);
         if !plausible {
             return invalid("must be an e-mail address like name@example.com");
         }
@@ -190,10 +206,18 @@ mod tests {
             "ann@exämple.com",
             "a\"b@example.com",
             "ann@example@com",
+            "a@-b.com",
+            "a@b-.com",
+            "a@b..com",
+            "a@b_c.com",
+            "a@example.123",
+            "a@b.c-",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad:?}");
         }
         assert!(Email::parse(&format!("{}@x.io", "a".repeat(65))).is_err());
+        assert!(Email::parse(&format!("a@{}.io", "b".repeat(64))).is_err());
+        assert!(Email::parse("a@x-1.example.co").is_ok());
     }
 
     #[test]

@@ -37,8 +37,11 @@ pub enum Error {
     UserNotFound(i64),
     #[error("Session {0} not found.")]
     SessionNotFound(i64),
-    #[error("Too many failed sign-in attempts; try again in {retry_after_secs} seconds.")]
-    Throttled { retry_after_secs: u64 },
+    #[error("{}", limit.sentence(*retry_after_secs))]
+    Throttled {
+        limit: crate::throttle::Limit,
+        retry_after_secs: u64,
+    },
     #[error(transparent)]
     Mail(cinema_kernel::mail::OutboxError),
     #[error("password hashing failed: {0}")]
@@ -97,7 +100,16 @@ impl DomainError for Error {
 
     fn retry_after_secs(&self) -> Option<u64> {
         match self {
-            Error::Throttled { retry_after_secs } => Some(*retry_after_secs),
+            Error::Throttled {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+
+    fn problem_type(&self) -> Option<&'static str> {
+        match self {
+            Error::Throttled { limit, .. } => Some(limit.problem_type()),
             _ => None,
         }
     }

@@ -20,6 +20,7 @@
 
 mod accounts;
 mod crypto;
+mod devices;
 mod domain;
 pub mod emails;
 pub mod entity;
@@ -42,7 +43,7 @@ pub use domain::{EMAIL_MAX_LEN, EMAIL_PATTERN, Email, PASSWORD_SPECIALS, Passwor
 pub use error::{Error, Result};
 pub use jwt::{AccessClaims, TokenService};
 pub use sessions::{AuthUser, SessionView};
-pub use throttle::{AbuseLimits, MailRequest, ThrottleConfig};
+pub use throttle::{AbuseLimits, Limit, MailRequest, ThrottleConfig};
 
 /// Settings of the identity slice.
 #[derive(Debug, Clone)]

@@ -1,5 +1,5 @@
-//! The hourly purge of expired one-time tokens and of ended sessions (with their refresh
-//! tokens, by cascade).
+//! The hourly purge of expired one-time tokens, known-device tokens and ended sessions (with
+//! their refresh tokens, by cascade).
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
@@ -14,6 +14,8 @@ pub struct Purged {
     /// Activation and password-reset tokens.
     pub one_time_tokens: u64,
     pub sessions: u64,
+    /// Known-device tokens past their lifetime.
+    pub device_tokens: u64,
     /// Abuse-limit windows that have ended.
     pub limit_windows: u64,
 }
@@ -36,6 +38,7 @@ pub async fn expired<C: ConnectionTrait>(
             .exec(db)
             .await?
             .rows_affected,
+        device_tokens: crate::devices::purge_expired(db, now).await?,
         limit_windows: cinema_kernel::limits::purge(db, now).await?,
     })
 }

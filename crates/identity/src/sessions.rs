@@ -67,6 +67,7 @@ impl Identity {
             access_token: self.inner.tokens.issue(user_id, session_id)?,
             refresh_token,
             expires_in: self.inner.tokens.ttl_secs(),
+            device_token: None,
         })
     }
 

@@ -34,6 +34,8 @@ pub struct ThrottleConfig {
     pub window: Duration,
     /// The longest an account's owner waits between attempts once the account is under attack.
     pub max_delay: Duration,
+    /// How long a known-device token lives (`DEVICE_TOKEN_TTL_DAYS`); see `devices`.
+    pub device_token_ttl: Duration,
 }
 
 impl Default for ThrottleConfig {
@@ -43,6 +45,7 @@ impl Default for ThrottleConfig {
             max_failures_per_address: 20,
             window: Duration::from_secs(15 * 60),
             max_delay: Duration::from_secs(30),
+            device_token_ttl: Duration::from_secs(365 * 86_400),
         }
     }
 }
@@ -82,8 +85,63 @@ pub enum MailRequest {
     Registration,
 }
 
-fn throttled(window: &Window, now: i64) -> Error {
+/// Which limit refused a request: each has its own sentence and problem `type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// Failed sign-ins (per account and address, per address, or the account's slowdown).
+    SignIn,
+    /// Sign-ups per recipient or per client network.
+    Registration,
+    /// Password-reset requests per recipient or per client network.
+    PasswordReset,
+    /// Activation resends per recipient or per client network.
+    ActivationResend,
+    /// Wrong current passwords on a password change, per account.
+    PasswordChange,
+}
+
+impl Limit {
+    /// What the client is told, with how long to wait.
+    pub fn sentence(self, retry_after_secs: u64) -> String {
+        let what = match self {
+            Limit::SignIn => "Too many failed sign-in attempts",
+            Limit::Registration => "Too many sign-ups from your network or for this e-mail address",
+            Limit::PasswordReset => {
+                "Too many password-reset requests from your network or for this e-mail address"
+            }
+            Limit::ActivationResend => {
+                "Too many activation e-mails requested from your network or for this e-mail address"
+            }
+            Limit::PasswordChange => "Too many wrong current passwords for this account",
+        };
+        format!("{what}; try again in {retry_after_secs} seconds.")
+    }
+
+    /// The problem `type` of its 429.
+    pub fn problem_type(self) -> &'static str {
+        match self {
+            Limit::SignIn => "urn:cinema:problem:rate-limited:sign-in",
+            Limit::Registration => "urn:cinema:problem:rate-limited:registration",
+            Limit::PasswordReset => "urn:cinema:problem:rate-limited:password-reset",
+            Limit::ActivationResend => "urn:cinema:problem:rate-limited:activation-resend",
+            Limit::PasswordChange => "urn:cinema:problem:rate-limited:password-change",
+        }
+    }
+}
+
+impl From<MailRequest> for Limit {
+    fn from(kind: MailRequest) -> Self {
+        match kind {
+            MailRequest::PasswordReset => Limit::PasswordReset,
+            MailRequest::ActivationResend => Limit::ActivationResend,
+            MailRequest::Registration => Limit::Registration,
+        }
+    }
+}
+
+fn throttled(limit: Limit, window: &Window, now: i64) -> Error {
     Error::Throttled {
+        limit,
         retry_after_secs: window.retry_after_secs(now),
     }
 }
@@ -122,14 +180,14 @@ impl Throttle {
         if let Some(w) = limits::peek(db, &pair, c.window, now).await?
             && w.hits >= c.max_failures_per_account
         {
-            return Err(throttled(&w, now));
+            return Err(throttled(Limit::SignIn, &w, now));
         }
         if let Some(address) = address {
             let key = format!("login-address:{address}");
             if let Some(w) = limits::peek(db, &key, c.window, now).await?
                 && w.hits >= c.max_failures_per_address
             {
-                return Err(throttled(&w, now));
+                return Err(throttled(Limit::SignIn, &w, now));
             }
         }
         let key = format!("login-account:{account}");
@@ -141,6 +199,7 @@ impl Throttle {
             let ready_at = w.last_hit_at + cinema_kernel::time::millis(delay);
             if now < ready_at {
                 return Err(Error::Throttled {
+                    limit: Limit::SignIn,
                     retry_after_secs: u64::try_from((ready_at - now + 999) / 1000)
                         .unwrap_or(1)
                         .max(1),
@@ -213,7 +272,7 @@ impl Throttle {
             }
         }
         match over.into_iter().max_by_key(|w| w.ends_at) {
-            Some(w) => Err(throttled(&w, now)),
+            Some(w) => Err(throttled(kind.into(), &w, now)),
             None => Ok(()),
         }
     }
@@ -227,7 +286,9 @@ impl Throttle {
     ) -> Result<()> {
         let key = format!("password-change:{user_id}");
         match limits::peek(db, &key, self.abuse.window, now).await? {
-            Some(w) if w.hits >= self.abuse.password_change_failures => Err(throttled(&w, now)),
+            Some(w) if w.hits >= self.abuse.password_change_failures => {
+                Err(throttled(Limit::PasswordChange, &w, now))
+            }
             _ => Ok(()),
         }
     }

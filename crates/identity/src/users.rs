@@ -148,6 +148,7 @@ pub async fn update_in(
         Some(false) => {
             lifecycle::transition(txn, now, id, AccountState::Disabled, Actor::Admin).await?;
             sessions::revoke_all(txn, now, id, None).await?;
+            crate::devices::forget_all(txn, id).await?;
             // Links sent before are refused on a disabled account anyway; they go, so that
             // nothing live is left.
             account_token::Entity::delete_many()

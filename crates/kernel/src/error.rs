@@ -26,6 +26,9 @@ pub enum ErrorKind {
     Timeout,
     /// A dependency (database, storage, mail, payment provider) is unreachable (503).
     Unavailable,
+    /// An upstream service (the payment provider) answered and refused the request (502); the
+    /// refusal is shown, since retrying cannot help.
+    UpstreamRefused,
     /// A bug or an unexpected failure (500). Its details are logged, never shown.
     Internal,
 }
@@ -33,7 +36,10 @@ pub enum ErrorKind {
 impl ErrorKind {
     /// Whether the cause of an error of this kind may be shown to the client.
     pub fn is_client_error(self) -> bool {
-        !matches!(self, ErrorKind::Unavailable | ErrorKind::Internal)
+        !matches!(
+            self,
+            ErrorKind::Unavailable | ErrorKind::Internal | ErrorKind::UpstreamRefused
+        )
     }
 }
 
@@ -71,6 +77,12 @@ pub trait DomainError: std::error::Error + Send + Sync + 'static {
 
     /// Seconds after which a [`ErrorKind::RateLimited`] request may be retried.
     fn retry_after_secs(&self) -> Option<u64> {
+        None
+    }
+
+    /// A more precise problem `type` than the kind's (`urn:cinema:problem:…`), e.g. which
+    /// limit a 429 hit.
+    fn problem_type(&self) -> Option<&'static str> {
         None
     }
 }

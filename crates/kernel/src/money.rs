@@ -24,6 +24,11 @@ pub enum MoneyError {
 impl Money {
     pub const ZERO: Money = Money(0);
 
+    /// A constant amount; a negative one is zero.
+    pub const fn from_cents_const(cents: i64) -> Self {
+        Self(if cents < 0 { 0 } else { cents })
+    }
+
     pub fn from_cents(cents: i64) -> Result<Self, MoneyError> {
         if cents < 0 {
             return Err(MoneyError::Negative);
@@ -33,6 +38,14 @@ impl Money {
 
     pub fn cents(self) -> i64 {
         self.0
+    }
+
+    /// The sum of amounts in cents, or `None` when it would not fit (never a wrapped number).
+    pub fn checked_sum(cents: impl IntoIterator<Item = i64>) -> Option<Money> {
+        cents
+            .into_iter()
+            .try_fold(0i64, |sum, c| if c < 0 { None } else { sum.checked_add(c) })
+            .map(Money)
     }
 }
 

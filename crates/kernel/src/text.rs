@@ -18,6 +18,38 @@ pub fn is_space(c: char) -> bool {
     )
 }
 
+/// Whether `c` is a bidirectional embedding, override or isolate (U+202A–U+202E,
+/// U+2066–U+2069): they make text read in another order than it is stored ("Trojan Source"),
+/// so no text we keep may hold one.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Whether `c` shows nothing by itself: white space, a control character, or an invisible
+/// format character (zero-width spaces and joiners, soft hyphen, word joiner, Hangul fillers…).
+pub fn is_invisible(c: char) -> bool {
+    is_space(c)
+        || c.is_control()
+        || matches!(
+            c,
+            '\u{ad}'
+                | '\u{34f}'
+                | '\u{115f}'
+                | '\u{1160}'
+                | '\u{180e}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2060}'..='\u{2069}'
+                | '\u{3164}'
+                | '\u{ffa0}'
+        )
+}
+
+/// Whether `s` has at least one character that shows.
+pub fn has_visible(s: &str) -> bool {
+    s.chars().any(|c| !is_invisible(c))
+}
+
 /// `s` without white space (as [`is_space`] defines it) at either end.
 pub fn trim(s: &str) -> &str {
     s.trim_matches(is_space)
@@ -32,5 +64,13 @@ mod tests {
         assert_eq!(trim("\u{feff} Noir\u{3000}\n"), "Noir");
         assert_eq!(trim("\u{85}"), "\u{85}", "NEL is not \\s in ECMAScript");
         assert_eq!(trim("\u{a0}\u{2009}"), "");
+    }
+
+    #[test]
+    fn invisible_text_and_bidi_controls_are_recognised() {
+        assert!(!has_visible("\u{200b}\u{200d} \u{feff}\u{3164}"));
+        assert!(has_visible("\u{200b}a"));
+        assert!(is_bidi_control('\u{202e}') && is_bidi_control('\u{2068}'));
+        assert!(!is_bidi_control('\u{200f}'));
     }
 }

@@ -1,20 +1,12 @@
 //! Abuse limits counted in the database: floods against one victim, a lockout attempt, wrong
 //! old passwords, and answers whose timing says nothing about accounts.
 
-use std::{net::IpAddr, time::Duration};
+use std::time::Duration;
 
 use cinema_identity::Role;
-use cinema_tests::{TestApp, TestResponse, strong_password};
+use cinema_tests::{TestApp, TestResponse, client_from, strong_password};
 use reqwest::Method;
 use serde_json::json;
-
-/// A client whose requests come from `ip` (any address of 127.0.0.0/8 is this machine).
-fn client_from(ip: &str) -> reqwest::Client {
-    reqwest::Client::builder()
-        .local_address(ip.parse::<IpAddr>().unwrap())
-        .build()
-        .unwrap()
-}
 
 async fn post_from(
     app: &TestApp,
@@ -262,4 +254,82 @@ async fn two_instances_share_the_limits() {
         "{statuses:?}"
     );
     assert_eq!(app.emails_queued_to(&victim).await, 3);
+}
+
+#[tokio::test]
+async fn each_limit_says_what_it_limits() {
+    let app = TestApp::spawn_with(&[
+        ("LOGIN_MAX_FAILURES", "1"),
+        ("REGISTRATION_LIMIT_PER_CLIENT", "1"),
+        ("MAIL_LIMIT_PER_RECIPIENT", "1"),
+        ("MAIL_LIMIT_PER_CLIENT", "1000"),
+        ("PASSWORD_CHANGE_MAX_FAILURES", "1"),
+    ])
+    .await;
+    let user = app.sign_up("limits@example.com").await;
+    let expect = |res: TestResponse, kind: &str, words: &str| {
+        assert!(retry_after(&res) > 0);
+        let problem = res.problem(429);
+        assert_eq!(
+            problem.problem_type,
+            format!("urn:cinema:problem:rate-limited:{kind}")
+        );
+        assert!(problem.detail.contains(words), "{kind}: {}", problem.detail);
+    };
+    // Sign-in: one wrong password from this address, then refused.
+    let wrong = json!({"email": "limits@example.com", "password": "Wrong#Pass1"});
+    assert_eq!(
+        app.post("/api/v1/accounts/login", wrong.clone())
+            .await
+            .status,
+        401
+    );
+    expect(
+        app.post("/api/v1/accounts/login", wrong).await,
+        "sign-in",
+        "failed sign-in attempts",
+    );
+    // Registration: this client already signed up once.
+    let body = json!({"email": "second@example.com", "password": strong_password()});
+    expect(
+        app.post("/api/v1/accounts/register", body).await,
+        "registration",
+        "sign-ups",
+    );
+    // Password reset and activation resend: one e-mail per recipient.
+    for (path, to, first, kind, words) in [
+        (
+            "/api/v1/accounts/password-reset/request",
+            "reset@example.com",
+            200,
+            "password-reset",
+            "password-reset requests",
+        ),
+        (
+            "/api/v1/accounts/resend-activation",
+            "fresh@example.com",
+            202,
+            "activation-resend",
+            "activation e-mails",
+        ),
+    ] {
+        let body = json!({"email": to});
+        assert_eq!(app.post(path, body.clone()).await.status, first);
+        expect(app.post(path, body).await, kind, words);
+    }
+    // Password change: one wrong current password.
+    let change = |old: &'static str| {
+        app.json(
+            Method::POST,
+            "/api/v1/accounts/password/change",
+            Some(&user.access_token),
+            json!({"old_password": old, "new_password": "Brand#New99"}),
+        )
+    };
+    assert_eq!(change("Wrong#Pass1").await.status, 400);
+    expect(
+        change(strong_password()).await,
+        "password-change",
+        "wrong current passwords",
+    );
 }

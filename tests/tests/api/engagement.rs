@@ -739,3 +739,59 @@ async fn a_comment_deleted_while_replied_to_stays_consistent() {
     // Each surviving (blanked) comment carries one reply; deleted comments count for nothing.
     assert_eq!(detail["comment_count"], blanked);
 }
+
+#[tokio::test]
+async fn replies_and_likes_cannot_mail_bomb_a_comments_author() {
+    let app = TestApp::spawn_with(&[
+        ("NOTIFICATION_MAILS_PER_HOUR", "5"),
+        ("COMMENT_RATE_LIMIT", "1000"),
+    ])
+    .await;
+    let catalog = app.catalog().await;
+    let movie = catalog.movies["Inception"];
+    let victim = app.sign_up("victim@example.com").await.access_token;
+    let before = app.email_job_rows("victim@example.com").await.len();
+    let comment = ok(
+        &app,
+        Method::POST,
+        &format!("/api/v1/movies/{movie}/comments"),
+        &victim,
+        json!({"body": "Hello"}),
+    )
+    .await;
+    let id = comment["id"].as_i64().unwrap();
+    let (_, first) = user(&app).await;
+    let (_, second) = user(&app).await;
+    for n in 0..11 {
+        for attacker in [&first, &second] {
+            ok(
+                &app,
+                Method::POST,
+                &format!("/api/v1/comments/{id}/replies"),
+                attacker,
+                json!({"body": format!("spam {n}")}),
+            )
+            .await;
+        }
+    }
+    // Every notification is in the app; only five reached the victim's mailbox this hour.
+    let notes: Value = app.get_as(&victim, "/api/v1/notifications").await.json();
+    assert_eq!(notes["total"], 22, "{notes}");
+    let mails = app.email_job_rows("victim@example.com").await.len() - before;
+    assert_eq!(mails, 5);
+    // An hour later the next one is mailed again.
+    app.clock.advance(std::time::Duration::from_secs(3601));
+    let (_, later) = user(&app).await;
+    ok(
+        &app,
+        Method::POST,
+        &format!("/api/v1/comments/{id}/replies"),
+        &later,
+        json!({"body": "later"}),
+    )
+    .await;
+    assert_eq!(
+        app.email_job_rows("victim@example.com").await.len() - before,
+        6
+    );
+}

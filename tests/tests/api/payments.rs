@@ -197,8 +197,9 @@ async fn the_same_webhook_ten_times_at_once_pays_once() {
     let token = tokens.access_token;
     app.fill_cart(&token, &[catalog.movies["Inception"]]).await;
     let order = app.order_ok(&token).await["id"].as_i64().unwrap();
+    let session = app.session_opened(order, 999, "checkout").await;
     let event = json!({"id": "evt_storm", "type": "checkout.session.completed",
-        "data": {"object": {"id": "cs_storm", "object": "checkout.session", "payment_status": "paid",
+        "data": {"object": {"id": session, "object": "checkout.session", "payment_status": "paid",
                             "amount_total": 999, "currency": "usd", "payment_intent": "pi_storm",
                             "metadata": {"order_id": order.to_string()}}}});
     let answers = join_all((0..10).map(|_| app.deliver_webhook(&event))).await;
@@ -359,4 +360,133 @@ async fn payment_history_is_private_and_the_admin_list_needs_an_admin() {
     app.get_as(&buyer, "/api/v1/payments?limit=0")
         .await
         .problem(422);
+}
+
+/// The test gateway's page of a fresh checkout for `token`'s new order of `movie`.
+async fn open_page(app: &TestApp, token: &str, movie: i64) -> (i64, String) {
+    app.fill_cart(token, &[movie]).await;
+    let order = app.order_ok(token).await["id"].as_i64().unwrap();
+    let url = checkout(app, token, order).await.json::<Value>()["checkout_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (order, url)
+}
+
+/// Presses `action` on a page whose form was loaded before the order changed.
+async fn press_stale(
+    app: &TestApp,
+    url: &str,
+    form: &str,
+    action: &str,
+) -> cinema_tests::TestResponse {
+    let token = form
+        .split("name=\"token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap();
+    app.send(
+        app.client
+            .post(url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("action={action}&token={token}")),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_test_gateway_page_whose_order_changed_refuses_to_pay_and_says_why() {
+    let app = TestApp::spawn().await;
+    let catalog = app.catalog().await;
+    let token = app.buyer().await;
+    // Canceled after the page was loaded.
+    let (order, url) = open_page(&app, &token, catalog.movies["Inception"]).await;
+    let form = app.send(app.client.get(&url)).await.text();
+    assert_eq!(app.cancel_order(&token, order).await.status, 200);
+    let problem = press_stale(&app, &url, &form, "pay").await.problem(409);
+    assert!(problem.detail.contains("canceled"), "{}", problem.detail);
+    let page = app.send(app.client.get(&url)).await.text();
+    assert!(
+        page.contains("canceled") && !page.contains("<form"),
+        "{page}"
+    );
+    // Re-priced after the page was loaded.
+    let (order, url) = open_page(&app, &token, catalog.movies["Interstellar"]).await;
+    let form = app.send(app.client.get(&url)).await.text();
+    let res = app
+        .json(
+            Method::PATCH,
+            &format!("/api/v1/movies/{}", catalog.movies["Interstellar"]),
+            Some(&catalog.moderator),
+            json!({"price": "15.00"}),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    // Checking the order out again re-prices it (and says so); the old page's total is stale.
+    assert_eq!(checkout(&app, &token, order).await.status, 409);
+    let problem = press_stale(&app, &url, &form, "pay").await.problem(409);
+    assert!(problem.detail.contains("15.00"), "{}", problem.detail);
+    // Expired.
+    let (_, url) = open_page(&app, &token, catalog.movies["Little Women"]).await;
+    let form = app.send(app.client.get(&url)).await.text();
+    app.clock.advance(std::time::Duration::from_secs(31 * 60));
+    let problem = press_stale(&app, &url, &form, "pay").await.problem(409);
+    assert!(problem.detail.contains("expired"), "{}", problem.detail);
+    // Nothing was paid, nothing granted, no money recorded.
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM ownerships").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM payments").await, 0);
+}
+
+#[tokio::test]
+async fn declining_again_and_again_on_one_page_e_mails_the_owner_once() {
+    let app = TestApp::spawn().await;
+    let catalog = app.catalog().await;
+    let tokens = app.sign_up("declined@example.com").await;
+    let (_, url) = open_page(&app, &tokens.access_token, catalog.movies["Inception"]).await;
+    for _ in 0..5 {
+        let res = app.press_on_page(&url, "decline").await;
+        assert_eq!(res.status, 200, "{}", res.text());
+    }
+    let declines = app
+        .emails_with("declined@example.com", "did not go through")
+        .await;
+    assert_eq!(declines, 1);
+}
+
+#[tokio::test]
+async fn concurrent_refunds_of_one_payment_answer_200_once_and_409_to_the_others() {
+    let app = TestApp::spawn().await;
+    let catalog = app.catalog().await;
+    let (_, admin) = app.user_with_role(cinema_identity::Role::Admin).await;
+    let token = app.sign_up("twice@example.com").await.access_token;
+    app.fill_cart(&token, &[catalog.movies["Inception"]]).await;
+    let order = app.order_ok(&token).await["id"].as_i64().unwrap();
+    assert_eq!(app.press(&token, order, "pay").await.status, 200);
+    let mine: Value = app.get_as(&token, "/api/v1/payments").await.json();
+    let payment = mine["items"][0]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/payments/{payment}/refund");
+    let answers = join_all((0..4).map(|i| {
+        let who = if i % 2 == 0 {
+            &admin.access_token
+        } else {
+            &token
+        };
+        app.json(Method::POST, &path, Some(who), json!({}))
+    }))
+    .await;
+    let mut statuses: Vec<u16> = answers.iter().map(|r| r.status.as_u16()).collect();
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [200, 409, 409, 409],
+        "{:?}",
+        answers.iter().map(|r| r.text()).collect::<Vec<_>>()
+    );
+    for res in answers.iter().filter(|r| r.status == 409) {
+        assert!(res.text().contains("already refunded"), "{}", res.text());
+    }
+    assert_eq!(
+        app.emails_with("twice@example.com", "was refunded").await,
+        1
+    );
 }

@@ -217,6 +217,47 @@ async fn stripe_down_answers_503_and_changes_nothing() {
 }
 
 #[tokio::test]
+async fn a_request_stripe_refuses_is_a_502_naming_the_refusal_not_a_503() {
+    let app = TestApp::spawn_with_stripe(&[]).await;
+    let (token, order, movies) = pending_order(&app).await;
+    app.stripe()
+        .set_refusing(Some("Invalid currency: xyz is not supported."));
+    for res in [
+        app.checkout(&token, order).await,
+        app.json(
+            Method::POST,
+            &format!("/api/v1/payments/{order}"),
+            Some(&token),
+            json!({}),
+        )
+        .await,
+    ] {
+        assert_eq!(res.header("retry-after"), None);
+        let problem = res.problem(502);
+        assert_eq!(
+            problem.problem_type,
+            "urn:cinema:problem:payment-provider-refused"
+        );
+        assert!(
+            problem.detail.contains("Invalid currency"),
+            "{}",
+            problem.detail
+        );
+    }
+    app.stripe().set_refusing(None);
+    let payment = pay_through_stripe(&app, &token, order).await;
+    app.stripe()
+        .set_refusing(Some("This charge cannot be refunded."));
+    let problem = refund(&app, &token, payment).await.problem(502);
+    assert!(
+        problem.detail.contains("cannot be refunded"),
+        "{}",
+        problem.detail
+    );
+    assert_eq!(library_ids(&app, &token).await.len(), movies.len());
+}
+
+#[tokio::test]
 async fn a_refund_takes_the_movies_back_once_and_they_can_be_bought_again() {
     let app = TestApp::spawn_with_stripe(&[]).await;
     let (email, token, order, movies) = buyer_with_order(&app).await;

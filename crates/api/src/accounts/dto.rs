@@ -31,10 +31,14 @@ pub struct RegisterResponse {
 
 /// Tokens after sign-in, and what became of `guest_cart_items`.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"access_token": "eyJhbGciOiJIUzI1NiJ9…", "refresh_token": "q2V…", "token_type": "bearer", "expires_in": 900, "guest_cart": {"added": [7], "skipped": [{"movie_id": 1, "reason": "already_owned", "detail": "already owned: repeat purchases are not allowed"}]}}))]
+#[schema(example = json!({"access_token": "eyJhbGciOiJIUzI1NiJ9…", "refresh_token": "q2V…", "token_type": "bearer", "expires_in": 900, "device_token": "m2Q0…", "guest_cart": {"added": [7], "skipped": [{"movie_id": 1, "reason": "already_owned", "detail": "already owned: repeat purchases are not allowed"}]}}))]
 pub struct LoginResponse {
     #[serde(flatten)]
     pub tokens: TokenResponse,
+    /// This device's known-device token: keep it (a long-lived cookie on the web, secure
+    /// storage on mobile) and send it with every later sign-in from this device. Lives
+    /// `DEVICE_TOKEN_TTL_DAYS`; revoked by a password change or reset and by deactivation.
+    pub device_token: String,
     pub guest_cart: GuestCartReport,
 }
 
@@ -66,10 +70,14 @@ impl MessageResponse {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-#[schema(example = json!({"email": "ann@example.com", "password": "Secret#123"}))]
+#[schema(example = json!({"email": "ann@example.com", "password": "Secret#123", "device_token": "m2Q0…"}))]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+    /// The `device_token` an earlier sign-in on this device returned. With it, failures from
+    /// other devices do not slow this sign-in down; it is no credential by itself.
+    #[schema(max_length = 128)]
+    pub device_token: Option<String>,
     /// Movie ids from a guest cart, merged into the account's cart (see `guest_cart` in the
     /// answer).
     #[serde(default, deserialize_with = "at_most_100_ids")]

@@ -3,13 +3,14 @@
 pub mod dto;
 
 use crate::body::Json;
-use actix_web::{HttpRequest, HttpResponse, delete, get, http::header, post, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, delete, get, http::header, post, web};
 use cinema_identity::{ClientInfo, Email, Password};
 use cinema_kernel::page::{Page, PageRequest};
 
 use crate::{
     AppState,
     auth::Authenticated,
+    client_addr::ClientAddr,
     error::{ApiError, Problem},
     page::{PageQuery, PageResponse},
 };
@@ -21,14 +22,17 @@ const GENERIC_RESET: &str =
     "If an active account exists for this e-mail, a password reset link is on its way.";
 
 fn client(req: &HttpRequest) -> ClientInfo {
+    // Decided once per request by `middleware::request_span` (see `client_addr`).
+    let addr = req.extensions().get::<ClientAddr>().copied();
     ClientInfo {
         user_agent: req
             .headers()
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
-        // The TCP peer, not a forwarded header a client could forge.
-        ip: req.peer_addr().map(|a| a.ip().to_string()),
+        ip: addr.map(|a| a.ip.to_string()),
+        network: addr.map(|a| a.network.to_string()),
+        device_token: None,
     }
 }
 
@@ -40,7 +44,7 @@ fn client(req: &HttpRequest) -> ClientInfo {
         (status = 201, description = "Registered; check your e-mail", body = RegisterResponse),
         (status = 409, description = "The e-mail is taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid e-mail or a weak password", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many requests for this address or from this client; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many sign-ups from this client's network or for this address (`urn:cinema:problem:rate-limited:registration`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ),
 )]
 #[post("/accounts/register")]
@@ -120,7 +124,7 @@ pub async fn activate(
     request_body = EmailRequest,
     responses(
         (status = 202, description = "Accepted", body = MessageResponse),
-        (status = 429, description = "Too many requests for this address or from this client; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many activation e-mails requested from this client's network or for this address (`urn:cinema:problem:rate-limited:activation-resend`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ),
 )]
 #[post("/accounts/resend-activation")]
@@ -139,7 +143,8 @@ pub async fn resend_activation(
     Ok(HttpResponse::Accepted().json(MessageResponse::new(GENERIC_RESEND)))
 }
 
-/// Sign in.
+/// Sign in. The answer's `device_token` marks this device as known: send it back with every
+/// later sign-in from it, and guesses at the account from elsewhere will not slow it down.
 #[utoipa::path(
     tag = "accounts",
     request_body = LoginRequest,
@@ -147,7 +152,7 @@ pub async fn resend_activation(
         (status = 201, description = "Signed in", body = LoginResponse),
         (status = 401, description = "Wrong e-mail or password", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The account is not active", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed attempts; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed sign-ins for this account from this client, from this client for any account, or (without a valid `device_token`) for this account from anywhere (`urn:cinema:problem:rate-limited:sign-in`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ),
 )]
 #[post("/accounts/login")]
@@ -157,6 +162,8 @@ pub async fn login(
     json: Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = json.into_inner()?;
+    let mut client = client(&req);
+    client.device_token = body.device_token;
     let signed_in = state
         .commerce
         .login_with_cart(
@@ -164,11 +171,13 @@ pub async fn login(
             &state.db,
             &body.email,
             &body.password,
-            &client(&req),
+            &client,
             &body.guest_cart_items,
         )
         .await?;
+    let device_token = signed_in.tokens.device_token.clone().unwrap_or_default();
     Ok(HttpResponse::Created().json(LoginResponse {
+        device_token,
         tokens: signed_in.tokens.into(),
         guest_cart: signed_in.cart.into(),
     }))
@@ -246,7 +255,7 @@ pub async fn me(Authenticated(user): Authenticated) -> HttpResponse {
         (status = 200, description = "Changed", body = MessageResponse),
         (status = 400, description = "The old password is wrong", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The new password breaks the policy", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many wrong old passwords; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong current passwords for this account (`urn:cinema:problem:rate-limited:password-change`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ),
 )]
 #[post("/accounts/password/change")]
@@ -270,7 +279,7 @@ pub async fn change_password(
     request_body = EmailRequest,
     responses(
         (status = 200, description = "Accepted", body = MessageResponse),
-        (status = 429, description = "Too many requests for this address or from this client; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many password-reset requests from this client's network or for this address (`urn:cinema:problem:rate-limited:password-reset`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ),
 )]
 #[post("/accounts/password-reset/request")]

@@ -64,6 +64,7 @@ pub struct TestGatewayForm {
     (status = 200, description = "Where to pay", body = CheckoutResponse),
     (status = 404, description = "No such order of yours", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "The order is not pending, ran out of time, or its total changed", body = Problem, content_type = "application/problem+json"),
+    (status = 502, description = "The payment provider refused the request (named in `detail`); retrying will not help", body = Problem, content_type = "application/problem+json"),
     (status = 503, description = "The payment provider cannot be reached; nothing changed", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/orders/{id}/checkout")]
@@ -172,7 +173,7 @@ pub async fn test_gateway_page(
     responses(
         (status = 200, description = "What happened", content_type = "text/html", body = String),
         (status = 404, description = "No such checkout session", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The session is no longer open, or the form is not this page's", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The session can no longer take a payment (ended, order canceled, paid, expired or re-priced; `detail` says which), or the form is not this page's", body = Problem, content_type = "application/problem+json"),
     ),
 )]
 #[post("/payments/test-gateway/{session_id}")]

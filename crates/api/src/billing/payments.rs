@@ -154,6 +154,7 @@ pub struct AdminPaymentQuery {
     (status = 200, description = "The PaymentIntent to confirm", body = IntentResponse),
     (status = 404, description = "No such order of yours", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "The order is not pending, ran out of time, or its total changed", body = Problem, content_type = "application/problem+json"),
+    (status = 502, description = "The payment provider refused the request (named in `detail`); retrying will not help", body = Problem, content_type = "application/problem+json"),
     (status = 503, description = "The payment provider cannot be reached; nothing changed", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/payments/{order_id}")]
@@ -223,6 +224,7 @@ pub async fn all(
     (status = 403, description = "Past the refund window (owners)", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such payment of yours", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "Already refunded, or nothing to refund", body = Problem, content_type = "application/problem+json"),
+    (status = 502, description = "The payment provider refused the request (named in `detail`); retrying will not help", body = Problem, content_type = "application/problem+json"),
     (status = 503, description = "The payment provider cannot be reached; nothing changed", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/payments/{id}/refund")]

@@ -224,7 +224,8 @@ pub struct MovieCreate {
     #[serde(default)]
     #[schema(max_length = 10000)]
     pub description: String,
-    /// String or number, at most two decimals.
+    /// String or number, at most two decimals, at most `MAX_PRICE` (10000.00 by default; a
+    /// higher price is a 422 naming the limit).
     #[schema(value_type = String)]
     pub price: Money,
     pub certification_id: i64,
@@ -264,6 +265,7 @@ pub struct MoviePatchRequest {
     pub gross: Option<Option<Money>>,
     #[schema(max_length = 10000)]
     pub description: Option<String>,
+    /// At most `MAX_PRICE` (10000.00 by default).
     #[schema(value_type = Option<String>)]
     pub price: Option<Money>,
     pub certification_id: Option<i64>,

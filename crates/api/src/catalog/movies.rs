@@ -309,6 +309,9 @@ pub async fn create(
     let body = json.into_inner()?;
     let imdb_tenths =
         parse_imdb(body.imdb).map_err(|m| ApiError::invalid(vec![FieldError::new("imdb", m)]))?;
+    if let Some(error) = price_over(&state, Some(body.price)) {
+        return Err(ApiError::invalid(vec![error]));
+    }
     let input = MovieInput {
         name: body.name,
         year: body.year,
@@ -326,6 +329,16 @@ pub async fn create(
     };
     let detail = movies::create(&state.db, &state.clock, input).await?;
     Ok(HttpResponse::Created().json(MovieDetailResponse::with_link(detail, &state.media).await?))
+}
+
+/// A price above `MAX_PRICE`, named: sums of prices must stay payable and exact.
+fn price_over(state: &AppState, price: Option<Money>) -> Option<FieldError> {
+    price.filter(|p| *p > state.max_price).map(|_| {
+        FieldError::new(
+            "price",
+            format!("must be at most {} (MAX_PRICE)", state.max_price),
+        )
+    })
 }
 
 /// Change a movie (moderators): only sent fields change; sent id lists replace the sets.
@@ -366,6 +379,7 @@ pub async fn update(
             Err(m) => read.errors.push(FieldError::new("imdb", m)),
         }
     }
+    read.errors.extend(price_over(&state, patch.price));
     if !read.errors.is_empty() {
         return Err(ApiError::invalid(read.errors));
     }

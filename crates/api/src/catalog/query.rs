@@ -169,7 +169,10 @@ impl MovieListParams {
             if params.sort_by.is_none() {
                 p.error(
                     "sort_by",
-                    format!("`{raw}` is not one of id, name, year, time, imdb, votes, meta_score, gross, price, rating"),
+                    format!(
+                        "`{}` is not one of id, name, year, time, imdb, votes, meta_score, gross, price, rating",
+                        crate::params::shortened(&raw)
+                    ),
                 );
             }
         }
@@ -178,6 +181,7 @@ impl MovieListParams {
             Some("asc") => Some(false),
             Some("desc") => Some(true),
             Some(other) => {
+                let other = crate::params::shortened(other);
                 p.error("order", format!("must be asc or desc, not `{other}`"));
                 None
             }
@@ -258,7 +262,10 @@ impl SearchParams {
                 Some(_) => {}
                 None => p.error(
                     "search_in",
-                    format!("`{name}` is not one of title, description, actors, directors"),
+                    format!(
+                        "`{}` is not one of title, description, actors, directors",
+                        crate::params::shortened(&name)
+                    ),
                 ),
             }
         }

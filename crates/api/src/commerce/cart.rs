@@ -20,7 +20,7 @@ pub async fn get(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let cart = state.commerce.cart(&state.db, user.id).await?;
-    Ok(HttpResponse::Ok().json(CartResponse::from(cart)))
+    Ok(HttpResponse::Ok().json(CartResponse::new(cart, state.commerce.config().max_total)?))
 }
 
 /// Add a movie to your cart.
@@ -104,5 +104,5 @@ pub async fn of_user(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("User {user_id} not found.")))?;
     let cart = state.commerce.cart(&state.db, user_id).await?;
-    Ok(HttpResponse::Ok().json(CartResponse::from(cart)))
+    Ok(HttpResponse::Ok().json(CartResponse::new(cart, state.commerce.config().max_total)?))
 }

@@ -51,15 +51,16 @@ pub struct CartResponse {
     pub total_price: String,
 }
 
-impl From<Cart> for CartResponse {
-    fn from(cart: Cart) -> Self {
-        let total_price = cart.total().to_string();
-        Self {
+impl CartResponse {
+    /// The cart with its checked total (see `Cart::total`).
+    pub fn new(cart: Cart, limit: cinema_kernel::Money) -> Result<Self, cinema_commerce::Error> {
+        let total_price = cart.total(limit)?.to_string();
+        Ok(Self {
             user_id: cart.user_id,
             total_items: cart.lines.len() as u64,
             total_price,
             items: cart.lines.into_iter().map(Into::into).collect(),
-        }
+        })
     }
 }
 

@@ -99,7 +99,7 @@ pub async fn list(
     (status = 201, description = "The comment", body = CommentResponse),
     (status = 404, description = "No such movie", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "The body is empty or longer than 2,000 characters", body = Problem, content_type = "application/problem+json"),
-    (status = 429, description = "Too many comments just now", body = Problem, content_type = "application/problem+json"),
+    (status = 429, description = "Too many comments just now (`urn:cinema:problem:rate-limited:comments`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/movies/{id}/comments")]
 pub async fn create(
@@ -122,7 +122,7 @@ pub async fn create(
     (status = 404, description = "No such comment", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "The comment was deleted", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "The body is empty or longer than 2,000 characters", body = Problem, content_type = "application/problem+json"),
-    (status = 429, description = "Too many comments just now", body = Problem, content_type = "application/problem+json"),
+    (status = 429, description = "Too many comments just now (`urn:cinema:problem:rate-limited:comments`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/comments/{id}/replies")]
 pub async fn reply(

@@ -22,6 +22,8 @@ pub struct Model {
     pub created_at: i64,
     /// The order's n-th session of this kind (from 0): one row per attempt.
     pub attempt: i32,
+    /// When the payer was first told of a decline in this session (it is e-mailed once).
+    pub declined_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -193,9 +193,12 @@ fn check_fields(errors: &mut Vec<FieldError>, clock: &Clock, fields: Fields<'_>)
     // The length counts the name as sent (as its documented `maxLength` does); white space
     // around it is trimmed afterwards.
     if let Some(name) = name
-        && (cinema_kernel::text::trim(name).is_empty() || name.chars().count() > 500)
+        && (!cinema_kernel::text::has_visible(name) || name.chars().count() > 500)
     {
-        errors.push(FieldError::new("name", "must be 1 to 500 characters"));
+        errors.push(FieldError::new(
+            "name",
+            "must be 1 to 500 characters, at least one of them visible",
+        ));
     }
     if let Some(year) = year
         && !(1888..=max_year(clock)).contains(&year)

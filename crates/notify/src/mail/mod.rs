@@ -6,9 +6,13 @@ mod smtp;
 
 use std::{fmt, path::PathBuf, sync::Arc, time::Duration};
 
+use base64::{Engine, engine::general_purpose::STANDARD};
 use lettre::{
     Message,
-    message::{Mailbox, MultiPart},
+    message::{
+        Mailbox, MultiPart,
+        header::{HeaderName, HeaderValue},
+    },
 };
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -124,6 +128,33 @@ pub fn mailer_from_config(config: &MailConfig) -> Result<Arc<dyn Mailer>> {
     })
 }
 
+/// The `Subject` header. lettre leaves an all-ASCII subject as it is, so a name such as
+/// `=?utf-8?b?…?=` typed into a profile would be decoded by the reader's mail client into
+/// something else; a subject holding `=?` is therefore encoded whole (RFC 2047, base64), so
+/// it shows exactly as typed.
+fn subject_header(subject: &str) -> HeaderValue {
+    let name = HeaderName::new_from_ascii_str("Subject");
+    if !subject.contains("=?") {
+        return HeaderValue::new(name, subject.to_owned());
+    }
+    // Encoded words of at most 45 bytes of text (60 of base64), folded onto their own lines.
+    let mut words = Vec::new();
+    let mut chunk = String::new();
+    for c in subject.chars() {
+        if chunk.len() + c.len_utf8() > 45 {
+            words.push(std::mem::take(&mut chunk));
+        }
+        chunk.push(c);
+    }
+    words.push(chunk);
+    let encoded = words
+        .iter()
+        .map(|w| format!("=?utf-8?b?{}?=", STANDARD.encode(w.as_bytes())))
+        .collect::<Vec<_>>()
+        .join("\r\n ");
+    HeaderValue::dangerous_new_pre_encoded(name, subject.to_owned(), encoded)
+}
+
 /// A multipart/alternative message (plain text first, then HTML).
 pub(crate) fn build_message(
     from: &Mailbox,
@@ -137,7 +168,7 @@ pub(crate) fn build_message(
     Message::builder()
         .from(from.clone())
         .to(to)
-        .subject(email.subject.clone())
+        .raw_header(subject_header(&email.subject))
         .message_id(Some(message_id.to_owned()))
         .multipart(MultiPart::alternative_plain_html(
             email.text.clone(),
@@ -193,5 +224,52 @@ impl JobHandler for EmailHandler {
         email.text = REDACTED.to_owned();
         email.redacted = true;
         serde_json::to_string(&email).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head_of(subject: &str) -> String {
+        let email = OutgoingEmail {
+            to: "ann@example.com".into(),
+            subject: subject.into(),
+            text: "t".into(),
+            html: "<p>t</p>".into(),
+            carries_secret: false,
+            redacted: false,
+        };
+        let from: Mailbox = "Cinema <no-reply@example.com>".parse().unwrap();
+        let raw = build_message(&from, "<1@example.com>", &email)
+            .unwrap()
+            .formatted();
+        String::from_utf8(raw).unwrap()
+    }
+
+    #[test]
+    fn a_subject_with_an_encoded_word_in_it_is_encoded_whole_and_shows_as_typed() {
+        let typed = "=?utf-8?b?QWRtaW4=?= replied to your comment";
+        let head = head_of(typed);
+        assert!(!head.contains(typed), "{head}");
+        let subject = head.lines().find(|l| l.starts_with("Subject:")).unwrap();
+        assert!(subject.starts_with("Subject: =?utf-8?b?"), "{subject}");
+        // Decoding the encoded words gives back exactly what was typed.
+        let start = head.find("Subject: ").unwrap() + "Subject: ".len();
+        let folded: String = head[start..]
+            .split("\r\n")
+            .take_while(|l| l.starts_with("=?") || l.starts_with(" =?"))
+            .collect();
+        let decoded: Vec<u8> = folded
+            .split("?=")
+            .filter_map(|w| w.trim().strip_prefix("=?utf-8?b?"))
+            .flat_map(|b64| STANDARD.decode(b64).unwrap())
+            .collect();
+        assert_eq!(String::from_utf8(decoded).unwrap(), typed);
+    }
+
+    #[test]
+    fn an_ordinary_subject_stays_plain() {
+        assert!(head_of("Your order is paid").contains("Subject: Your order is paid"));
     }
 }
