@@ -795,3 +795,65 @@ async fn replies_and_likes_cannot_mail_bomb_a_comments_author() {
         6
     );
 }
+
+#[tokio::test]
+async fn a_name_that_looks_like_an_encoded_word_reaches_the_subject_as_typed() {
+    let app = TestApp::spawn().await;
+    let catalog = app.catalog().await;
+    let movie = catalog.movies["Inception"];
+    let victim = app.sign_up("reader@example.com").await.access_token;
+    let comment = ok(
+        &app,
+        Method::POST,
+        &format!("/api/v1/movies/{movie}/comments"),
+        &victim,
+        json!({"body": "Hello"}),
+    )
+    .await;
+    let (_, trickster) = user(&app).await;
+    // "=?utf-8?b?QWRtaW4=?=" is how a mail client would spell "Admin" in a header.
+    let typed = "=?utf-8?b?QWRtaW4=?=";
+    ok(
+        &app,
+        Method::PATCH,
+        "/api/v1/profile",
+        &trickster,
+        json!({"first_name": typed}),
+    )
+    .await;
+    ok(
+        &app,
+        Method::POST,
+        &format!("/api/v1/comments/{}/replies", comment["id"]),
+        &trickster,
+        json!({"body": "Official notice"}),
+    )
+    .await;
+    // Activation, activated, and the reply.
+    let mails = app.mails_to("reader@example.com", 3).await;
+    let reply = mails
+        .iter()
+        .find(|m| m.data.contains("Official notice") || m.data.contains("replied"))
+        .expect("the reply's e-mail");
+    let head = reply.data.split("\r\n\r\n").next().unwrap();
+    let subject: String = head
+        .split("\r\n")
+        .skip_while(|l| !l.starts_with("Subject:"))
+        .enumerate()
+        .take_while(|(i, l)| *i == 0 || l.starts_with(' '))
+        .map(|(_, l)| l.trim_start_matches("Subject:").trim())
+        .collect();
+    assert!(!subject.contains(typed), "{subject}");
+    let decoded: Vec<u8> = subject
+        .split("?=")
+        .filter_map(|w| w.trim().strip_prefix("=?utf-8?b?"))
+        .flat_map(|b64| {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap()
+        })
+        .collect();
+    let decoded = String::from_utf8(decoded).unwrap();
+    assert!(decoded.starts_with(typed), "{decoded}");
+}
