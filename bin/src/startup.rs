@@ -186,6 +186,7 @@ impl Application {
                 )
                 .unwrap_or(HeaderValue::from_static("no-cache")),
                 max_price: settings.max_price,
+                watch: settings.watch.clone(),
             },
             settings.api.clone(),
         );

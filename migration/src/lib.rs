@@ -21,6 +21,7 @@ mod m20261203_000013_catalog_version;
 mod m20261203_000014_genre_years;
 mod m20261203_000015_movie_phrases;
 mod m20261206_000016_security_two;
+mod m20261206_000017_watch;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -80,6 +81,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000014_genre_years::Migration),
             Box::new(m20261203_000015_movie_phrases::Migration),
             Box::new(m20261206_000016_security_two::Migration),
+            Box::new(m20261206_000017_watch::Migration),
         ]
     }
 }

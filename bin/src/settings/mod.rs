@@ -78,6 +78,8 @@ pub struct Settings {
     pub commerce: CommerceConfig,
     /// The highest price a movie may have (`MAX_PRICE`).
     pub max_price: Money,
+    /// Video uploads and playback links.
+    pub watch: cinema_api::WatchConfig,
     pub engagement: cinema_engagement::EngagementConfig,
     pub catalog_cache: CatalogCacheSettings,
     pub payments: PaymentSettings,
@@ -235,6 +237,7 @@ impl Settings {
             media,
             commerce,
             max_price,
+            watch: watch_settings(src)?,
             engagement,
             catalog_cache,
             payments,
@@ -243,6 +246,29 @@ impl Settings {
             clock: Clock::system(),
         })
     }
+}
+
+/// `VIDEO_MAX_BYTES`, `PLAYBACK_LINK_TTL_SECS` and `UPLOAD_SPOOL_DIR`.
+fn watch_settings(src: &impl Source) -> Result<cinema_api::WatchConfig, ConfigError> {
+    let defaults = cinema_api::WatchConfig::default();
+    let video_limit: u64 = parse_or(src, "VIDEO_MAX_BYTES", &defaults.video_limit.to_string())?;
+    if video_limit == 0 {
+        return Err(ConfigError::new("VIDEO_MAX_BYTES", "must be at least 1"));
+    }
+    let ttl: u64 = parse_or(src, "PLAYBACK_LINK_TTL_SECS", "3600")?;
+    if !(60..=604_800).contains(&ttl) {
+        return Err(ConfigError::new(
+            "PLAYBACK_LINK_TTL_SECS",
+            "must be between 60 and 604800 (a week, S3's longest presigned link)",
+        ));
+    }
+    Ok(cinema_api::WatchConfig {
+        video_limit,
+        playback_ttl: Duration::from_secs(ttl),
+        spool_dir: src
+            .get("UPLOAD_SPOOL_DIR")
+            .map_or(defaults.spool_dir, Into::into),
+    })
 }
 
 /// `TRUSTED_PROXIES` and `CLIENT_IPV6_PREFIX`: whose forwarded headers name the client, and

@@ -48,6 +48,29 @@ pub struct AppState {
     pub catalog_cache_control: actix_web::http::header::HeaderValue,
     /// The highest price a moderator may set (`MAX_PRICE`).
     pub max_price: cinema_kernel::Money,
+    /// Video uploads and playback links.
+    pub watch: WatchConfig,
+}
+
+/// Video uploads and playback.
+#[derive(Debug, Clone)]
+pub struct WatchConfig {
+    /// Largest video or trailer upload, in bytes (`VIDEO_MAX_BYTES`).
+    pub video_limit: u64,
+    /// How long a playback link lives (`PLAYBACK_LINK_TTL_SECS`).
+    pub playback_ttl: std::time::Duration,
+    /// Where uploads are spooled before they go to the store (`UPLOAD_SPOOL_DIR`).
+    pub spool_dir: std::path::PathBuf,
+}
+
+impl Default for WatchConfig {
+    fn default() -> Self {
+        Self {
+            video_limit: 4 * 1024 * 1024 * 1024,
+            playback_ttl: std::time::Duration::from_secs(3600),
+            spool_dir: std::env::temp_dir().join("cinema-uploads"),
+        }
+    }
 }
 
 /// Which browser origins may call the API.
@@ -120,6 +143,7 @@ fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::health)
         .service(health::ready)
         .service(media::serve::download)
+        .service(media::serve::receive)
         .service(
             utoipa_actix_web::scope("/api/v1")
                 .service(accounts::register)
@@ -168,6 +192,8 @@ fn commerce_routes(cfg: &mut ServiceConfig) {
         .service(crate::billing::checkout)
         .service(crate::billing::payment_status)
         .service(library::list)
+        .service(library::record_progress)
+        .service(crate::media::video::play)
         .service(crate::billing::webhook)
         .service(crate::billing::test_gateway_page)
         .service(crate::billing::test_gateway_act)
@@ -211,6 +237,15 @@ fn catalog_routes(cfg: &mut ServiceConfig) {
         .service(movies::delete)
         .service(crate::media::poster::upload)
         .service(crate::media::poster::remove)
+        .service(crate::media::video::upload_video)
+        .service(crate::media::video::remove_video)
+        .service(crate::media::video::upload_trailer)
+        .service(crate::media::video::remove_trailer)
+        .service(crate::media::video::trailer)
+        .service(crate::media::video::video_upload_url)
+        .service(crate::media::video::complete_video)
+        .service(crate::media::video::trailer_upload_url)
+        .service(crate::media::video::complete_trailer)
         .service(taxonomy::statistics::genres);
     macro_rules! resource {
         ($m:ident) => {

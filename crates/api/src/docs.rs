@@ -39,7 +39,8 @@ pub const BEARER: &str = "bearer";
         (name = "directors", description = "Directors (moderators edit)"),
         (name = "stars", description = "Stars (moderators edit)"),
         (name = "certifications", description = "Age certifications (moderators edit)"),
-        (name = "media", description = "Avatars and posters behind signed links (local-disk storage)"),
+        (name = "media", description = "Avatars, posters, videos and trailers behind signed links (local-disk storage), with byte ranges"),
+        (name = "watch", description = "Movies' videos and trailers: moderators attach them, owners play them"),
     )
 )]
 pub(crate) struct BaseDoc;

@@ -31,5 +31,5 @@ mod patch;
 mod profile;
 mod users;
 
-pub use app::{Api, ApiConfig, AppState, CorsPolicy, app, openapi};
+pub use app::{Api, ApiConfig, AppState, CorsPolicy, WatchConfig, app, openapi};
 pub use error::{ApiError, Problem};

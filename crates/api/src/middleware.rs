@@ -178,11 +178,14 @@ pub async fn body_deadline(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     // Only requests that carry a body get a timer (catalog reads stay as cheap as they were).
+    // Video uploads (gigabytes, sent by moderators or through a signed link) are not held to
+    // it: their limit is their size.
     let has_body = req.headers().contains_key(header::TRANSFER_ENCODING)
         || req
             .headers()
             .get(header::CONTENT_LENGTH)
             .is_some_and(|v| v.as_bytes() != b"0");
+    let has_body = has_body && !is_video_upload(req.method(), req.path());
     if let (true, Some(BodyTimeout(timeout))) = (has_body, req.app_data::<BodyTimeout>().copied()) {
         let timed = DeadlinePayload {
             inner: req.take_payload(),
@@ -193,6 +196,15 @@ pub async fn body_deadline(
         });
     }
     next.call(req).await
+}
+
+/// `PUT /api/v1/movies/{id}/video|trailer` and `PUT /media-upload/…`.
+fn is_video_upload(method: &Method, path: &str) -> bool {
+    let path = path.trim_end_matches('/');
+    *method == Method::PUT
+        && (path.starts_with(cinema_media::local::UPLOAD_ROUTE_PREFIX)
+            || (path.starts_with("/api/v1/movies/")
+                && (path.ends_with("/video") || path.ends_with("/trailer"))))
 }
 
 struct DeadlinePayload {

@@ -41,6 +41,8 @@ pub enum Error {
         "The total would be more than {limit}, the most one payment can take; remove some movies from the cart."
     )]
     TotalTooLarge { limit: Money },
+    #[error("Movie {movie_id} is not yours to watch: buy it first.")]
+    NotOwned { movie_id: i64 },
     #[error("The request has invalid fields.")]
     Invalid(Vec<FieldError>),
     #[error(transparent)]
@@ -72,6 +74,7 @@ impl DomainError for Error {
             | Error::TotalTooLarge { .. }
             | Error::AmountMismatch { .. } => ErrorKind::Conflict,
             Error::Invalid(_) => ErrorKind::Invalid,
+            Error::NotOwned { .. } => ErrorKind::Forbidden,
             Error::Identity(e) => e.kind(),
             Error::Database(e) => e.kind(),
         }

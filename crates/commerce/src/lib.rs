@@ -39,6 +39,7 @@ mod orders;
 mod references;
 mod skipped;
 pub mod status;
+pub mod watch;
 
 use std::time::Duration;
 

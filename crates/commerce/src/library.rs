@@ -4,11 +4,17 @@
 use cinema_catalog::movies::MovieSummary;
 use cinema_kernel::page::{Page, PageRequest};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::OnConflict,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, JoinType, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, NullOrdering, OnConflict, Order},
 };
 
-use crate::{Result, cart::catalog_error, entity::ownership};
+use crate::{
+    Result,
+    cart::catalog_error,
+    entity::{ownership, watch_progress},
+};
 
 /// Whether `user_id` owns `movie_id`: one primary-key lookup.
 pub async fn owns<C: ConnectionTrait>(db: &C, user_id: i64, movie_id: i64) -> Result<bool> {
@@ -82,6 +88,17 @@ pub struct Owned {
     pub order_id: Option<i64>,
 }
 
+/// The order of a library page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LibrarySort {
+    /// Most recently acquired first.
+    #[default]
+    Acquired,
+    /// Most recently watched first ("continue watching"), then the never watched by
+    /// acquisition.
+    RecentlyWatched,
+}
+
 /// The user's movies, most recently acquired first, each as the catalog lists it: four
 /// queries, whatever the page size.
 pub async fn list<C: ConnectionTrait>(
@@ -89,9 +106,38 @@ pub async fn list<C: ConnectionTrait>(
     user_id: i64,
     page: PageRequest,
 ) -> Result<Page<Owned>> {
+    list_sorted(db, user_id, page, LibrarySort::Acquired).await
+}
+
+/// [`list`] in the given order.
+pub async fn list_sorted<C: ConnectionTrait>(
+    db: &C,
+    user_id: i64,
+    page: PageRequest,
+    sort: LibrarySort,
+) -> Result<Page<Owned>> {
     let mine = ownership::Entity::find().filter(ownership::Column::UserId.eq(user_id));
     let total = mine.clone().count(db).await?;
-    let rows = mine
+    let ordered = match sort {
+        LibrarySort::Acquired => mine,
+        LibrarySort::RecentlyWatched => mine
+            .join(
+                JoinType::LeftJoin,
+                ownership::Entity::belongs_to(watch_progress::Entity)
+                    .from((ownership::Column::UserId, ownership::Column::MovieId))
+                    .to((
+                        watch_progress::Column::UserId,
+                        watch_progress::Column::MovieId,
+                    ))
+                    .into(),
+            )
+            .order_by_with_nulls(
+                Expr::col((watch_progress::Entity, watch_progress::Column::UpdatedAt)),
+                Order::Desc,
+                NullOrdering::Last,
+            ),
+    };
+    let rows = ordered
         .order_by_desc(ownership::Column::GrantedAt)
         .order_by_desc(ownership::Column::MovieId)
         .offset(page.skip())

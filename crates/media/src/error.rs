@@ -11,10 +11,15 @@ pub enum Error {
         ImageKind::allowed_list()
     )]
     UnsupportedType,
+    /// The content is not one of the accepted video types.
+    #[error(
+        "The file is not a supported video: allowed types are MP4 (video/mp4) and WebM (video/webm)."
+    )]
+    UnsupportedVideo,
     /// Nothing was uploaded.
     #[error("The file is empty.")]
     Empty,
-    #[error("The file is larger than {} MiB.", .limit / (1024 * 1024))]
+    #[error("The file is larger than {}.", size_text(*.limit as u64))]
     TooLarge { limit: usize },
     /// A download link that is malformed, forged, for another key or expired.
     #[error("{0}")]
@@ -39,7 +44,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl DomainError for Error {
     fn kind(&self) -> ErrorKind {
         match self {
-            Error::UnsupportedType | Error::Empty => ErrorKind::BadRequest,
+            Error::UnsupportedType | Error::UnsupportedVideo | Error::Empty => {
+                ErrorKind::BadRequest
+            }
             Error::TooLarge { .. } => ErrorKind::TooLarge,
             Error::BadLink(_) => ErrorKind::Forbidden,
             Error::NotFound(_) => ErrorKind::NotFound,
@@ -49,5 +56,15 @@ impl DomainError for Error {
                 _ => ErrorKind::Internal,
             },
         }
+    }
+}
+
+/// A limit as people read it: `10 MiB`, `4 GiB`, or bytes for what is not a whole MiB.
+fn size_text(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    match bytes {
+        b if b >= 1024 * MIB && b % (1024 * MIB) == 0 => format!("{} GiB", b / (1024 * MIB)),
+        b if b >= MIB && b % MIB == 0 => format!("{} MiB", b / MIB),
+        b => format!("{b} bytes"),
     }
 }

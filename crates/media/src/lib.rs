@@ -18,6 +18,7 @@ pub mod local;
 mod pending;
 pub mod s3;
 mod store;
+pub mod video;
 
 use std::{sync::Arc, time::Duration};
 
@@ -29,6 +30,7 @@ pub use image::{Image, ImageKind, ImageReader};
 pub use local::LocalStore;
 pub use s3::{S3Config, S3Store};
 pub use store::{ObjectStore, is_valid_key};
+pub use video::{SpooledVideo, VideoKind, VideoSpool};
 
 /// Largest avatar, in bytes (5 MiB).
 pub const AVATAR_LIMIT: usize = 5 * 1024 * 1024;
@@ -52,6 +54,16 @@ impl Default for MediaConfig {
             upload_grace: Duration::from_secs(3600),
         }
     }
+}
+
+/// A key reserved for a direct upload, and where to send the bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReservedUpload {
+    pub key: String,
+    /// `PUT` the file's bytes here.
+    pub url: String,
+    /// When `url` stops accepting (epoch ms).
+    pub expires_at: i64,
 }
 
 /// What one sweep did.
@@ -109,6 +121,104 @@ impl Media {
         image: Image,
     ) -> Result<String, S::Error> {
         let key = self.upload(db, slot.folder(), image).await?;
+        self.point(db, slot, key).await
+    }
+
+    /// [`Media::replace`] for a spooled video, streamed from its spool file to the store.
+    pub async fn replace_video<S: ImageSlot>(
+        &self,
+        db: &DatabaseConnection,
+        slot: &S,
+        video: &SpooledVideo,
+    ) -> Result<String, S::Error> {
+        let store = self.store.clone();
+        let key = self
+            .upload_with(
+                db,
+                slot.folder(),
+                video.kind.extension(),
+                |key| async move {
+                    store
+                        .put_file(&key, video.path(), video.kind.content_type())
+                        .await
+                },
+            )
+            .await?;
+        self.point(db, slot, key).await
+    }
+
+    /// Lists a fresh key in `folder` for deletion and returns it with a link the client
+    /// uploads the file to directly (S3 presigned PUT, or our signed local route). The link
+    /// lives half the upload grace; an upload never completed is deleted by the sweep.
+    pub async fn reserve_upload<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        folder: &str,
+        kind: VideoKind,
+    ) -> Result<ReservedUpload> {
+        let key = format!("{folder}/{}.{}", uuid::Uuid::new_v4(), kind.extension());
+        let grace = millis(self.config.upload_grace);
+        pending::reserve(db, self.clock.now_ms(), &key, grace).await?;
+        let ttl = self.config.upload_grace / 2;
+        let url = self.store.upload_url(&key, ttl).await?;
+        Ok(ReservedUpload {
+            key,
+            url,
+            expires_at: self.clock.now_ms() + millis(ttl),
+        })
+    }
+
+    /// Checks a directly uploaded video before anything points at it: it exists, is at most
+    /// `limit` bytes, and its first bytes are the video type its key was reserved for. A file
+    /// that fails is deleted at once.
+    pub async fn inspect_video<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        key: &str,
+        limit: u64,
+    ) -> Result<(VideoKind, u64)> {
+        let Some(size) = self.store.size_of(key).await? else {
+            return Err(Error::NotFound(
+                "No upload under this key; upload the file first.".to_owned(),
+            ));
+        };
+        let refuse = |e: Error| async move {
+            self.discard(db, key).await;
+            Err(e)
+        };
+        if size > limit {
+            return refuse(Error::TooLarge {
+                limit: usize::try_from(limit).unwrap_or(usize::MAX),
+            })
+            .await;
+        }
+        let head = self.store.read_prefix(key, video::SNIFF_LEN as u64).await?;
+        match (VideoKind::sniff(&head), VideoKind::from_key(key)) {
+            (Some(found), Some(reserved)) if found == reserved => Ok((found, size)),
+            _ if size == 0 => refuse(Error::Empty).await,
+            _ => refuse(Error::UnsupportedVideo).await,
+        }
+    }
+
+    /// Points `slot` at an object the client uploaded under a reserved key (see
+    /// [`Media::reserve_upload`]) and deletes what it replaced.
+    pub async fn adopt<S: ImageSlot>(
+        &self,
+        db: &DatabaseConnection,
+        slot: &S,
+        key: String,
+    ) -> Result<String, S::Error> {
+        self.point(db, slot, key).await
+    }
+
+    /// Points `slot` at the freshly stored `key` and deletes what it replaced; on failure the
+    /// new object goes instead.
+    async fn point<S: ImageSlot>(
+        &self,
+        db: &DatabaseConnection,
+        slot: &S,
+        key: String,
+    ) -> Result<String, S::Error> {
         match self.swap(db, slot, Some(&key)).await {
             Ok(old) => {
                 self.discard_opt(db, old).await;
@@ -174,11 +284,29 @@ impl Media {
         folder: &str,
         image: Image,
     ) -> Result<String> {
-        let key = format!(
-            "{folder}/{}.{}",
-            uuid::Uuid::new_v4(),
-            image.kind.extension()
-        );
+        let store = self.store.clone();
+        self.upload_with(db, folder, image.kind.extension(), |key| async move {
+            store
+                .put(&key, image.bytes, image.kind.content_type())
+                .await
+        })
+        .await
+    }
+
+    /// Lists a fresh key (`folder/<uuid>.ext`) for deletion, then runs `put` to store it.
+    async fn upload_with<C, F, Fut>(
+        &self,
+        db: &C,
+        folder: &str,
+        ext: &str,
+        put: F,
+    ) -> Result<String>
+    where
+        C: ConnectionTrait,
+        F: FnOnce(String) -> Fut,
+        Fut: std::future::Future<Output = Result<()>>,
+    {
+        let key = format!("{folder}/{}.{ext}", uuid::Uuid::new_v4());
         pending::reserve(
             db,
             self.clock.now_ms(),
@@ -186,11 +314,7 @@ impl Media {
             millis(self.config.upload_grace),
         )
         .await?;
-        if let Err(e) = self
-            .store
-            .put(&key, image.bytes, image.kind.content_type())
-            .await
-        {
+        if let Err(e) = put(key.clone()).await {
             // Nothing was stored (or a partial write the sweep will remove): the row goes now,
             // or, if the database is gone too, when it is due.
             self.discard(db, &key).await;
@@ -245,6 +369,17 @@ impl Media {
     /// A time-limited download link for `key`.
     pub async fn link(&self, key: &str) -> Result<String> {
         self.store.download_url(key, self.config.link_ttl).await
+    }
+
+    /// A playback link for `key`, valid for `ttl`, bound to `viewer` where the store allows
+    /// (see [`ObjectStore::viewer_url`]).
+    pub async fn viewer_link(&self, key: &str, ttl: Duration, viewer: i64) -> Result<String> {
+        self.store.viewer_url(key, ttl, viewer).await
+    }
+
+    /// A public link for `key`, valid for `ttl`.
+    pub async fn link_for(&self, key: &str, ttl: Duration) -> Result<String> {
+        self.store.download_url(key, ttl).await
     }
 
     /// A link for the key, if there is one.

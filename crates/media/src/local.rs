@@ -17,6 +17,9 @@ use crate::{Error, ImageKind, ObjectStore, Result, store::is_valid_key};
 /// The path under the API's base URL that serves local objects.
 pub const ROUTE_PREFIX: &str = "/media/";
 
+/// The path under the API's base URL that accepts signed uploads of local objects.
+pub const UPLOAD_ROUTE_PREFIX: &str = "/media-upload/";
+
 /// Objects as files under `root`.
 pub struct LocalStore {
     root: PathBuf,
@@ -81,21 +84,87 @@ impl LocalStore {
         }
     }
 
-    fn mac(&self, key: &str, expires: u64) -> Hmac<Sha256> {
+    fn mac(&self, key: &str, expires: u64, viewer: Option<i64>) -> Hmac<Sha256> {
         let mut mac = self.signer.clone();
         mac.update(key.as_bytes());
         mac.update(b"\n");
         mac.update(expires.to_string().as_bytes());
+        if let Some(viewer) = viewer {
+            mac.update(format!("\nviewer={viewer}").as_bytes());
+        }
         mac
     }
 
     /// The signed link for `key`, valid until `expires` (Unix seconds).
     pub fn signed_url(&self, key: &str, expires: u64) -> String {
-        let signature = URL_SAFE_NO_PAD.encode(self.mac(key, expires).finalize().into_bytes());
+        self.signed_url_for(key, expires, None)
+    }
+
+    /// [`LocalStore::signed_url`] bound to a viewer (a user id): the link names them, and the
+    /// server that serves it may check that they are still entitled (a refund revokes).
+    pub fn signed_url_for(&self, key: &str, expires: u64, viewer: Option<i64>) -> String {
+        let signature =
+            URL_SAFE_NO_PAD.encode(self.mac(key, expires, viewer).finalize().into_bytes());
+        let viewer = viewer.map_or_else(String::new, |v| format!("&viewer={v}"));
         format!(
-            "{}{ROUTE_PREFIX}{key}?expires={expires}&signature={signature}",
+            "{}{ROUTE_PREFIX}{key}?expires={expires}{viewer}&signature={signature}",
             self.base_url
         )
+    }
+
+    /// A signed link that accepts the object's bytes (`PUT`) until `expires` (Unix seconds).
+    /// Signed apart from download links, so neither can stand in for the other.
+    pub fn signed_upload_url(&self, key: &str, expires: u64) -> String {
+        let signature =
+            URL_SAFE_NO_PAD.encode(self.upload_mac(key, expires).finalize().into_bytes());
+        format!(
+            "{}{UPLOAD_ROUTE_PREFIX}{key}?expires={expires}&signature={signature}",
+            self.base_url
+        )
+    }
+
+    fn upload_mac(&self, key: &str, expires: u64) -> Hmac<Sha256> {
+        let mut mac = self.mac(key, expires, None);
+        mac.update(b"\nupload");
+        mac
+    }
+
+    /// Where a signed upload link's bytes go, after checking it like [`LocalStore::verify`].
+    pub fn verify_upload(&self, key: &str, expires: u64, signature: &str, now: u64) -> Result<()> {
+        self.path(key)?;
+        let signature = URL_SAFE_NO_PAD
+            .decode(signature)
+            .map_err(|_| Error::BadLink("The link's signature is not valid."))?;
+        self.upload_mac(key, expires)
+            .verify_slice(&signature)
+            .map_err(|_| Error::BadLink("The link's signature is not valid."))?;
+        if expires <= now {
+            return Err(Error::BadLink("The link has expired."));
+        }
+        Ok(())
+    }
+
+    /// The file a link names, after checking its signature (for `viewer`, when the link names
+    /// one) and its expiry against `now` (Unix seconds).
+    pub fn verify(
+        &self,
+        key: &str,
+        expires: u64,
+        viewer: Option<i64>,
+        signature: &str,
+        now: u64,
+    ) -> Result<PathBuf> {
+        let path = self.path(key)?;
+        let signature = URL_SAFE_NO_PAD
+            .decode(signature)
+            .map_err(|_| Error::BadLink("The link's signature is not valid."))?;
+        self.mac(key, expires, viewer)
+            .verify_slice(&signature)
+            .map_err(|_| Error::BadLink("The link's signature is not valid."))?;
+        if expires <= now {
+            return Err(Error::BadLink("The link has expired."));
+        }
+        Ok(path)
     }
 
     /// Opens the object a link names, after checking its signature and expiry against `now`
@@ -107,16 +176,7 @@ impl LocalStore {
         signature: &str,
         now: u64,
     ) -> Result<LocalObject> {
-        let path = self.path(key)?;
-        let signature = URL_SAFE_NO_PAD
-            .decode(signature)
-            .map_err(|_| Error::BadLink("The link's signature is not valid."))?;
-        self.mac(key, expires)
-            .verify_slice(&signature)
-            .map_err(|_| Error::BadLink("The link's signature is not valid."))?;
-        if expires <= now {
-            return Err(Error::BadLink("The link has expired."));
-        }
+        let path = self.verify(key, expires, None, signature, now)?;
         let file = match tokio::fs::File::open(&path).await {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -156,6 +216,21 @@ impl ObjectStore for LocalStore {
         tokio::fs::rename(&partial, &path).await.map_err(storage)
     }
 
+    async fn put_file(&self, key: &str, source: &Path, _content_type: &str) -> Result<()> {
+        let path = self.path(key)?;
+        let dir = path
+            .parent()
+            .ok_or_else(|| Error::Storage(format!("no folder for {key}")))?;
+        tokio::fs::create_dir_all(dir).await.map_err(storage)?;
+        // Copied beside its final name (the spool may be on another file system) and renamed.
+        let partial = dir.join(format!(".partial-{}", uuid::Uuid::new_v4()));
+        if let Err(e) = tokio::fs::copy(source, &partial).await {
+            let _ = tokio::fs::remove_file(&partial).await;
+            return Err(storage(e));
+        }
+        tokio::fs::rename(&partial, &path).await.map_err(storage)
+    }
+
     async fn delete(&self, key: &str) -> Result<()> {
         match tokio::fs::remove_file(self.path(key)?).await {
             Ok(()) => Ok(()),
@@ -167,6 +242,39 @@ impl ObjectStore for LocalStore {
     async fn download_url(&self, key: &str, ttl: Duration) -> Result<String> {
         let expires = self.clock.now_secs() + ttl.as_secs().max(1);
         Ok(self.signed_url(key, expires))
+    }
+
+    async fn upload_url(&self, key: &str, ttl: Duration) -> Result<String> {
+        let expires = self.clock.now_secs() + ttl.as_secs().max(1);
+        Ok(self.signed_upload_url(key, expires))
+    }
+
+    async fn size_of(&self, key: &str) -> Result<Option<u64>> {
+        match tokio::fs::metadata(self.path(key)?).await {
+            Ok(md) => Ok(Some(md.len())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(storage(e)),
+        }
+    }
+
+    async fn read_prefix(&self, key: &str, n: u64) -> Result<Vec<u8>> {
+        use tokio::io::AsyncReadExt as _;
+        let file = match tokio::fs::File::open(self.path(key)?).await {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(storage(e)),
+        };
+        let mut prefix = Vec::new();
+        file.take(n)
+            .read_to_end(&mut prefix)
+            .await
+            .map_err(storage)?;
+        Ok(prefix)
+    }
+
+    async fn viewer_url(&self, key: &str, ttl: Duration, viewer: i64) -> Result<String> {
+        let expires = self.clock.now_secs() + ttl.as_secs().max(1);
+        Ok(self.signed_url_for(key, expires, Some(viewer)))
     }
 }
 

@@ -149,6 +149,48 @@ impl ObjectStore for S3Store {
         Ok(())
     }
 
+    async fn put_file(&self, key: &str, path: &std::path::Path, content_type: &str) -> Result<()> {
+        self.ensure_bucket().await?;
+        let mut file = tokio::fs::File::open(path)
+            .await
+            .map_err(|e| Error::Storage(e.to_string()))?;
+        // Multipart upload in parts read one at a time from the file.
+        self.bucket
+            .put_object_stream_with_content_type(&mut file, checked(key)?, content_type)
+            .await
+            .map_err(storage)?;
+        Ok(())
+    }
+
+    async fn upload_url(&self, key: &str, ttl: Duration) -> Result<String> {
+        self.ensure_bucket().await?;
+        let secs = u32::try_from(ttl.as_secs().clamp(1, 604_800)).unwrap_or(604_800);
+        self.links
+            .presign_put(checked(key)?, secs, None, None)
+            .await
+            .map_err(storage)
+    }
+
+    async fn size_of(&self, key: &str) -> Result<Option<u64>> {
+        match self.bucket.head_object(checked(key)?).await {
+            Ok((head, _)) => Ok(head.content_length.and_then(|l| u64::try_from(l).ok())),
+            Err(S3Error::HttpFailWithBody(404, _)) => Ok(None),
+            Err(e) => Err(storage(e)),
+        }
+    }
+
+    async fn read_prefix(&self, key: &str, n: u64) -> Result<Vec<u8>> {
+        match self
+            .bucket
+            .get_object_range(checked(key)?, 0, Some(n.max(1) - 1))
+            .await
+        {
+            Ok(data) => Ok(data.bytes().to_vec()),
+            Err(S3Error::HttpFailWithBody(404 | 416, _)) => Ok(Vec::new()),
+            Err(e) => Err(storage(e)),
+        }
+    }
+
     async fn delete(&self, key: &str) -> Result<()> {
         match self.bucket.delete_object(checked(key)?).await {
             // S3 answers 204 for missing keys too; some servers say 404.

@@ -1,5 +1,22 @@
 //! Black-box tests over HTTP. One binary, one module per area, one fresh database per test.
 
+/// Runs each scenario once per store: the in-process S3 server and the local disk.
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn on_s3() {
+                super::$name(cinema_tests::Storage::S3).await;
+            }
+
+            #[tokio::test]
+            async fn on_local_disk() {
+                super::$name(cinema_tests::Storage::LocalDisk).await;
+            }
+        }
+    )*};
+}
+
 mod abuse;
 mod accounts;
 mod cart;
@@ -27,3 +44,4 @@ mod stripe;
 mod taxonomy;
 mod tokens;
 mod users;
+mod watch;

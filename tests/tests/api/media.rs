@@ -16,23 +16,6 @@ use serde_json::{Value, json};
 
 const MIB: usize = 1024 * 1024;
 
-/// Runs a scenario once per store.
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test]
-            async fn on_s3() {
-                super::$name(cinema_tests::Storage::S3).await;
-            }
-
-            #[tokio::test]
-            async fn on_local_disk() {
-                super::$name(cinema_tests::Storage::LocalDisk).await;
-            }
-        }
-    )*};
-}
-
 on_both_stores!(
     an_avatar_is_uploaded_read_back_replaced_and_deleted,
     spoofed_empty_and_malformed_uploads_are_refused_and_nothing_is_stored,

@@ -234,11 +234,37 @@ pub struct OrderStatusRequest {
 
 /// A movie in the library, as the catalog lists it, with when and how it was acquired.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": 42, "uuid": "0f8fad5b-d9cb-469f-a165-70867728950e", "name": "Inception", "year": 2010, "time": 148, "imdb": 8.8, "votes": 2400000, "price": "9.99", "certification": {"id": 3, "name": "PG-13"}, "genres": [{"id": 1, "name": "Action"}], "poster_url": null, "acquired_at": "2026-12-02T10:05:00Z", "order_id": 12}))]
+#[schema(example = json!({"id": 42, "uuid": "0f8fad5b-d9cb-469f-a165-70867728950e", "name": "Inception", "year": 2010, "time": 148, "imdb": 8.8, "votes": 2400000, "price": "9.99", "certification": {"id": 3, "name": "PG-13"}, "genres": [{"id": 1, "name": "Action"}], "poster_url": null, "acquired_at": "2026-12-02T10:05:00Z", "order_id": 12, "has_video": true, "position_secs": 1834, "duration_secs": 8880, "last_watched_at": "2026-12-06T19:00:00Z"}))]
 pub struct LibraryItem {
     #[serde(flatten)]
     pub movie: MovieListItem,
     pub acquired_at: String,
     /// The order that paid for it.
     pub order_id: Option<i64>,
+    /// Whether the movie can be played yet (`GET /library/{movie_id}/play`).
+    pub has_video: bool,
+    /// Where you left off, in seconds; `null` if never played.
+    pub position_secs: Option<u32>,
+    /// The running time in seconds (the catalog's, in whole minutes).
+    pub duration_secs: u32,
+    /// When you last played it.
+    pub last_watched_at: Option<String>,
+}
+
+/// Where you are in a movie.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"position_secs": 1834}))]
+pub struct ProgressRequest {
+    /// Seconds from the start.
+    #[schema(maximum = 604800)]
+    pub position_secs: u32,
+}
+
+/// What was recorded.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"movie_id": 42, "position_secs": 1834, "last_watched_at": "2026-12-06T19:00:00Z"}))]
+pub struct ProgressResponse {
+    pub movie_id: i64,
+    pub position_secs: u32,
+    pub last_watched_at: String,
 }

@@ -9,5 +9,6 @@ pub mod avatar;
 pub mod poster;
 pub mod serve;
 mod upload;
+pub mod video;
 
-pub(crate) use upload::read_image;
+pub(crate) use upload::{read_image, read_upload};

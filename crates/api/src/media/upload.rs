@@ -1,6 +1,7 @@
-//! Reading an uploaded image out of a `multipart/form-data` body without trusting it: the type
-//! comes from the content's first bytes, and reading stops at the first byte past the limit,
-//! so at most `limit` bytes are ever held however much the client sends.
+//! Reading an uploaded file out of a `multipart/form-data` body without trusting it: the type
+//! comes from the content's first bytes, and reading stops at the first byte past the limit.
+//! An image is held in memory (at most `limit` bytes however much the client sends); a video
+//! goes to a spool file as it arrives.
 
 use actix_multipart::{Multipart, MultipartError};
 use std::{
@@ -15,7 +16,7 @@ use actix_web::{
     web::Bytes,
 };
 use cinema_kernel::ErrorKind;
-use cinema_media::{Image, ImageReader};
+use cinema_media::{Image, ImageReader, SpooledVideo, VideoSpool};
 use futures_util::StreamExt as _;
 
 use crate::error::ApiError;
@@ -84,18 +85,58 @@ impl MessageBody for HoldingBody {
     }
 }
 
+/// Where the bytes of the `file` field go, and what they make once complete.
+#[async_trait::async_trait(?Send)]
+pub trait UploadSink {
+    type Output;
+    async fn push(&mut self, chunk: &[u8]) -> cinema_media::Result<()>;
+    async fn finish(self) -> cinema_media::Result<Self::Output>;
+}
+
+#[async_trait::async_trait(?Send)]
+impl UploadSink for ImageReader {
+    type Output = Image;
+    async fn push(&mut self, chunk: &[u8]) -> cinema_media::Result<()> {
+        ImageReader::push(self, chunk)
+    }
+    async fn finish(self) -> cinema_media::Result<Image> {
+        ImageReader::finish(self)
+    }
+}
+
+#[async_trait::async_trait(?Send)]
+impl UploadSink for VideoSpool {
+    type Output = SpooledVideo;
+    async fn push(&mut self, chunk: &[u8]) -> cinema_media::Result<()> {
+        VideoSpool::push(self, chunk).await
+    }
+    async fn finish(self) -> cinema_media::Result<SpooledVideo> {
+        VideoSpool::finish(self).await
+    }
+}
+
 /// Reads the `file` field as an image of at most `limit` bytes.
 pub async fn read_image(
     req: &HttpRequest,
-    mut multipart: Multipart,
+    multipart: Multipart,
     limit: usize,
 ) -> Result<Image, Refused> {
+    read_upload(req, multipart, limit as u64, ImageReader::new(limit)).await
+}
+
+/// Reads the `file` field into `sink`, at most `limit` bytes.
+pub async fn read_upload<S: UploadSink>(
+    req: &HttpRequest,
+    mut multipart: Multipart,
+    limit: u64,
+    sink: S,
+) -> Result<S::Output, Refused> {
     let mut broken = false;
-    match read(req, &mut multipart, limit, &mut broken).await {
-        Ok(image) => Ok(image),
+    match read(req, &mut multipart, limit, sink, &mut broken).await {
+        Ok(upload) => Ok(upload),
         Err(error) => {
             // A multipart stream that failed must not be polled again (it panics).
-            let drain = !broken && declared_length(req).is_some_and(|len| len <= 2 * limit as u64);
+            let drain = !broken && declared_length(req).is_some_and(|len| len <= 2 * limit);
             if drain {
                 discard_rest(&mut multipart).await;
             }
@@ -126,36 +167,39 @@ fn declared_length(req: &HttpRequest) -> Option<u64> {
 }
 
 /// Sets `broken` when the multipart framing itself failed.
-async fn read(
+async fn read<S: UploadSink>(
     req: &HttpRequest,
     multipart: &mut Multipart,
-    limit: usize,
+    limit: u64,
+    mut sink: S,
     broken: &mut bool,
-) -> Result<Image, ApiError> {
+) -> Result<S::Output, ApiError> {
+    let too_large = || cinema_media::Error::TooLarge {
+        limit: usize::try_from(limit).unwrap_or(usize::MAX),
+    };
     let mut framing = |e: MultipartError| {
         *broken = true;
         bad_multipart(e)
     };
     // A declared length already over the limit is refused before a byte is read.
-    if declared_length(req).is_some_and(|len| len > limit as u64 + FRAMING_ALLOWANCE) {
-        return Err(cinema_media::Error::TooLarge { limit }.into());
+    if declared_length(req).is_some_and(|len| len > limit.saturating_add(FRAMING_ALLOWANCE)) {
+        return Err(too_large().into());
     }
     // Other fields are skipped, but count toward the limit so they cannot be used to stream
     // without end either.
-    let mut skipped = 0_usize;
+    let mut skipped = 0_u64;
     while let Some(field) = multipart.next().await {
         let mut field = field.map_err(&mut framing)?;
         if field.name() == Some(FILE_FIELD) {
-            let mut reader = ImageReader::new(limit);
             while let Some(chunk) = field.next().await {
-                reader.push(&chunk.map_err(&mut framing)?)?;
+                sink.push(&chunk.map_err(&mut framing)?).await?;
             }
-            return Ok(reader.finish()?);
+            return Ok(sink.finish().await?);
         }
         while let Some(chunk) = field.next().await {
-            skipped += chunk.map_err(&mut framing)?.len();
+            skipped += chunk.map_err(&mut framing)?.len() as u64;
             if skipped > limit {
-                return Err(cinema_media::Error::TooLarge { limit }.into());
+                return Err(too_large().into());
             }
         }
     }

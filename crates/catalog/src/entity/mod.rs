@@ -2,6 +2,7 @@
 //! score integer tenths.
 
 pub mod movie;
+pub mod movie_video;
 
 /// The four taxonomy tables share one shape: `id`, `name`, and `name_key` (the lower-cased
 /// name that makes names unique case-insensitively).

@@ -8,6 +8,7 @@ mod phrases;
 mod poster;
 mod query;
 pub(crate) mod search;
+mod video;
 mod write;
 
 pub use input::{MovieInput, MoviePatch, parse_imdb};
@@ -18,6 +19,10 @@ pub use order::list_cached;
 pub use poster::{poster_of, remove_poster, set_poster, upload_poster};
 pub use query::{LinkedTo, MovieFilter, Sort, SortKey, list, new_releases, trending};
 pub use search::{SearchField, SearchQuery, terms as search_terms};
+pub use video::{
+    StoredVideo, VideoSlotKind, complete_video, movie_of_video, remove_video, reserve_video_upload,
+    upload_video, video_of, videos_of,
+};
 pub use write::{
     MovieReferences, NoReferences, create, create_in, delete, delete_in, update, update_in,
 };

@@ -355,9 +355,13 @@ pub async fn delete(
     references: &dyn MovieReferences,
 ) -> Result<movie::Model> {
     let txn = cinema_kernel::db::begin_write(db).await?;
+    let videos = super::video::keys_of(&txn, id).await?;
     let deleted = delete_in(&txn, media, id, force, references).await?;
     txn.commit().await?;
     media.discard_opt(db, deleted.poster.clone()).await;
+    for key in videos {
+        media.discard(db, &key).await;
+    }
     Ok(deleted)
 }
 
@@ -379,6 +383,10 @@ pub async fn delete_in(
         return Err(Error::NotFound(format!("Movie {id}")));
     };
     references.before_delete(txn, id, force).await?;
+    // Its videos' rows go with it (cascade); their objects are listed for deletion here.
+    for key in super::video::keys_of(txn, id).await? {
+        media.release(txn, &key).await?;
+    }
     movie::Entity::delete_by_id(id).exec(txn).await?;
     if let Some(poster) = &deleted.poster {
         media.release(txn, poster).await?;

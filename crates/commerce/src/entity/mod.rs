@@ -4,3 +4,4 @@ pub mod cart_item;
 pub mod order;
 pub mod order_item;
 pub mod ownership;
+pub mod watch_progress;
