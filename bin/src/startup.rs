@@ -1,6 +1,7 @@
 //! The one boot path, used by `cinema serve` and by every black-box test: connect, migrate,
 //! bind (port 0 works), then serve until asked to stop.
 
+use secrecy::ExposeSecret as _;
 use std::{
     io,
     net::{SocketAddr, TcpListener},
@@ -186,7 +187,13 @@ impl Application {
                 )
                 .unwrap_or(HeaderValue::from_static("no-cache")),
                 max_price: settings.max_price,
-                watch: settings.watch.clone(),
+                watch: cinema_api::WatchConfig {
+                    public_url: public_url.clone(),
+                    page_key: cinema_api::PageKey::new(
+                        settings.identity.jwt_secret.expose_secret().as_bytes(),
+                    ),
+                    ..settings.watch.clone()
+                },
             },
             settings.api.clone(),
         );

@@ -267,7 +267,9 @@ fn watch_settings(src: &impl Source) -> Result<cinema_api::WatchConfig, ConfigEr
         playback_ttl: Duration::from_secs(ttl),
         spool_dir: src
             .get("UPLOAD_SPOOL_DIR")
-            .map_or(defaults.spool_dir, Into::into),
+            .map_or(defaults.spool_dir.clone(), Into::into),
+        // Known once the server is bound (see `startup`).
+        ..defaults
     })
 }
 

@@ -61,6 +61,11 @@ pub struct WatchConfig {
     pub playback_ttl: std::time::Duration,
     /// Where uploads are spooled before they go to the store (`UPLOAD_SPOOL_DIR`).
     pub spool_dir: std::path::PathBuf,
+    /// How clients reach this server (`MEDIA_PUBLIC_URL`, or the listen address): the watch
+    /// page's links start with it.
+    pub public_url: String,
+    /// Signs watch-page links.
+    pub page_key: crate::media::watch_page::PageKey,
 }
 
 impl Default for WatchConfig {
@@ -69,6 +74,8 @@ impl Default for WatchConfig {
             video_limit: 4 * 1024 * 1024 * 1024,
             playback_ttl: std::time::Duration::from_secs(3600),
             spool_dir: std::env::temp_dir().join("cinema-uploads"),
+            public_url: "http://127.0.0.1:8010".to_owned(),
+            page_key: crate::media::watch_page::PageKey::random(),
         }
     }
 }
@@ -144,6 +151,7 @@ fn routes(cfg: &mut ServiceConfig) {
         .service(health::ready)
         .service(media::serve::download)
         .service(media::serve::receive)
+        .service(media::watch_page::page)
         .service(
             utoipa_actix_web::scope("/api/v1")
                 .service(accounts::register)

@@ -227,6 +227,7 @@ fn state_text_rule(text: &mut Object, field: &str) {
 fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
     [
         &mut item.get,
+        &mut item.head,
         &mut item.put,
         &mut item.post,
         &mut item.delete,

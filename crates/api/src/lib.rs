@@ -33,3 +33,4 @@ mod users;
 
 pub use app::{Api, ApiConfig, AppState, CorsPolicy, WatchConfig, app, openapi};
 pub use error::{ApiError, Problem};
+pub use media::watch_page::PageKey;

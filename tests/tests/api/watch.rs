@@ -143,6 +143,32 @@ async fn a_bought_movie_plays_by_ranges_and_a_refund_revokes_it(storage: Storage
         assert_eq!(text(&res, header::CONTENT_LENGTH), len.to_string());
     }
 
+    // The page that plays it in a browser: the video element on a fresh playback link, and a
+    // policy that loads nothing else.
+    let page_url = link["watch_url"].as_str().unwrap().to_owned();
+    let page = app.send(app.client.get(&page_url)).await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    let policy = page.header("content-security-policy").unwrap().to_owned();
+    assert!(
+        policy.starts_with("default-src 'none'; media-src "),
+        "{policy}"
+    );
+    let html = page.text();
+    assert!(
+        html.contains("<video") && html.contains("Inception"),
+        "{html}"
+    );
+    let src = html
+        .split("src=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .replace("&amp;", "&");
+    let res = fetch(&src, &[(header::RANGE, "bytes=0-3")]).await;
+    assert_eq!(res.status(), 206);
+    let forged = page_url.replace("viewer=", "viewer=9");
+    assert_eq!(app.send(app.client.get(&forged)).await.status, 403);
+
     // Someone else may not play it; staff may.
     let other = app.buyer().await;
     play(&app, &other, movie).await.problem(403);
@@ -161,6 +187,7 @@ async fn a_bought_movie_plays_by_ranges_and_a_refund_revokes_it(storage: Storage
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
     play(&app, &buyer, movie).await.problem(403);
+    assert_eq!(app.send(app.client.get(&page_url)).await.status, 403);
     if storage == Storage::LocalDisk {
         assert_eq!(fetch(&url, &[]).await.status(), 403);
     }

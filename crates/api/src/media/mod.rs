@@ -10,5 +10,6 @@ pub mod poster;
 pub mod serve;
 mod upload;
 pub mod video;
+pub mod watch_page;
 
 pub(crate) use upload::{read_image, read_upload};

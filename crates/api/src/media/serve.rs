@@ -44,7 +44,7 @@ use crate::{
         (status = 206, description = "The requested byte range", content_type = "application/octet-stream", headers(("Content-Range" = String))),
         (status = 403, description = "Expired, forged or altered link, or a viewer who may no longer watch", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json"),
-        (status = 416, description = "The range starts past the end of the object", headers(("Content-Range" = String))),
+        (status = 416, description = "The range starts past the end of the object", body = Problem, content_type = "application/problem+json", headers(("Content-Range" = String))),
     ),
 )]
 #[route("/media/{folder}/{file}", method = "GET", method = "HEAD")]
@@ -89,6 +89,9 @@ pub async fn download(
         .use_etag(true)
         .use_last_modified(true)
         .into_response(&req);
+    if response.status() == StatusCode::RANGE_NOT_SATISFIABLE {
+        return Ok(unsatisfiable(&response));
+    }
     if response.status() == StatusCode::PARTIAL_CONTENT && !if_range_holds(&req, &response) {
         // The client's copy is another version: it gets the whole current one (RFC 9110
         // 13.1.5). actix-files does not read If-Range itself.
@@ -101,6 +104,31 @@ pub async fn download(
             .unwrap_or(header::HeaderValue::from_static("private, no-cache")),
     );
     Ok(response)
+}
+
+/// actix-files' empty 416 as a problem like every other 4xx, keeping its `Content-Range`
+/// (`bytes */<size>`), which tells a player the size.
+fn unsatisfiable(refused: &HttpResponse) -> HttpResponse {
+    let content_range = refused.headers().get(header::CONTENT_RANGE).cloned();
+    let size = content_range
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit('/').next())
+        .unwrap_or("?")
+        .to_owned();
+    let problem = Problem {
+        problem_type: "urn:cinema:problem:range-not-satisfiable".to_owned(),
+        title: "Range Not Satisfiable".to_owned(),
+        status: 416,
+        detail: format!("The range starts past the end of the object ({size} bytes)."),
+        errors: Vec::new(),
+    };
+    let mut response = HttpResponse::RangeNotSatisfiable();
+    response.content_type("application/problem+json");
+    if let Some(value) = content_range {
+        response.insert_header((header::CONTENT_RANGE, value));
+    }
+    response.body(serde_json::to_vec(&problem).unwrap_or_default())
 }
 
 /// Whether a range request's `If-Range` (if any) names the version served: its strong ETag or

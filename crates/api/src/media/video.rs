@@ -46,10 +46,12 @@ pub struct VideoResponse {
 
 /// A link that plays a video, with HTTP range requests.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"url": "http://localhost:8010/media/videos/7c9e6679-7425-40de-944b-e07fc1f90ae7.mp4?expires=1795000000&viewer=7&signature=3q2-7w", "expires_at": "2026-12-06T20:00:00Z", "content_type": "video/mp4", "size": 734003200}))]
+#[schema(example = json!({"url": "http://localhost:8010/media/videos/7c9e6679-7425-40de-944b-e07fc1f90ae7.mp4?expires=1795000000&viewer=7&signature=3q2-7w", "watch_url": "http://localhost:8010/watch/42?viewer=7&expires=1795000000&signature=Zm9v", "expires_at": "2026-12-06T20:00:00Z", "content_type": "video/mp4", "size": 734003200}))]
 pub struct PlaybackResponse {
     /// Short-lived: fetch a new one when it expires.
     pub url: String,
+    /// A plain page that plays it in the browser (movies you own; `null` for trailers).
+    pub watch_url: Option<String>,
     pub expires_at: String,
     pub content_type: String,
     /// Bytes.
@@ -218,6 +220,7 @@ async fn playback(
     let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
     Ok(PlaybackResponse {
         url,
+        watch_url: None,
         expires_at: rfc3339(state.clock.now_ms().saturating_add(ttl_ms)),
         content_type: video.content_type,
         size: video.size,
@@ -253,7 +256,9 @@ pub async fn play(
     let video = movies::video_of(&state.db, movie_id, VideoSlotKind::Video)
         .await?
         .ok_or_else(|| ApiError::not_found("This movie has no video yet."))?;
-    Ok(HttpResponse::Ok().json(playback(&state, video, Some(user.id)).await?))
+    let mut answer = playback(&state, video, Some(user.id)).await?;
+    answer.watch_url = Some(super::watch_page::page_link(&state, movie_id, user.id));
+    Ok(HttpResponse::Ok().json(answer))
 }
 
 /// Play a movie's trailer: anyone, no purchase needed.
