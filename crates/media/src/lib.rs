@@ -168,6 +168,30 @@ impl Media {
         })
     }
 
+    /// Stores a direct upload that arrived through our own signed route (local disk): only
+    /// under a key still reserved, and if the reservation lapsed while the bytes arrived, the
+    /// object goes again (the sweep may already have passed it).
+    pub async fn receive_upload<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        key: &str,
+        video: &SpooledVideo,
+    ) -> Result<()> {
+        let lapsed =
+            || Error::BadLink("The upload link's reservation has lapsed; ask for a new one.");
+        if !pending::awaits_upload(db, self.clock.now_ms(), key).await? {
+            return Err(lapsed());
+        }
+        self.store
+            .put_file(key, video.path(), video.kind.content_type())
+            .await?;
+        if !pending::awaits_upload(db, self.clock.now_ms(), key).await? {
+            let _ = self.store.delete(key).await;
+            return Err(lapsed());
+        }
+        Ok(())
+    }
+
     /// Checks a directly uploaded video before anything points at it: it exists, is at most
     /// `limit` bytes, and its first bytes are the video type its key was reserved for. A file
     /// that fails is deleted at once.

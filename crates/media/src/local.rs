@@ -222,9 +222,12 @@ impl ObjectStore for LocalStore {
             .parent()
             .ok_or_else(|| Error::Storage(format!("no folder for {key}")))?;
         tokio::fs::create_dir_all(dir).await.map_err(storage)?;
-        // Copied beside its final name (the spool may be on another file system) and renamed.
+        // Moved beside its final name (copied when the spool is on another file system), then
+        // renamed: a reader never sees half a file.
         let partial = dir.join(format!(".partial-{}", uuid::Uuid::new_v4()));
-        if let Err(e) = tokio::fs::copy(source, &partial).await {
+        if tokio::fs::rename(source, &partial).await.is_err()
+            && let Err(e) = tokio::fs::copy(source, &partial).await
+        {
             let _ = tokio::fs::remove_file(&partial).await;
             return Err(storage(e));
         }

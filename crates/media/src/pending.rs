@@ -48,6 +48,23 @@ pub(crate) async fn claim_for_reference<C: ConnectionTrait>(
     Ok(deleted.rows_affected == 1)
 }
 
+/// Whether `key` is reserved for an upload still in its grace period (not yet due or claimed).
+pub(crate) async fn awaits_upload<C: ConnectionTrait>(
+    db: &C,
+    now: i64,
+    key: &str,
+) -> Result<bool, DbErr> {
+    Ok(Entity::find()
+        .select_only()
+        .column(Column::Key)
+        .filter(Column::Key.eq(key))
+        .filter(Column::DueAt.gt(now))
+        .into_tuple::<String>()
+        .one(db)
+        .await?
+        .is_some())
+}
+
 /// Lists a key whose reference was dropped, due at once.
 pub(crate) async fn release<C: ConnectionTrait>(db: &C, now: i64, key: &str) -> Result<(), DbErr> {
     Entity::insert(pending_object::ActiveModel {

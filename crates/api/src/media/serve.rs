@@ -269,10 +269,6 @@ pub async fn receive(
         spool.push(&chunk).await?;
     }
     let video = spool.finish().await?;
-    state
-        .media
-        .store()
-        .put_file(&key, video.path(), video.kind.content_type())
-        .await?;
+    state.media.receive_upload(&state.db, &key, &video).await?;
     Ok(HttpResponse::NoContent().finish())
 }
