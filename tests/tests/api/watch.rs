@@ -457,10 +457,10 @@ async fn a_direct_upload_is_checked_before_the_movie_points_at_it(storage: Stora
     // A key of another kind, or made up.
     complete(&app, token, movie, "trailer", &spoofed)
         .await
-        .problem(422);
+        .problem(404);
     complete(&app, token, movie, "video", "videos/../x.mp4")
         .await
-        .problem(422);
+        .problem(404);
     // The real thing: attached, and played through the same links as a streamed upload.
     let key = direct_upload(&app, token, movie, "video", "video/mp4", MP4).await;
     let res = complete(&app, token, movie, "video", &key).await;

@@ -385,7 +385,7 @@ macro_rules! direct_upload_routes {
             (status = 200, description = "Attached", body = VideoResponse),
             (status = 400, description = "Empty, or not the announced video type", body = Problem, content_type = "application/problem+json"),
             (status = 403, description = "Not a moderator", body = Problem, content_type = "application/problem+json"),
-            (status = 404, description = "No such movie, or nothing uploaded under the key", body = Problem, content_type = "application/problem+json"),
+            (status = 404, description = "No such movie, or nothing of this kind uploaded under the key", body = Problem, content_type = "application/problem+json"),
             (status = 413, description = "Larger than `VIDEO_MAX_BYTES`", body = Problem, content_type = "application/problem+json"),
         ))]
         #[post($complete_path)]

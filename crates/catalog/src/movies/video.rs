@@ -286,13 +286,10 @@ pub async fn complete_video(
         .is_some_and(|rest| rest.starts_with('/'))
         && cinema_media::is_valid_key(key);
     if !ours {
-        return Err(Error::invalid(
-            "key",
-            format!(
-                "must be a key from this movie's {} upload-url",
-                slot.as_str()
-            ),
-        ));
+        return Err(Error::NotFound(format!(
+            "An upload of this movie's {} under this key",
+            slot.as_str()
+        )));
     }
     super::poster_of(db, movie_id).await?;
     // Completed already (a retry after a lost answer): the same answer again.
