@@ -8,6 +8,8 @@
 //! - [`library`] is ownership: [`library::owns`] answers "may this user watch this movie?" in
 //!   one indexed lookup; only [`library::grant_in`] and [`library::revoke_in`] change it, inside
 //!   the caller's transaction (billing's payment and refund).
+//! - [`watch`]: who may play a movie ([`Commerce::may_play`]) and where each owner left off
+//!   ([`Commerce::record_progress`]); the library sorts by it.
 //! - [`Commerce`] implements the catalog's [`cinema_catalog::MovieReferences`]: an owned movie
 //!   cannot be deleted; one in carts or pending orders only with `force`.
 //!

@@ -1,10 +1,13 @@
-//! Media: avatars and posters kept in an object store, the database only holding their keys.
+//! Media: avatars, posters, videos and trailers kept in an object store, the database only
+//! holding their keys.
 //!
 //! Entry points: [`Media`] (replace or remove the image of an [`ImageSlot`] as one safe flow,
 //! settle or release keys inside the caller's transaction, sign download links, sweep
 //! orphans), the [`ObjectStore`] port with its [`S3Store`] and [`LocalStore`] adapters, and
-//! [`ImageReader`], which decides an upload's type from its bytes and refuses it as soon as it
-//! crosses its size limit.
+//! [`ImageReader`] and [`VideoSpool`], which decide an upload's type from its bytes and refuse
+//! it as soon as it crosses its size limit (a video is spooled to a file, never held in
+//! memory). Large videos can go straight to storage ([`Media::reserve_upload`], then
+//! [`Media::inspect_video`] and [`Media::adopt`]).
 //!
 //! Which row references a key (a profile, a movie) is the owning slice's business: it
 //! implements [`ImageSlot`] (identity for avatars, catalog for posters) and [`Media::replace`]
@@ -74,7 +77,8 @@ pub struct SweepReport {
     pub failed: usize,
 }
 
-/// A row that points at one image: a profile's avatar, a movie's poster. Implemented by the
+/// A row that points at one object: a profile's avatar, a movie's poster, video or trailer
+/// (the name is older than videos). Implemented by the
 /// slice that owns the row; [`Media::replace`] and [`Media::remove`] run the flow around it.
 #[async_trait::async_trait]
 pub trait ImageSlot: Send + Sync {
