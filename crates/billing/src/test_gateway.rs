@@ -4,6 +4,7 @@
 //! production configuration refuses it.
 
 use cinema_commerce::entity::{order, order_item};
+use cinema_kernel::text::escape_html;
 use hmac::{Hmac, Mac};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use secrecy::ExposeSecret;
@@ -77,20 +78,6 @@ impl PaymentGateway for TestGateway {
 pub enum Action {
     Pay,
     Decline,
-}
-
-/// HTML-escapes text for the page.
-fn escape(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '&' => "&amp;".into(),
-            '<' => "&lt;".into(),
-            '>' => "&gt;".into(),
-            '"' => "&quot;".into(),
-            '\'' => "&#39;".into(),
-            c => c.to_string(),
-        })
-        .collect()
 }
 
 impl Billing {
@@ -179,15 +166,15 @@ impl Billing {
             .map(|i| {
                 format!(
                     "<tr><td>{}</td><td>{}</td></tr>",
-                    escape(&i.title),
+                    escape_html(&i.title),
                     money(i.price_cents)
                 )
             })
             .collect();
-        let currency = escape(&session.currency.to_uppercase());
+        let currency = escape_html(&session.currency.to_uppercase());
         let total = money(session.amount_cents);
         let body = if let Some(reason) = self.unpayable(db, &session).await? {
-            format!("<p>{}</p>", escape(&reason))
+            format!("<p>{}</p>", escape_html(&reason))
         } else {
             let token = self.form_token(&session.id);
             format!(

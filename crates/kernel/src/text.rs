@@ -50,6 +50,22 @@ pub fn has_visible(s: &str) -> bool {
     s.chars().any(|c| !is_invisible(c))
 }
 
+/// `text` safe inside HTML text and double- or single-quoted attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
 /// `s` without white space (as [`is_space`] defines it) at either end.
 pub fn trim(s: &str) -> &str {
     s.trim_matches(is_space)

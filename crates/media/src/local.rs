@@ -132,16 +132,7 @@ impl LocalStore {
     /// Where a signed upload link's bytes go, after checking it like [`LocalStore::verify`].
     pub fn verify_upload(&self, key: &str, expires: u64, signature: &str, now: u64) -> Result<()> {
         self.path(key)?;
-        let signature = URL_SAFE_NO_PAD
-            .decode(signature)
-            .map_err(|_| Error::BadLink("The link's signature is not valid."))?;
-        self.upload_mac(key, expires)
-            .verify_slice(&signature)
-            .map_err(|_| Error::BadLink("The link's signature is not valid."))?;
-        if expires <= now {
-            return Err(Error::BadLink("The link has expired."));
-        }
-        Ok(())
+        Self::check(self.upload_mac(key, expires), signature, expires, now)
     }
 
     /// The file a link names, after checking its signature (for `viewer`, when the link names
@@ -155,15 +146,7 @@ impl LocalStore {
         now: u64,
     ) -> Result<PathBuf> {
         let path = self.path(key)?;
-        let signature = URL_SAFE_NO_PAD
-            .decode(signature)
-            .map_err(|_| Error::BadLink("The link's signature is not valid."))?;
-        self.mac(key, expires, viewer)
-            .verify_slice(&signature)
-            .map_err(|_| Error::BadLink("The link's signature is not valid."))?;
-        if expires <= now {
-            return Err(Error::BadLink("The link has expired."));
-        }
+        Self::check(self.mac(key, expires, viewer), signature, expires, now)?;
         Ok(path)
     }
 
@@ -199,39 +182,59 @@ fn storage(e: std::io::Error) -> Error {
     Error::Storage(e.to_string())
 }
 
-#[async_trait::async_trait]
-impl ObjectStore for LocalStore {
-    async fn put(&self, key: &str, bytes: Vec<u8>, _content_type: &str) -> Result<()> {
+impl LocalStore {
+    /// Has `write` produce the object beside its final name, then renames it into place, so a
+    /// reader never sees half a file.
+    async fn write_then_rename<F, Fut>(&self, key: &str, write: F) -> Result<()>
+    where
+        F: FnOnce(PathBuf) -> Fut,
+        Fut: std::future::Future<Output = std::io::Result<()>>,
+    {
         let path = self.path(key)?;
         let dir = path
             .parent()
             .ok_or_else(|| Error::Storage(format!("no folder for {key}")))?;
         tokio::fs::create_dir_all(dir).await.map_err(storage)?;
-        // Written beside its final name and renamed, so a reader never sees half a file.
         let partial = dir.join(format!(".partial-{}", uuid::Uuid::new_v4()));
-        if let Err(e) = tokio::fs::write(&partial, &bytes).await {
+        if let Err(e) = write(partial.clone()).await {
             let _ = tokio::fs::remove_file(&partial).await;
             return Err(storage(e));
         }
         tokio::fs::rename(&partial, &path).await.map_err(storage)
     }
 
-    async fn put_file(&self, key: &str, source: &Path, _content_type: &str) -> Result<()> {
-        let path = self.path(key)?;
-        let dir = path
-            .parent()
-            .ok_or_else(|| Error::Storage(format!("no folder for {key}")))?;
-        tokio::fs::create_dir_all(dir).await.map_err(storage)?;
-        // Moved beside its final name (copied when the spool is on another file system), then
-        // renamed: a reader never sees half a file.
-        let partial = dir.join(format!(".partial-{}", uuid::Uuid::new_v4()));
-        if tokio::fs::rename(source, &partial).await.is_err()
-            && let Err(e) = tokio::fs::copy(source, &partial).await
-        {
-            let _ = tokio::fs::remove_file(&partial).await;
-            return Err(storage(e));
+    /// Checks a link's signature (made by `mac`) and its expiry against `now`.
+    fn check(mac: Hmac<Sha256>, signature: &str, expires: u64, now: u64) -> Result<()> {
+        let signature = URL_SAFE_NO_PAD
+            .decode(signature)
+            .map_err(|_| Error::BadLink("The link's signature is not valid."))?;
+        mac.verify_slice(&signature)
+            .map_err(|_| Error::BadLink("The link's signature is not valid."))?;
+        if expires <= now {
+            return Err(Error::BadLink("The link has expired."));
         }
-        tokio::fs::rename(&partial, &path).await.map_err(storage)
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl ObjectStore for LocalStore {
+    async fn put(&self, key: &str, bytes: Vec<u8>, _content_type: &str) -> Result<()> {
+        self.write_then_rename(key, |partial| async move {
+            tokio::fs::write(&partial, &bytes).await
+        })
+        .await
+    }
+
+    async fn put_file(&self, key: &str, source: &Path, _content_type: &str) -> Result<()> {
+        // Moved (copied when the spool is on another file system).
+        self.write_then_rename(key, |partial| async move {
+            match tokio::fs::rename(source, &partial).await {
+                Ok(()) => Ok(()),
+                Err(_) => tokio::fs::copy(source, &partial).await.map(|_| ()),
+            }
+        })
+        .await
     }
 
     async fn delete(&self, key: &str) -> Result<()> {

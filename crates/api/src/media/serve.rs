@@ -60,17 +60,11 @@ pub async fn download(
     };
     let (folder, file) = path.into_inner();
     let key = format!("{folder}/{file}");
-    let mut params = Params::parse(req.query_string());
-    let expires = params.value::<u64>("expires", "Unix seconds");
-    let viewer = params.value::<i64>("viewer", "a user id");
-    let signature = params.value::<String>("signature", "the link's signature");
-    let (Some(expires), Some(signature), true) = (expires, signature, params.errors.is_empty())
-    else {
-        return Err(ApiError::new(
-            ErrorKind::Forbidden,
-            "The link has no valid expiry or signature.",
-        ));
-    };
+    let SignedLink {
+        expires,
+        viewer,
+        signature,
+    } = SignedLink::parse(req.query_string())?;
     let now = store.now_secs();
     let file_path = store.verify(&key, expires, viewer, &signature, now)?;
     if let Some(viewer) = viewer {
@@ -167,6 +161,35 @@ async fn whole(
     )))
 }
 
+/// The parameters of a signed link: `expires`, `signature`, and the `viewer` it names if any.
+pub(crate) struct SignedLink {
+    pub expires: u64,
+    pub viewer: Option<i64>,
+    pub signature: String,
+}
+
+impl SignedLink {
+    /// Reads them from a query string; anything missing or malformed is a 403, like a link
+    /// whose signature does not hold.
+    pub(crate) fn parse(query: &str) -> Result<Self, ApiError> {
+        let mut params = Params::parse(query);
+        let expires = params.value::<u64>("expires", "Unix seconds");
+        let viewer = params.value::<i64>("viewer", "a user id");
+        let signature = params.value::<String>("signature", "the link's signature");
+        match (expires, signature, params.errors.is_empty()) {
+            (Some(expires), Some(signature), true) => Ok(Self {
+                expires,
+                viewer,
+                signature,
+            }),
+            _ => Err(ApiError::new(
+                ErrorKind::Forbidden,
+                "The link has no valid expiry or signature.",
+            )),
+        }
+    }
+}
+
 /// The type a browser plays or shows, from our own key's extension.
 fn content_type(key: &str) -> mime::Mime {
     let named = VideoKind::from_key(key)
@@ -239,16 +262,9 @@ pub async fn receive(
     };
     let (folder, file) = path.into_inner();
     let key = format!("{folder}/{file}");
-    let mut params = Params::parse(req.query_string());
-    let expires = params.value::<u64>("expires", "Unix seconds");
-    let signature = params.value::<String>("signature", "the link's signature");
-    let (Some(expires), Some(signature), true) = (expires, signature, params.errors.is_empty())
-    else {
-        return Err(ApiError::new(
-            ErrorKind::Forbidden,
-            "The link has no valid expiry or signature.",
-        ));
-    };
+    let SignedLink {
+        expires, signature, ..
+    } = SignedLink::parse(req.query_string())?;
     store.verify_upload(&key, expires, &signature, store.now_secs())?;
     let limit = state.watch.video_limit;
     let declared = req

@@ -108,104 +108,6 @@ async fn remove(
     }
 }
 
-/// Upload or replace a movie's video (moderators; multipart field `file`): MP4 or WebM by
-/// content, at most `VIDEO_MAX_BYTES` (4 GiB by default), streamed to storage as it arrives.
-/// The previous video is deleted once the new one is saved.
-#[utoipa::path(
-    tag = "watch",
-    params(("id" = i64, Path)),
-    security(("bearer" = [])),
-    request_body(content = VideoUpload, content_type = "multipart/form-data"),
-    responses(
-        (status = 200, description = "Saved", body = VideoResponse),
-        (status = 400, description = "Not an MP4 or WebM video, empty, or not multipart", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a moderator", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such movie", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Larger than `VIDEO_MAX_BYTES`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Storage is unavailable; nothing changed", body = Problem, content_type = "application/problem+json"),
-    ),
-)]
-#[put("/movies/{id}/video")]
-pub async fn upload_video(
-    _: Moderator,
-    state: web::Data<AppState>,
-    id: web::Path<i64>,
-    req: HttpRequest,
-    multipart: Multipart,
-) -> Result<HttpResponse, ApiError> {
-    upload(
-        &state,
-        &req,
-        multipart,
-        id.into_inner(),
-        VideoSlotKind::Video,
-    )
-    .await
-}
-
-/// Upload or replace a movie's trailer (moderators), like its video.
-#[utoipa::path(
-    tag = "watch",
-    params(("id" = i64, Path)),
-    security(("bearer" = [])),
-    request_body(content = VideoUpload, content_type = "multipart/form-data"),
-    responses(
-        (status = 200, description = "Saved", body = VideoResponse),
-        (status = 400, description = "Not an MP4 or WebM video, empty, or not multipart", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a moderator", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such movie", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Larger than `VIDEO_MAX_BYTES`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Storage is unavailable; nothing changed", body = Problem, content_type = "application/problem+json"),
-    ),
-)]
-#[put("/movies/{id}/trailer")]
-pub async fn upload_trailer(
-    _: Moderator,
-    state: web::Data<AppState>,
-    id: web::Path<i64>,
-    req: HttpRequest,
-    multipart: Multipart,
-) -> Result<HttpResponse, ApiError> {
-    upload(
-        &state,
-        &req,
-        multipart,
-        id.into_inner(),
-        VideoSlotKind::Trailer,
-    )
-    .await
-}
-
-/// Remove a movie's video (moderators).
-#[utoipa::path(tag = "watch", params(("id" = i64, Path)), security(("bearer" = [])), responses(
-    (status = 204, description = "Removed"),
-    (status = 403, description = "Not a moderator", body = Problem, content_type = "application/problem+json"),
-    (status = 404, description = "No such movie, or it has no video", body = Problem, content_type = "application/problem+json"),
-))]
-#[delete("/movies/{id}/video")]
-pub async fn remove_video(
-    _: Moderator,
-    state: web::Data<AppState>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
-    remove(&state, id.into_inner(), VideoSlotKind::Video).await
-}
-
-/// Remove a movie's trailer (moderators).
-#[utoipa::path(tag = "watch", params(("id" = i64, Path)), security(("bearer" = [])), responses(
-    (status = 204, description = "Removed"),
-    (status = 403, description = "Not a moderator", body = Problem, content_type = "application/problem+json"),
-    (status = 404, description = "No such movie, or it has no trailer", body = Problem, content_type = "application/problem+json"),
-))]
-#[delete("/movies/{id}/trailer")]
-pub async fn remove_trailer(
-    _: Moderator,
-    state: web::Data<AppState>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
-    remove(&state, id.into_inner(), VideoSlotKind::Trailer).await
-}
-
 /// The playback answer for a stored video: a link bound to `viewer` where the store allows.
 async fn playback(
     state: &AppState,
@@ -361,8 +263,55 @@ async fn complete(
     }))
 }
 
-macro_rules! direct_upload_routes {
-    ($slot:expr, $what:literal, $url_fn:ident, $url_path:literal, $complete_fn:ident, $complete_path:literal) => {
+/// The four moderator routes of one slot (video or trailer): streamed upload, removal, and
+/// the two steps of a direct upload.
+macro_rules! slot_routes {
+    (
+        $slot:expr, $what:literal,
+        $upload_fn:ident, $path:literal, $remove_fn:ident,
+        $url_fn:ident, $url_path:literal, $complete_fn:ident, $complete_path:literal
+    ) => {
+        #[doc = concat!("Upload or replace a movie's ", $what, " (moderators; multipart field `file`): MP4 or WebM by content, at most `VIDEO_MAX_BYTES` (4 GiB by default), streamed to storage as it arrives. The previous file is deleted once the new one is saved.")]
+        #[utoipa::path(
+            tag = "watch",
+            params(("id" = i64, Path)),
+            security(("bearer" = [])),
+            request_body(content = VideoUpload, content_type = "multipart/form-data"),
+            responses(
+                (status = 200, description = "Saved", body = VideoResponse),
+                (status = 400, description = "Not an MP4 or WebM video, empty, or not multipart", body = Problem, content_type = "application/problem+json"),
+                (status = 403, description = "Not a moderator", body = Problem, content_type = "application/problem+json"),
+                (status = 404, description = "No such movie", body = Problem, content_type = "application/problem+json"),
+                (status = 413, description = "Larger than `VIDEO_MAX_BYTES`", body = Problem, content_type = "application/problem+json"),
+                (status = 503, description = "Storage is unavailable; nothing changed", body = Problem, content_type = "application/problem+json"),
+            ),
+        )]
+        #[put($path)]
+        pub async fn $upload_fn(
+            _: Moderator,
+            state: web::Data<AppState>,
+            id: web::Path<i64>,
+            req: HttpRequest,
+            multipart: Multipart,
+        ) -> Result<HttpResponse, ApiError> {
+            upload(&state, &req, multipart, id.into_inner(), $slot).await
+        }
+
+        #[doc = concat!("Remove a movie's ", $what, " (moderators).")]
+        #[utoipa::path(tag = "watch", params(("id" = i64, Path)), security(("bearer" = [])), responses(
+            (status = 204, description = "Removed"),
+            (status = 403, description = "Not a moderator", body = Problem, content_type = "application/problem+json"),
+            (status = 404, description = concat!("No such movie, or it has no ", $what), body = Problem, content_type = "application/problem+json"),
+        ))]
+        #[delete($path)]
+        pub async fn $remove_fn(
+            _: Moderator,
+            state: web::Data<AppState>,
+            id: web::Path<i64>,
+        ) -> Result<HttpResponse, ApiError> {
+            remove(&state, id.into_inner(), $slot).await
+        }
+
         #[doc = concat!("Start a direct upload of a movie's ", $what, " (moderators): a key and a link to `PUT` the file to (an S3 presigned URL, or this server's signed route on local disk). Then call `complete`. An upload never completed is deleted by the orphan sweep.")]
         #[utoipa::path(tag = "watch", params(("id" = i64, Path)), request_body = UploadUrlRequest, security(("bearer" = [])), responses(
             (status = 200, description = "Where to upload", body = UploadUrlResponse),
@@ -401,17 +350,23 @@ macro_rules! direct_upload_routes {
     };
 }
 
-direct_upload_routes!(
+slot_routes!(
     VideoSlotKind::Video,
     "video",
+    upload_video,
+    "/movies/{id}/video",
+    remove_video,
     video_upload_url,
     "/movies/{id}/video/upload-url",
     complete_video,
     "/movies/{id}/video/complete"
 );
-direct_upload_routes!(
+slot_routes!(
     VideoSlotKind::Trailer,
     "trailer",
+    upload_trailer,
+    "/movies/{id}/trailer",
+    remove_trailer,
     trailer_upload_url,
     "/movies/{id}/trailer/upload-url",
     complete_trailer,

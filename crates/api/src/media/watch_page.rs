@@ -5,6 +5,7 @@
 //! one viewer and short-lived; each load checks the viewer may still watch and issues a fresh
 //! playback link.
 
+use cinema_kernel::text::escape_html;
 use std::time::Duration;
 
 use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
@@ -18,7 +19,6 @@ use sha2::Sha256;
 use crate::{
     AppState,
     error::{ApiError, Problem},
-    params::Params,
 };
 
 /// The key watch-page links are signed with (derived from `JWT_SECRET`, so every instance
@@ -75,19 +75,6 @@ fn keyed(key: &[u8]) -> Hmac<Sha256> {
         .unwrap_or_else(|_| <Hmac<Sha256> as KeyInit>::new(&Default::default()))
 }
 
-fn escape(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '&' => "&amp;".into(),
-            '<' => "&lt;".into(),
-            '>' => "&gt;".into(),
-            '"' => "&quot;".into(),
-            '\'' => "&#39;".into(),
-            c => c.to_string(),
-        })
-        .collect()
-}
-
 /// Watch a movie in the browser: the page a play answer's `watch_url` opens.
 #[utoipa::path(
     tag = "watch",
@@ -110,15 +97,10 @@ pub async fn page(
     movie_id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let movie_id = movie_id.into_inner();
-    let mut params = Params::parse(req.query_string());
-    let viewer = params.value::<i64>("viewer", "a user id");
-    let expires = params.value::<u64>("expires", "Unix seconds");
-    let signature = params.value::<String>("signature", "the link's signature");
     let forbidden = |detail: &str| ApiError::new(ErrorKind::Forbidden, detail.to_owned());
-    let (Some(viewer), Some(expires), Some(signature)) = (viewer, expires, signature) else {
-        return Err(forbidden(
-            "The link has no valid viewer, expiry or signature.",
-        ));
+    let link = super::serve::SignedLink::parse(req.query_string())?;
+    let (Some(viewer), expires, signature) = (link.viewer, link.expires, link.signature) else {
+        return Err(forbidden("The link names no viewer."));
     };
     if !state
         .watch
@@ -150,7 +132,7 @@ pub async fn page(
     let origin = url::Url::parse(&src)
         .map(|u| u.origin().ascii_serialization())
         .unwrap_or_default();
-    let title = escape(&detail.summary.movie.name);
+    let title = escape_html(&detail.summary.movie.name);
     let body = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -162,8 +144,8 @@ pub async fn page(
          <video id=\"player\" controls preload=\"metadata\" src=\"{src}\" type=\"{kind}\"></video>\
          </body></html>",
         year = detail.summary.movie.year,
-        src = escape(&src),
-        kind = escape(&video.content_type),
+        src = escape_html(&src),
+        kind = escape_html(&video.content_type),
     );
     let policy = format!(
         "default-src 'none'; media-src {}; style-src 'unsafe-inline'; base-uri 'none'; \
