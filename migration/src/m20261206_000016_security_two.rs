@@ -1,7 +1,8 @@
 //! Security, round two: known devices, so that an owner can sign in while others guess at the
 //! account (`device_tokens`: the hash of an opaque token a successful sign-in hands out, with
-//! the wrong passwords sent with it), and a checkout's decline e-mailed once
-//! (`checkout_sessions.declined_at`).
+//! the wrong passwords sent with it), a checkout's decline e-mailed once
+//! (`checkout_sessions.declined_at`), and one refund request at a time per payment
+//! (`payments.refund_claimed_at`).
 
 use sea_orm_migration::prelude::*;
 
@@ -22,9 +23,11 @@ const UP: &[&str] = &[
     "CREATE INDEX device_tokens_user ON device_tokens (user_id)",
     "CREATE INDEX device_tokens_expires_at ON device_tokens (expires_at)",
     "ALTER TABLE checkout_sessions ADD COLUMN declined_at BIGINT",
+    "ALTER TABLE payments ADD COLUMN refund_claimed_at BIGINT",
 ];
 
 const DOWN: &[&str] = &[
+    "ALTER TABLE payments DROP COLUMN refund_claimed_at",
     "ALTER TABLE checkout_sessions DROP COLUMN declined_at",
     "DROP TABLE device_tokens",
 ];

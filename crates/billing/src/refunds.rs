@@ -8,8 +8,8 @@
 
 use cinema_kernel::db;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 
 use crate::{
@@ -66,11 +66,17 @@ impl Billing {
                 )));
             }
         }
-        // Of concurrent refunds of one payment, one records it; the others hear it is done.
-        if self.give_back(db, &payment).await? != Outcome::Applied {
+        // Of concurrent refund requests for one payment, one takes it on; the others hear it
+        // is done. (The gateway's own `charge.refunded` may record it first: that is this
+        // request's refund, not another's.)
+        if !claim(db, payment_id, self.now()).await? {
             return Err(Error::Conflict(format!(
                 "Payment {payment_id} is already refunded."
             )));
+        }
+        if let Err(e) = self.give_back(db, &payment).await {
+            unclaim(db, payment_id).await;
+            return Err(e);
         }
         let payment = payment::Entity::find_by_id(payment_id)
             .one(db)
@@ -170,6 +176,42 @@ impl Billing {
         };
         self.send(txn, payment.user_id, &email).await?;
         Ok(Outcome::Applied)
+    }
+}
+
+/// How long a refund request's claim keeps others out (a crashed request's claim lapses).
+const CLAIM_MS: i64 = 5 * 60 * 1000;
+
+/// Takes a payment on for one refund request: `false` when it is refunded already or another
+/// request has it. One conditional update, so two requests cannot both win.
+async fn claim(db: &DatabaseConnection, payment_id: i64, now: i64) -> Result<bool> {
+    let claimed = payment::Entity::update_many()
+        .col_expr(payment::Column::RefundClaimedAt, Expr::value(now))
+        .filter(payment::Column::Id.eq(payment_id))
+        .filter(payment::Column::Status.ne(PaymentStatus::Refunded.as_str()))
+        .filter(
+            Condition::any()
+                .add(payment::Column::RefundClaimedAt.is_null())
+                .add(payment::Column::RefundClaimedAt.lt(now - CLAIM_MS)),
+        )
+        .exec(db)
+        .await?;
+    Ok(claimed.rows_affected == 1)
+}
+
+/// Lets the payment go after a refund request failed (the gateway was down), so a later one
+/// may try.
+async fn unclaim(db: &DatabaseConnection, payment_id: i64) {
+    let released = payment::Entity::update_many()
+        .col_expr(
+            payment::Column::RefundClaimedAt,
+            Expr::value(Option::<i64>::None),
+        )
+        .filter(payment::Column::Id.eq(payment_id))
+        .exec(db)
+        .await;
+    if let Err(e) = released {
+        tracing::warn!(payment = payment_id, error = %e, "refund claim left to lapse");
     }
 }
 

@@ -236,6 +236,7 @@ impl Billing {
             session_id: Set(session.map(str::to_owned)),
             payment_intent_id: Set(event.payment_intent().map(str::to_owned)),
             refund_id: Set(None),
+            refund_claimed_at: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()

@@ -20,6 +20,9 @@ pub struct Model {
     #[sea_orm(unique)]
     pub payment_intent_id: Option<String>,
     pub refund_id: Option<String>,
+    /// When a refund request took this payment on (epoch ms): concurrent requests see it and
+    /// answer 409; a claim older than a few minutes (a crashed request) may be taken again.
+    pub refund_claimed_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
