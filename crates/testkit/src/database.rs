@@ -1,4 +1,8 @@
-//! One fresh database per test: a temporary SQLite file, or a new PostgreSQL database.
+//! One fresh database per test: a temporary SQLite file, or a new PostgreSQL database cloned
+//! from a migrated template (`CREATE DATABASE … TEMPLATE`), so each test skips the migrations.
+//! The template is made once per set of migrations, by whichever test process gets there
+//! first: built under a name of its own, then renamed into place, so no test ever clones a
+//! half-migrated one.
 
 use cinema_kernel::db::{DatabaseConfig, connect};
 use cinema_migration::{Migrator, MigratorTrait};
@@ -35,20 +39,38 @@ impl TestDatabase {
         }
     }
 
+    /// [`TestDatabase::create`] without the migrations (PostgreSQL starts empty), for tests of
+    /// the migrations themselves.
+    pub async fn create_unmigrated() -> Self {
+        match std::env::var(POSTGRES_ENV) {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                Self::create_postgres_from(admin_url, None).await
+            }
+            _ => Self::create().await,
+        }
+    }
+
     async fn create_postgres(admin_url: String) -> Self {
+        let template = TEMPLATE
+            .get_or_init(|| migrated_template(admin_url.clone()))
+            .await
+            .clone();
+        Self::create_postgres_from(admin_url, Some(&template)).await
+    }
+
+    async fn create_postgres_from(admin_url: String, template: Option<&str>) -> Self {
         let name = format!("cinema_test_{}", uuid::Uuid::new_v4().simple());
         let admin = Database::connect(&admin_url)
             .await
             .unwrap_or_else(|e| panic!("cannot reach {POSTGRES_ENV}: {e}"));
+        let from = template.map_or_else(String::new, |t| format!(" TEMPLATE \"{t}\""));
         admin
-            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\"{from}"))
             .await
             .expect("CREATE DATABASE");
         admin.close().await.ok();
-        let mut url = url::Url::parse(&admin_url).expect("a valid PostgreSQL URL");
-        url.set_path(&format!("/{name}"));
         Self::Postgres {
-            url: url.to_string(),
+            url: database_url(&admin_url, &name),
             admin_url,
             name,
         }
@@ -104,6 +126,73 @@ impl TestDatabase {
             Self::Postgres { .. } | Self::Shared { postgres: true, .. }
         )
     }
+}
+
+/// The migrated template of this process's tests, made (or found) once.
+static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+
+fn database_url(admin_url: &str, name: &str) -> String {
+    let mut url = url::Url::parse(admin_url).expect("a valid PostgreSQL URL");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+/// The name of a template database holding every migration, named after the migrations so a
+/// new one is made when they change; built and renamed into place if it is not there yet.
+async fn migrated_template(admin_url: String) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for migration in Migrator::migrations() {
+        migration.name().hash(&mut hasher);
+    }
+    let name = format!("cinema_template_{:016x}", hasher.finish());
+    let admin = Database::connect(&admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach {POSTGRES_ENV}: {e}"));
+    let exists = |db: &DatabaseConnection, name: &str| {
+        let sql = format!("SELECT 1 AS one FROM pg_database WHERE datname = '{name}'");
+        let db = db.clone();
+        async move {
+            db.query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                sql,
+            ))
+            .await
+            .expect("pg_database")
+            .is_some()
+        }
+    };
+    if !exists(&admin, &name).await {
+        let building = format!("{name}_b{}", uuid::Uuid::new_v4().simple());
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{building}\""))
+            .await
+            .expect("CREATE DATABASE (template)");
+        let config = DatabaseConfig::new(
+            database_url(&admin_url, &building)
+                .parse()
+                .expect("a valid database URL"),
+        );
+        let db = connect(&config).await.expect("the template opens");
+        Migrator::up(&db, None).await.expect("migrations apply");
+        db.close().await.expect("close");
+        // Another process may have renamed its own into place meanwhile: then this one goes.
+        let renamed = admin
+            .execute_unprepared(&format!(
+                "ALTER DATABASE \"{building}\" RENAME TO \"{name}\""
+            ))
+            .await;
+        if renamed.is_err() {
+            admin
+                .execute_unprepared(&format!(
+                    "DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)"
+                ))
+                .await
+                .ok();
+        }
+    }
+    admin.close().await.ok();
+    name
 }
 
 impl Drop for TestDatabase {
