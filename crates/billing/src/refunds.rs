@@ -100,7 +100,7 @@ impl Billing {
         let mut failure = None;
         for payment in &owed {
             match self.give_back(db, payment).await {
-                Ok(_) => refunded += 1,
+                Ok(()) => refunded += 1,
                 Err(e) => {
                     tracing::warn!(payment = payment.id, error = %e, "owed refund not made yet");
                     failure = Some(e);
@@ -113,13 +113,12 @@ impl Billing {
         }
     }
 
-    /// The gateway's refund, then its record: [`Outcome::Applied`] for the call that recorded
-    /// it, [`Outcome::AlreadyProcessed`] when another got there first.
+    /// The gateway's refund, then its record (once, whichever path records it first).
     pub(crate) async fn give_back(
         &self,
         db: &DatabaseConnection,
         payment: &payment::Model,
-    ) -> Result<Outcome> {
+    ) -> Result<()> {
         let Some(intent) = &payment.payment_intent_id else {
             return Err(Error::Conflict(format!(
                 "Payment {} has no gateway payment to refund.",
@@ -136,12 +135,11 @@ impl Billing {
             })
             .await?;
         let txn = db::begin_write(db).await?;
-        let outcome = match lock(&txn, payment::Column::Id.eq(payment.id)).await? {
-            Some(locked) => self.refunded_in(&txn, locked, Some(&refund_id)).await?,
-            None => Outcome::AlreadyProcessed,
-        };
+        if let Some(locked) = lock(&txn, payment::Column::Id.eq(payment.id)).await? {
+            self.refunded_in(&txn, locked, Some(&refund_id)).await?;
+        }
         txn.commit().await?;
-        Ok(outcome)
+        Ok(())
     }
 
     /// Records a refund of a locked payment: a payment that had paid its order refunds the

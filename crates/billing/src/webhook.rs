@@ -97,7 +97,7 @@ impl Billing {
             .one(db)
             .await;
         let result = match owed {
-            Ok(Some(payment)) => self.give_back(db, &payment).await.map(|_| ()),
+            Ok(Some(payment)) => self.give_back(db, &payment).await,
             Ok(None) => Ok(()),
             Err(e) => Err(e.into()),
         };

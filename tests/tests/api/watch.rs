@@ -368,6 +368,24 @@ async fn progress_round_trips_and_orders_the_library_by_what_was_watched_last() 
         .problem(422);
 }
 
+/// Asks for a direct-upload link of `declared` type.
+async fn upload_url(
+    app: &TestApp,
+    token: &str,
+    movie: i64,
+    slot: &str,
+    declared: &str,
+) -> TestResponse {
+    let path = format!("/api/v1/movies/{movie}/{slot}/upload-url");
+    app.json(
+        Method::POST,
+        &path,
+        Some(token),
+        json!({"content_type": declared}),
+    )
+    .await
+}
+
 /// Asks for a direct-upload link and PUTs `content` to it; returns the reserved key.
 async fn direct_upload(
     app: &TestApp,
@@ -391,14 +409,7 @@ async fn put_direct(
     declared: &str,
     content: &[u8],
 ) -> (String, reqwest::StatusCode) {
-    let res = app
-        .json(
-            Method::POST,
-            &format!("/api/v1/movies/{movie}/{slot}/upload-url"),
-            Some(token),
-            json!({"content_type": declared}),
-        )
-        .await;
+    let res = upload_url(app, token, movie, slot, declared).await;
     assert_eq!(res.status, 200, "{}", res.text());
     let link: Value = res.json();
     assert_eq!(link["method"], "PUT");
@@ -427,14 +438,7 @@ async fn a_direct_upload_is_checked_before_the_movie_points_at_it(storage: Stora
     let movie = catalog.movies["Inception"];
     let token = &catalog.moderator;
     // Nothing uploaded yet under the key: 404.
-    let res = app
-        .json(
-            Method::POST,
-            &format!("/api/v1/movies/{movie}/video/upload-url"),
-            Some(token),
-            json!({"content_type": "video/mp4"}),
-        )
-        .await;
+    let res = upload_url(&app, token, movie, "video", "video/mp4").await;
     let early = res.json::<Value>()["key"].as_str().unwrap().to_owned();
     complete(&app, token, movie, "video", &early)
         .await
@@ -518,14 +522,7 @@ async fn a_signed_upload_link_takes_no_other_key_and_no_more_than_the_limit() {
     let app = TestApp::spawn_with(&[("VIDEO_MAX_BYTES", "4096")]).await;
     let catalog = app.catalog().await;
     let movie = catalog.movies["Inception"];
-    let res = app
-        .json(
-            Method::POST,
-            &format!("/api/v1/movies/{movie}/video/upload-url"),
-            Some(&catalog.moderator),
-            json!({"content_type": "video/webm"}),
-        )
-        .await;
+    let res = upload_url(&app, &catalog.moderator, movie, "video", "video/webm").await;
     let url = res.json::<Value>()["upload_url"]
         .as_str()
         .unwrap()
@@ -552,12 +549,7 @@ async fn a_signed_upload_link_takes_no_other_key_and_no_more_than_the_limit() {
     let wrong = client.put(&url).body(png(500)).send().await.unwrap();
     assert_eq!(wrong.status(), 400);
     assert!(app.stored_keys("videos").is_empty());
-    app.json(
-        Method::POST,
-        &format!("/api/v1/movies/{movie}/video/upload-url"),
-        Some(&catalog.moderator),
-        json!({"content_type": "video/avi"}),
-    )
-    .await
-    .problem(422);
+    upload_url(&app, &catalog.moderator, movie, "video", "video/avi")
+        .await
+        .problem(422);
 }

@@ -215,11 +215,7 @@ async fn still_entitled(state: &AppState, viewer: i64, key: &str) -> Result<(), 
     if slot == VideoSlotKind::Trailer {
         return Ok(());
     }
-    let staff = cinema_identity::users::find(&state.db, viewer)
-        .await?
-        .filter(|u| u.is_active)
-        .and_then(|u| Role::from_group_id(u.group_id))
-        .is_some_and(|role| role >= Role::Moderator);
+    let staff = is_staff(state, viewer).await?;
     match state
         .commerce
         .may_play(&state.db, viewer, staff, movie_id)
@@ -287,4 +283,14 @@ pub async fn receive(
     let video = spool.finish().await?;
     state.media.receive_upload(&state.db, &key, &video).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Whether the user a link names is active staff (a moderator or an admin), who may play
+/// anything. Read at each use: a demotion counts at once.
+pub(crate) async fn is_staff(state: &AppState, viewer: i64) -> Result<bool, ApiError> {
+    Ok(cinema_identity::users::find(&state.db, viewer)
+        .await?
+        .filter(|u| u.is_active)
+        .and_then(|u| Role::from_group_id(u.group_id))
+        .is_some_and(|role| role >= Role::Moderator))
 }

@@ -11,7 +11,6 @@ use std::time::Duration;
 use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use cinema_catalog::movies::{self, VideoSlotKind};
-use cinema_identity::Role;
 use cinema_kernel::ErrorKind;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
@@ -113,11 +112,7 @@ pub async fn page(
         return Err(forbidden("The link has expired; ask for a new one."));
     }
     let detail = movies::detail(&state.db, movie_id).await?;
-    let staff = cinema_identity::users::find(&state.db, viewer)
-        .await?
-        .filter(|u| u.is_active)
-        .and_then(|u| Role::from_group_id(u.group_id))
-        .is_some_and(|role| role >= Role::Moderator);
+    let staff = super::serve::is_staff(&state, viewer).await?;
     state
         .commerce
         .may_play(&state.db, viewer, staff, movie_id)
