@@ -166,8 +166,8 @@ async fn seed(settings: &Settings, movies: Option<u64>) -> Result<(), BoxError> 
     let db = database::connect_migrated(&settings.database).await?;
     let started = std::time::Instant::now();
     let seeded = match movies {
-        Some(n) => cinema_catalog::seed::synthetic(&db, &settings.clock, n).await?,
-        None => cinema_catalog::seed::demo(&db, &settings.clock).await?,
+        Some(n) => crate::seed::synthetic(&db, &settings.clock, n).await?,
+        None => crate::seed::demo(&db, &settings.clock).await?,
     };
     let mut out = format!(
         "seeded {} genres, {} certifications, {} directors, {} stars, {} movies in {:.1}s (existing rows kept)\n",

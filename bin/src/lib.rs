@@ -8,6 +8,7 @@ pub mod cli;
 pub mod database;
 pub mod jobs;
 pub mod media;
+pub mod seed;
 pub mod settings;
 pub mod shutdown;
 pub mod startup;

@@ -155,33 +155,37 @@ impl Application {
             .public_url
             .as_ref()
             .map_or(api_url.clone(), |u| u.as_str().to_owned());
-        let engagement = cinema_engagement::Engagement::new(
-            settings.engagement.clone(),
-            settings.clock.clone(),
-            outbox.clone(),
-        );
-        let billing = billing(settings, commerce.clone(), outbox, &public_url)?;
         let catalog_cache = match &settings.catalog_cache.cache {
             Some(config) => CatalogCache::new(config),
             None => CatalogCache::off(),
         };
-        // Other instances' writes, heard through PostgreSQL; stopped with the server.
+        // Other processes' writes, heard from the database; stopped with the server.
         let catalog_watch = cinema_catalog::cache::watch::spawn(&catalog_cache, &db)
             .map(|task| AbortOnDrop(task.abort_handle()));
+        let catalog =
+            cinema_catalog::Catalog::new(db.clone(), media.media.clone(), settings.clock.clone())
+                .with_cache(catalog_cache.clone())
+                .with_search_db(search_db)
+                // Carts, pending orders and owners hold movies.
+                .with_references(Arc::new(commerce.clone()));
+        let engagement = cinema_engagement::Engagement::new(
+            settings.engagement.clone(),
+            settings.clock.clone(),
+            outbox.clone(),
+        )
+        .with_catalog_cache(catalog_cache);
+        let billing = billing(settings, commerce.clone(), outbox, &public_url)?;
         let api = Api::new(
             AppState {
                 db: db.clone(),
-                search_db,
                 identity,
-                // Carts, pending orders and owners hold movies.
-                movie_references: Arc::new(commerce.clone()),
+                catalog,
                 commerce,
                 billing,
                 engagement,
                 media: media.media.clone(),
                 clock: settings.clock.clone(),
                 local_media: media.local,
-                catalog_cache: catalog_cache.clone(),
                 catalog_cache_control: HeaderValue::from_str(
                     &settings.catalog_cache.cache_control(),
                 )

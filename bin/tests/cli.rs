@@ -255,3 +255,67 @@ fn the_sample_configuration_works_as_a_dotenv_file() {
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stdout.contains("pending"), "{stdout}");
 }
+
+/// The total of the public movie list, as served.
+fn movies_total(address: &str) -> u64 {
+    let response = ureq_get(&format!("{address}/api/v1/movies/?limit=1"));
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    // The body may come chunked: the JSON object is between the outer braces.
+    let json = &body[body.find('{').unwrap()..=body.rfind('}').unwrap()];
+    let page: serde_json::Value = serde_json::from_str(json).unwrap();
+    page["total"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn a_seed_from_the_cli_is_seen_by_a_running_server_within_the_staleness_bound() {
+    let database = cinema_testkit::TestDatabase::create().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bound = Duration::from_millis(500);
+    let mut server = cinema(&dir)
+        .env("DATABASE_URL", database.url())
+        .env("HTTP_ADDR", "127.0.0.1:0")
+        .env("LOG_FORMAT", "json")
+        .env(
+            "CATALOG_CACHE_MAX_STALENESS_MS",
+            bound.as_millis().to_string(),
+        )
+        .arg("serve")
+        .arg("--no-worker")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
+    let address = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            let event: serde_json::Value = serde_json::from_str(&line).ok()?;
+            (event["message"] == "listening")
+                .then(|| event["address"].as_str().map(str::to_owned))?
+        })
+        .expect("a `listening` log line with the address");
+    // Keep reading the log, so the server never blocks on a full pipe.
+    std::thread::spawn(move || lines.map_while(Result::ok).for_each(drop));
+
+    assert_eq!(movies_total(&address), 0);
+    assert_eq!(movies_total(&address), 0, "now answered from the cache");
+    let (code, stdout, stderr) = run(cinema(&dir)
+        .env("DATABASE_URL", database.url())
+        .env("BCRYPT_COST", "4")
+        .env("LOG_LEVEL", "warn")
+        .arg("seed"));
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    let seeded = Instant::now();
+    while movies_total(&address) == 0 {
+        assert!(
+            seeded.elapsed() < bound,
+            "the CLI's movies were not served within {bound:?} (PostgreSQL: {})",
+            database.is_postgres()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    server.kill().ok();
+    server.wait().ok();
+}

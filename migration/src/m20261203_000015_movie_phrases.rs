@@ -33,7 +33,7 @@ const POSTGRES_UP: &[&str] = &[
      $$",
     // A statement's new movies, all at once (`cinema seed` inserts thousands per statement).
     // A bulk load into the empty, locked table sets `cinema.phrases_later` and adds every
-    // movie once before it commits (`cinema_catalog::seed`): growing each term's row by every
+    // movie once before it commits (`cinema seed`, `bin/src/seed`): growing each term's row by every
     // statement would rewrite most rows a hundred times.
     "CREATE FUNCTION movies_phrases_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
      BEGIN
@@ -74,7 +74,7 @@ const POSTGRES_UP: &[&str] = &[
     "CREATE TRIGGER movies_phrases_deleted AFTER DELETE ON movies
      FOR EACH ROW EXECUTE FUNCTION movies_phrases_changed()",
     // Adds every movie, for a table that holds none of them yet: this migration's backfill,
-    // and a bulk load into the empty movies table at its end (`cinema_catalog::seed`).
+    // and a bulk load into the empty movies table at its end (`cinema seed`, `bin/src/seed`).
     "CREATE FUNCTION cinema_phrases_add_every_movie() RETURNS void LANGUAGE sql AS $$
        INSERT INTO movie_phrases AS p (term, movie_ids)
        SELECT t, array_agg(m.id) FROM movies AS m, cinema_phrase_terms(m.search_terms) AS t

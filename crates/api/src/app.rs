@@ -24,12 +24,11 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
-    /// Searches: on PostgreSQL a smaller pool whose statements reuse generic plans (see
-    /// `cinema_kernel::db::connect_generic_plans`); on SQLite `db` itself.
-    pub search_db: DatabaseConnection,
     pub identity: cinema_identity::Identity,
-    /// What may hold on to a movie (carts, purchases) when a moderator deletes it.
-    pub movie_references: Arc<dyn cinema_catalog::MovieReferences>,
+    /// Movies and taxonomy, with the read cache of public answers (see
+    /// `cinema_catalog::cache`; off caches nothing), searches on their own pool and commerce
+    /// asked before a movie is deleted. Its writes apply their change to the cache themselves.
+    pub catalog: cinema_catalog::Catalog,
     /// Carts, orders and the library.
     pub commerce: cinema_commerce::Commerce,
     /// Payments and their webhooks.
@@ -42,8 +41,6 @@ pub struct AppState {
     pub clock: cinema_kernel::time::Clock,
     /// The local-disk store when it is the one in use: its signed links are served here.
     pub local_media: Option<Arc<cinema_media::LocalStore>>,
-    /// Public catalog answers (see `cinema_catalog::cache`); off caches nothing.
-    pub catalog_cache: cinema_catalog::cache::CatalogCache,
     /// The `Cache-Control` of public catalog answers.
     pub catalog_cache_control: actix_web::http::header::HeaderValue,
     /// The highest price a moderator may set (`MAX_PRICE`).
@@ -313,7 +310,6 @@ pub fn app(
             api.config.cors != CorsPolicy::Disabled,
             cors(&api.config.cors),
         ))
-        .wrap(from_fn(middleware::catalog_changes))
         .wrap(from_fn(middleware::trim_trailing_slash))
         .wrap(from_fn(middleware::body_deadline))
         .wrap(from_fn(middleware::plain_query))

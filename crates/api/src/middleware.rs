@@ -16,11 +16,10 @@ use actix_web::{
     middleware::Next,
     web::{self, Bytes},
 };
-use cinema_catalog::cache::CatalogCache;
 use cinema_kernel::FieldError;
 use tracing::Instrument;
 
-use crate::{AppState, client_addr::ClientAddressPolicy, error::ApiError};
+use crate::{client_addr::ClientAddressPolicy, error::ApiError};
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -71,30 +70,6 @@ pub async fn request_span(
         res.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
     Ok(res)
-}
-
-/// Applies the catalog changes a write request bumped the version for to this instance's cache
-/// before its answer leaves, so the writer's next read is fresh (other instances hear of them
-/// through the database; see `cinema_catalog::cache`). Reads pass straight through.
-pub async fn catalog_changes(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let cache = match *req.method() {
-        Method::GET | Method::HEAD | Method::OPTIONS => None,
-        _ => req
-            .app_data::<web::Data<AppState>>()
-            .map(|state| state.catalog_cache.clone())
-            .filter(CatalogCache::is_on),
-    };
-    let Some(cache) = cache else {
-        return next.call(req).await;
-    };
-    let (response, changes) = cinema_catalog::cache::recording(next.call(req)).await;
-    for change in changes {
-        cache.changed(change);
-    }
-    response
 }
 
 /// Swagger UI: its own scripts and styles only, talking to this server only, never framed.

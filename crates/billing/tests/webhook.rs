@@ -10,11 +10,7 @@ use cinema_billing::{
     Billing, BillingConfig, Error, Outcome, entity::checkout_session, signature,
     test_gateway::TestGateway,
 };
-use cinema_catalog::{
-    Taxonomy,
-    movies::{self, MovieInput},
-    taxonomy,
-};
+use cinema_catalog::{Taxonomy, movies::MovieInput};
 use cinema_commerce::{Commerce, CommerceConfig, OrderStatus, Viewer, library};
 use cinema_identity::{Email, Password, Role, users};
 use cinema_kernel::{Money, time::Clock};
@@ -39,7 +35,10 @@ impl Shop {
         let database = TestDatabase::create().await;
         let db = database.connect().await;
         let clock = Clock::system();
-        let certification = taxonomy::create(&db, Taxonomy::Certifications, "PG")
+        let media = cinema_testkit::LocalMedia::new(&clock);
+        let catalog = cinema_catalog::Catalog::new(db.clone(), media.media.clone(), clock.clone());
+        let certification = catalog
+            .create_name(Taxonomy::Certifications, "PG")
             .await
             .unwrap();
         let mut ids = Vec::new();
@@ -59,14 +58,7 @@ impl Shop {
                 director_ids: vec![],
                 star_ids: vec![],
             };
-            ids.push(
-                movies::create(&db, &clock, input)
-                    .await
-                    .unwrap()
-                    .summary
-                    .movie
-                    .id,
-            );
+            ids.push(catalog.create_movie(input).await.unwrap().summary.movie.id);
         }
         let commerce = Commerce::new(CommerceConfig::default(), clock.clone());
         let outbox = Arc::new(JobOutbox::new(

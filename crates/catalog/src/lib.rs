@@ -1,6 +1,8 @@
 //! Catalog: movies and their taxonomy (certifications, genres, directors, stars), filtered,
 //! sorted and searched.
 //!
+//! - [`Catalog`]: the service whose writes apply their change to the read cache before they
+//!   return, whoever calls them.
 //! - [`taxonomy`]: the four name lists, unique case-insensitively, and genre statistics.
 //! - [`movies`]: create/update/delete for moderators, lists with every filter and sort, ranked
 //!   phrase search answered from an index (PostgreSQL GIN over words and word pairs, plus a
@@ -17,10 +19,10 @@ pub mod cache;
 pub mod entity;
 mod error;
 pub mod movies;
-pub mod seed;
-mod seed_demo;
+mod service;
 pub mod taxonomy;
 
 pub use error::{Error, Result};
 pub use movies::{MovieReferences, NoReferences};
+pub use service::Catalog;
 pub use taxonomy::{GenreCount, Named, Taxonomy};

@@ -2,11 +2,15 @@
 
 use cinema_kernel::page::{Page, PageRequest};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, FromQueryResult,
+    ConnectionTrait, DatabaseTransaction, FromQueryResult,
     sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement},
 };
 
-use crate::{Error, Result, movies};
+use crate::{
+    Error, Result,
+    cache::{Change, Pending, version},
+    movies,
+};
 
 /// Which taxonomy table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,16 +159,14 @@ fn name_taken(kind: Taxonomy, name: &str) -> Error {
     ))
 }
 
-/// Adds an entry; a name that exists in any letter case is a conflict.
-pub async fn create(db: &DatabaseConnection, kind: Taxonomy, name: &str) -> Result<Named> {
-    let txn = cinema_kernel::db::begin_write(db).await?;
-    let done = create_in(&txn, kind, name).await?;
-    txn.commit().await?;
-    Ok(done)
-}
-
-/// [`create`] inside the caller's transaction.
-pub async fn create_in(txn: &DatabaseTransaction, kind: Taxonomy, name: &str) -> Result<Named> {
+/// Adds an entry inside the caller's transaction ([`crate::Catalog::create_name`] runs it in
+/// its own); the change is applied after the commit. A name that exists in any letter case is a
+/// conflict.
+pub async fn create_in(
+    txn: &DatabaseTransaction,
+    kind: Taxonomy,
+    name: &str,
+) -> Result<(Named, Pending)> {
     let name = parse_name(kind, name)?;
     let insert = Query::insert()
         .into_table(table(kind))
@@ -177,31 +179,22 @@ pub async fn create_in(txn: &DatabaseTransaction, kind: Taxonomy, name: &str) ->
         .one(txn)
         .await
     {
-        Ok(Some(named)) => {
-            crate::cache::version::bump(txn, crate::cache::Change::Catalog).await?;
-            Ok(named)
-        }
+        Ok(Some(named)) => Ok((named, version::bump(txn, Change::Catalog).await?)),
         Ok(None) => Err(Error::NotFound(kind.singular().to_owned())),
         Err(e) if cinema_kernel::db::is_unique_violation(&e) => Err(name_taken(kind, &name)),
         Err(e) => Err(e.into()),
     }
 }
 
-/// Renames an entry (and the search text of its movies, for directors and stars).
-pub async fn rename(db: &DatabaseConnection, kind: Taxonomy, id: i64, name: &str) -> Result<Named> {
-    let txn = cinema_kernel::db::begin_write(db).await?;
-    let done = rename_in(&txn, kind, id, name).await?;
-    txn.commit().await?;
-    Ok(done)
-}
-
-/// [`rename`] inside the caller's transaction.
+/// Renames an entry (and the search text of its movies, for directors and stars) inside the
+/// caller's transaction ([`crate::Catalog::rename`] runs it in its own); the change is applied
+/// after the commit.
 pub async fn rename_in(
     txn: &DatabaseTransaction,
     kind: Taxonomy,
     id: i64,
     name: &str,
-) -> Result<Named> {
+) -> Result<(Named, Pending)> {
     let name = parse_name(kind, name)?;
     let update = Query::update()
         .table(table(kind))
@@ -226,8 +219,8 @@ pub async fn rename_in(
         let affected = linked_movies(txn, kind, id).await?;
         movies::refresh_people(txn, &affected).await?;
     }
-    crate::cache::version::bump(txn, crate::cache::Change::Catalog).await?;
-    Ok(Named { id, name })
+    let pending = version::bump(txn, Change::Catalog).await?;
+    Ok((Named { id, name }, pending))
 }
 
 async fn linked_movies<C: ConnectionTrait>(db: &C, kind: Taxonomy, id: i64) -> Result<Vec<i64>> {
@@ -246,17 +239,14 @@ async fn linked_movies<C: ConnectionTrait>(db: &C, kind: Taxonomy, id: i64) -> R
         .collect()
 }
 
-/// Deletes an entry and returns it. A certification still used by movies is a conflict;
-/// genres, directors and stars are unlinked from their movies.
-pub async fn delete(db: &DatabaseConnection, kind: Taxonomy, id: i64) -> Result<Named> {
-    let txn = cinema_kernel::db::begin_write(db).await?;
-    let done = delete_in(&txn, kind, id).await?;
-    txn.commit().await?;
-    Ok(done)
-}
-
-/// [`delete`] inside the caller's transaction.
-pub async fn delete_in(txn: &DatabaseTransaction, kind: Taxonomy, id: i64) -> Result<Named> {
+/// Deletes an entry inside the caller's transaction and returns it ([`crate::Catalog::delete_name`]
+/// runs it in its own); the change is applied after the commit. A certification still used by
+/// movies is a conflict; genres, directors and stars are unlinked from their movies.
+pub async fn delete_in(
+    txn: &DatabaseTransaction,
+    kind: Taxonomy,
+    id: i64,
+) -> Result<(Named, Pending)> {
     let entry = get(txn, kind, id).await?;
     if kind == Taxonomy::Certifications {
         let in_use = Query::select()
@@ -299,8 +289,8 @@ pub async fn delete_in(txn: &DatabaseTransaction, kind: Taxonomy, id: i64) -> Re
     if matches!(kind, Taxonomy::Directors | Taxonomy::Stars) {
         movies::refresh_people(txn, &affected).await?;
     }
-    crate::cache::version::bump(txn, crate::cache::Change::Catalog).await?;
-    Ok(entry)
+    let pending = version::bump(txn, Change::Catalog).await?;
+    Ok((entry, pending))
 }
 
 /// Every genre with its number of movies, by name.

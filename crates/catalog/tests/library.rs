@@ -1,23 +1,29 @@
 //! The catalog used as another Rust service would: no HTTP, only the crates. Deleting a movie
-//! through the library takes its poster with it, in the store and in the media ledger.
+//! through the library takes its poster with it, in the store and in the media ledger; a write
+//! through the library is read back fresh from the writer's cache at once, and from another
+//! process's cache within the staleness bound.
 
 #![expect(clippy::unwrap_used, reason = "test code")]
 
-use std::sync::Arc;
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use cinema_catalog::{
-    Taxonomy,
-    movies::{self, MovieInput},
-    taxonomy,
+    Catalog, Taxonomy,
+    cache::{CacheConfig, CatalogCache},
+    movies::{self, MovieFilter, MovieInput},
 };
 use cinema_kernel::{
     Money,
     db::{DatabaseConfig, connect},
+    page::PageRequest,
     time::Clock,
 };
-use cinema_media::{ImageReader, LocalStore, Media, MediaConfig};
+use cinema_media::ImageReader;
 use cinema_migration::{Migrator, MigratorTrait};
-use cinema_testkit::TestDatabase;
+use cinema_testkit::{LocalMedia, TestDatabase};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 async fn database() -> (TestDatabase, DatabaseConnection) {
@@ -37,11 +43,30 @@ fn png() -> cinema_media::Image {
     reader.finish().unwrap()
 }
 
-fn local_media(clock: &Clock) -> (tempfile::TempDir, Media) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(LocalStore::new(dir.path(), "http://localhost", b"key").unwrap());
-    let media = Media::new(store, MediaConfig::default(), clock.clone());
-    (dir, media)
+/// The catalog on `db`, with media in a temporary directory (kept in the answer).
+fn catalog(db: &DatabaseConnection, clock: &Clock) -> (LocalMedia, Catalog) {
+    let local = LocalMedia::new(clock);
+    let catalog = Catalog::new(db.clone(), local.media.clone(), clock.clone());
+    (local, catalog)
+}
+
+fn cache(max_staleness: Duration) -> CatalogCache {
+    CatalogCache::new(&CacheConfig {
+        max_entries: 1000,
+        max_bytes: 1 << 24,
+        ttl: Duration::from_secs(300),
+        max_staleness,
+    })
+}
+
+/// The names on the first page of the whole catalog, by id.
+async fn listed(catalog: &Catalog) -> Vec<String> {
+    let page = PageRequest::new(None, Some(100), 100).unwrap();
+    let found = catalog
+        .list(&MovieFilter::default(), None, page)
+        .await
+        .unwrap();
+    found.items.into_iter().map(|m| m.movie.name).collect()
 }
 
 fn movie(name: &str, certification_id: i64) -> MovieInput {
@@ -78,29 +103,28 @@ async fn ledger_rows(db: &DatabaseConnection) -> i64 {
 async fn deleting_a_movie_through_the_library_deletes_its_poster() {
     let (_database, db) = database().await;
     let clock = Clock::system();
-    let (dir, media) = local_media(&clock);
+    let (local, catalog) = catalog(&db, &clock);
+    let dir = &local.dir;
 
-    let certification = taxonomy::create(&db, Taxonomy::Certifications, "PG")
+    let certification = catalog
+        .create_name(Taxonomy::Certifications, "PG")
         .await
         .unwrap();
-    let movie = movies::create(&db, &clock, movie("Library", certification.id))
+    let movie = catalog
+        .create_movie(movie("Library", certification.id))
         .await
         .unwrap();
-    let key = movies::upload_poster(&db, &media, &clock, movie.summary.movie.id, png())
+    let key = catalog
+        .upload_poster(movie.summary.movie.id, png())
         .await
         .unwrap();
     assert!(dir.path().join(&key).exists(), "the poster is stored");
     assert_eq!(ledger_rows(&db).await, 0, "a referenced poster is settled");
 
-    let deleted = movies::delete(
-        &db,
-        &media,
-        movie.summary.movie.id,
-        false,
-        &cinema_catalog::NoReferences,
-    )
-    .await
-    .unwrap();
+    let deleted = catalog
+        .delete_movie(movie.summary.movie.id, false)
+        .await
+        .unwrap();
     assert_eq!(deleted.poster.as_deref(), Some(key.as_str()));
     assert!(
         !dir.path().join(&key).exists(),
@@ -117,24 +141,26 @@ async fn deleting_a_movie_through_the_library_deletes_its_poster() {
 async fn a_movie_deleted_inside_a_callers_transaction_leaves_its_poster_to_the_sweep() {
     let (_database, db) = database().await;
     let clock = Clock::system();
-    let (dir, media) = local_media(&clock);
-    let certification = taxonomy::create(&db, Taxonomy::Certifications, "R")
+    let (local, catalog) = catalog(&db, &clock);
+    let (dir, media) = (&local.dir, &local.media);
+    let certification = catalog
+        .create_name(Taxonomy::Certifications, "R")
         .await
         .unwrap();
     let txn = cinema_kernel::db::begin_write(&db).await.unwrap();
-    let id = movies::create_in(&txn, &clock, movie("Composed", certification.id))
+    let (id, pending) = movies::create_in(&txn, &clock, movie("Composed", certification.id))
         .await
         .unwrap();
     txn.commit().await.unwrap();
-    let key = movies::upload_poster(&db, &media, &clock, id, png())
-        .await
-        .unwrap();
+    catalog.cache().apply(pending);
+    let key = catalog.upload_poster(id, png()).await.unwrap();
 
     let txn = cinema_kernel::db::begin_write(&db).await.unwrap();
-    movies::delete_in(&txn, &media, id, false, &cinema_catalog::NoReferences)
+    let (_, pending) = movies::delete_in(&txn, media, id, false, &cinema_catalog::NoReferences)
         .await
         .unwrap();
     txn.commit().await.unwrap();
+    catalog.cache().apply(pending);
     assert_eq!(
         ledger_rows(&db).await,
         1,
@@ -155,8 +181,10 @@ async fn details_and_pages_are_one_round_trip_and_writes_bump_the_version() {
         counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     });
     let clock = Clock::system();
+    let (_local, catalog) = catalog(&db, &clock);
     let version = cinema_catalog::cache::version::current(&db).await.unwrap();
-    let certification = taxonomy::create(&db, Taxonomy::Certifications, "PG")
+    let certification = catalog
+        .create_name(Taxonomy::Certifications, "PG")
         .await
         .unwrap();
     let mut ids = Vec::new();
@@ -167,19 +195,14 @@ async fn details_and_pages_are_one_round_trip_and_writes_bump_the_version() {
     ] {
         let mut created = Vec::new();
         for name in names {
-            created.push(taxonomy::create(&db, kind, name).await.unwrap().id);
+            created.push(catalog.create_name(kind, name).await.unwrap().id);
         }
         ids.push(created);
     }
     let mut input = movie("Linked", certification.id);
     (input.genre_ids, input.director_ids, input.star_ids) =
         (ids[0].clone(), ids[1].clone(), ids[2].clone());
-    let id = movies::create(&db, &clock, input)
-        .await
-        .unwrap()
-        .summary
-        .movie
-        .id;
+    let id = catalog.create_movie(input).await.unwrap().summary.movie.id;
     // Seven taxonomy entries and a movie: eight writes, eight versions.
     let after = cinema_catalog::cache::version::current(&db).await.unwrap();
     assert_eq!(after, version + 8);
@@ -198,7 +221,8 @@ async fn details_and_pages_are_one_round_trip_and_writes_bump_the_version() {
     assert_eq!(detail.summary.certification.name, "PG");
 
     // A movie linked to nothing still has its detail; a missing one is not found.
-    let bare = movies::create(&db, &clock, movie("Bare", certification.id))
+    let bare = catalog
+        .create_movie(movie("Bare", certification.id))
         .await
         .unwrap();
     assert!(bare.summary.genres.is_empty() && bare.directors.is_empty());
@@ -230,4 +254,83 @@ async fn details_and_pages_are_one_round_trip_and_writes_bump_the_version() {
         movies::detail(&db, 999_999).await,
         Err(cinema_catalog::Error::NotFound(_))
     ));
+}
+
+#[tokio::test]
+async fn a_write_through_the_library_is_read_fresh_by_the_writer_at_once() {
+    let (_database, db) = database().await;
+    let clock = Clock::system();
+    let (local, catalog) = catalog(&db, &clock);
+    // No watch runs: only the writer's own apply can make the second read fresh.
+    let catalog = catalog.with_cache(cache(Duration::from_secs(3600)));
+    let pg = catalog
+        .create_name(Taxonomy::Certifications, "PG")
+        .await
+        .unwrap();
+    let first = catalog
+        .create_movie(movie("First", pg.id))
+        .await
+        .unwrap()
+        .summary
+        .movie
+        .id;
+    assert_eq!(listed(&catalog).await, ["First"]);
+    assert_eq!(listed(&catalog).await, ["First"], "served from the cache");
+
+    catalog.create_movie(movie("Second", pg.id)).await.unwrap();
+    assert_eq!(listed(&catalog).await, ["First", "Second"]);
+    let patch = movies::MoviePatch {
+        name: Some("Renamed".into()),
+        ..Default::default()
+    };
+    catalog.update_movie(first, patch).await.unwrap();
+    assert_eq!(listed(&catalog).await, ["Renamed", "Second"]);
+    catalog.delete_movie(first, false).await.unwrap();
+    assert_eq!(listed(&catalog).await, ["Second"]);
+    drop(local);
+}
+
+#[tokio::test]
+async fn another_processs_write_is_seen_within_the_staleness_bound() {
+    let (database, db) = database().await;
+    let clock = Clock::system();
+    let bound = Duration::from_millis(600);
+    let (_local, reader) = catalog(&db, &clock);
+    let reader = reader.with_cache(cache(bound));
+    let watch = cinema_catalog::cache::watch::spawn(reader.cache(), &db).unwrap();
+    // The writer: its own connection and cache, as another process would have.
+    let writer_db = database.connect().await;
+    let (_local2, writer) = catalog(&writer_db, &clock);
+    let writer = writer.with_cache(cache(bound));
+
+    let pg = writer
+        .create_name(Taxonomy::Certifications, "PG")
+        .await
+        .unwrap();
+    writer.create_movie(movie("Before", pg.id)).await.unwrap();
+    let deadline = Instant::now() + bound * 2;
+    while listed(&reader).await != ["Before"] {
+        assert!(Instant::now() < deadline, "the first movie was never seen");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(listed(&reader).await, ["Before"], "cached now");
+
+    let written = Instant::now();
+    writer.create_movie(movie("After", pg.id)).await.unwrap();
+    loop {
+        if listed(&reader).await == ["Before", "After"] {
+            break;
+        }
+        assert!(
+            written.elapsed() < bound,
+            "not seen within {bound:?} (on {})",
+            if database.is_postgres() {
+                "PostgreSQL"
+            } else {
+                "SQLite"
+            }
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    watch.abort();
 }

@@ -11,8 +11,7 @@ use std::sync::{
 
 use cinema_catalog::{
     Taxonomy,
-    movies::{self, MovieInput, MoviePatch},
-    taxonomy,
+    movies::{MovieInput, MoviePatch},
 };
 use cinema_commerce::{
     Commerce, CommerceConfig, Error, OrderFilter, OrderStatus, VerifiedPayment, Viewer, library,
@@ -38,6 +37,7 @@ struct Shop {
     db: DatabaseConnection,
     clock: Clock,
     commerce: Commerce,
+    catalog: cinema_catalog::Catalog,
     statements: Arc<AtomicUsize>,
     movies: Vec<i64>,
     _database: TestDatabase,
@@ -48,13 +48,18 @@ impl Shop {
     async fn open() -> Self {
         let (database, db, statements) = database().await;
         let clock = Clock::system();
-        let certification = taxonomy::create(&db, Taxonomy::Certifications, "PG")
+        let media = cinema_testkit::LocalMedia::new(&clock);
+        let catalog = cinema_catalog::Catalog::new(db.clone(), media.media.clone(), clock.clone());
+        let certification = catalog
+            .create_name(Taxonomy::Certifications, "PG")
             .await
             .unwrap();
-        let drama = taxonomy::create(&db, Taxonomy::Genres, "Drama")
+        let drama = catalog
+            .create_name(Taxonomy::Genres, "Drama")
             .await
             .unwrap();
-        let noir = taxonomy::create(&db, Taxonomy::Genres, "Film-Noir")
+        let noir = catalog
+            .create_name(Taxonomy::Genres, "Film-Noir")
             .await
             .unwrap();
         let mut ids = Vec::new();
@@ -74,11 +79,12 @@ impl Shop {
                 director_ids: vec![],
                 star_ids: vec![],
             };
-            let movie = movies::create(&db, &clock, input).await.unwrap();
+            let movie = catalog.create_movie(input).await.unwrap();
             ids.push(movie.summary.movie.id);
         }
         Self {
             commerce: Commerce::new(CommerceConfig::default(), clock.clone()),
+            catalog,
             db,
             clock,
             statements,
@@ -209,9 +215,7 @@ async fn a_changed_price_is_reported_before_payment_and_the_order_follows_it() {
         price: Some("5.00".parse().unwrap()),
         ..MoviePatch::default()
     };
-    movies::update(&shop.db, &shop.clock, a, patch)
-        .await
-        .unwrap();
+    shop.catalog.update_movie(a, patch).await.unwrap();
     let txn = begin_write(&shop.db).await.unwrap();
     let repriced = shop
         .commerce

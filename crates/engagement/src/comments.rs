@@ -4,7 +4,7 @@
 //! the comment it replies to, comments before their movie) on every path.
 
 use cinema_catalog::{
-    cache::{Change, version},
+    cache::{Change, Pending, version},
     entity::movie,
 };
 use cinema_identity::users;
@@ -74,7 +74,11 @@ async fn lock_comment(txn: &DatabaseTransaction, id: i64) -> Result<comment::Mod
         .ok_or_else(|| Error::NotFound(format!("Comment {id}")))
 }
 
-async fn add_to_comment_count(txn: &DatabaseTransaction, movie_id: i64, by: i64) -> Result<()> {
+async fn add_to_comment_count(
+    txn: &DatabaseTransaction,
+    movie_id: i64,
+    by: i64,
+) -> Result<Pending> {
     movie::Entity::update_many()
         .col_expr(
             movie::Column::CommentCount,
@@ -84,8 +88,7 @@ async fn add_to_comment_count(txn: &DatabaseTransaction, movie_id: i64, by: i64)
         .exec(txn)
         .await?;
     // The detail shows the count.
-    version::bump(txn, Change::Movie(movie_id)).await?;
-    Ok(())
+    Ok(version::bump(txn, Change::Movie(movie_id)).await?)
 }
 
 async fn add_to(
@@ -143,8 +146,8 @@ impl Engagement {
         self.check_rate(&txn, user_id).await?;
         lock_movie(&txn, movie_id).await?;
         let created = self.insert(&txn, user_id, movie_id, None, body).await?;
-        add_to_comment_count(&txn, movie_id, 1).await?;
-        txn.commit().await?;
+        let pending = add_to_comment_count(&txn, movie_id, 1).await?;
+        self.commit(txn, Some(pending)).await?;
         self.view(db, created).await
     }
 
@@ -169,12 +172,12 @@ impl Engagement {
             .insert(&txn, user_id, parent.movie_id, Some(parent_id), body)
             .await?;
         add_to(&txn, parent_id, comment::Column::ReplyCount, 1).await?;
-        add_to_comment_count(&txn, parent.movie_id, 1).await?;
+        let pending = add_to_comment_count(&txn, parent.movie_id, 1).await?;
         if let Some(author) = parent.user_id {
             self.notify_in(&txn, author, user_id, NotificationKind::Replied, &parent)
                 .await?;
         }
-        txn.commit().await?;
+        self.commit(txn, Some(pending)).await?;
         self.view(db, created).await
     }
 
@@ -318,8 +321,8 @@ impl Engagement {
             }
             Deleted::Removed
         };
-        add_to_comment_count(&txn, comment.movie_id, -1).await?;
-        txn.commit().await?;
+        let pending = add_to_comment_count(&txn, comment.movie_id, -1).await?;
+        self.commit(txn, Some(pending)).await?;
         Ok(outcome)
     }
 

@@ -28,7 +28,10 @@ mod reactions;
 
 use std::{sync::Arc, time::Duration};
 
-use cinema_catalog::entity::movie;
+use cinema_catalog::{
+    cache::{CatalogCache, Pending},
+    entity::movie,
+};
 use cinema_kernel::{mail::Outbox, time::Clock};
 use sea_orm::{DatabaseTransaction, EntityTrait, QuerySelect, sea_query::LockType};
 
@@ -65,6 +68,8 @@ pub struct Engagement {
     config: Arc<EngagementConfig>,
     clock: Clock,
     outbox: Arc<dyn Outbox>,
+    /// Counts and ratings show in cached catalog answers: each write applies its change here.
+    cache: CatalogCache,
 }
 
 /// What the caller has done with one movie.
@@ -81,7 +86,25 @@ impl Engagement {
             config: Arc::new(config),
             clock,
             outbox,
+            cache: CatalogCache::off(),
         }
+    }
+
+    /// Applies each write's change to this catalog cache once it has committed, so this
+    /// process's next catalog read shows it (other processes hear of it from the database).
+    #[must_use]
+    pub fn with_catalog_cache(mut self, cache: CatalogCache) -> Self {
+        self.cache = cache;
+        self
+    }
+
+    /// Commits `txn`, then applies its catalog change (if it made one).
+    async fn commit(&self, txn: DatabaseTransaction, pending: Option<Pending>) -> Result<()> {
+        txn.commit().await?;
+        if let Some(pending) = pending {
+            self.cache.apply(pending);
+        }
+        Ok(())
     }
 
     fn now(&self) -> i64 {

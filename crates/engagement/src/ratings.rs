@@ -56,6 +56,7 @@ impl Engagement {
         let sum = movie.rating_sum - i64::from(old.unwrap_or(0)) + i64::from(score.unwrap_or(0));
         let count = movie.rating_count - i64::from(old.is_some()) + i64::from(score.is_some());
         let average = average_tenths(sum, count);
+        let mut pending = None;
         if old != score {
             match score {
                 Some(score) => {
@@ -86,9 +87,9 @@ impl Engagement {
                 .filter(movie::Column::Id.eq(movie_id))
                 .exec(&txn)
                 .await?;
-            version::bump(&txn, Change::Rating(movie_id)).await?;
+            pending = Some(version::bump(&txn, Change::Rating(movie_id)).await?);
         }
-        txn.commit().await?;
+        self.commit(txn, pending).await?;
         Ok(Ratings {
             average_tenths: average,
             count,

@@ -79,6 +79,7 @@ impl Engagement {
         let (old_likes, old_dislikes) = Reaction::counts(old);
         let (new_likes, new_dislikes) = Reaction::counts(reaction);
         let (d_likes, d_dislikes) = (new_likes - old_likes, new_dislikes - old_dislikes);
+        let mut pending = None;
         if old != reaction {
             match reaction {
                 Some(r) => {
@@ -114,9 +115,9 @@ impl Engagement {
                 .filter(movie::Column::Id.eq(movie_id))
                 .exec(&txn)
                 .await?;
-            version::bump(&txn, Change::Movie(movie_id)).await?;
+            pending = Some(version::bump(&txn, Change::Movie(movie_id)).await?);
         }
-        txn.commit().await?;
+        self.commit(txn, pending).await?;
         Ok(Reactions {
             likes: movie.like_count + d_likes,
             dislikes: movie.dislike_count + d_dislikes,

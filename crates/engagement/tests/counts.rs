@@ -12,7 +12,6 @@ use std::sync::{
 use cinema_catalog::{
     Taxonomy,
     movies::{self, MovieFilter, MovieInput},
-    taxonomy,
 };
 use cinema_engagement::{Engagement, EngagementConfig};
 use cinema_identity::{Email, Password, Role, users};
@@ -40,7 +39,10 @@ impl World {
             counter.fetch_add(1, Ordering::SeqCst);
         });
         let clock = Clock::system();
-        let certification = taxonomy::create(&db, Taxonomy::Certifications, "PG")
+        let media = cinema_testkit::LocalMedia::new(&clock);
+        let catalog = cinema_catalog::Catalog::new(db.clone(), media.media.clone(), clock.clone());
+        let certification = catalog
+            .create_name(Taxonomy::Certifications, "PG")
             .await
             .unwrap();
         let input = MovieInput {
@@ -58,7 +60,7 @@ impl World {
             director_ids: vec![],
             star_ids: vec![],
         };
-        let movie = movies::create(&db, &clock, input).await.unwrap();
+        let movie = catalog.create_movie(input).await.unwrap();
         let outbox = Arc::new(JobOutbox::new(
             Templates::new("Cinema").unwrap(),
             clock.clone(),

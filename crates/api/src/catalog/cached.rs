@@ -45,7 +45,7 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<T, ApiError>>,
 {
-    let cache = &state.catalog_cache;
+    let cache = state.catalog.cache();
     let ticket = cache.ticket(scope, route, query);
     if let Some(hit) = ticket.as_ref().and_then(|t| cache.get(t)) {
         return Ok(hit);

@@ -45,8 +45,8 @@ async fn page(
         }
         let found = movies::list_cached(
             &state.db,
-            &state.search_db,
-            &state.catalog_cache,
+            state.catalog.search_db(),
+            state.catalog.cache(),
             &request.filter,
             request.sort,
             request.page,
@@ -327,7 +327,7 @@ pub async fn create(
         director_ids: body.director_ids,
         star_ids: body.star_ids,
     };
-    let detail = movies::create(&state.db, &state.clock, input).await?;
+    let detail = state.catalog.create_movie(input).await?;
     Ok(HttpResponse::Created().json(MovieDetailResponse::with_link(detail, &state.media).await?))
 }
 
@@ -383,7 +383,7 @@ pub async fn update(
     if !read.errors.is_empty() {
         return Err(ApiError::invalid(read.errors));
     }
-    let detail = movies::update(&state.db, &state.clock, id.into_inner(), patch).await?;
+    let detail = state.catalog.update_movie(id.into_inner(), patch).await?;
     Ok(HttpResponse::Ok().json(MovieDetailResponse::with_link(detail, &state.media).await?))
 }
 
@@ -406,13 +406,6 @@ pub async fn delete(
     if !p.errors.is_empty() {
         return Err(ApiError::invalid(p.errors));
     }
-    movies::delete(
-        &state.db,
-        &state.media,
-        id.into_inner(),
-        force,
-        state.movie_references.as_ref(),
-    )
-    .await?;
+    state.catalog.delete_movie(id.into_inner(), force).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -65,7 +65,7 @@ async fn create(
     kind: Taxonomy,
     body: &impl NameRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let created = taxonomy::create(&state.db, kind, body.name()).await?;
+    let created = state.catalog.create_name(kind, body.name()).await?;
     Ok(HttpResponse::Created().json(NamedResponse::from(created)))
 }
 
@@ -75,12 +75,12 @@ async fn rename(
     id: i64,
     body: &impl NameRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let renamed = taxonomy::rename(&state.db, kind, id, body.name()).await?;
+    let renamed = state.catalog.rename(kind, id, body.name()).await?;
     Ok(HttpResponse::Ok().json(NamedResponse::from(renamed)))
 }
 
 async fn delete(state: &AppState, kind: Taxonomy, id: i64) -> Result<HttpResponse, ApiError> {
-    let deleted = taxonomy::delete(&state.db, kind, id).await?;
+    let deleted = state.catalog.delete_name(kind, id).await?;
     Ok(HttpResponse::Ok().json(NamedResponse::from(deleted)))
 }
 

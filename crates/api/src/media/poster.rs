@@ -55,7 +55,7 @@ pub async fn upload(
         Ok(image) => image,
         Err(refused) => return Ok(refused.into_response()),
     };
-    let key = movies::upload_poster(&state.db, &state.media, &state.clock, id, image).await?;
+    let key = state.catalog.upload_poster(id, image).await?;
     Ok(HttpResponse::Ok().json(PosterResponse {
         poster_url: state.media.link(&key).await?,
         poster: key,
@@ -80,7 +80,7 @@ pub async fn remove(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    if movies::remove_poster(&state.db, &state.media, &state.clock, id.into_inner()).await? {
+    if state.catalog.remove_poster(id.into_inner()).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(ApiError::not_found("No poster to delete."))

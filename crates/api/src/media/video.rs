@@ -72,15 +72,7 @@ async fn upload(
         Ok(video) => video,
         Err(refused) => return Ok(refused.into_response()),
     };
-    let stored = movies::upload_video(
-        &state.db,
-        &state.media,
-        &state.clock,
-        movie_id,
-        slot,
-        &video,
-    )
-    .await?;
+    let stored = state.catalog.upload_video(movie_id, slot, &video).await?;
     let message = match slot {
         VideoSlotKind::Video => "Video uploaded.",
         VideoSlotKind::Trailer => "Trailer uploaded.",
@@ -98,7 +90,7 @@ async fn remove(
     movie_id: i64,
     slot: VideoSlotKind,
 ) -> Result<HttpResponse, ApiError> {
-    if movies::remove_video(&state.db, &state.media, &state.clock, movie_id, slot).await? {
+    if state.catalog.remove_video(movie_id, slot).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(ApiError::not_found(format!(
@@ -228,8 +220,10 @@ async fn upload_url(
             )]));
         }
     };
-    let reserved =
-        movies::reserve_video_upload(&state.db, &state.media, movie_id, slot, kind).await?;
+    let reserved = state
+        .catalog
+        .reserve_video_upload(movie_id, slot, kind)
+        .await?;
     Ok(HttpResponse::Ok().json(UploadUrlResponse {
         key: reserved.key,
         upload_url: reserved.url,
@@ -245,16 +239,10 @@ async fn complete(
     slot: VideoSlotKind,
     body: CompleteRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let stored = movies::complete_video(
-        &state.db,
-        &state.media,
-        &state.clock,
-        movie_id,
-        slot,
-        &body.key,
-        state.watch.video_limit,
-    )
-    .await?;
+    let stored = state
+        .catalog
+        .complete_video(movie_id, slot, &body.key, state.watch.video_limit)
+        .await?;
     Ok(HttpResponse::Ok().json(VideoResponse {
         key: stored.key,
         content_type: stored.content_type,

@@ -8,12 +8,15 @@
 //! merged into the cached public answer by the API; lists carry nothing personal.
 //!
 //! **How answers go stale.** Every write that changes a public answer calls
-//! [`version::bump`] in its own transaction, naming a [`Change`]. After the commit, the
-//! instance that wrote applies the change to its own cache ([`CatalogCache::changed`]) before
-//! it answers, so its next read is fresh. Every other instance hears the change through
-//! PostgreSQL `LISTEN/NOTIFY` and applies the same change ([`watch`]); if its listening
-//! connection drops it reconnects and drops everything, and a poll of the version catches a
-//! notification lost without a dropped connection. Changes are scoped:
+//! [`version::bump`] in its own transaction, naming a [`Change`]; the bump answers a
+//! [`Pending`] change the writer must apply after the commit ([`CatalogCache::apply`]; it is
+//! `#[must_use]`, and the crate's write APIs — [`crate::Catalog`], the engagement service —
+//! apply it themselves before they return), so the writing process's next read is fresh,
+//! whoever called it: an HTTP handler, a job, the CLI, another Rust service. Every other
+//! process learns of the change from the database ([`watch`]): on PostgreSQL through
+//! `LISTEN/NOTIFY`, with a poll of the version for notifications lost without a dropped
+//! connection; on SQLite by that poll alone (a committed version this process did not apply
+//! drops everything). Changes are scoped:
 //!
 //! | change | drops |
 //! |---|---|
@@ -26,23 +29,27 @@
 //! later reader asks for. A detail is dropped by key; a reader that stored it while a movie
 //! change happened drops what it stored itself (see [`CatalogCache::put`]).
 //!
-//! **Which instance wrote.** [`version::bump`] also records its change in the current task when
-//! the task runs inside [`recording`]; the HTTP layer wraps every write request in it and
-//! applies what was recorded before the answer leaves. No write path has to remember to
-//! invalidate: bumping the version is the one thing each must do.
+//! **Which versions were applied.** The cache keeps the versions it has applied (its own
+//! writes and, on PostgreSQL, what it heard), so the poll tells a version written elsewhere
+//! from one written here.
+//!
+//! **Builds.** A large value every list needs (a whole-catalog order, the labels) is built once
+//! per key and version by the first reader, the others waiting for that build alone
+//! ([`CatalogCache::pinned_or_build`]); builds of other keys, and other caches, never wait.
 //!
 //! [`CatalogCache::off`] caches nothing (`CATALOG_CACHE=off`): every method is then a no-op.
 
 pub mod version;
 pub mod watch;
 
+mod applied;
+
 use std::{
     any::Any,
-    cell::RefCell,
     collections::HashMap,
     future::Future,
     sync::{
-        Arc, Mutex, PoisonError,
+        Arc, Mutex, PoisonError, Weak,
         atomic::{AtomicU64, Ordering},
     },
     time::Duration,
@@ -52,7 +59,8 @@ use bytes::Bytes;
 use moka::sync::Cache;
 use sha2::{Digest, Sha256};
 
-pub use version::Change;
+use applied::Applied;
+pub use version::{Change, Pending};
 
 /// Limits of the cache.
 #[derive(Debug, Clone)]
@@ -134,6 +142,10 @@ struct Inner {
     /// Large values every list needs (whole-catalog orders), kept out of `answers` so its
     /// admission policy never turns them away; only those of the current epochs are kept.
     pinned: Mutex<HashMap<Key, Pinned>>,
+    /// One lock per key being built ([`CatalogCache::pinned_or_build`]); gone with its last user.
+    building: Mutex<HashMap<Key, Weak<tokio::sync::Mutex<()>>>>,
+    /// The catalog versions whose change this cache has applied.
+    applied: Mutex<Applied>,
 }
 
 /// A pinned value and what it weighs.
@@ -159,6 +171,8 @@ impl CatalogCache {
                 movie_changes: AtomicU64::new(0),
                 max_staleness: config.max_staleness,
                 pinned: Mutex::new(HashMap::new()),
+                building: Mutex::new(HashMap::new()),
+                applied: Mutex::new(Applied::default()),
             })),
         }
     }
@@ -249,6 +263,82 @@ impl CatalogCache {
         }
     }
 
+    /// The value pinned under the ticket, or `build` run once per key (the other readers of
+    /// that key wait for it; readers of other keys do not) and pinned. `ticket` is asked again
+    /// once this reader may build, so what it builds is stored under the version it reads at.
+    /// With the cache off, `build` runs every time.
+    pub async fn pinned_or_build<T, E, F, Fut>(
+        &self,
+        ticket: impl Fn() -> Option<Ticket>,
+        weigh: fn(&T) -> usize,
+        build: F,
+    ) -> Result<Arc<T>, E>
+    where
+        T: Any + Send + Sync,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        let (Some(inner), Some(first)) = (&self.inner, ticket()) else {
+            return Ok(Arc::new(build().await?));
+        };
+        if let Some(value) = self.held(&first) {
+            return Ok(value);
+        }
+        let flight = {
+            let mut building = inner
+                .building
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            building.retain(|_, flight| flight.strong_count() > 0);
+            match building.get(&first.key).and_then(Weak::upgrade) {
+                Some(flight) => flight,
+                None => {
+                    let flight = Arc::new(tokio::sync::Mutex::new(()));
+                    building.insert(first.key.clone(), Arc::downgrade(&flight));
+                    flight
+                }
+            }
+        };
+        let _building = flight.lock().await;
+        let ticket = ticket();
+        if let Some(value) = ticket.as_ref().and_then(|ticket| self.held(ticket)) {
+            return Ok(value);
+        }
+        let value = Arc::new(build().await?);
+        if let Some(ticket) = ticket {
+            self.pin(ticket, value.clone(), weigh(&value));
+        }
+        Ok(value)
+    }
+
+    fn held<T: Any + Send + Sync>(&self, ticket: &Ticket) -> Option<Arc<T>> {
+        self.pinned(ticket)?.downcast::<T>().ok()
+    }
+
+    /// Applies a change this process committed (see [`Pending`]).
+    pub fn apply(&self, pending: Pending) {
+        let Some(inner) = &self.inner else {
+            return;
+        };
+        self.changed(pending.change);
+        lock(&inner.applied).add(pending.version);
+    }
+
+    /// Notes that every version up to `version` is accounted for (the cache was just emptied,
+    /// or started, at that version).
+    fn applied_through(&self, version: i64) {
+        if let Some(inner) = &self.inner {
+            lock(&inner.applied).through(version);
+        }
+    }
+
+    /// Whether some version up to `version` was committed and not applied here.
+    fn missed_up_to(&self, version: i64) -> bool {
+        self.inner
+            .as_ref()
+            .is_some_and(|inner| lock(&inner.applied).missing_up_to(version))
+    }
+
     /// Applies a committed change: answers it touched are never served again.
     pub fn changed(&self, change: Change) {
         let Some(inner) = &self.inner else {
@@ -304,24 +394,8 @@ impl CatalogCache {
     }
 }
 
-tokio::task_local! {
-    static WRITTEN: RefCell<Vec<Change>>;
-}
-
-/// Runs `work`, returning with its output the changes it bumped the version for (committed or
-/// not: applying a change that rolled back only costs a cache miss).
-pub async fn recording<F: Future>(work: F) -> (F::Output, Vec<Change>) {
-    WRITTEN
-        .scope(RefCell::new(Vec::new()), async move {
-            let output = work.await;
-            (output, WRITTEN.with(RefCell::take))
-        })
-        .await
-}
-
-fn record(change: Change) {
-    // Outside `recording` (jobs, the CLI) there is nothing to record into.
-    let _ = WRITTEN.try_with(|written| written.borrow_mut().push(change));
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The routes stored under [`Scope::Movie`]; their query is empty (the scope names the movie).
@@ -404,15 +478,59 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn recording_collects_what_the_task_recorded() {
-        record(Change::Catalog);
-        let ((), changes) = recording(async {
-            record(Change::Movie(1));
-            tokio::task::yield_now().await;
-            record(Change::Rating(2));
-        })
-        .await;
-        assert_eq!(changes, vec![Change::Movie(1), Change::Rating(2)]);
+    async fn one_build_per_key_and_none_shared_between_keys_or_caches() {
+        use std::sync::atomic::AtomicUsize;
+        let (cache, other) = (cache(), cache());
+        let builds = Arc::new(AtomicUsize::new(0));
+        let (release, released) = tokio::sync::watch::channel(false);
+        let slow = |cache: CatalogCache, name: &'static str| {
+            let (builds, mut released) = (builds.clone(), released.clone());
+            tokio::spawn(async move {
+                let ticket = || cache.ticket(Scope::Catalog, "order", name.to_owned());
+                cache
+                    .pinned_or_build(
+                        ticket,
+                        |_: &u8| 1,
+                        || async move {
+                            builds.fetch_add(1, Ordering::SeqCst);
+                            released.wait_for(|go| *go).await.map_err(|_| ())?;
+                            Ok::<u8, ()>(1)
+                        },
+                    )
+                    .await
+            })
+        };
+        // Two readers of one key: one build, held up until released.
+        let waiting = [slow(cache.clone(), "a"), slow(cache.clone(), "a")];
+        // Another key of the same cache, and the same key of another cache, build meanwhile.
+        for (cache, name) in [(&cache, "b"), (&other, "a")] {
+            let ticket = || cache.ticket(Scope::Catalog, "order", name.to_owned());
+            let built = tokio::time::timeout(
+                Duration::from_secs(5),
+                cache.pinned_or_build(ticket, |_: &u8| 1, || async { Ok::<u8, ()>(2) }),
+            )
+            .await
+            .expect("a build of another key or cache is not held up");
+            assert_eq!(*built.unwrap(), 2);
+        }
+        release.send(true).unwrap();
+        for reader in waiting {
+            assert_eq!(*reader.await.unwrap().unwrap(), 1);
+        }
+        assert_eq!(builds.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn applied_versions_tell_own_writes_from_missed_ones() {
+        let cache = cache();
+        cache.applied_through(10);
+        assert!(!cache.missed_up_to(10));
+        cache.apply(Pending::new(12, Change::Catalog));
+        assert!(cache.missed_up_to(12), "11 was written elsewhere");
+        cache.apply(Pending::new(11, Change::Movie(3)));
+        assert!(!cache.missed_up_to(12));
+        cache.applied_through(15);
+        assert!(!cache.missed_up_to(15) && cache.missed_up_to(16));
     }
 
     #[test]

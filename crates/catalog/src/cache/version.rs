@@ -4,8 +4,11 @@
 //! On PostgreSQL the bump and a `pg_notify` on [`CHANNEL`] are one statement: the row lock
 //! orders versions by commit, and PostgreSQL delivers a notification only if (and when) its
 //! transaction commits, in commit order. The payload names what changed ([`Change`]), so the
-//! instances that hear it drop exactly the answers it touched. SQLite only bumps the counter:
-//! there the process that writes is the process that serves.
+//! instances that hear it drop exactly the answers it touched. SQLite only bumps the counter;
+//! other processes on the same file see it move (see [`super::watch`]).
+//!
+//! The bump answers the version it made, as a [`Pending`] change: the writing process applies
+//! it to its own cache once the transaction has committed.
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
@@ -48,26 +51,55 @@ impl Change {
     }
 }
 
+/// A change this process is committing: apply it to this process's cache after the commit
+/// ([`super::CatalogCache::apply`]), or say that this process caches nothing
+/// ([`Pending::announced`]). Applying a change whose transaction rolled back costs only a miss.
+#[must_use = "apply it after the commit (CatalogCache::apply), or Pending::announced when this process caches nothing"]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pending {
+    pub(super) version: i64,
+    pub(super) change: Change,
+}
+
+impl Pending {
+    #[cfg(test)]
+    pub(super) fn new(version: i64, change: Change) -> Self {
+        Self { version, change }
+    }
+
+    /// What changed.
+    pub fn change(&self) -> Change {
+        self.change
+    }
+
+    /// For a process without a cache of its own (the CLI, a batch job): other processes learn
+    /// of the change from the database.
+    pub fn announced(self) {}
+}
+
 /// Bumps the catalog version inside the caller's transaction (and, on PostgreSQL, queues the
 /// notification its commit sends). Call it last before the commit: the version row is locked
 /// from here to the commit, so every write that bumps is ordered by it.
-pub async fn bump<C: ConnectionTrait>(txn: &C, change: Change) -> Result<()> {
+pub async fn bump<C: ConnectionTrait>(txn: &C, change: Change) -> Result<Pending> {
     let backend = txn.get_database_backend();
     let statement = match backend {
         DbBackend::Postgres => Statement::from_sql_and_values(
             backend,
             "WITH v AS (UPDATE catalog_version SET version = version + 1 WHERE id = 1 RETURNING version) \
-             SELECT pg_notify($1, v.version::text || ' ' || $2) FROM v",
+             SELECT v.version, pg_notify($1, v.version::text || ' ' || $2) FROM v",
             [CHANNEL.into(), change.payload().into()],
         ),
         _ => Statement::from_string(
             backend,
-            "UPDATE catalog_version SET version = version + 1 WHERE id = 1",
+            "UPDATE catalog_version SET version = version + 1 WHERE id = 1 RETURNING version",
         ),
     };
-    txn.execute_raw(statement).await?;
-    super::record(change);
-    Ok(())
+    let row = txn.query_one_raw(statement).await?;
+    let version = match row {
+        Some(row) => row.try_get_by_index(0)?,
+        None => 0,
+    };
+    Ok(Pending { version, change })
 }
 
 /// The committed catalog version.

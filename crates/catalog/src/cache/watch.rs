@@ -1,68 +1,47 @@
-//! Keeping one instance's cache in step with writes made by other instances (PostgreSQL).
+//! Keeping one process's cache in step with writes made by other processes (other instances,
+//! the CLI, jobs, other services on the same database).
 //!
-//! Two paths, both always running:
-//! - **Listener**: a connection of its own `LISTEN`s on [`version::CHANNEL`] and applies each
-//!   change it hears. When the connection drops (a restart, `pg_terminate_backend`, a network
-//!   cut) it reconnects with backoff and then drops every answer, since notifications sent
-//!   in between are lost.
-//! - **Poll**: every third of the staleness bound it reads the committed version. While the
-//!   listener is down, any version it has not applied drops everything at once. While it is
-//!   up, a version seen by one poll and still not heard by the next means a notification was
-//!   lost without the connection noticing (a silent network cut): everything is dropped too.
+//! - **Poll** (both databases): every third of the staleness bound it reads the committed
+//!   version. A version already seen by the previous poll that this cache has still not applied
+//!   was written elsewhere and not heard of: everything is dropped. (One interval of grace lets
+//!   this process's own writes, and notifications on their way, arrive first.) On SQLite this
+//!   is the only path: another process's write is seen within two intervals.
+//! - **Listener** (PostgreSQL): a connection of its own `LISTEN`s on [`version::CHANNEL`] and
+//!   applies each change it hears, so only what it touched is dropped, at once. When the
+//!   connection drops (a restart, `pg_terminate_backend`, a network cut) it reconnects with
+//!   backoff and then drops every answer, since notifications sent in between are lost.
 //!
-//! So a write on another instance is seen here within the staleness bound; a write on this
-//! instance is applied by the writer itself before it answers. SQLite runs one process and
-//! needs neither: [`spawn`] returns `None` there.
+//! So a write made anywhere is seen here within the staleness bound; a write made by this
+//! process is applied by the writer itself before its call returns.
 
-use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicBool, AtomicI64, Ordering},
-    },
-    time::Duration,
-};
+use std::time::Duration;
 
 use sea_orm::{
     DatabaseConnection, DbBackend,
     sqlx::postgres::{PgListener, PgPoolOptions},
 };
 
-use super::{CatalogCache, Change, version};
+use super::{CatalogCache, Change, Pending, version};
 
 /// The `application_name` of listening connections, so operators (and tests) can find them.
 pub const LISTENER_NAME: &str = "cinema-catalog-listener";
 
-#[derive(Debug, Default)]
-struct State {
-    /// The highest version whose change this instance has applied.
-    applied: AtomicI64,
-    listening: AtomicBool,
-}
-
-impl State {
-    fn applied(&self, version: i64) {
-        self.applied.fetch_max(version, Ordering::SeqCst);
-    }
-}
-
-/// Starts watching when the database is PostgreSQL and the cache is on; the task ends when
-/// the returned handle is aborted (or dropped by the runtime).
+/// Starts watching when the cache is on; the task ends when the returned handle is aborted (or
+/// dropped by the runtime).
 pub fn spawn(cache: &CatalogCache, db: &DatabaseConnection) -> Option<tokio::task::JoinHandle<()>> {
     let max_staleness = cache.max_staleness()?;
-    if db.get_database_backend() != DbBackend::Postgres {
-        return None;
-    }
     let (cache, db) = (cache.clone(), db.clone());
     Some(tokio::spawn(async move {
-        let state = Arc::new(State::default());
         let interval = (max_staleness / 3).max(Duration::from_millis(10));
-        let listen = listen(cache.clone(), db.clone(), state.clone());
-        let poll = poll(cache, db, state, interval);
-        tokio::join!(listen, poll);
+        if db.get_database_backend() == DbBackend::Postgres {
+            tokio::join!(listen(cache.clone(), db.clone()), poll(cache, db, interval));
+        } else {
+            poll(cache, db, interval).await;
+        }
     }))
 }
 
-async fn listen(cache: CatalogCache, db: DatabaseConnection, state: Arc<State>) {
+async fn listen(cache: CatalogCache, db: DatabaseConnection) {
     let options = (*db.get_postgres_connection_pool().connect_options())
         .clone()
         .application_name(LISTENER_NAME);
@@ -94,17 +73,13 @@ async fn listen(cache: CatalogCache, db: DatabaseConnection, state: Arc<State>) 
         let committed = version::current(&db).await;
         cache.changed(Change::Catalog);
         if let Ok(version) = committed {
-            state.applied(version);
+            cache.applied_through(version);
         }
-        state.listening.store(true, Ordering::SeqCst);
         backoff = Duration::from_millis(50);
         loop {
             match listener.try_recv().await {
                 Ok(Some(notification)) => match Change::parse(notification.payload()) {
-                    Some((version, change)) => {
-                        cache.changed(change);
-                        state.applied(version);
-                    }
+                    Some((version, change)) => cache.apply(Pending { version, change }),
                     None => {
                         tracing::warn!(payload = notification.payload(), "unknown catalog change");
                         cache.changed(Change::Catalog);
@@ -118,15 +93,14 @@ async fn listen(cache: CatalogCache, db: DatabaseConnection, state: Arc<State>) 
                 }
             }
         }
-        state.listening.store(false, Ordering::SeqCst);
         cache.changed(Change::Catalog);
         drop(listener);
         tokio::time::sleep(backoff).await;
     }
 }
 
-async fn poll(cache: CatalogCache, db: DatabaseConnection, state: Arc<State>, interval: Duration) {
-    // The version the previous poll read.
+async fn poll(cache: CatalogCache, db: DatabaseConnection, interval: Duration) {
+    // The version the previous poll read; the first one only says where this cache starts.
     let mut previous: Option<i64> = None;
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -139,16 +113,14 @@ async fn poll(cache: CatalogCache, db: DatabaseConnection, state: Arc<State>, in
                 continue;
             }
         };
-        let applied = state.applied.load(Ordering::SeqCst);
-        if !state.listening.load(Ordering::SeqCst) {
-            if committed > applied {
+        match previous {
+            None => cache.applied_through(committed),
+            // Seen one interval ago and still not applied: written elsewhere, not heard of.
+            Some(seen) if cache.missed_up_to(seen) => {
                 cache.changed(Change::Catalog);
-                state.applied(committed);
+                cache.applied_through(seen);
             }
-        } else if let Some(seen) = previous.filter(|seen| *seen > applied) {
-            // Seen one interval ago and still not heard: the notification was lost.
-            cache.changed(Change::Catalog);
-            state.applied(seen);
+            Some(_) => {}
         }
         previous = Some(committed);
     }

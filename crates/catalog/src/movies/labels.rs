@@ -16,10 +16,7 @@ use sea_orm::{
     sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query},
 };
 
-use super::{
-    load::{MovieCard, MovieRow, MovieSummary, col, each_row, fetch_cards, m, movie_rows},
-    order::pinned_or_read,
-};
+use super::load::{MovieCard, MovieRow, MovieSummary, col, each_row, fetch_cards, m, movie_rows};
 use crate::{
     Named, Result,
     cache::{CatalogCache, Scope},
@@ -174,7 +171,8 @@ pub(crate) async fn labels<C: ConnectionTrait + StreamTrait>(
         return Ok(None);
     }
     let ticket = || cache.ticket(Scope::Catalog, "order", "labels".to_owned());
-    pinned_or_read(cache, ticket, Labels::bytes, || read(db))
+    cache
+        .pinned_or_build(ticket, Labels::bytes, || read(db))
         .await
         .map(Some)
 }

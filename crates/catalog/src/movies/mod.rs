@@ -16,15 +16,14 @@ pub use load::{
     MovieCard, MovieDetail, MovieSummary, detail, detail_by_uuid, id_by_uuid, summaries_of,
 };
 pub use order::list_cached;
-pub use poster::{poster_of, remove_poster, set_poster, upload_poster};
+pub use poster::{poster_of, set_poster};
+pub(crate) use poster::{remove_poster, upload_poster};
 pub use query::{LinkedTo, MovieFilter, Sort, SortKey, list, new_releases, trending};
 pub use search::{SearchField, SearchQuery, terms as search_terms};
-pub use video::{
-    StoredVideo, VideoSlotKind, complete_video, movie_of_video, remove_video, reserve_video_upload,
-    upload_video, video_of, videos_of,
+pub use video::{StoredVideo, VideoSlotKind, movie_of_video, video_of, videos_of};
+pub(crate) use video::{
+    complete_video, keys_of as video_keys_of, remove_video, reserve_video_upload, upload_video,
 };
-pub use write::{
-    MovieReferences, NoReferences, create, create_in, delete, delete_in, update, update_in,
-};
+pub use write::{MovieReferences, NoReferences, create_in, delete_in, update_in};
 
 pub(crate) use write::refresh_people;

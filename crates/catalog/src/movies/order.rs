@@ -13,14 +13,13 @@
 //! catalog) and 16 bytes per genre link of the genres in use (~3 MiB for all 22). With the cache off the database
 //! path runs.
 
-use std::{any::Any, future::Future, sync::Arc};
+use std::sync::Arc;
 
 use cinema_kernel::page::{Page, PageRequest};
 use sea_orm::{
     ConnectionTrait, StreamTrait,
     sea_query::{self, Alias, Expr, ExprTrait, Query},
 };
-use tokio::sync::Mutex;
 
 use super::{
     labels::{labels, summaries_of},
@@ -32,9 +31,6 @@ use crate::{
     cache::{CatalogCache, Scope, Ticket},
     entity::movie,
 };
-
-/// One reader builds a missing order; the others wait for it rather than ask too.
-static BUILDING: Mutex<()> = Mutex::const_new(());
 
 /// [`list`], answered from in-memory orders when the cache is on and the filter is empty (a
 /// slice of the order) or only genres and years (the matching ids from the genre links held in
@@ -148,26 +144,27 @@ async fn genre_years<C: ConnectionTrait + StreamTrait>(
     genre: i64,
 ) -> Result<Arc<GenreYears>> {
     let ticket = || cache.ticket(Scope::Catalog, "order", format!("genre:{genre}"));
-    pinned_or_read(cache, ticket, GenreYears::bytes, || async {
-        let select = Query::select()
-            .columns([Alias::new("year"), Alias::new("movie_id")])
-            .from(Alias::new("movie_genres"))
-            .and_where(Expr::col(Alias::new("genre_id")).eq(genre))
-            .order_by(Alias::new("year"), sea_query::Order::Asc)
-            .order_by(Alias::new("movie_id"), sea_query::Order::Asc)
-            .to_owned();
-        let links = each_row(db, &select, |row| {
-            Ok((
-                row.try_get_by_index::<i32>(0)?,
-                row.try_get_by_index::<i64>(1)?,
-            ))
+    cache
+        .pinned_or_build(ticket, GenreYears::bytes, || async {
+            let select = Query::select()
+                .columns([Alias::new("year"), Alias::new("movie_id")])
+                .from(Alias::new("movie_genres"))
+                .and_where(Expr::col(Alias::new("genre_id")).eq(genre))
+                .order_by(Alias::new("year"), sea_query::Order::Asc)
+                .order_by(Alias::new("movie_id"), sea_query::Order::Asc)
+                .to_owned();
+            let links = each_row(db, &select, |row| {
+                Ok((
+                    row.try_get_by_index::<i32>(0)?,
+                    row.try_get_by_index::<i64>(1)?,
+                ))
+            })
+            .await?;
+            Ok(GenreYears {
+                links: links.into(),
+            })
         })
-        .await?;
-        Ok(GenreYears {
-            links: links.into(),
-        })
-    })
-    .await
+        .await
 }
 
 /// Every movie in one sort's order, and each movie's position in it.
@@ -260,60 +257,27 @@ fn ticket(cache: &CatalogCache, sort: Sort) -> Option<Ticket> {
     cache.ticket(scope, "order", format!("{}:{direction}", sort.key.as_str()))
 }
 
-fn held<T: Any + Send + Sync>(cache: &CatalogCache, ticket: Option<&Ticket>) -> Option<Arc<T>> {
-    cache.pinned(ticket?)?.downcast::<T>().ok()
-}
-
-/// The value pinned under `ticket`, or `read` once (single-flight) and pinned.
-pub(super) async fn pinned_or_read<T, F, Fut>(
-    cache: &CatalogCache,
-    ticket: impl Fn() -> Option<Ticket>,
-    weigh: fn(&T) -> usize,
-    read: F,
-) -> Result<Arc<T>>
-where
-    T: Any + Send + Sync,
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<T>>,
-{
-    if let Some(value) = held(cache, ticket().as_ref()) {
-        return Ok(value);
-    }
-    let _building = BUILDING.lock().await;
-    // Taken after the lock: what another reader stored meanwhile is found, and what this one
-    // reads is stored under the version it reads at.
-    let ticket = ticket();
-    if let Some(value) = held(cache, ticket.as_ref()) {
-        return Ok(value);
-    }
-    let value = Arc::new(read().await?);
-    if let Some(ticket) = ticket {
-        cache.pin(ticket, value.clone(), weigh(&value));
-    }
-    Ok(value)
-}
-
 /// The order of `sort`, read once per change.
 async fn in_order<C: StreamTrait>(db: &C, cache: &CatalogCache, sort: Sort) -> Result<Arc<Order>> {
-    pinned_or_read(
-        cache,
-        || ticket(cache, sort),
-        Order::bytes,
-        || async {
-            let mut stmt = Query::select();
-            stmt.expr(col(movie::Column::Id))
-                .from_as(movie::Entity, m());
-            order(
-                &mut stmt,
-                &MovieFilter::default(),
-                Some(sort),
-                db.get_database_backend(),
-            );
-            let ids = each_row(db, &stmt, |row| row.try_get_by_index::<i64>(0)).await?;
-            Ok(Order::new(ids))
-        },
-    )
-    .await
+    cache
+        .pinned_or_build(
+            || ticket(cache, sort),
+            Order::bytes,
+            || async {
+                let mut stmt = Query::select();
+                stmt.expr(col(movie::Column::Id))
+                    .from_as(movie::Entity, m());
+                order(
+                    &mut stmt,
+                    &MovieFilter::default(),
+                    Some(sort),
+                    db.get_database_backend(),
+                );
+                let ids = each_row(db, &stmt, |row| row.try_get_by_index::<i64>(0)).await?;
+                Ok(Order::new(ids))
+            },
+        )
+        .await
 }
 
 #[cfg(test)]

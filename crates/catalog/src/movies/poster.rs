@@ -1,6 +1,8 @@
 //! The poster a movie points at. The image itself lives in media storage; the catalog only
 //! keeps its key, changed inside the caller's transaction so media can settle the old one.
-//! [`upload_poster`] and [`remove_poster`] run the whole flow.
+//! [`crate::Catalog::upload_poster`] and [`crate::Catalog::remove_poster`] run the whole flow.
+
+use std::sync::{Mutex, PoisonError};
 
 use cinema_kernel::time::Clock;
 use cinema_media::{Image, ImageSlot, Media};
@@ -8,16 +10,21 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
 };
 
-use crate::{Error, Result, entity::movie};
+use crate::{
+    Error, Result,
+    cache::{CatalogCache, Change, Pending},
+    entity::movie,
+};
 
-/// Points the movie at `key` (or at nothing) and returns the key it had. The row is locked
-/// until the caller's transaction ends, so concurrent changes settle one after the other.
+/// Points the movie at `key` (or at nothing) and returns the key it had, with the change to
+/// apply after the commit. The row is locked until the caller's transaction ends, so
+/// concurrent changes settle one after the other.
 pub async fn set_poster<C: ConnectionTrait>(
     db: &C,
     clock: &Clock,
     movie_id: i64,
     key: Option<&str>,
-) -> Result<Option<String>> {
+) -> Result<(Option<String>, Pending)> {
     let before: Option<Option<String>> = movie::Entity::find_by_id(movie_id)
         .select_only()
         .column(movie::Column::Poster)
@@ -37,8 +44,8 @@ pub async fn set_poster<C: ConnectionTrait>(
         .filter(movie::Column::Id.eq(movie_id))
         .exec(db)
         .await?;
-    crate::cache::version::bump(db, crate::cache::Change::Catalog).await?;
-    Ok(before)
+    let pending = crate::cache::version::bump(db, Change::Catalog).await?;
+    Ok((before, pending))
 }
 
 /// A movie's poster, as the media flow sees it.
@@ -46,6 +53,30 @@ pub async fn set_poster<C: ConnectionTrait>(
 struct PosterSlot<'a> {
     clock: &'a Clock,
     movie_id: i64,
+    /// The change of the transaction media commits, for the cache once it has.
+    pending: Mutex<Option<Pending>>,
+}
+
+impl<'a> PosterSlot<'a> {
+    fn new(clock: &'a Clock, movie_id: i64) -> Self {
+        Self {
+            clock,
+            movie_id,
+            pending: Mutex::new(None),
+        }
+    }
+
+    /// Applies the change of the transaction media ran, if it got that far (applying one that
+    /// rolled back costs only a cache miss).
+    fn committed(self, cache: &CatalogCache) {
+        let pending = self
+            .pending
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(pending) = pending {
+            cache.apply(pending);
+        }
+    }
 }
 
 #[async_trait::async_trait]
@@ -61,31 +92,39 @@ impl ImageSlot for PosterSlot<'_> {
         txn: &sea_orm::DatabaseTransaction,
         key: Option<&str>,
     ) -> Result<Option<String>> {
-        set_poster(txn, self.clock, self.movie_id, key).await
+        let (before, pending) = set_poster(txn, self.clock, self.movie_id, key).await?;
+        *self.pending.lock().unwrap_or_else(PoisonError::into_inner) = Some(pending);
+        Ok(before)
     }
 }
 
 /// Stores `image` as the movie's poster and deletes the one it replaces; returns its key.
-pub async fn upload_poster(
+pub(crate) async fn upload_poster(
     db: &sea_orm::DatabaseConnection,
     media: &Media,
+    cache: &CatalogCache,
     clock: &Clock,
     movie_id: i64,
     image: Image,
 ) -> Result<String> {
-    media
-        .replace(db, &PosterSlot { clock, movie_id }, image)
-        .await
+    let slot = PosterSlot::new(clock, movie_id);
+    let stored = media.replace(db, &slot, image).await;
+    slot.committed(cache);
+    stored
 }
 
 /// Removes the movie's poster; `false` if it had none.
-pub async fn remove_poster(
+pub(crate) async fn remove_poster(
     db: &sea_orm::DatabaseConnection,
     media: &Media,
+    cache: &CatalogCache,
     clock: &Clock,
     movie_id: i64,
 ) -> Result<bool> {
-    media.remove(db, &PosterSlot { clock, movie_id }).await
+    let slot = PosterSlot::new(clock, movie_id);
+    let removed = media.remove(db, &slot).await;
+    slot.committed(cache);
+    removed
 }
 
 /// The movie's poster key; [`Error::NotFound`] if there is no such movie.

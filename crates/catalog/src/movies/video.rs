@@ -142,7 +142,7 @@ impl ImageSlot for VideoSlot<'_> {
 
 /// Stores the spooled `video` as the movie's video or trailer and deletes the one it replaces;
 /// returns what is stored now.
-pub async fn upload_video(
+pub(crate) async fn upload_video(
     db: &DatabaseConnection,
     media: &Media,
     clock: &Clock,
@@ -175,7 +175,7 @@ pub async fn upload_video(
 }
 
 /// Removes the movie's video or trailer; `false` if it had none.
-pub async fn remove_video(
+pub(crate) async fn remove_video(
     db: &DatabaseConnection,
     media: &Media,
     clock: &Clock,
@@ -258,8 +258,8 @@ pub async fn videos_of<C: ConnectionTrait>(
 }
 
 /// Reserves a key for the movie's video or trailer, uploaded by the client straight to
-/// storage, and returns where to send it; [`complete_video`] checks and attaches it.
-pub async fn reserve_video_upload(
+/// storage, and returns where to send it; [`crate::Catalog::complete_video`] checks and attaches it.
+pub(crate) async fn reserve_video_upload(
     db: &DatabaseConnection,
     media: &Media,
     movie_id: i64,
@@ -270,9 +270,9 @@ pub async fn reserve_video_upload(
     Ok(media.reserve_upload(db, slot.folder(), kind).await?)
 }
 
-/// Attaches a video the client uploaded under a key from [`reserve_video_upload`], once it
+/// Attaches a video the client uploaded under a key from [`crate::Catalog::reserve_video_upload`], once it
 /// is there, at most `limit` bytes and of the type reserved; returns what is stored now.
-pub async fn complete_video(
+pub(crate) async fn complete_video(
     db: &DatabaseConnection,
     media: &Media,
     clock: &Clock,

@@ -7,18 +7,18 @@ use cinema_kernel::{FieldError, time::Clock};
 use cinema_media::Media;
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
     sea_query::{Alias, Expr, ExprTrait, Query},
 };
 
 use super::{
-    MovieDetail, MovieInput, MoviePatch, detail,
+    MovieInput, MoviePatch,
     load::{DIRECTORS, GENRES, STARS, linked_names, named_groups},
     search,
 };
 use crate::{
     Error, Result,
+    cache::{Change, Pending},
     entity::{certification, director, genre, movie, star},
 };
 
@@ -176,25 +176,14 @@ async fn replace_links(
     Ok(())
 }
 
-/// Adds a movie with its links. Unknown ids are 422 naming them; an existing
-/// (name, year, time) is 409.
-pub async fn create(
-    db: &DatabaseConnection,
-    clock: &Clock,
-    input: MovieInput,
-) -> Result<MovieDetail> {
-    let txn = cinema_kernel::db::begin_write(db).await?;
-    let id = create_in(&txn, clock, input).await?;
-    txn.commit().await?;
-    detail(db, id).await
-}
-
-/// [`create`] inside the caller's transaction; returns the new movie's id.
+/// Adds a movie with its links inside the caller's transaction ([`crate::Catalog::create_movie`]
+/// runs it in its own); returns the new movie's id and the change to apply after the commit.
+/// Unknown ids are 422 naming them; an existing (name, year, time) is 409.
 pub async fn create_in(
     txn: &DatabaseTransaction,
     clock: &Clock,
     mut input: MovieInput,
-) -> Result<i64> {
+) -> Result<(i64, Pending)> {
     input.validate(clock)?;
     let (director_names, star_names) = check_ids(
         txn,
@@ -237,30 +226,18 @@ pub async fn create_in(
     )
     .await?;
     search::reindex(txn, &[id]).await?;
-    crate::cache::version::bump(txn, crate::cache::Change::Catalog).await?;
-    Ok(id)
+    let pending = crate::cache::version::bump(txn, Change::Catalog).await?;
+    Ok((id, pending))
 }
 
-/// Changes the sent fields; sent id lists replace the movie's sets.
-pub async fn update(
-    db: &DatabaseConnection,
-    clock: &Clock,
-    id: i64,
-    patch: MoviePatch,
-) -> Result<MovieDetail> {
-    let txn = cinema_kernel::db::begin_write(db).await?;
-    update_in(&txn, clock, id, patch).await?;
-    txn.commit().await?;
-    detail(db, id).await
-}
-
-/// [`update`] inside the caller's transaction.
+/// Changes the sent fields inside the caller's transaction; sent id lists replace the movie's
+/// sets ([`crate::Catalog::update_movie`] runs it in its own).
 pub async fn update_in(
     txn: &DatabaseTransaction,
     clock: &Clock,
     id: i64,
     mut patch: MoviePatch,
-) -> Result<()> {
+) -> Result<Pending> {
     if patch.is_empty() {
         return Err(Error::invalid("body", "send at least one field to change"));
     }
@@ -339,42 +316,21 @@ pub async fn update_in(
     if text_changed {
         search::reindex(txn, &[id]).await?;
     }
-    crate::cache::version::bump(txn, crate::cache::Change::Catalog).await?;
-    Ok(())
+    crate::cache::version::bump(txn, Change::Catalog).await
 }
 
-/// Deletes a movie unless something holds it (see [`MovieReferences`]), with its poster:
-/// the poster is listed for deletion in the same transaction and deleted after the commit (or
-/// by media's sweep, if storage is down), so a deleted movie never leaves it behind. Returns
-/// the deleted row.
-pub async fn delete(
-    db: &DatabaseConnection,
-    media: &Media,
-    id: i64,
-    force: bool,
-    references: &dyn MovieReferences,
-) -> Result<movie::Model> {
-    let txn = cinema_kernel::db::begin_write(db).await?;
-    let videos = super::video::keys_of(&txn, id).await?;
-    let deleted = delete_in(&txn, media, id, force, references).await?;
-    txn.commit().await?;
-    media.discard_opt(db, deleted.poster.clone()).await;
-    for key in videos {
-        media.discard(db, &key).await;
-    }
-    Ok(deleted)
-}
-
-/// [`delete`] inside the caller's transaction. Its poster is listed for deletion in that
-/// transaction; call `media.discard_opt(db, deleted.poster)` after the commit to delete it at
-/// once rather than at the next sweep.
+/// Deletes a movie inside the caller's transaction unless something holds it (see
+/// [`MovieReferences`]); returns the deleted row and the change to apply after the commit.
+/// Its poster and videos are listed for deletion in that transaction: delete them after the
+/// commit to have them gone at once rather than at media's next sweep
+/// ([`crate::Catalog::delete_movie`] runs the whole flow).
 pub async fn delete_in(
     txn: &DatabaseTransaction,
     media: &Media,
     id: i64,
     force: bool,
     references: &dyn MovieReferences,
-) -> Result<movie::Model> {
+) -> Result<(movie::Model, Pending)> {
     let Some(deleted) = movie::Entity::find_by_id(id)
         .lock_exclusive()
         .one(txn)
@@ -391,8 +347,8 @@ pub async fn delete_in(
     if let Some(poster) = &deleted.poster {
         media.release(txn, poster).await?;
     }
-    crate::cache::version::bump(txn, crate::cache::Change::Catalog).await?;
-    Ok(deleted)
+    let pending = crate::cache::version::bump(txn, Change::Catalog).await?;
+    Ok((deleted, pending))
 }
 
 /// Recomputes the directors' and stars' names that search reads, for these movies: one query

@@ -1,0 +1,249 @@
+//! [`Catalog`]: the catalog as one value — its database, cache, media, clock and the port that
+//! says whether a movie may go — whose writes commit and then apply their change to the cache
+//! before they return. Whoever calls them (an HTTP handler, a job, the CLI, another Rust
+//! service) reads its own write at once; other processes see it within the cache's staleness
+//! bound (see [`crate::cache`]).
+//!
+//! The `*_in` functions of [`crate::movies`] and [`crate::taxonomy`] run the same writes inside
+//! a caller's transaction; they answer the [`Pending`](crate::cache::Pending) change, which the
+//! caller applies after its commit.
+
+use std::sync::Arc;
+
+use cinema_kernel::{
+    page::{Page, PageRequest},
+    time::Clock,
+};
+use cinema_media::{Image, Media, ReservedUpload, SpooledVideo, VideoKind};
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    MovieReferences, Named, NoReferences, Result, Taxonomy,
+    cache::CatalogCache,
+    entity::movie,
+    movies::{
+        self, MovieDetail, MovieFilter, MovieInput, MoviePatch, MovieSummary, Sort, StoredVideo,
+        VideoSlotKind,
+    },
+    taxonomy,
+};
+
+/// The catalog service (cheap to clone).
+#[derive(Clone)]
+pub struct Catalog {
+    db: DatabaseConnection,
+    search_db: DatabaseConnection,
+    cache: CatalogCache,
+    media: Media,
+    clock: Clock,
+    references: Arc<dyn MovieReferences>,
+}
+
+impl std::fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalog")
+            .field("cache", &self.cache.is_on())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Catalog {
+    /// A catalog on `db` with no read cache, searches on `db` itself and nothing that holds
+    /// movies; see the `with_*` methods.
+    pub fn new(db: DatabaseConnection, media: Media, clock: Clock) -> Self {
+        Self {
+            search_db: db.clone(),
+            db,
+            cache: CatalogCache::off(),
+            media,
+            clock,
+            references: Arc::new(NoReferences),
+        }
+    }
+
+    /// Caches public answers in `cache` (start [`crate::cache::watch::spawn`] beside it to
+    /// hear of other processes' writes).
+    #[must_use]
+    pub fn with_cache(mut self, cache: CatalogCache) -> Self {
+        self.cache = cache;
+        self
+    }
+
+    /// Runs searches on this pool (see `cinema_kernel::db::connect_generic_plans`).
+    #[must_use]
+    pub fn with_search_db(mut self, search_db: DatabaseConnection) -> Self {
+        self.search_db = search_db;
+        self
+    }
+
+    /// Asks `references` before a movie is deleted (commerce: carts and purchases).
+    #[must_use]
+    pub fn with_references(mut self, references: Arc<dyn MovieReferences>) -> Self {
+        self.references = references;
+        self
+    }
+
+    /// The database it writes to.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// The pool searches run on.
+    pub fn search_db(&self) -> &DatabaseConnection {
+        &self.search_db
+    }
+
+    /// Its read cache.
+    pub fn cache(&self) -> &CatalogCache {
+        &self.cache
+    }
+
+    /// A page of movies: every filter and sort, from the cache's whole-catalog orders where
+    /// it can ([`movies::list_cached`]).
+    pub async fn list(
+        &self,
+        filter: &MovieFilter,
+        sort: Option<Sort>,
+        page: PageRequest,
+    ) -> Result<Page<MovieSummary>> {
+        movies::list_cached(&self.db, &self.search_db, &self.cache, filter, sort, page).await
+    }
+
+    /// One movie, whole.
+    pub async fn detail(&self, id: i64) -> Result<MovieDetail> {
+        movies::detail(&self.db, id).await
+    }
+
+    /// Adds a movie with its links. Unknown ids are 422 naming them; an existing
+    /// (name, year, time) is 409.
+    pub async fn create_movie(&self, input: MovieInput) -> Result<MovieDetail> {
+        let txn = cinema_kernel::db::begin_write(&self.db).await?;
+        let (id, pending) = movies::create_in(&txn, &self.clock, input).await?;
+        txn.commit().await?;
+        self.cache.apply(pending);
+        self.detail(id).await
+    }
+
+    /// Changes the sent fields; sent id lists replace the movie's sets.
+    pub async fn update_movie(&self, id: i64, patch: MoviePatch) -> Result<MovieDetail> {
+        let txn = cinema_kernel::db::begin_write(&self.db).await?;
+        let pending = movies::update_in(&txn, &self.clock, id, patch).await?;
+        txn.commit().await?;
+        self.cache.apply(pending);
+        self.detail(id).await
+    }
+
+    /// Deletes a movie unless something holds it (see [`MovieReferences`]; `force` releases
+    /// what the contract allows), with its poster and videos: listed for deletion in the same
+    /// transaction and deleted after the commit (or by media's sweep, if storage is down), so
+    /// a deleted movie never leaves them behind. Returns the deleted row.
+    pub async fn delete_movie(&self, id: i64, force: bool) -> Result<movie::Model> {
+        let txn = cinema_kernel::db::begin_write(&self.db).await?;
+        let videos = movies::video_keys_of(&txn, id).await?;
+        let (deleted, pending) =
+            movies::delete_in(&txn, &self.media, id, force, self.references.as_ref()).await?;
+        txn.commit().await?;
+        self.cache.apply(pending);
+        self.media
+            .discard_opt(&self.db, deleted.poster.clone())
+            .await;
+        for key in videos {
+            self.media.discard(&self.db, &key).await;
+        }
+        Ok(deleted)
+    }
+
+    /// Stores `image` as the movie's poster and deletes the one it replaces; returns its key.
+    pub async fn upload_poster(&self, movie_id: i64, image: Image) -> Result<String> {
+        movies::upload_poster(
+            &self.db,
+            &self.media,
+            &self.cache,
+            &self.clock,
+            movie_id,
+            image,
+        )
+        .await
+    }
+
+    /// Removes the movie's poster; `false` if it had none.
+    pub async fn remove_poster(&self, movie_id: i64) -> Result<bool> {
+        movies::remove_poster(&self.db, &self.media, &self.cache, &self.clock, movie_id).await
+    }
+
+    /// Stores the spooled `video` as the movie's video or trailer and deletes the one it
+    /// replaces; returns what is stored now.
+    pub async fn upload_video(
+        &self,
+        movie_id: i64,
+        slot: VideoSlotKind,
+        video: &SpooledVideo,
+    ) -> Result<StoredVideo> {
+        movies::upload_video(&self.db, &self.media, &self.clock, movie_id, slot, video).await
+    }
+
+    /// Removes the movie's video or trailer; `false` if it had none.
+    pub async fn remove_video(&self, movie_id: i64, slot: VideoSlotKind) -> Result<bool> {
+        movies::remove_video(&self.db, &self.media, &self.clock, movie_id, slot).await
+    }
+
+    /// Reserves a key for the movie's video or trailer, uploaded by the client straight to
+    /// storage, and returns where to send it; [`Catalog::complete_video`] attaches it.
+    pub async fn reserve_video_upload(
+        &self,
+        movie_id: i64,
+        slot: VideoSlotKind,
+        kind: VideoKind,
+    ) -> Result<ReservedUpload> {
+        movies::reserve_video_upload(&self.db, &self.media, movie_id, slot, kind).await
+    }
+
+    /// Attaches a video the client uploaded under a reserved key, once it is there, at most
+    /// `limit` bytes and of the type reserved; returns what is stored now.
+    pub async fn complete_video(
+        &self,
+        movie_id: i64,
+        slot: VideoSlotKind,
+        key: &str,
+        limit: u64,
+    ) -> Result<StoredVideo> {
+        movies::complete_video(
+            &self.db,
+            &self.media,
+            &self.clock,
+            movie_id,
+            slot,
+            key,
+            limit,
+        )
+        .await
+    }
+
+    /// Adds a taxonomy entry; a name that exists in any letter case is a conflict.
+    pub async fn create_name(&self, kind: Taxonomy, name: &str) -> Result<Named> {
+        let txn = cinema_kernel::db::begin_write(&self.db).await?;
+        let (created, pending) = taxonomy::create_in(&txn, kind, name).await?;
+        txn.commit().await?;
+        self.cache.apply(pending);
+        Ok(created)
+    }
+
+    /// Renames a taxonomy entry (and the search text of its movies, for directors and stars).
+    pub async fn rename(&self, kind: Taxonomy, id: i64, name: &str) -> Result<Named> {
+        let txn = cinema_kernel::db::begin_write(&self.db).await?;
+        let (renamed, pending) = taxonomy::rename_in(&txn, kind, id, name).await?;
+        txn.commit().await?;
+        self.cache.apply(pending);
+        Ok(renamed)
+    }
+
+    /// Deletes a taxonomy entry and returns it. A certification still used by movies is a
+    /// conflict; genres, directors and stars are unlinked from their movies.
+    pub async fn delete_name(&self, kind: Taxonomy, id: i64) -> Result<Named> {
+        let txn = cinema_kernel::db::begin_write(&self.db).await?;
+        let (deleted, pending) = taxonomy::delete_in(&txn, kind, id).await?;
+        txn.commit().await?;
+        self.cache.apply(pending);
+        Ok(deleted)
+    }
+}
