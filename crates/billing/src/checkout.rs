@@ -9,6 +9,7 @@
 
 use cinema_commerce::Viewer;
 use cinema_identity::users;
+use cinema_kernel::Fail;
 use cinema_kernel::db;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -141,14 +142,14 @@ impl Billing {
         }
         // Never a session for nothing, nor for more than one payment can take.
         if order.total_cents <= 0 {
-            return Err(Error::Conflict(format!(
+            return Err(Error::conflict(format!(
                 "Order {order_id} costs {}: there is nothing to pay.",
                 crate::money(order.total_cents.max(0))
             )));
         }
         let max = self.commerce.config().max_total;
         if order.total_cents > max.cents() {
-            return Err(Error::Conflict(format!(
+            return Err(Error::conflict(format!(
                 "Order {order_id} costs {}, more than {max}, the most one payment can take.",
                 crate::money(order.total_cents)
             )));
@@ -241,7 +242,7 @@ impl Billing {
         .await?;
         self.attempt(db, order_id, kind, attempt)
             .await?
-            .ok_or_else(|| Error::NotFound(format!("Order {order_id}")))
+            .ok_or_else(|| Error::not_found(format!("Order {order_id}")))
     }
 
     async fn attempt(

@@ -1,4 +1,4 @@
-use cinema_kernel::{DomainError, ErrorKind, db, mail::OutboxError};
+use cinema_kernel::{Common, DomainError, ErrorKind, common_error, mail::OutboxError};
 
 use crate::signature::SignatureError;
 
@@ -9,14 +9,8 @@ pub enum Error {
     BadSignature(#[from] SignatureError),
     #[error("The webhook event is malformed: {0}.")]
     MalformedEvent(String),
-    #[error("{0} not found.")]
-    NotFound(String),
     #[error("Order {0} ran out of time to be paid; place a new order.")]
     OrderExpired(i64),
-    #[error("{0}")]
-    Conflict(String),
-    #[error("{0}")]
-    Forbidden(String),
     #[error(transparent)]
     Gateway(#[from] crate::gateway::GatewayError),
     #[error(transparent)]
@@ -24,31 +18,65 @@ pub enum Error {
     #[error("The e-mail could not be queued.")]
     Outbox(#[from] OutboxError),
     #[error(transparent)]
-    Database(#[from] db::DatabaseError),
+    Common(#[from] Common),
 }
 
-impl From<sea_orm::DbErr> for Error {
-    fn from(err: sea_orm::DbErr) -> Self {
-        Error::Database(err.into())
-    }
-}
-
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+common_error!(Error);
 
 impl DomainError for Error {
+    fn wrapped(&self) -> Option<&dyn DomainError> {
+        match self {
+            Error::Common(e) => Some(e),
+            Error::Commerce(e) => Some(e),
+            Error::Outbox(e) => Some(e),
+            _ => None,
+        }
+    }
+
     fn kind(&self) -> ErrorKind {
         match self {
             Error::BadSignature(_) | Error::MalformedEvent(_) => ErrorKind::BadRequest,
-            Error::NotFound(_) => ErrorKind::NotFound,
-            Error::OrderExpired(_) | Error::Conflict(_) => ErrorKind::Conflict,
-            Error::Forbidden(_) => ErrorKind::Forbidden,
+            Error::OrderExpired(_) => ErrorKind::Conflict,
             // Nothing changed on our side; the request can be repeated.
             // Its refusal (a bad parameter, an unsupported option) does not pass by retrying.
             Error::Gateway(crate::gateway::GatewayError::Refused(_)) => ErrorKind::UpstreamRefused,
             Error::Gateway(_) => ErrorKind::Unavailable,
-            Error::Commerce(e) => e.kind(),
-            Error::Outbox(e) => e.kind(),
-            Error::Database(e) => e.kind(),
+            Error::Common(_) | Error::Commerce(_) | Error::Outbox(_) => self
+                .wrapped()
+                .map_or(ErrorKind::Internal, DomainError::kind),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cinema_kernel::{DomainError, ErrorKind, Fail, FieldError};
+
+    use super::Error;
+
+    #[test]
+    fn wrapping_keeps_the_kind_the_fields_and_the_retry_hint() {
+        let fields = vec![
+            FieldError::new("movie_ids", "must not be empty"),
+            FieldError::new("limit", "must be at most 100"),
+        ];
+        let invalid = Error::from(cinema_commerce::Error::invalid_fields(fields.clone()));
+        assert_eq!(invalid.kind(), ErrorKind::Invalid);
+        assert_eq!(invalid.field_errors(), fields);
+
+        let throttled = cinema_identity::Error::Throttled {
+            limit: cinema_identity::Limit::SignIn,
+            retry_after_secs: 30,
+        };
+        let problem = throttled.problem_type();
+        let wrapped = Error::from(cinema_commerce::Error::from(throttled));
+        assert_eq!(wrapped.kind(), ErrorKind::RateLimited);
+        assert_eq!(wrapped.retry_after_secs(), Some(30));
+        assert!(problem.is_some());
+        assert_eq!(wrapped.problem_type(), problem);
+
+        let missing = Error::from(cinema_commerce::Error::not_found("Order 7"));
+        assert_eq!(missing.kind(), ErrorKind::NotFound);
+        assert_eq!(missing.to_string(), "Order 7 not found.");
     }
 }

@@ -6,6 +6,7 @@
 //! The gateway is called outside any transaction, with the key `cinema-refund-payment-{id}`:
 //! repeated or concurrent attempts reach one refund at the gateway.
 
+use cinema_kernel::Fail;
 use cinema_kernel::db;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait,
@@ -45,21 +46,21 @@ impl Billing {
                 Refunder::Admin => true,
                 Refunder::Owner(user) => p.user_id == user,
             })
-            .ok_or_else(|| Error::NotFound(format!("Payment {payment_id}")))?;
+            .ok_or_else(|| Error::not_found(format!("Payment {payment_id}")))?;
         if payment.status == PaymentStatus::Refunded.as_str() {
-            return Err(Error::Conflict(format!(
+            return Err(Error::conflict(format!(
                 "Payment {payment_id} is already refunded."
             )));
         }
         if let Refunder::Owner(_) = who {
             if payment.status != PaymentStatus::Successful.as_str() {
-                return Err(Error::Conflict(format!(
+                return Err(Error::conflict(format!(
                     "Payment {payment_id} paid for nothing and is being given back already."
                 )));
             }
             let window = i64::try_from(self.config.refund_window.as_millis()).unwrap_or(i64::MAX);
             if self.now().saturating_sub(payment.created_at) > window {
-                return Err(Error::Forbidden(format!(
+                return Err(Error::forbidden(format!(
                     "Payments can be refunded within {} days of paying; this one is older. \
                      Contact support.",
                     self.config.refund_window.as_secs() / 86_400
@@ -70,7 +71,7 @@ impl Billing {
         // is done. (The gateway's own `charge.refunded` may record it first: that is this
         // request's refund, not another's.)
         if !claim(db, payment_id, self.now()).await? {
-            return Err(Error::Conflict(format!(
+            return Err(Error::conflict(format!(
                 "Payment {payment_id} is already refunded."
             )));
         }
@@ -81,7 +82,7 @@ impl Billing {
         let payment = payment::Entity::find_by_id(payment_id)
             .one(db)
             .await?
-            .ok_or_else(|| Error::NotFound(format!("Payment {payment_id}")))?;
+            .ok_or_else(|| Error::not_found(format!("Payment {payment_id}")))?;
         self.payment_view(db, payment).await
     }
 
@@ -120,7 +121,7 @@ impl Billing {
         payment: &payment::Model,
     ) -> Result<()> {
         let Some(intent) = &payment.payment_intent_id else {
-            return Err(Error::Conflict(format!(
+            return Err(Error::conflict(format!(
                 "Payment {} has no gateway payment to refund.",
                 payment.id
             )));

@@ -4,6 +4,7 @@
 //! production configuration refuses it.
 
 use cinema_commerce::entity::{order, order_item};
+use cinema_kernel::Fail;
 use cinema_kernel::text::escape_html;
 use hmac::{Hmac, Mac};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
@@ -146,7 +147,7 @@ impl Billing {
             .one(db)
             .await?
             .filter(|s| s.gateway == "test")
-            .ok_or_else(|| Error::NotFound(format!("Checkout session {session_id}")))
+            .ok_or_else(|| Error::not_found(format!("Checkout session {session_id}")))
     }
 
     /// The checkout page: the order's items and total, and the two buttons.
@@ -209,13 +210,13 @@ impl Billing {
         let genuine = signature::hex_decode(token)
             .is_some_and(|t| self.form_mac(session_id).verify_slice(&t).is_ok());
         if !genuine {
-            return Err(Error::Conflict(
-                "This form was not issued by this checkout page; reload it.".into(),
+            return Err(Error::conflict(
+                "This form was not issued by this checkout page; reload it.",
             ));
         }
         let session = self.open_session(db, session_id).await?;
         if let Some(reason) = self.unpayable(db, &session).await? {
-            return Err(Error::Conflict(reason));
+            return Err(Error::conflict(reason));
         }
         let is_intent = session.kind == "intent";
         let intent = if is_intent {
@@ -275,7 +276,7 @@ impl Billing {
                 .await?
                 .is_some_and(|o| o.status == "paid");
             if !paid {
-                return Err(Error::Conflict(format!(
+                return Err(Error::conflict(format!(
                     "Order {} changed while paying and cannot take this payment; it is being \
                      given back.",
                     session.order_id

@@ -1,5 +1,6 @@
 //! Certifications, genres, directors and stars: one shape, one set of operations.
 
+use cinema_kernel::Fail;
 use cinema_kernel::page::{Page, PageRequest};
 use sea_orm::{
     ConnectionTrait, DatabaseTransaction, FromQueryResult,
@@ -149,11 +150,11 @@ pub async fn get<C: ConnectionTrait>(db: &C, kind: Taxonomy, id: i64) -> Result<
         .to_owned();
     fetch_one(db, &stmt)
         .await?
-        .ok_or_else(|| Error::NotFound(format!("{} {id}", kind.singular())))
+        .ok_or_else(|| Error::not_found(format!("{} {id}", kind.singular())))
 }
 
 fn name_taken(kind: Taxonomy, name: &str) -> Error {
-    Error::Conflict(format!(
+    Error::conflict(format!(
         "{} named “{name}” already exists (names are compared case-insensitively).",
         kind.singular()
     ))
@@ -180,7 +181,7 @@ pub async fn create_in(
         .await
     {
         Ok(Some(named)) => Ok((named, version::bump(txn, Change::Catalog).await?)),
-        Ok(None) => Err(Error::NotFound(kind.singular().to_owned())),
+        Ok(None) => Err(Error::not_found(kind.singular().to_owned())),
         Err(e) if cinema_kernel::db::is_unique_violation(&e) => Err(name_taken(kind, &name)),
         Err(e) => Err(e.into()),
     }
@@ -207,7 +208,7 @@ pub async fn rename_in(
     let backend = txn.get_database_backend();
     match txn.execute_raw(backend.build(&update)).await {
         Ok(res) if res.rows_affected() == 0 => {
-            return Err(Error::NotFound(format!("{} {id}", kind.singular())));
+            return Err(Error::not_found(format!("{} {id}", kind.singular())));
         }
         Ok(_) => {}
         Err(e) if cinema_kernel::db::is_unique_violation(&e) => {
@@ -262,7 +263,7 @@ pub async fn delete_in(
             .transpose()?
             .unwrap_or(0);
         if used > 0 {
-            return Err(Error::Conflict(format!(
+            return Err(Error::conflict(format!(
                 "Certification “{}” is used by {used} movie(s); reassign them first.",
                 entry.name
             )));
@@ -278,7 +279,7 @@ pub async fn delete_in(
         Ok(_) => {}
         // A movie took the certification between the check and the delete.
         Err(e) if cinema_kernel::db::is_foreign_key_violation(&e) => {
-            return Err(Error::Conflict(format!(
+            return Err(Error::conflict(format!(
                 "{} “{}” is in use.",
                 kind.singular(),
                 entry.name

@@ -16,7 +16,7 @@ use cinema_catalog::{
     movies::{self, MovieFilter, MovieInput},
 };
 use cinema_kernel::{
-    Money,
+    DomainError, Money,
     db::{DatabaseConfig, connect},
     page::PageRequest,
     time::Clock,
@@ -131,10 +131,11 @@ async fn deleting_a_movie_through_the_library_deletes_its_poster() {
         "the poster went with the movie"
     );
     assert_eq!(ledger_rows(&db).await, 0, "nothing is left for the sweep");
-    assert!(matches!(
-        movies::detail(&db, movie.summary.movie.id).await,
-        Err(cinema_catalog::Error::NotFound(_))
-    ));
+    let gone = movies::detail(&db, movie.summary.movie.id)
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(gone.kind(), cinema_kernel::ErrorKind::NotFound);
 }
 
 #[tokio::test]
@@ -250,10 +251,8 @@ async fn details_and_pages_are_one_round_trip_and_writes_bump_the_version() {
             )
         ]
     );
-    assert!(matches!(
-        movies::detail(&db, 999_999).await,
-        Err(cinema_catalog::Error::NotFound(_))
-    ));
+    let missing = movies::detail(&db, 999_999).await.err().unwrap();
+    assert_eq!(missing.kind(), cinema_kernel::ErrorKind::NotFound);
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! The cart: movies a user means to buy. Reading it never writes; every change locks the user
 //! (see `lock.rs`) so it cannot interleave with an order being placed from the same cart.
 
+use cinema_kernel::Fail;
 use std::collections::{HashMap, HashSet};
 
 use cinema_catalog::{entity::movie, movies::MovieSummary};
@@ -146,7 +147,7 @@ impl Commerce {
             .map_err(catalog_error)?
             .pop()
         else {
-            return Err(Error::NotFound(format!("Movie {movie_id}")));
+            return Err(Error::not_found(format!("Movie {movie_id}")));
         };
         let now = self.now();
         match holdings(txn, user_id, &[movie_id], now)
@@ -178,7 +179,7 @@ impl Commerce {
             Err(e) if db::is_unique_violation(&e) => Err(Error::AlreadyInCart { movie_id }),
             // The movie was deleted meanwhile.
             Err(e) if db::is_foreign_key_violation(&e) => {
-                Err(Error::NotFound(format!("Movie {movie_id}")))
+                Err(Error::not_found(format!("Movie {movie_id}")))
             }
             Err(e) => Err(e.into()),
         }
@@ -201,7 +202,7 @@ impl Commerce {
             .rows_affected;
         txn.commit().await?;
         if deleted == 0 {
-            return Err(Error::NotFound(format!("Movie {movie_id} in the cart")));
+            return Err(Error::not_found(format!("Movie {movie_id} in the cart")));
         }
         Ok(())
     }
@@ -283,8 +284,7 @@ impl Commerce {
 /// Catalog errors met while reading movies for commerce: the database ones stay themselves.
 pub(crate) fn catalog_error(err: cinema_catalog::Error) -> Error {
     match err {
-        cinema_catalog::Error::Database(e) => Error::Database(e),
-        cinema_catalog::Error::NotFound(what) => Error::NotFound(what),
-        other => Error::NotFound(other.to_string()),
+        cinema_catalog::Error::Common(common) => Error::Common(common),
+        other => Error::not_found(other.to_string()),
     }
 }

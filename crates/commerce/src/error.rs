@@ -1,12 +1,10 @@
-use cinema_kernel::{DomainError, ErrorKind, FieldError, Money, db};
+use cinema_kernel::{Common, DomainError, ErrorKind, Money, common_error};
 
 use crate::{Skipped, status::TransitionError};
 
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{0} not found.")]
-    NotFound(String),
     #[error("Movie {movie_id} is already yours: repeat purchases are not allowed.")]
     AlreadyOwned { movie_id: i64 },
     #[error("Movie {movie_id} is already in the cart.")]
@@ -43,26 +41,25 @@ pub enum Error {
     TotalTooLarge { limit: Money },
     #[error("Movie {movie_id} is not yours to watch: buy it first.")]
     NotOwned { movie_id: i64 },
-    #[error("The request has invalid fields.")]
-    Invalid(Vec<FieldError>),
     #[error(transparent)]
     Identity(#[from] cinema_identity::Error),
     #[error(transparent)]
-    Database(#[from] db::DatabaseError),
+    Common(#[from] Common),
 }
 
-impl From<sea_orm::DbErr> for Error {
-    fn from(err: sea_orm::DbErr) -> Self {
-        Error::Database(err.into())
-    }
-}
-
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+common_error!(Error);
 
 impl DomainError for Error {
+    fn wrapped(&self) -> Option<&dyn DomainError> {
+        match self {
+            Error::Common(e) => Some(e),
+            Error::Identity(e) => Some(e),
+            _ => None,
+        }
+    }
+
     fn kind(&self) -> ErrorKind {
         match self {
-            Error::NotFound(_) => ErrorKind::NotFound,
             Error::AlreadyOwned { .. } | Error::EmptyCart | Error::NotRequestable(_) => {
                 ErrorKind::BadRequest
             }
@@ -73,32 +70,10 @@ impl DomainError for Error {
             | Error::TotalChanged { .. }
             | Error::TotalTooLarge { .. }
             | Error::AmountMismatch { .. } => ErrorKind::Conflict,
-            Error::Invalid(_) => ErrorKind::Invalid,
             Error::NotOwned { .. } => ErrorKind::Forbidden,
-            Error::Identity(e) => e.kind(),
-            Error::Database(e) => e.kind(),
-        }
-    }
-
-    fn field_errors(&self) -> Vec<FieldError> {
-        match self {
-            Error::Invalid(errors) => errors.clone(),
-            Error::Identity(e) => e.field_errors(),
-            _ => Vec::new(),
-        }
-    }
-
-    fn retry_after_secs(&self) -> Option<u64> {
-        match self {
-            Error::Identity(e) => e.retry_after_secs(),
-            _ => None,
-        }
-    }
-
-    fn problem_type(&self) -> Option<&'static str> {
-        match self {
-            Error::Identity(e) => e.problem_type(),
-            _ => None,
+            Error::Identity(_) | Error::Common(_) => self
+                .wrapped()
+                .map_or(ErrorKind::Internal, DomainError::kind),
         }
     }
 }

@@ -7,6 +7,7 @@
 //! transaction there is `BEGIN IMMEDIATE` and already runs alone.
 
 use cinema_identity::users;
+use cinema_kernel::Fail;
 use sea_orm::DatabaseTransaction;
 
 use crate::{Error, Result};
@@ -15,6 +16,6 @@ pub(crate) async fn lock_user(txn: &DatabaseTransaction, user_id: i64) -> Result
     if users::lock_in(txn, user_id).await? {
         Ok(())
     } else {
-        Err(Error::NotFound(format!("User {user_id}")))
+        Err(Error::not_found(format!("User {user_id}")))
     }
 }

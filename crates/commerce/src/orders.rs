@@ -2,6 +2,7 @@
 //! before payment, paid and refunded. Every status change goes through
 //! [`crate::status::transition`] and a guarded update of a locked row.
 
+use cinema_kernel::Fail;
 use std::collections::HashMap;
 
 use cinema_catalog::entity::movie;
@@ -148,7 +149,7 @@ async fn lock_order(
         .one(txn)
         .await?
         .filter(|o| viewer.may_see(o))
-        .ok_or_else(|| Error::NotFound(format!("Order {order_id}")))
+        .ok_or_else(|| Error::not_found(format!("Order {order_id}")))
 }
 
 /// Moves a locked order to `to` if the state machine allows it.
@@ -325,7 +326,7 @@ impl Commerce {
             .one(db)
             .await?
             .filter(|o| viewer.may_see(o))
-            .ok_or_else(|| Error::NotFound(format!("Order {order_id}")))?;
+            .ok_or_else(|| Error::not_found(format!("Order {order_id}")))?;
         view_of(db, order).await
     }
 

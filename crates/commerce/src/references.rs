@@ -1,6 +1,7 @@
 //! The catalog's delete rule, as commerce sees it: a movie anyone owns stays; one in carts or
 //! pending orders goes only when forced, and leaves those carts and orders with it.
 
+use cinema_kernel::{Common, Fail};
 use std::collections::BTreeSet;
 
 use cinema_catalog::MovieReferences;
@@ -166,9 +167,9 @@ impl MovieReferences for Commerce {
     ) -> cinema_catalog::Result<()> {
         match self.check_references(txn, movie_id, force).await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(conflict)) => Err(cinema_catalog::Error::Conflict(conflict)),
-            Err(crate::Error::Database(e)) => Err(cinema_catalog::Error::Database(e)),
-            Err(other) => Err(cinema_catalog::Error::Conflict(other.to_string())),
+            Ok(Err(conflict)) => Err(cinema_catalog::Error::conflict(conflict)),
+            Err(crate::Error::Common(Common::Database(e))) => Err(e.into()),
+            Err(other) => Err(cinema_catalog::Error::conflict(other.to_string())),
         }
     }
 }

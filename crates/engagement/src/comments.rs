@@ -8,6 +8,7 @@ use cinema_catalog::{
     entity::movie,
 };
 use cinema_identity::users;
+use cinema_kernel::Fail;
 use cinema_kernel::{
     db,
     page::{Page, PageRequest},
@@ -50,18 +51,18 @@ fn check_body(body: &str) -> Result<String> {
     let body = body.trim();
     let chars = body.chars().count();
     if !cinema_kernel::text::has_visible(body) {
-        return Err(Error::Invalid {
-            field: "body",
-            message: "must have at least one visible character".to_owned(),
-        });
+        return Err(Error::invalid(
+            "body",
+            "must have at least one visible character".to_owned(),
+        ));
     }
     if chars > MAX_COMMENT_CHARS {
-        return Err(Error::Invalid {
-            field: "body",
-            message: format!(
+        return Err(Error::invalid(
+            "body",
+            format!(
                 "must be 1 to {MAX_COMMENT_CHARS} characters (not counting surrounding spaces)"
             ),
-        });
+        ));
     }
     Ok(body.to_owned())
 }
@@ -71,7 +72,7 @@ async fn lock_comment(txn: &DatabaseTransaction, id: i64) -> Result<comment::Mod
         .lock(LockType::NoKeyUpdate)
         .one(txn)
         .await?
-        .ok_or_else(|| Error::NotFound(format!("Comment {id}")))
+        .ok_or_else(|| Error::not_found(format!("Comment {id}")))
 }
 
 async fn add_to_comment_count(
@@ -164,7 +165,7 @@ impl Engagement {
         self.check_rate(&txn, user_id).await?;
         let parent = lock_comment(&txn, parent_id).await?;
         if parent.deleted {
-            return Err(Error::Conflict(format!(
+            return Err(Error::conflict(format!(
                 "Comment {parent_id} was deleted; it takes no new replies."
             )));
         }
@@ -210,7 +211,7 @@ impl Engagement {
         comment: comment::Model,
     ) -> Result<CommentView> {
         let mut views = self.views(db, vec![comment]).await?;
-        views.pop().ok_or_else(|| Error::NotFound("Comment".into()))
+        views.pop().ok_or_else(|| Error::not_found("Comment"))
     }
 
     async fn views<C: ConnectionTrait>(
@@ -244,7 +245,7 @@ impl Engagement {
             .into_tuple::<i64>()
             .one(db)
             .await?
-            .ok_or_else(|| Error::NotFound(format!("Movie {movie_id}")))?;
+            .ok_or_else(|| Error::not_found(format!("Movie {movie_id}")))?;
         let of_movie = comment::Entity::find()
             .filter(comment::Column::MovieId.eq(movie_id))
             .filter(comment::Column::ParentId.is_null());
@@ -264,7 +265,7 @@ impl Engagement {
             .into_tuple::<i64>()
             .one(db)
             .await?
-            .ok_or_else(|| Error::NotFound(format!("Comment {comment_id}")))?;
+            .ok_or_else(|| Error::not_found(format!("Comment {comment_id}")))?;
         let replies = comment::Entity::find().filter(comment::Column::ParentId.eq(comment_id));
         self.page_of(db, replies, page).await
     }
@@ -298,11 +299,11 @@ impl Engagement {
         let txn = db::begin_write(db).await?;
         let comment = lock_comment(&txn, comment_id).await?;
         if comment.deleted {
-            return Err(Error::NotFound(format!("Comment {comment_id}")));
+            return Err(Error::not_found(format!("Comment {comment_id}")));
         }
         if !moderator && comment.user_id != Some(user_id) {
-            return Err(Error::Forbidden(
-                "Only its author or a moderator may delete a comment.".into(),
+            return Err(Error::forbidden(
+                "Only its author or a moderator may delete a comment.",
             ));
         }
         let outcome = if comment.reply_count > 0 {
@@ -339,7 +340,7 @@ impl Engagement {
         let comment = lock_comment(&txn, comment_id).await?;
         let changed = if like {
             if comment.deleted {
-                return Err(Error::Conflict(format!(
+                return Err(Error::conflict(format!(
                     "Comment {comment_id} was deleted; it cannot be liked."
                 )));
             }

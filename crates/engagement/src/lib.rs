@@ -26,6 +26,7 @@ mod notifications;
 mod ratings;
 mod reactions;
 
+use cinema_kernel::Fail;
 use std::{sync::Arc, time::Duration};
 
 use cinema_catalog::{
@@ -119,5 +120,5 @@ async fn lock_movie(txn: &DatabaseTransaction, movie_id: i64) -> Result<movie::M
         .lock(LockType::NoKeyUpdate)
         .one(txn)
         .await?
-        .ok_or_else(|| Error::NotFound(format!("Movie {movie_id}")))
+        .ok_or_else(|| Error::not_found(format!("Movie {movie_id}")))
 }

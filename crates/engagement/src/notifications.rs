@@ -3,6 +3,7 @@
 
 use cinema_catalog::entity::movie;
 use cinema_identity::users;
+use cinema_kernel::Fail;
 use cinema_kernel::{
     db, mail,
     page::{Page, PageRequest},
@@ -186,7 +187,7 @@ impl Engagement {
             .one(&txn)
             .await?
             .filter(|n| n.user_id == user_id)
-            .ok_or_else(|| Error::NotFound(format!("Notification {id}")))?;
+            .ok_or_else(|| Error::not_found(format!("Notification {id}")))?;
         let read_at = found.read_at.unwrap_or(self.now());
         notification::Entity::update_many()
             .col_expr(notification::Column::ReadAt, Expr::value(read_at))

@@ -4,6 +4,7 @@ use cinema_catalog::{
     cache::{Change, version},
     entity::movie,
 };
+use cinema_kernel::Fail;
 use cinema_kernel::db;
 use sea_orm::{
     ActiveValue::Set,
@@ -39,10 +40,10 @@ impl Engagement {
     ) -> Result<Ratings> {
         let score = match score {
             Some(s) if !(1..=10).contains(&s) => {
-                return Err(Error::Invalid {
-                    field: "score",
-                    message: "must be a whole number from 1 to 10".into(),
-                });
+                return Err(Error::invalid(
+                    "score",
+                    "must be a whole number from 1 to 10",
+                ));
             }
             Some(s) => Some(i16::try_from(s).unwrap_or(10)),
             None => None,

@@ -1,6 +1,7 @@
 //! The account life cycle: register, activate, sign in, refresh, sign out, change and reset
 //! the password.
 
+use cinema_kernel::Fail;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, QueryFilter, sea_query::Expr,

@@ -1,5 +1,6 @@
 //! Parsed account values: a value of these types is valid by construction.
 
+use cinema_kernel::Fail;
 use std::{fmt, str::FromStr};
 
 use serde::{Deserialize, Serialize};
@@ -242,9 +243,10 @@ mod tests {
     #[test]
     fn the_password_policy_names_each_broken_rule() {
         assert!(Password::parse("Secret#123", "password").is_ok());
-        let Err(Error::Invalid(errors)) = Password::parse("short", "password") else {
+        let Err(error) = Password::parse("short", "password") else {
             panic!("expected a validation error");
         };
+        let errors = cinema_kernel::DomainError::field_errors(&error);
         let message = &errors[0].message;
         for rule in ["8 to 128", "upper-case", "digit", "one of"] {
             assert!(message.contains(rule), "{message}");

@@ -1,4 +1,4 @@
-use cinema_kernel::{DomainError, ErrorKind, FieldError, db};
+use cinema_kernel::{Common, DomainError, ErrorKind, common_error};
 
 /// Everything that can go wrong in the identity slice. Messages are written for the client:
 /// they never reveal whether an account exists where that would help an attacker.
@@ -17,8 +17,6 @@ pub enum Error {
     AlreadyActive,
     #[error("This account has been disabled by an administrator.")]
     Disabled,
-    #[error("{0}")]
-    Conflict(String),
     #[error("The activation token is invalid or has expired; ask for a new one.")]
     InvalidActivationToken,
     #[error("The reset token is invalid or has expired; ask for a new one.")]
@@ -28,11 +26,7 @@ pub enum Error {
     #[error("{0}")]
     Unauthenticated(String),
     #[error("{0}")]
-    Forbidden(String),
-    #[error("{0}")]
     BadRequest(String),
-    #[error("The request has invalid fields.")]
-    Invalid(Vec<FieldError>),
     #[error("User {0} not found.")]
     UserNotFound(i64),
     #[error("Session {0} not found.")]
@@ -43,58 +37,46 @@ pub enum Error {
         retry_after_secs: u64,
     },
     #[error(transparent)]
-    Mail(cinema_kernel::mail::OutboxError),
+    Mail(#[from] cinema_kernel::mail::OutboxError),
     #[error("password hashing failed: {0}")]
     Hashing(String),
     #[error("cannot issue a token: {0}")]
     Token(String),
     #[error(transparent)]
-    Database(#[from] db::DatabaseError),
+    Common(#[from] Common),
     #[error(transparent)]
     Media(#[from] cinema_media::Error),
 }
 
-pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-impl From<sea_orm::DbErr> for Error {
-    fn from(err: sea_orm::DbErr) -> Self {
-        Error::Database(err.into())
-    }
-}
-
-impl Error {
-    pub(crate) fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Error::Invalid(vec![FieldError::new(field, message)])
-    }
-}
+common_error!(Error);
 
 impl DomainError for Error {
+    fn wrapped(&self) -> Option<&dyn DomainError> {
+        match self {
+            Error::Common(e) => Some(e),
+            Error::Media(e) => Some(e),
+            Error::Mail(e) => Some(e),
+            _ => None,
+        }
+    }
+
     fn kind(&self) -> ErrorKind {
         match self {
             Error::EmailTaken => ErrorKind::Conflict,
             Error::InvalidCredentials | Error::InvalidRefreshToken | Error::Unauthenticated(_) => {
                 ErrorKind::Unauthenticated
             }
-            Error::Inactive | Error::Disabled | Error::Forbidden(_) => ErrorKind::Forbidden,
-            Error::Conflict(_) => ErrorKind::Conflict,
+            Error::Inactive | Error::Disabled => ErrorKind::Forbidden,
             Error::AlreadyActive
             | Error::InvalidActivationToken
             | Error::InvalidResetToken
             | Error::BadRequest(_) => ErrorKind::BadRequest,
-            Error::Invalid(_) => ErrorKind::Invalid,
             Error::UserNotFound(_) | Error::SessionNotFound(_) => ErrorKind::NotFound,
             Error::Throttled { .. } => ErrorKind::RateLimited,
-            Error::Mail(e) => e.kind(),
-            Error::Database(e) => e.kind(),
-            Error::Media(e) => cinema_kernel::DomainError::kind(e),
             Error::Hashing(_) | Error::Token(_) => ErrorKind::Internal,
-        }
-    }
-
-    fn field_errors(&self) -> Vec<FieldError> {
-        match self {
-            Error::Invalid(errors) => errors.clone(),
-            _ => Vec::new(),
+            Error::Common(_) | Error::Media(_) | Error::Mail(_) => self
+                .wrapped()
+                .map_or(ErrorKind::Internal, DomainError::kind),
         }
     }
 
@@ -103,14 +85,14 @@ impl DomainError for Error {
             Error::Throttled {
                 retry_after_secs, ..
             } => Some(*retry_after_secs),
-            _ => None,
+            _ => self.wrapped().and_then(DomainError::retry_after_secs),
         }
     }
 
     fn problem_type(&self) -> Option<&'static str> {
         match self {
             Error::Throttled { limit, .. } => Some(limit.problem_type()),
-            _ => None,
+            _ => self.wrapped().and_then(DomainError::problem_type),
         }
     }
 }

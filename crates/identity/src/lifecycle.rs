@@ -10,6 +10,7 @@
 //! admin disabled cannot be brought back by its owner through activation or its resend.
 //! Every move is one guarded `UPDATE`, so a concurrent move cannot be overtaken.
 
+use cinema_kernel::Fail;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Expr};
 
 use crate::{Error, Result, entity::user};
@@ -105,7 +106,7 @@ pub async fn transition<C: ConnectionTrait>(
         .await?;
     if moved.rows_affected == 0 {
         // Someone else moved it meanwhile.
-        return Err(Error::Conflict(
+        return Err(Error::conflict(
             "The account changed meanwhile; read it again.".to_owned(),
         ));
     }
@@ -116,7 +117,7 @@ fn refusal(from: AccountState, to: AccountState) -> Error {
     match (from, to) {
         (AccountState::Active, AccountState::Active) => Error::AlreadyActive,
         (AccountState::Disabled, _) => Error::Disabled,
-        _ => Error::Forbidden("This change of the account's state is not allowed.".to_owned()),
+        _ => Error::forbidden("This change of the account's state is not allowed.".to_owned()),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Profiles: created empty on first read, replaced with PUT, changed key by key with PATCH.
 
 use chrono::NaiveDate;
+use cinema_kernel::Fail;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
     sea_query::OnConflict,
@@ -94,7 +95,7 @@ pub fn validate(clock: &Clock, data: &ProfilePatch) -> Result<()> {
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(Error::Invalid(errors))
+        Err(Error::invalid_fields(errors))
     }
 }
 

@@ -1,6 +1,7 @@
 //! Signed-in devices: opening one at sign-in, authenticating requests against it, listing and
 //! revoking them.
 
+use cinema_kernel::Fail;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
     QuerySelect, sea_query::Expr,
@@ -244,7 +245,7 @@ impl TokenService {
             .filter(|u| u.id == user_id)
             .ok_or_else(revoked)?;
         if !user.is_active {
-            return Err(Error::Forbidden("This account is not active.".into()));
+            return Err(Error::forbidden("This account is not active."));
         }
         Ok(AuthUser {
             id: user.id,

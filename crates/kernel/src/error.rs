@@ -66,23 +66,139 @@ impl fmt::Display for FieldError {
 }
 
 /// Implemented by every slice's `Error` so the HTTP layer can render it without knowing it.
+///
+/// A slice lists the errors it carries whole — the [`Common`] ones and other slices' — in
+/// [`DomainError::wrapped`]; every hint (kind, field errors, retry delay, problem type) then
+/// follows from the wrapped error by default, so wrapping never loses one. A slice writes the
+/// methods only for its own variants, falling back to these defaults for the rest.
 pub trait DomainError: std::error::Error + Send + Sync + 'static {
-    /// The kind that decides the HTTP status.
-    fn kind(&self) -> ErrorKind;
+    /// The error this one carries whole, if it is one of those variants.
+    fn wrapped(&self) -> Option<&dyn DomainError> {
+        None
+    }
+
+    /// The kind that decides the HTTP status: the wrapped error's, else internal.
+    fn kind(&self) -> ErrorKind {
+        self.wrapped()
+            .map_or(ErrorKind::Internal, DomainError::kind)
+    }
 
     /// Per-field validation failures, for [`ErrorKind::Invalid`].
     fn field_errors(&self) -> Vec<FieldError> {
-        Vec::new()
+        self.wrapped()
+            .map_or_else(Vec::new, DomainError::field_errors)
     }
 
     /// Seconds after which a [`ErrorKind::RateLimited`] request may be retried.
     fn retry_after_secs(&self) -> Option<u64> {
-        None
+        self.wrapped().and_then(DomainError::retry_after_secs)
     }
 
     /// A more precise problem `type` than the kind's (`urn:cinema:problem:…`), e.g. which
     /// limit a 429 hit.
     fn problem_type(&self) -> Option<&'static str> {
-        None
+        self.wrapped().and_then(DomainError::problem_type)
     }
+}
+
+/// The failures every slice shares. A slice embeds it as one variant,
+/// `#[error(transparent)] Common(#[from] Common)`, lists it in [`DomainError::wrapped`], and
+/// builds these through [`Fail`] (`Error::not_found("Movie 7")`); the database's errors
+/// convert into it (`?` on a `DbErr` works in every slice that declares
+/// `impl From<DbErr>` through [`common_error!`](crate::common_error)).
+///
+/// Why an embedded enum rather than a macro that writes the variants into each slice: the
+/// shared part is ordinary code, read and tested once here, and a slice's own enum shows only
+/// what is its own.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Common {
+    #[error("{0} not found.")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("The request has invalid fields.")]
+    Invalid(Vec<FieldError>),
+    /// The database failed: unreachable (503), a constraint (409), or a bug (500).
+    #[error(transparent)]
+    Database(#[from] crate::db::DatabaseError),
+}
+
+impl From<sea_orm::DbErr> for Common {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Self::Database(err.into())
+    }
+}
+
+impl DomainError for Common {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::NotFound(_) => ErrorKind::NotFound,
+            Self::Conflict(_) => ErrorKind::Conflict,
+            Self::Forbidden(_) => ErrorKind::Forbidden,
+            Self::Invalid(_) => ErrorKind::Invalid,
+            Self::Database(e) => e.kind(),
+        }
+    }
+
+    fn field_errors(&self) -> Vec<FieldError> {
+        match self {
+            Self::Invalid(errors) => errors.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Builds the [`Common`] failures as any slice's error.
+pub trait Fail: From<Common> {
+    /// `{what} not found.`
+    fn not_found(what: impl Into<String>) -> Self {
+        Common::NotFound(what.into()).into()
+    }
+
+    /// A clash with existing state, said in full.
+    fn conflict(message: impl Into<String>) -> Self {
+        Common::Conflict(message.into()).into()
+    }
+
+    /// Not allowed, said in full.
+    fn forbidden(message: impl Into<String>) -> Self {
+        Common::Forbidden(message.into()).into()
+    }
+
+    /// One field failed validation.
+    fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Common::Invalid(vec![FieldError::new(field, message)]).into()
+    }
+
+    /// Several fields failed validation.
+    fn invalid_fields(errors: Vec<FieldError>) -> Self {
+        Common::Invalid(errors).into()
+    }
+}
+
+impl<E: From<Common>> Fail for E {}
+
+/// What every slice's error module declares besides its enum: `From<DbErr>` (through
+/// [`Common`]) and the `Result` alias.
+#[macro_export]
+macro_rules! common_error {
+    ($error:ident) => {
+        impl From<sea_orm::DbErr> for $error {
+            fn from(err: sea_orm::DbErr) -> Self {
+                $crate::Common::from(err).into()
+            }
+        }
+
+        impl From<$crate::db::DatabaseError> for $error {
+            fn from(err: $crate::db::DatabaseError) -> Self {
+                $crate::Common::from(err).into()
+            }
+        }
+
+        /// The slice's result.
+        pub type Result<T, E = $error> = std::result::Result<T, E>;
+    };
 }

@@ -24,5 +24,5 @@ pub mod page;
 pub mod text;
 pub mod time;
 
-pub use error::{DomainError, ErrorKind, FieldError};
+pub use error::{Common, DomainError, ErrorKind, Fail, FieldError};
 pub use money::{Money, MoneyError};

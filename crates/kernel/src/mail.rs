@@ -68,9 +68,10 @@ pub enum OutboxError {
     Render(String),
 }
 
-impl OutboxError {
-    pub fn kind(&self) -> ErrorKind {
+impl crate::DomainError for OutboxError {
+    fn kind(&self) -> ErrorKind {
         match self {
+            // A constraint of the job table is ours to keep: never the client's conflict.
             OutboxError::Database(e) => match e.kind() {
                 ErrorKind::Unavailable => ErrorKind::Unavailable,
                 _ => ErrorKind::Internal,

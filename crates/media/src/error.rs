@@ -1,4 +1,4 @@
-use cinema_kernel::{DomainError, ErrorKind, db};
+use cinema_kernel::{Common, DomainError, ErrorKind, common_error};
 
 use crate::image::ImageKind;
 
@@ -24,24 +24,23 @@ pub enum Error {
     /// A download link that is malformed, forged, for another key or expired.
     #[error("{0}")]
     BadLink(&'static str),
-    #[error("{0} not found.")]
-    NotFound(String),
     /// The object store did not answer or refused the request.
     #[error("object storage is unavailable: {0}")]
     Storage(String),
     #[error(transparent)]
-    Database(#[from] db::DatabaseError),
+    Common(#[from] Common),
 }
 
-impl From<sea_orm::DbErr> for Error {
-    fn from(err: sea_orm::DbErr) -> Self {
-        Error::Database(err.into())
-    }
-}
-
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+common_error!(Error);
 
 impl DomainError for Error {
+    fn wrapped(&self) -> Option<&dyn DomainError> {
+        match self {
+            Error::Common(e) => Some(e),
+            _ => None,
+        }
+    }
+
     fn kind(&self) -> ErrorKind {
         match self {
             Error::UnsupportedType | Error::UnsupportedVideo | Error::Empty => {
@@ -49,12 +48,8 @@ impl DomainError for Error {
             }
             Error::TooLarge { .. } => ErrorKind::TooLarge,
             Error::BadLink(_) => ErrorKind::Forbidden,
-            Error::NotFound(_) => ErrorKind::NotFound,
             Error::Storage(_) => ErrorKind::Unavailable,
-            Error::Database(e) => match e.kind() {
-                ErrorKind::Unavailable => ErrorKind::Unavailable,
-                _ => ErrorKind::Internal,
-            },
+            Error::Common(e) => e.kind(),
         }
     }
 }

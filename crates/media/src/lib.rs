@@ -23,6 +23,7 @@ pub mod s3;
 mod store;
 pub mod video;
 
+use cinema_kernel::Fail;
 use std::{sync::Arc, time::Duration};
 
 use cinema_kernel::time::{Clock, millis};
@@ -206,7 +207,7 @@ impl Media {
         limit: u64,
     ) -> Result<(VideoKind, u64)> {
         let Some(size) = self.store.size_of(key).await? else {
-            return Err(Error::NotFound(
+            return Err(Error::not_found(
                 "No upload under this key; upload the file first.".to_owned(),
             ));
         };

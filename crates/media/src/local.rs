@@ -2,6 +2,7 @@
 //! point at the API's own `/media/{key}` route and carry an expiry and an HMAC-SHA256 signature
 //! over the key and that expiry, so they cannot be forged, extended or reused for another key.
 
+use cinema_kernel::Fail;
 use cinema_kernel::time::Clock;
 use std::{
     path::{Path, PathBuf},
@@ -163,7 +164,7 @@ impl LocalStore {
         let file = match tokio::fs::File::open(&path).await {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(Error::NotFound("Object".to_owned()));
+                return Err(Error::not_found("Object".to_owned()));
             }
             Err(e) => return Err(storage(e)),
         };
@@ -369,9 +370,10 @@ mod tests {
         store.delete(KEY).await.unwrap();
         store.delete(KEY).await.unwrap();
         let (expires, signature) = query(&store.signed_url(KEY, 10));
-        assert!(matches!(
-            store.open(KEY, expires, &signature, 0).await,
-            Err(Error::NotFound(_))
-        ));
+        let gone = store.open(KEY, expires, &signature, 0).await.err().unwrap();
+        assert_eq!(
+            cinema_kernel::DomainError::kind(&gone),
+            cinema_kernel::ErrorKind::NotFound
+        );
     }
 }

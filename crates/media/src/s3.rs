@@ -1,5 +1,6 @@
 //! S3-compatible storage (AWS S3, MinIO, anything speaking SigV4) through rust-s3.
 
+use cinema_kernel::Fail;
 use std::{
     sync::atomic::{AtomicBool, Ordering},
     time::Duration,
@@ -134,7 +135,7 @@ fn checked(key: &str) -> Result<&str> {
     if is_valid_key(key) {
         Ok(key)
     } else {
-        Err(Error::NotFound(format!("Object {key:?}")))
+        Err(Error::not_found(format!("Object {key:?}")))
     }
 }
 

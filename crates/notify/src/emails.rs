@@ -62,7 +62,7 @@ impl Outbox for JobOutbox {
             .map_err(|e| OutboxError::Render(e.to_string()))?;
         match enqueue_rendered(txn, &self.clock, rendered).await {
             Ok(_) => Ok(()),
-            Err(Error::Database(e)) => Err(OutboxError::Database(e)),
+            Err(Error::Common(cinema_kernel::Common::Database(e))) => Err(OutboxError::Database(e)),
             Err(e) => Err(OutboxError::Render(e.to_string())),
         }
     }

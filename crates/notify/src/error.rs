@@ -1,4 +1,4 @@
-use cinema_kernel::{DomainError, ErrorKind, db};
+use cinema_kernel::{Common, DomainError, ErrorKind, common_error};
 
 /// Everything that can go wrong in the notify slice.
 #[non_exhaustive]
@@ -26,23 +26,24 @@ pub enum Error {
     #[error("cannot encode a job payload: {0}")]
     Payload(#[from] serde_json::Error),
     #[error(transparent)]
-    Database(#[from] db::DatabaseError),
+    Common(#[from] Common),
 }
 
-impl From<sea_orm::DbErr> for Error {
-    fn from(err: sea_orm::DbErr) -> Self {
-        Error::Database(err.into())
-    }
-}
-
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+common_error!(Error);
 
 impl DomainError for Error {
+    fn wrapped(&self) -> Option<&dyn DomainError> {
+        match self {
+            Error::Common(e) => Some(e),
+            _ => None,
+        }
+    }
+
     fn kind(&self) -> ErrorKind {
         match self {
             Error::JobNotFound(_) => ErrorKind::NotFound,
             Error::NotDead { .. } | Error::Redacted(_) => ErrorKind::Conflict,
-            Error::Database(e) if e.kind() == ErrorKind::Unavailable => ErrorKind::Unavailable,
+            Error::Common(e) => e.kind(),
             _ => ErrorKind::Internal,
         }
     }

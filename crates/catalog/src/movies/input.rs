@@ -1,5 +1,6 @@
 //! What a moderator sends to create or change a movie, checked field by field.
 
+use cinema_kernel::Fail;
 use cinema_kernel::time::Clock;
 use cinema_kernel::{FieldError, Money};
 
@@ -93,7 +94,7 @@ impl MovieInput {
         if errors.is_empty() {
             Ok(())
         } else {
-            Err(Error::Invalid(errors))
+            Err(Error::invalid_fields(errors))
         }
     }
 }
@@ -137,7 +138,7 @@ impl MoviePatch {
         if errors.is_empty() {
             Ok(())
         } else {
-            Err(Error::Invalid(errors))
+            Err(Error::invalid_fields(errors))
         }
     }
 }

@@ -7,6 +7,7 @@
 //! are most of a row's bytes and no list shows them (the database sends, and this process
 //! decodes, a sixth of the bytes per list row).
 
+use cinema_kernel::Fail;
 use std::collections::{HashMap, hash_map::Entry};
 
 use futures_util::TryStreamExt;
@@ -287,7 +288,7 @@ fn certification_of(groups: &[HashMap<i64, Vec<Named>>], group: usize, id: i64) 
         .and_then(|by_key| by_key.get(&id))
         .and_then(|names| names.first())
         .cloned()
-        .ok_or_else(|| Error::NotFound(format!("Certification {id}")))
+        .ok_or_else(|| Error::not_found(format!("Certification {id}")))
 }
 
 /// Summaries of `rows`, in the same order: one query for their genres and certifications,
@@ -345,7 +346,7 @@ pub async fn detail<C: ConnectionTrait>(db: &C, id: i64) -> Result<MovieDetail> 
     let linked = linked::<movie::Model, _>(db, &[id], all, &[GENRES, DIRECTORS, STARS])
         .await?
         .remove(&id)
-        .ok_or_else(|| Error::NotFound(format!("Movie {id}")))?;
+        .ok_or_else(|| Error::not_found(format!("Movie {id}")))?;
     let [genres, directors, stars] = linked.named;
     Ok(MovieDetail {
         summary: MovieSummary {
@@ -458,7 +459,7 @@ pub async fn id_by_uuid<C: ConnectionTrait>(db: &C, uuid: &uuid::Uuid) -> Result
     let backend = db.get_database_backend();
     match db.query_one_raw(backend.build(&stmt)).await? {
         Some(row) => Ok(row.try_get_by_index(0)?),
-        None => Err(Error::NotFound(format!("Movie {uuid}"))),
+        None => Err(Error::not_found(format!("Movie {uuid}"))),
     }
 }
 

@@ -2,6 +2,7 @@
 //! keeps its key, changed inside the caller's transaction so media can settle the old one.
 //! [`crate::Catalog::upload_poster`] and [`crate::Catalog::remove_poster`] run the whole flow.
 
+use cinema_kernel::Fail;
 use std::sync::{Mutex, PoisonError};
 
 use cinema_kernel::time::Clock;
@@ -33,7 +34,7 @@ pub async fn set_poster<C: ConnectionTrait>(
         .one(db)
         .await?;
     let Some(before) = before else {
-        return Err(Error::NotFound(format!("Movie {movie_id}")));
+        return Err(Error::not_found(format!("Movie {movie_id}")));
     };
     movie::Entity::update_many()
         .set(movie::ActiveModel {
@@ -135,5 +136,5 @@ pub async fn poster_of<C: ConnectionTrait>(db: &C, movie_id: i64) -> Result<Opti
         .into_tuple()
         .one(db)
         .await?
-        .ok_or_else(|| Error::NotFound(format!("Movie {movie_id}")))
+        .ok_or_else(|| Error::not_found(format!("Movie {movie_id}")))
 }

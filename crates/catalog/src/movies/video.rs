@@ -3,6 +3,7 @@
 //! the caller's transaction so media can settle the object it replaces. [`upload_video`] and
 //! [`remove_video`] run the whole flow; deleting a movie lists its videos for deletion.
 
+use cinema_kernel::Fail;
 use cinema_kernel::time::Clock;
 use cinema_media::{ImageSlot, Media, SpooledVideo, VideoKind};
 use sea_orm::{
@@ -98,7 +99,7 @@ impl ImageSlot for VideoSlot<'_> {
             .one(txn)
             .await?;
         if exists.is_none() {
-            return Err(Error::NotFound(format!("Movie {}", self.movie_id)));
+            return Err(Error::not_found(format!("Movie {}", self.movie_id)));
         }
         let before = video_of(txn, self.movie_id, self.slot)
             .await?
@@ -286,7 +287,7 @@ pub(crate) async fn complete_video(
         .is_some_and(|rest| rest.starts_with('/'))
         && cinema_media::is_valid_key(key);
     if !ours {
-        return Err(Error::NotFound(format!(
+        return Err(Error::not_found(format!(
             "An upload of this movie's {} under this key",
             slot.as_str()
         )));

@@ -1,6 +1,7 @@
 //! Creating, changing and deleting movies. Each write has an `_in` form that runs inside the
 //! caller's transaction; the plain form opens one with `begin_write` and commits it.
 
+use cinema_kernel::Fail;
 use std::collections::{BTreeSet, HashMap};
 
 use cinema_kernel::{FieldError, time::Clock};
@@ -106,7 +107,7 @@ async fn check_ids<C: ConnectionTrait>(
     if errors.is_empty() {
         Ok((director_names, star_names))
     } else {
-        Err(Error::Invalid(errors))
+        Err(Error::invalid_fields(errors))
     }
 }
 
@@ -118,7 +119,7 @@ fn joined(ids: &[i64], names: &HashMap<i64, String>) -> String {
 }
 
 fn identity_clash(name: &str, year: i32, time: i32) -> Error {
-    Error::Conflict(format!(
+    Error::conflict(format!(
         "A movie named “{name}” from {year} running {time} minutes already exists."
     ))
 }
@@ -135,7 +136,7 @@ fn map_unique(err: sea_orm::DbErr, name: &str, year: i32, time: i32) -> Error {
 /// and the write: the foreign key refused the write.
 fn references_gone(err: sea_orm::DbErr) -> Error {
     if cinema_kernel::db::is_foreign_key_violation(&err) {
-        Error::Conflict(
+        Error::conflict(
             "A certification, genre, director or star this movie refers to was deleted \
              meanwhile; check the ids and send the request again."
                 .to_owned(),
@@ -245,7 +246,7 @@ pub async fn update_in(
     let current = movie::Entity::find_by_id(id)
         .one(txn)
         .await?
-        .ok_or_else(|| Error::NotFound(format!("Movie {id}")))?;
+        .ok_or_else(|| Error::not_found(format!("Movie {id}")))?;
     let (director_names, star_names) = check_ids(
         txn,
         patch.certification_id,
@@ -336,7 +337,7 @@ pub async fn delete_in(
         .one(txn)
         .await?
     else {
-        return Err(Error::NotFound(format!("Movie {id}")));
+        return Err(Error::not_found(format!("Movie {id}")));
     };
     references.before_delete(txn, id, force).await?;
     // Its videos' rows go with it (cascade); their objects are listed for deletion here.
