@@ -67,14 +67,11 @@ impl Engagement {
         sort: Option<Sort>,
         page: PageRequest,
     ) -> Result<Page<MovieSummary>> {
-        let filter = MovieFilter {
-            linked_to: Some(LinkedTo {
-                table: "favorites",
-                owner_column: "user_id",
-                owner: user_id,
-            }),
-            ..filter
-        };
+        let filter = filter.linked_to(LinkedTo {
+            table: "favorites",
+            owner_column: "user_id",
+            owner: user_id,
+        });
         Ok(movies::list(db, &filter, sort, page).await?)
     }
 

@@ -11,7 +11,7 @@ use std::sync::{
 
 use cinema_catalog::{
     Taxonomy,
-    movies::{self, MovieFilter, MovieInput},
+    movies::{self, MovieFilter, MovieFilterInput, MovieInput},
 };
 use cinema_engagement::{Engagement, EngagementConfig};
 use cinema_identity::{Email, Password, Role, users};
@@ -193,10 +193,11 @@ async fn a_favorites_page_costs_what_the_catalog_list_costs() {
             .unwrap()
     );
     let page = PageRequest::new(None, None, 100).unwrap();
-    let filtered = MovieFilter {
+    let filtered = MovieFilter::new(MovieFilterInput {
         year_from: Some(1990),
-        ..MovieFilter::default()
-    };
+        ..MovieFilterInput::default()
+    })
+    .unwrap();
     let list = world
         .cost(async {
             movies::list(&world.db, &filtered, None, page)

@@ -1,10 +1,13 @@
 //! Signed-in devices: opening one at sign-in, authenticating requests against it, listing and
 //! revoking them.
 
-use cinema_kernel::Fail;
+use cinema_kernel::{
+    Fail,
+    page::{Page, PageRequest},
+};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
-    QuerySelect, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 
 use crate::{
@@ -98,21 +101,27 @@ impl Identity {
         self.inner.tokens.authenticate(db, bearer).await
     }
 
-    /// The user's open sessions, most recently used first.
+    /// A page of the user's open sessions, most recently used first, and how many there are:
+    /// two statements, whatever the page.
     pub async fn sessions<C: ConnectionTrait>(
         &self,
         db: &C,
         user: &AuthUser,
-    ) -> Result<Vec<SessionView>> {
-        let rows = session::Entity::find()
+        page: PageRequest,
+    ) -> Result<Page<SessionView>> {
+        let open = session::Entity::find()
             .filter(session::Column::UserId.eq(user.id))
             .filter(session::Column::RevokedAt.is_null())
-            .filter(session::Column::ExpiresAt.gt(self.now()))
+            .filter(session::Column::ExpiresAt.gt(self.now()));
+        let total = open.clone().count(db).await?;
+        let rows = open
             .order_by_desc(session::Column::LastUsedAt)
             .order_by_desc(session::Column::Id)
+            .offset(page.skip())
+            .limit(page.limit())
             .all(db)
             .await?;
-        Ok(rows
+        let items = rows
             .into_iter()
             .map(|s| SessionView {
                 current: s.id == user.session_id,
@@ -122,7 +131,8 @@ impl Identity {
                 user_agent: s.user_agent,
                 ip: s.ip,
             })
-            .collect())
+            .collect();
+        Ok(Page::new(items, total, page))
     }
 
     /// Revokes one of the user's own sessions; another user's session is "not found".

@@ -87,7 +87,10 @@ impl FromStr for Money {
 
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:02}", self.0 / 100, self.0 % 100)
+        // On the magnitude, so -1.50 is not `-1.-50` and -0.50 keeps its sign.
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let cents = self.0.unsigned_abs();
+        write!(f, "{sign}{}.{:02}", cents / 100, cents % 100)
     }
 }
 
@@ -113,6 +116,23 @@ impl<'de> Deserialize<'de> for Money {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn negative_amounts_keep_their_sign_and_cents() {
+        // Not constructible from outside (amounts are never negative), but a difference of
+        // amounts may be one day: its text must be right.
+        for (cents, text) in [
+            (-150, "-1.50"),
+            (-50, "-0.50"),
+            (-5, "-0.05"),
+            (0, "0.00"),
+            (5, "0.05"),
+            (150, "1.50"),
+        ] {
+            assert_eq!(Money(cents).to_string(), text);
+        }
+        assert_eq!(Money(i64::MIN).to_string(), "-92233720368547758.08");
+    }
 
     #[test]
     fn amounts_parse_exactly() {

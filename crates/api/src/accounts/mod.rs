@@ -5,7 +5,7 @@ pub mod dto;
 use crate::body::Json;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, delete, get, http::header, post, web};
 use cinema_identity::{ClientInfo, Email, Password};
-use cinema_kernel::page::{Page, PageRequest};
+use cinema_kernel::page::PageRequest;
 
 use crate::{
     AppState,
@@ -343,14 +343,7 @@ pub async fn sessions(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let request: PageRequest = query.request()?;
-    let all = state.identity.sessions(&state.db, &user).await?;
-    let total = all.len() as u64;
-    let items = all
-        .into_iter()
-        .skip(usize::try_from(request.skip()).unwrap_or(usize::MAX))
-        .take(usize::try_from(request.limit()).unwrap_or(usize::MAX))
-        .collect();
-    let page = Page::new(items, total, request);
+    let page = state.identity.sessions(&state.db, &user, request).await?;
     Ok(HttpResponse::Ok().json(PageResponse::from_page(page, SessionResponse::from)))
 }
 

@@ -4,7 +4,7 @@ use crate::body::Json;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use cinema_catalog::{
     cache::{DETAIL, Scope},
-    movies::{self, MovieInput, MoviePatch, parse_imdb},
+    movies::{self, MovieInput, MoviePatch, SpecialLimit, parse_imdb},
     taxonomy::{self, Taxonomy},
 };
 use cinema_kernel::{FieldError, Money};
@@ -30,15 +30,11 @@ async fn page(
     search_required: bool,
     genre: Option<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut request = query::parse(req, search_required)?;
-    if let Some(genre) = genre {
-        request.filter.genre_ids = vec![genre];
-    }
-    // The parsed request is the normalized query: parameter order, spelling of numbers and
-    // aliases do not split the cache. `/movies/genre/{id}` answers 404 for a missing genre
-    // where the list answers an empty page, so it has a route of its own.
+    let request = query::parse(req, search_required, genre)?;
+    // `/movies/genre/{id}` answers 404 for a missing genre where the list answers an empty
+    // page, so it has a route of its own.
     let route = if genre.is_some() { "genre" } else { "movies" };
-    let key = format!("{:?}|{:?}|{:?}", request.filter, request.sort, request.page);
+    let key = query::MovieListParams::cache_key(&request);
     cached::answer(state, req, Scope::Lists, route, key, || async {
         if let Some(genre) = genre {
             taxonomy::get(&state.db, Taxonomy::Genres, genre).await?;
@@ -126,18 +122,6 @@ pub struct SpecialQuery {
     pub limit: Option<u64>,
 }
 
-fn special_limit(query: &SpecialQuery, default: u64) -> Result<u64, ApiError> {
-    let limit = query.limit.unwrap_or(default);
-    if (1..=50).contains(&limit) {
-        Ok(limit)
-    } else {
-        Err(ApiError::invalid(vec![FieldError::new(
-            "limit",
-            "must be between 1 and 50",
-        )]))
-    }
-}
-
 /// The most voted movies, then the best rated.
 /// `limit` defaults to 10.
 #[utoipa::path(tag = "movies", params(SpecialQuery), responses(
@@ -150,13 +134,13 @@ pub async fn trending(
     req: HttpRequest,
     query: web::Query<SpecialQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = special_limit(&query, 10)?;
+    let limit = SpecialLimit::new(query.limit, 10)?;
     cached::answer(
         &state,
         &req,
         Scope::Lists,
         "trending",
-        limit.to_string(),
+        limit.get().to_string(),
         || async {
             let rows = movies::trending(&state.db, limit).await?;
             MovieListItem::with_links(rows, &state.media).await
@@ -177,13 +161,13 @@ pub async fn new_releases(
     req: HttpRequest,
     query: web::Query<SpecialQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = special_limit(&query, 20)?;
+    let limit = SpecialLimit::new(query.limit, 20)?;
     cached::answer(
         &state,
         &req,
         Scope::Lists,
         "new",
-        limit.to_string(),
+        limit.get().to_string(),
         || async {
             let rows = movies::new_releases(&state.db, limit).await?;
             MovieListItem::with_links(rows, &state.media).await

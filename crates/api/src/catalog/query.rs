@@ -1,10 +1,14 @@
 //! The movie list's query string, parsed into [`MovieListParams`] — the struct that documents
-//! it — and then checked as a whole (ranges that run backwards) into a [`ListRequest`].
+//! it — and then into a [`ListRequest`]: the catalog's `MovieFilter::new` checks the list's
+//! rules (IMDb bounds, ranges that run backwards, id-list lengths); this module checks only
+//! what the wire adds (types, spelling).
 //! `q` and `search_in` are read by [`SearchParams`]: optional on the lists, required on search.
 
 use actix_web::HttpRequest;
-use cinema_catalog::movies::{MovieFilter, SearchField, SearchQuery, Sort, SortKey};
-use cinema_kernel::{FieldError, Money, page::PageRequest};
+use cinema_catalog::movies::{
+    MAX_IDS, MovieFilter, MovieFilterInput, SearchField, SearchQuery, Sort, SortKey,
+};
+use cinema_kernel::{DomainError, Money, page::PageRequest};
 use utoipa::{
     IntoParams, PartialSchema, ToSchema,
     openapi::{ObjectBuilder, RefOr, Schema, Type},
@@ -12,8 +16,6 @@ use utoipa::{
 
 use crate::{error::ApiError, page::page_request, params::Params};
 
-/// The longest id list a filter takes.
-pub const MAX_IDS: usize = 100;
 /// The longest search query accepted: a phrase, not a document.
 pub const MAX_QUERY_CHARS: usize = 200;
 
@@ -131,6 +133,7 @@ fn ids(p: &mut Params, name: &str) -> Option<Vec<i64>> {
     // Counted as sent, repeats included: the bound is on the request, not on its meaning.
     if p.list(name).len() > MAX_IDS {
         p.error(name, format!("must list at most {MAX_IDS} ids"));
+        return None;
     }
     p.ids(name)
 }
@@ -154,16 +157,6 @@ impl MovieListParams {
             skip: p.value("skip", "a whole number ≥ 0"),
             limit: p.value("limit", "a whole number from 1 to 100"),
         };
-        for name in ["imdb_min", "imdb_max"] {
-            let value = if name == "imdb_min" {
-                params.imdb_min
-            } else {
-                params.imdb_max
-            };
-            if value.is_some_and(|v| !(0.0..=10.0).contains(&v)) {
-                p.error(name, "must be between 0 and 10");
-            }
-        }
         if let Some(raw) = p.raw("sort_by") {
             params.sort_by = SortKey::parse(&raw);
             if params.sort_by.is_none() {
@@ -189,49 +182,44 @@ impl MovieListParams {
         params
     }
 
-    /// Checks what spans parameters (a range that runs backwards) and builds the request.
-    pub fn into_request(self, search: Option<SearchQuery>) -> Result<ListRequest, ApiError> {
-        let mut errors = Vec::new();
-        let reversed =
-            |a: Option<f64>, b: Option<f64>| matches!((a, b), (Some(a), Some(b)) if a > b);
-        if reversed(self.year_from.map(f64::from), self.year_to.map(f64::from)) {
-            errors.push(FieldError::new(
-                "year_from",
-                "must not be greater than year_to",
-            ));
-        }
-        if reversed(self.imdb_min, self.imdb_max) {
-            errors.push(FieldError::new(
-                "imdb_min",
-                "must not be greater than imdb_max",
-            ));
-        }
-        if matches!((self.price_min, self.price_max), (Some(a), Some(b)) if a.cents() > b.cents()) {
-            errors.push(FieldError::new(
-                "price_min",
-                "must not be greater than price_max",
-            ));
-        }
-        if !errors.is_empty() {
-            return Err(ApiError::invalid(errors));
-        }
-        let page = page_request(self.skip, self.limit)?;
-        let descending = self.order.unwrap_or(false);
-        // Inclusive bounds in tenths: a minimum rounds up, a maximum down.
-        let filter = MovieFilter {
+    /// Builds the request; the catalog checks the filter's rules ([`MovieFilter::new`]) and
+    /// every broken one is named, with `errors` (what the parameters' parsing found) first.
+    /// `genre` (a route's own) replaces `genre_ids`.
+    pub fn into_request(
+        self,
+        search: Option<SearchQuery>,
+        genre: Option<i64>,
+        mut errors: Vec<cinema_kernel::FieldError>,
+    ) -> Result<ListRequest, ApiError> {
+        let input = MovieFilterInput {
             year_from: self.year_from,
             year_to: self.year_to,
-            imdb_min_tenths: self.imdb_min.map(|v| (v * 10.0 - 1e-9).ceil() as i32),
-            imdb_max_tenths: self.imdb_max.map(|v| (v * 10.0 + 1e-9).floor() as i32),
-            price_min_cents: self.price_min.map(Money::cents),
-            price_max_cents: self.price_max.map(Money::cents),
-            genre_ids: self.genre_ids.unwrap_or_default(),
+            imdb_min: self.imdb_min,
+            imdb_max: self.imdb_max,
+            price_min: self.price_min,
+            price_max: self.price_max,
+            genre_ids: genre.map_or_else(|| self.genre_ids.unwrap_or_default(), |g| vec![g]),
             certification_ids: self.certification_ids.unwrap_or_default(),
             director_ids: self.director_ids.unwrap_or_default(),
             star_ids: self.star_ids.unwrap_or_default(),
             search,
-            linked_to: None,
         };
+        let filter = match MovieFilter::new(input) {
+            Ok(filter) => Some(filter),
+            Err(e) => {
+                for error in e.field_errors() {
+                    if !errors.iter().any(|known| known.field == error.field) {
+                        errors.push(error);
+                    }
+                }
+                None
+            }
+        };
+        let (Some(filter), true) = (filter, errors.is_empty()) else {
+            return Err(ApiError::invalid(errors));
+        };
+        let page = page_request(self.skip, self.limit)?;
+        let descending = self.order.unwrap_or(false);
         let sort = self
             .sort_by
             .map(|key| Sort { key, descending })
@@ -243,6 +231,18 @@ impl MovieListParams {
                 })
             });
         Ok(ListRequest { filter, sort, page })
+    }
+
+    /// The list's cache key: the parsed request names it exactly, so parameter order, spelling
+    /// of numbers and aliases do not split the cache.
+    pub fn cache_key(request: &ListRequest) -> String {
+        format!(
+            "{}|{}|{}.{}",
+            request.filter.cache_key(),
+            Sort::cache_key(request.sort),
+            request.page.skip(),
+            request.page.limit()
+        )
     }
 }
 
@@ -279,18 +279,20 @@ impl SearchParams {
     }
 }
 
-/// Reads the whole query string of a list; `search_required` makes `q` mandatory.
-pub fn parse(req: &HttpRequest, search_required: bool) -> Result<ListRequest, ApiError> {
+/// Reads the whole query string of a list; `search_required` makes `q` mandatory; `genre` is
+/// the genre a route lists.
+pub fn parse(
+    req: &HttpRequest,
+    search_required: bool,
+    genre: Option<i64>,
+) -> Result<ListRequest, ApiError> {
     let mut p = Params::parse(req.query_string());
     let params = MovieListParams::parse(&mut p);
     let search = SearchParams::parse(&mut p);
     if search_required && search.q.is_none() {
         p.error("q", "is required");
     }
-    if !p.errors.is_empty() {
-        return Err(ApiError::invalid(p.errors));
-    }
-    params.into_request(search.query())
+    params.into_request(search.query(), genre, p.errors)
 }
 
 #[cfg(test)]
@@ -308,6 +310,9 @@ mod tests {
         assert_eq!(params.order, Some(true));
         assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
         assert_eq!(p.errors[0].field, "price_max");
-        assert!(params.into_request(None).is_err(), "a reversed year range");
+        assert!(
+            params.into_request(None, None, Vec::new()).is_err(),
+            "a reversed year range"
+        );
     }
 }

@@ -30,7 +30,12 @@ async fn list(
     query: &NameQuery,
 ) -> Result<HttpResponse, ApiError> {
     let page = page_request(query.skip, query.limit)?;
-    let key = format!("{kind:?}|{:?}|{page:?}", query.name);
+    // The name filter is free text: its length goes first, so no name can pass for another key.
+    let name = query
+        .name
+        .as_deref()
+        .map_or(String::new(), |n| format!("{}:{n}", n.len()));
+    let key = format!("{}|{name}|{}.{}", kind.table(), page.skip(), page.limit());
     cached::answer(state, req, Scope::Catalog, "taxonomy", key, || async {
         let found = taxonomy::list(&state.db, kind, query.name.as_deref(), page).await?;
         Ok(PageResponse::from_page(found, NamedResponse::from))
@@ -44,7 +49,7 @@ async fn get(
     kind: Taxonomy,
     id: i64,
 ) -> Result<HttpResponse, ApiError> {
-    let key = format!("{kind:?}|{id}");
+    let key = format!("{}|{id}", kind.table());
     cached::answer(
         state,
         req,

@@ -230,7 +230,7 @@ pub async fn favorites(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let request = query::parse(&req, false)?;
+    let request = query::parse(&req, false, None)?;
     let found = state
         .engagement
         .favorites(

@@ -22,9 +22,10 @@ use sea_orm::{
 };
 
 use super::{
+    filter::{MovieFilter, Sort, SortKey},
     labels::{labels, summaries_of},
+    list::{Sources, genres_and_years_only, list_from, order, window},
     load::{MovieSummary, col, each_row, m},
-    query::{MovieFilter, Sort, SortKey, Sources, genres_and_years_only, list_from, order, window},
 };
 use crate::{
     Result,

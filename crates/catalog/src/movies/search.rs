@@ -115,6 +115,20 @@ pub(super) struct FieldTerms {
 const MAX_WORDS: usize = 16;
 
 impl SearchQuery {
+    /// Appends a text naming this search exactly, for cache keys: each word with its length
+    /// before it (so no word can pass for two), then the fields.
+    pub(crate) fn write_key(&self, key: &mut String) {
+        use std::fmt::Write;
+        for word in &self.words {
+            let _ = write!(key, "{}:{word}", word.len());
+        }
+        key.push('@');
+        for field in &self.fields {
+            key.push_str(field.as_str());
+            key.push(',');
+        }
+    }
+
     /// Splits `q` into [`words`]; `fields` empty means all.
     pub fn new(q: &str, fields: &[SearchField]) -> Self {
         let words = words(q).take(MAX_WORDS).collect();

@@ -1,4 +1,5 @@
-//! Listing movies: filters, ranked full-text search, sorting with an id tiebreak, exact totals.
+//! The list reads: a [`MovieFilter`] and a [`Sort`] turned into SQL, ranked full-text search,
+//! sorting with an id tiebreak, exact totals.
 //!
 //! Two queries per page whatever its size — an exact `COUNT(*)` (on unfiltered lists the
 //! maintained total, read inside the page query) and the page itself — plus the genres load of
@@ -11,111 +12,14 @@ use sea_orm::{
     sea_query::{Alias, Condition, Expr, ExprTrait, NullOrdering, Order, Query, SelectStatement},
 };
 
-use super::labels::{Labels, summaries, summaries_of};
-use super::load::{MovieCard, MovieRow, MovieSummary, TOTAL, col, fetch_rows, m, movie_rows};
-use super::phrases;
-use super::search::SearchQuery;
+use super::{
+    filter::{MovieFilter, Sort, SortKey, SpecialLimit},
+    labels::{Labels, summaries, summaries_of},
+    load::{MovieCard, MovieRow, MovieSummary, TOTAL, col, fetch_rows, m, movie_rows},
+    phrases,
+    search::SearchQuery,
+};
 use crate::{Result, entity::movie};
-
-/// Which movies to list. Every bound is inclusive; `0` is a real bound.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct MovieFilter {
-    pub year_from: Option<i32>,
-    pub year_to: Option<i32>,
-    pub imdb_min_tenths: Option<i32>,
-    pub imdb_max_tenths: Option<i32>,
-    pub price_min_cents: Option<i64>,
-    pub price_max_cents: Option<i64>,
-    /// "Any of" each list.
-    pub genre_ids: Vec<i64>,
-    pub certification_ids: Vec<i64>,
-    pub director_ids: Vec<i64>,
-    pub star_ids: Vec<i64>,
-    pub search: Option<SearchQuery>,
-    /// Only movies another slice's table links to one owner (a user's favorites).
-    pub linked_to: Option<LinkedTo>,
-}
-
-/// `m.id IN (SELECT movie_id FROM <table> WHERE <owner_column> = <owner>)`: how a slice above
-/// the catalog narrows a list to its own rows without a query builder of its own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LinkedTo {
-    pub table: &'static str,
-    pub owner_column: &'static str,
-    pub owner: i64,
-}
-
-/// What to sort by; ties are always broken by id in the same direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortKey {
-    Id,
-    Name,
-    Year,
-    Time,
-    Imdb,
-    Votes,
-    MetaScore,
-    Gross,
-    Price,
-    /// Average user rating; unrated movies last in both directions.
-    Rating,
-}
-
-impl SortKey {
-    pub const ALL: [SortKey; 10] = [
-        SortKey::Id,
-        SortKey::Name,
-        SortKey::Year,
-        SortKey::Time,
-        SortKey::Imdb,
-        SortKey::Votes,
-        SortKey::MetaScore,
-        SortKey::Gross,
-        SortKey::Price,
-        SortKey::Rating,
-    ];
-
-    /// The key's name on the wire, e.g. `meta_score`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SortKey::Id => "id",
-            SortKey::Name => "name",
-            SortKey::Year => "year",
-            SortKey::Time => "time",
-            SortKey::Imdb => "imdb",
-            SortKey::Votes => "votes",
-            SortKey::MetaScore => "meta_score",
-            SortKey::Gross => "gross",
-            SortKey::Price => "price",
-            SortKey::Rating => "rating",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
-    fn column(self) -> Option<movie::Column> {
-        match self {
-            SortKey::Id => None,
-            SortKey::Rating => Some(movie::Column::RatingAvgTenths),
-            SortKey::Name => Some(movie::Column::Name),
-            SortKey::Year => Some(movie::Column::Year),
-            SortKey::Time => Some(movie::Column::Time),
-            SortKey::Imdb => Some(movie::Column::ImdbTenths),
-            SortKey::Votes => Some(movie::Column::Votes),
-            SortKey::MetaScore => Some(movie::Column::MetaScore),
-            SortKey::Gross => Some(movie::Column::GrossCents),
-            SortKey::Price => Some(movie::Column::PriceCents),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sort {
-    pub key: SortKey,
-    pub descending: bool,
-}
 
 fn link_filter(cond: Condition, table: &str, column: &str, ids: &[i64]) -> Condition {
     if ids.is_empty() {
@@ -470,7 +374,10 @@ async fn page_rows<C: ConnectionTrait>(
 }
 
 /// The most voted movies, then the best rated.
-pub async fn trending<C: ConnectionTrait>(db: &C, limit: u64) -> Result<Vec<MovieSummary>> {
+pub async fn trending<C: ConnectionTrait>(
+    db: &C,
+    limit: SpecialLimit,
+) -> Result<Vec<MovieSummary>> {
     let rows = page_rows(
         db,
         Condition::all(),
@@ -479,7 +386,7 @@ pub async fn trending<C: ConnectionTrait>(db: &C, limit: u64) -> Result<Vec<Movi
                 .order_by_expr(col(movie::Column::ImdbTenths), Order::Desc)
                 .order_by_expr(col(movie::Column::Id), Order::Asc);
         },
-        limit,
+        limit.get(),
         0,
         false,
     )
@@ -488,7 +395,10 @@ pub async fn trending<C: ConnectionTrait>(db: &C, limit: u64) -> Result<Vec<Movi
 }
 
 /// The newest movies by year, then id.
-pub async fn new_releases<C: ConnectionTrait>(db: &C, limit: u64) -> Result<Vec<MovieSummary>> {
+pub async fn new_releases<C: ConnectionTrait>(
+    db: &C,
+    limit: SpecialLimit,
+) -> Result<Vec<MovieSummary>> {
     let rows = page_rows(
         db,
         Condition::all(),
@@ -496,7 +406,7 @@ pub async fn new_releases<C: ConnectionTrait>(db: &C, limit: u64) -> Result<Vec<
             s.order_by_expr(col(movie::Column::Year), Order::Desc)
                 .order_by_expr(col(movie::Column::Id), Order::Desc);
         },
-        limit,
+        limit.get(),
         0,
         false,
     )
