@@ -3,6 +3,7 @@
 
 #![expect(clippy::unwrap_used, reason = "test code")]
 
+use cinema_kernel::MovieId;
 use cinema_kernel::db::{DatabaseConfig, connect};
 use cinema_migration::{Migrator, MigratorTrait};
 use cinema_testkit::TestDatabase;
@@ -99,12 +100,15 @@ async fn phrase_rows_follow_every_writer_of_movies() {
         let catalog = cinema_catalog::Catalog::new(db.clone(), media.media.clone(), clock.clone());
         (media, catalog)
     };
-    catalog.update_movie(ids[0], patch).await.unwrap();
+    catalog.update_movie(MovieId(ids[0]), patch).await.unwrap();
     let votes_only = MoviePatch {
         votes: Some(7),
         ..MoviePatch::default()
     };
-    catalog.update_movie(ids[1], votes_only).await.unwrap();
+    catalog
+        .update_movie(MovieId(ids[1]), votes_only)
+        .await
+        .unwrap();
     assert_eq!(phrase_rows_out_of_step(&db).await, 0, "after edits");
 
     for sql in [

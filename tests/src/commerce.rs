@@ -3,6 +3,7 @@
 
 use cinema_commerce::{Commerce, CommerceConfig};
 use cinema_identity::Role;
+use cinema_kernel::OrderId;
 use serde_json::{Value, json};
 
 use crate::{TestApp, TestResponse};
@@ -59,7 +60,7 @@ impl TestApp {
     pub async fn pay_taken_at(&self, order_id: i64, taken_at: i64) {
         let commerce = Commerce::new(CommerceConfig::default(), self.clock.clone());
         let order = commerce
-            .order(self.db(), cinema_commerce::Viewer::Staff, order_id)
+            .order(self.db(), cinema_commerce::Viewer::Staff, OrderId(order_id))
             .await
             .expect("the order exists");
         let cents = order.total().cents();
@@ -80,7 +81,7 @@ impl TestApp {
             .await;
         assert_eq!(res.status, 200, "{}", res.text());
         let paid = commerce
-            .order(self.db(), cinema_commerce::Viewer::Staff, order_id)
+            .order(self.db(), cinema_commerce::Viewer::Staff, OrderId(order_id))
             .await
             .expect("the order exists");
         assert_eq!(paid.status(), cinema_commerce::OrderStatus::Paid);

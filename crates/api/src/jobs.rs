@@ -1,6 +1,7 @@
 //! `/api/v1/admin/jobs`: what the background worker did, and retrying dead jobs.
 
 use actix_web::{HttpResponse, get, post, web};
+use cinema_kernel::JobId;
 use cinema_kernel::time::rfc3339;
 use cinema_notify::{Job, JobStatus, admin};
 use serde::{Deserialize, Serialize};
@@ -112,7 +113,7 @@ pub async fn get(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let job = admin::get(&state.db, id.into_inner()).await?;
+    let job = admin::get(&state.db, JobId(id.into_inner())).await?;
     Ok(HttpResponse::Ok().json(JobResponse::from(job)))
 }
 
@@ -133,6 +134,6 @@ pub async fn retry(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let job = admin::retry(&state.db, &state.clock, id.into_inner()).await?;
+    let job = admin::retry(&state.db, &state.clock, JobId(id.into_inner())).await?;
     Ok(HttpResponse::Ok().json(JobResponse::from(job)))
 }

@@ -105,7 +105,7 @@ pub async fn get(
     Authenticated(user): Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let profile = profiles::get_or_create(&state.db, &state.clock, user.id).await?;
+    let profile = profiles::get_or_create(&state.db, &state.clock, user.user_id()).await?;
     Ok(HttpResponse::Ok().json(ProfileResponse::with_link(profile, &state.media).await?))
 }
 
@@ -138,7 +138,7 @@ pub async fn replace(
         date_of_birth: body.date_of_birth,
         info: body.info,
     };
-    let profile = profiles::update(&state.db, &state.clock, user.id, data.into()).await?;
+    let profile = profiles::update(&state.db, &state.clock, user.user_id(), data.into()).await?;
     Ok(HttpResponse::Ok().json(ProfileResponse::with_link(profile, &state.media).await?))
 }
 
@@ -161,7 +161,7 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let body = json.into_inner()?;
     let patch = parse_patch(&body)?;
-    let profile = profiles::update(&state.db, &state.clock, user.id, patch).await?;
+    let profile = profiles::update(&state.db, &state.clock, user.user_id(), patch).await?;
     Ok(HttpResponse::Ok().json(ProfileResponse::with_link(profile, &state.media).await?))
 }
 

@@ -3,6 +3,7 @@
 use crate::body::Json;
 use actix_web::{HttpResponse, get, patch, web};
 use cinema_identity::{Role, entity::user, users};
+use cinema_kernel::UserId;
 use cinema_kernel::time::rfc3339;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -122,7 +123,7 @@ pub async fn get(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let user = users::find(&state.db, id)
+    let user = users::find(&state.db, UserId(id))
         .await?
         .ok_or_else(|| ApiError::not_found(format!("User {id} not found.")))?;
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
@@ -154,6 +155,13 @@ pub async fn update(
         role: body.group,
         is_active: body.is_active,
     };
-    let user = users::update(&state.db, &state.clock, admin.id, id.into_inner(), &change).await?;
+    let user = users::update(
+        &state.db,
+        &state.clock,
+        admin.user_id(),
+        UserId(id.into_inner()),
+        &change,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
 }

@@ -11,6 +11,7 @@ use cinema_commerce::Viewer;
 use cinema_identity::users;
 use cinema_kernel::Fail;
 use cinema_kernel::db;
+use cinema_kernel::{OrderId, UserId};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, sea_query::OnConflict,
@@ -95,9 +96,11 @@ impl Billing {
     pub async fn checkout(
         &self,
         db: &DatabaseConnection,
-        user_id: i64,
-        order_id: i64,
+        user_id: UserId,
+        order_id: OrderId,
     ) -> Result<Checkout> {
+        let user_id = user_id.get();
+        let order_id = order_id.get();
         Ok(self
             .open(db, user_id, order_id, Kind::Checkout)
             .await?
@@ -109,9 +112,11 @@ impl Billing {
     pub async fn payment_intent(
         &self,
         db: &DatabaseConnection,
-        user_id: i64,
-        order_id: i64,
+        user_id: UserId,
+        order_id: OrderId,
     ) -> Result<Intent> {
+        let user_id = user_id.get();
+        let order_id = order_id.get();
         Ok(self.open(db, user_id, order_id, Kind::Intent).await?.into())
     }
 
@@ -125,7 +130,7 @@ impl Billing {
         let txn = db::begin_write(db).await?;
         let repriced = self
             .commerce
-            .reprice_in(&txn, Viewer::User(user_id), order_id)
+            .reprice_in(&txn, Viewer::User(user_id), OrderId(order_id))
             .await?;
         let view = match repriced.unchanged() {
             Ok(view) => view,
@@ -170,7 +175,7 @@ impl Billing {
             return Ok(open);
         }
         let attempt = i32::try_from(of_order.count(&txn).await?).unwrap_or(i32::MAX);
-        let email = users::email_of(&txn, user_id).await?;
+        let email = users::email_of(&txn, UserId(user_id)).await?;
         txn.commit().await?;
 
         let charge = ChargeRequest {
@@ -265,9 +270,10 @@ impl Billing {
         &self,
         db: &C,
         viewer: Viewer,
-        order_id: i64,
+        order_id: OrderId,
     ) -> Result<PaymentState> {
-        let order = self.commerce.order(db, viewer, order_id).await?;
+        let order_id = order_id.get();
+        let order = self.commerce.order(db, viewer, OrderId(order_id)).await?;
         let payment_status = crate::entity::payment::Entity::find()
             .filter(crate::entity::payment::Column::OrderId.eq(order_id))
             .order_by_desc(crate::entity::payment::Column::Id)

@@ -8,6 +8,7 @@
 
 use cinema_kernel::Fail;
 use cinema_kernel::db;
+use cinema_kernel::{OrderId, PaymentId};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
@@ -37,8 +38,9 @@ impl Billing {
         &self,
         db: &DatabaseConnection,
         who: Refunder,
-        payment_id: i64,
+        payment_id: PaymentId,
     ) -> Result<PaymentView> {
+        let payment_id = payment_id.get();
         let payment = payment::Entity::find_by_id(payment_id)
             .one(db)
             .await?
@@ -156,7 +158,9 @@ impl Billing {
         }
         let revoked = payment.status == PaymentStatus::Successful.as_str();
         if revoked {
-            self.commerce.refund_in(txn, payment.order_id).await?;
+            self.commerce
+                .refund_in(txn, OrderId(payment.order_id))
+                .await?;
         }
         payment::Entity::update(payment::ActiveModel {
             id: Set(payment.id),

@@ -7,6 +7,7 @@ use cinema_commerce::{
 };
 use cinema_identity::users;
 use cinema_kernel::{Money, db, mail};
+use cinema_kernel::{OrderId, UserId};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait,
     QueryFilter, QuerySelect, sea_query::Expr,
@@ -133,7 +134,7 @@ impl Billing {
         user_id: i64,
         email: &E,
     ) -> Result<()> {
-        if let Some(to) = users::email_of(txn, user_id).await? {
+        if let Some(to) = users::email_of(txn, UserId(user_id)).await? {
             mail::send(self.outbox.as_ref(), txn, &to, email).await?;
         }
         Ok(())
@@ -201,7 +202,7 @@ impl Billing {
             let payment = VerifiedPayment {
                 amount: Money::from_cents(cents).unwrap_or_default(),
             };
-            match self.commerce.pay_in(txn, order.id, &payment).await {
+            match self.commerce.pay_in(txn, OrderId(order.id), &payment).await {
                 Ok(view) => Some(view),
                 Err(CommerceError::Transition(_) | CommerceError::AmountMismatch { .. }) => None,
                 Err(e) => return Err(e.into()),

@@ -4,6 +4,7 @@
 
 #![expect(clippy::unwrap_used, reason = "test code")]
 
+use cinema_kernel::{MovieId, OrderId, UserId};
 use std::sync::Arc;
 
 use cinema_billing::{
@@ -97,10 +98,14 @@ impl Shop {
         .unwrap()
         .id;
         self.commerce
-            .add_to_cart(&self.db, user, self.movies[0])
+            .add_to_cart(&self.db, UserId(user), MovieId(self.movies[0]))
             .await
             .unwrap();
-        let order = self.commerce.place_order(&self.db, user).await.unwrap();
+        let order = self
+            .commerce
+            .place_order(&self.db, UserId(user))
+            .await
+            .unwrap();
         (user, order.order.order.id)
     }
 
@@ -114,7 +119,7 @@ impl Shop {
 
     async fn status(&self, order: i64) -> OrderStatus {
         self.commerce
-            .order(&self.db, Viewer::Staff, order)
+            .order(&self.db, Viewer::Staff, OrderId(order))
             .await
             .unwrap()
             .status()
@@ -211,7 +216,11 @@ async fn a_paid_session_pays_the_order_grants_records_and_sends_a_receipt_once()
     let event = shop.completed("evt_1", order, 1999, "usd").await;
     assert_eq!(shop.deliver(&event).await.unwrap(), Outcome::Applied);
     assert_eq!(shop.status(order).await, OrderStatus::Paid);
-    assert!(library::owns(&shop.db, user, shop.movies[0]).await.unwrap());
+    assert!(
+        library::owns(&shop.db, UserId(user), MovieId(shop.movies[0]))
+            .await
+            .unwrap()
+    );
     assert_eq!(
         shop.count(
             "SELECT COUNT(*) AS n FROM payments WHERE status = 'successful' AND amount_cents = 1999"
@@ -314,7 +323,11 @@ async fn a_wrong_amount_or_currency_pays_nothing_and_is_given_back() {
         assert_eq!(shop.deliver(&event).await.unwrap(), Outcome::Applied);
     }
     assert_eq!(shop.status(order).await, OrderStatus::Pending);
-    assert!(!library::owns(&shop.db, user, shop.movies[0]).await.unwrap());
+    assert!(
+        !library::owns(&shop.db, UserId(user), MovieId(shop.movies[0]))
+            .await
+            .unwrap()
+    );
     // Owed back, and given back through the gateway right after the event's commit.
     assert_eq!(
         shop.count(
@@ -332,13 +345,17 @@ async fn money_for_a_canceled_order_grants_nothing_and_is_given_back() {
     let shop = Shop::open().await;
     let (user, order) = shop.pending_order("ann").await;
     shop.commerce
-        .cancel_order(&shop.db, Viewer::User(user), order)
+        .cancel_order(&shop.db, Viewer::User(user), OrderId(order))
         .await
         .unwrap();
     let event = shop.completed("evt_late", order, 1999, "usd").await;
     assert_eq!(shop.deliver(&event).await.unwrap(), Outcome::Applied);
     assert_eq!(shop.status(order).await, OrderStatus::Canceled);
-    assert!(!library::owns(&shop.db, user, shop.movies[0]).await.unwrap());
+    assert!(
+        !library::owns(&shop.db, UserId(user), MovieId(shop.movies[0]))
+            .await
+            .unwrap()
+    );
     assert_eq!(
         shop.count("SELECT COUNT(*) AS n FROM payments WHERE status = 'refunded'")
             .await,
@@ -385,7 +402,11 @@ async fn a_refund_takes_ownership_back_once_and_lets_the_movie_be_bought_again()
                             "amount_refunded": 1999, "currency": "usd"}}});
     assert_eq!(shop.deliver(&refunded).await.unwrap(), Outcome::Applied);
     assert_eq!(shop.status(order).await, OrderStatus::Refunded);
-    assert!(!library::owns(&shop.db, user, shop.movies[0]).await.unwrap());
+    assert!(
+        !library::owns(&shop.db, UserId(user), MovieId(shop.movies[0]))
+            .await
+            .unwrap()
+    );
     assert_eq!(
         shop.count("SELECT COUNT(*) AS n FROM payments WHERE status = 'refunded'")
             .await,
@@ -400,7 +421,7 @@ async fn a_refund_takes_ownership_back_once_and_lets_the_movie_be_bought_again()
     );
     assert_eq!(shop.emails("was refunded").await, 1);
     shop.commerce
-        .add_to_cart(&shop.db, user, shop.movies[0])
+        .add_to_cart(&shop.db, UserId(user), MovieId(shop.movies[0]))
         .await
         .unwrap();
 }
@@ -432,14 +453,18 @@ async fn money_taken_in_time_pays_however_late_it_is_reported_and_late_money_goe
     event["created"] = json!(taken_in_time);
     assert_eq!(shop.deliver(&event).await.unwrap(), Outcome::Applied);
     assert_eq!(shop.status(order).await, OrderStatus::Paid);
-    assert!(library::owns(&shop.db, user, shop.movies[0]).await.unwrap());
+    assert!(
+        library::owns(&shop.db, UserId(user), MovieId(shop.movies[0]))
+            .await
+            .unwrap()
+    );
 
     let mut event = shop.completed("evt_late", late_order, 1999, "usd").await;
     event["created"] = json!(shop.clock.now_ms() / 1000);
     assert_eq!(shop.deliver(&event).await.unwrap(), Outcome::Applied);
     assert_ne!(shop.status(late_order).await, OrderStatus::Paid);
     assert!(
-        !library::owns(&shop.db, late_user, shop.movies[0])
+        !library::owns(&shop.db, UserId(late_user), MovieId(shop.movies[0]))
             .await
             .unwrap()
     );
@@ -468,7 +493,11 @@ async fn an_event_naming_another_order_than_its_session_pays_nothing_and_the_gen
     assert_eq!(shop.deliver(&mismatched).await.unwrap(), Outcome::Applied);
     assert_eq!(shop.status(other).await, OrderStatus::Pending);
     assert_eq!(shop.status(order).await, OrderStatus::Pending);
-    assert!(!library::owns(&shop.db, bob, shop.movies[0]).await.unwrap());
+    assert!(
+        !library::owns(&shop.db, UserId(bob), MovieId(shop.movies[0]))
+            .await
+            .unwrap()
+    );
     assert_eq!(
         shop.count("SELECT COUNT(*) AS n FROM payments WHERE status = 'refunded' AND payment_intent_id = 'pi_mismatch'")
             .await,
@@ -478,6 +507,10 @@ async fn an_event_naming_another_order_than_its_session_pays_nothing_and_the_gen
     let genuine = event("evt_genuine", order, "pi_genuine");
     assert_eq!(shop.deliver(&genuine).await.unwrap(), Outcome::Applied);
     assert_eq!(shop.status(order).await, OrderStatus::Paid);
-    assert!(library::owns(&shop.db, ann, shop.movies[0]).await.unwrap());
+    assert!(
+        library::owns(&shop.db, UserId(ann), MovieId(shop.movies[0]))
+            .await
+            .unwrap()
+    );
     assert_eq!(shop.emails("is paid").await, 1);
 }

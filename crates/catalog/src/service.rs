@@ -8,6 +8,7 @@
 //! a caller's transaction; they answer the [`Pending`](crate::cache::Pending) change, which the
 //! caller applies after its commit.
 
+use cinema_kernel::MovieId;
 use std::sync::Arc;
 
 use cinema_kernel::{
@@ -110,8 +111,9 @@ impl Catalog {
     }
 
     /// One movie, whole.
-    pub async fn detail(&self, id: i64) -> Result<MovieDetail> {
-        movies::detail(&self.db, id).await
+    pub async fn detail(&self, id: MovieId) -> Result<MovieDetail> {
+        let id = id.get();
+        movies::detail(&self.db, MovieId(id)).await
     }
 
     /// Adds a movie with its links. Unknown ids are 422 naming them; an existing
@@ -121,27 +123,35 @@ impl Catalog {
         let (id, pending) = movies::create_in(&txn, &self.clock, input).await?;
         txn.commit().await?;
         self.cache.apply(pending);
-        self.detail(id).await
+        self.detail(MovieId(id)).await
     }
 
     /// Changes the sent fields; sent id lists replace the movie's sets.
-    pub async fn update_movie(&self, id: i64, patch: MoviePatch) -> Result<MovieDetail> {
+    pub async fn update_movie(&self, id: MovieId, patch: MoviePatch) -> Result<MovieDetail> {
+        let id = id.get();
         let txn = cinema_kernel::db::begin_write(&self.db).await?;
-        let pending = movies::update_in(&txn, &self.clock, id, patch).await?;
+        let pending = movies::update_in(&txn, &self.clock, MovieId(id), patch).await?;
         txn.commit().await?;
         self.cache.apply(pending);
-        self.detail(id).await
+        self.detail(MovieId(id)).await
     }
 
     /// Deletes a movie unless something holds it (see [`MovieReferences`]; `force` releases
     /// what the contract allows), with its poster and videos: listed for deletion in the same
     /// transaction and deleted after the commit (or by media's sweep, if storage is down), so
     /// a deleted movie never leaves them behind. Returns the deleted row.
-    pub async fn delete_movie(&self, id: i64, force: bool) -> Result<movie::Model> {
+    pub async fn delete_movie(&self, id: MovieId, force: bool) -> Result<movie::Model> {
+        let id = id.get();
         let txn = cinema_kernel::db::begin_write(&self.db).await?;
         let videos = movies::video_keys_of(&txn, id).await?;
-        let (deleted, pending) =
-            movies::delete_in(&txn, &self.media, id, force, self.references.as_ref()).await?;
+        let (deleted, pending) = movies::delete_in(
+            &txn,
+            &self.media,
+            MovieId(id),
+            force,
+            self.references.as_ref(),
+        )
+        .await?;
         txn.commit().await?;
         self.cache.apply(pending);
         self.media
@@ -154,7 +164,8 @@ impl Catalog {
     }
 
     /// Stores `image` as the movie's poster and deletes the one it replaces; returns its key.
-    pub async fn upload_poster(&self, movie_id: i64, image: Image) -> Result<String> {
+    pub async fn upload_poster(&self, movie_id: MovieId, image: Image) -> Result<String> {
+        let movie_id = movie_id.get();
         movies::upload_poster(
             &self.db,
             &self.media,
@@ -167,7 +178,8 @@ impl Catalog {
     }
 
     /// Removes the movie's poster; `false` if it had none.
-    pub async fn remove_poster(&self, movie_id: i64) -> Result<bool> {
+    pub async fn remove_poster(&self, movie_id: MovieId) -> Result<bool> {
+        let movie_id = movie_id.get();
         movies::remove_poster(&self.db, &self.media, &self.cache, &self.clock, movie_id).await
     }
 
@@ -175,15 +187,17 @@ impl Catalog {
     /// replaces; returns what is stored now.
     pub async fn upload_video(
         &self,
-        movie_id: i64,
+        movie_id: MovieId,
         slot: VideoSlotKind,
         video: &SpooledVideo,
     ) -> Result<StoredVideo> {
+        let movie_id = movie_id.get();
         movies::upload_video(&self.db, &self.media, &self.clock, movie_id, slot, video).await
     }
 
     /// Removes the movie's video or trailer; `false` if it had none.
-    pub async fn remove_video(&self, movie_id: i64, slot: VideoSlotKind) -> Result<bool> {
+    pub async fn remove_video(&self, movie_id: MovieId, slot: VideoSlotKind) -> Result<bool> {
+        let movie_id = movie_id.get();
         movies::remove_video(&self.db, &self.media, &self.clock, movie_id, slot).await
     }
 
@@ -191,10 +205,11 @@ impl Catalog {
     /// storage, and returns where to send it; [`Catalog::complete_video`] attaches it.
     pub async fn reserve_video_upload(
         &self,
-        movie_id: i64,
+        movie_id: MovieId,
         slot: VideoSlotKind,
         kind: VideoKind,
     ) -> Result<ReservedUpload> {
+        let movie_id = movie_id.get();
         movies::reserve_video_upload(&self.db, &self.media, movie_id, slot, kind).await
     }
 
@@ -202,11 +217,12 @@ impl Catalog {
     /// `limit` bytes and of the type reserved; returns what is stored now.
     pub async fn complete_video(
         &self,
-        movie_id: i64,
+        movie_id: MovieId,
         slot: VideoSlotKind,
         key: &str,
         limit: u64,
     ) -> Result<StoredVideo> {
+        let movie_id = movie_id.get();
         movies::complete_video(
             &self.db,
             &self.media,

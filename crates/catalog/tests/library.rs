@@ -5,6 +5,7 @@
 
 #![expect(clippy::unwrap_used, reason = "test code")]
 
+use cinema_kernel::MovieId;
 use std::{
     sync::Arc,
     time::{Duration, Instant},
@@ -115,14 +116,14 @@ async fn deleting_a_movie_through_the_library_deletes_its_poster() {
         .await
         .unwrap();
     let key = catalog
-        .upload_poster(movie.summary.movie.id, png())
+        .upload_poster(MovieId(movie.summary.movie.id), png())
         .await
         .unwrap();
     assert!(dir.path().join(&key).exists(), "the poster is stored");
     assert_eq!(ledger_rows(&db).await, 0, "a referenced poster is settled");
 
     let deleted = catalog
-        .delete_movie(movie.summary.movie.id, false)
+        .delete_movie(MovieId(movie.summary.movie.id), false)
         .await
         .unwrap();
     assert_eq!(deleted.poster.as_deref(), Some(key.as_str()));
@@ -131,7 +132,7 @@ async fn deleting_a_movie_through_the_library_deletes_its_poster() {
         "the poster went with the movie"
     );
     assert_eq!(ledger_rows(&db).await, 0, "nothing is left for the sweep");
-    let gone = movies::detail(&db, movie.summary.movie.id)
+    let gone = movies::detail(&db, MovieId(movie.summary.movie.id))
         .await
         .err()
         .unwrap();
@@ -154,12 +155,18 @@ async fn a_movie_deleted_inside_a_callers_transaction_leaves_its_poster_to_the_s
         .unwrap();
     txn.commit().await.unwrap();
     catalog.cache().apply(pending);
-    let key = catalog.upload_poster(id, png()).await.unwrap();
+    let key = catalog.upload_poster(MovieId(id), png()).await.unwrap();
 
     let txn = cinema_kernel::db::begin_write(&db).await.unwrap();
-    let (_, pending) = movies::delete_in(&txn, media, id, false, &cinema_catalog::NoReferences)
-        .await
-        .unwrap();
+    let (_, pending) = movies::delete_in(
+        &txn,
+        media,
+        MovieId(id),
+        false,
+        &cinema_catalog::NoReferences,
+    )
+    .await
+    .unwrap();
     txn.commit().await.unwrap();
     catalog.cache().apply(pending);
     assert_eq!(
@@ -209,7 +216,7 @@ async fn details_and_pages_are_one_round_trip_and_writes_bump_the_version() {
     assert_eq!(after, version + 8);
 
     let before = statements.load(std::sync::atomic::Ordering::SeqCst);
-    let detail = movies::detail(&db, id).await.unwrap();
+    let detail = movies::detail(&db, MovieId(id)).await.unwrap();
     assert_eq!(
         statements.load(std::sync::atomic::Ordering::SeqCst) - before,
         1
@@ -251,7 +258,7 @@ async fn details_and_pages_are_one_round_trip_and_writes_bump_the_version() {
             )
         ]
     );
-    let missing = movies::detail(&db, 999_999).await.err().unwrap();
+    let missing = movies::detail(&db, MovieId(999_999)).await.err().unwrap();
     assert_eq!(missing.kind(), cinema_kernel::ErrorKind::NotFound);
 }
 
@@ -282,9 +289,9 @@ async fn a_write_through_the_library_is_read_fresh_by_the_writer_at_once() {
         name: Some("Renamed".into()),
         ..Default::default()
     };
-    catalog.update_movie(first, patch).await.unwrap();
+    catalog.update_movie(MovieId(first), patch).await.unwrap();
     assert_eq!(listed(&catalog).await, ["Renamed", "Second"]);
-    catalog.delete_movie(first, false).await.unwrap();
+    catalog.delete_movie(MovieId(first), false).await.unwrap();
     assert_eq!(listed(&catalog).await, ["Second"]);
     drop(local);
 }

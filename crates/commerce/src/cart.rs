@@ -2,6 +2,7 @@
 //! (see `lock.rs`) so it cannot interleave with an order being placed from the same cart.
 
 use cinema_kernel::Fail;
+use cinema_kernel::{MovieId, UserId};
 use std::collections::{HashMap, HashSet};
 
 use cinema_catalog::{entity::movie, movies::MovieSummary};
@@ -72,7 +73,8 @@ pub(crate) async fn lines<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<Ve
 
 impl Commerce {
     /// The cart with each movie as the catalog lists it: three queries, whatever its size.
-    pub async fn cart<C: ConnectionTrait>(&self, db: &C, user_id: i64) -> Result<Cart> {
+    pub async fn cart<C: ConnectionTrait>(&self, db: &C, user_id: UserId) -> Result<Cart> {
+        let user_id = user_id.get();
         let lines = lines(db, user_id).await?;
         let ids: Vec<i64> = lines.iter().map(|(id, _)| *id).collect();
         let mut movies: HashMap<i64, MovieSummary> = cinema_catalog::movies::summaries_of(db, &ids)
@@ -94,7 +96,12 @@ impl Commerce {
     /// How many movies the cart holds and their current total. The prices are summed here,
     /// checked, not by SQL's `SUM`, whose overflow is an error on PostgreSQL and SQLite alike;
     /// past `max_total` it is [`Error::TotalTooLarge`].
-    pub async fn cart_total<C: ConnectionTrait>(&self, db: &C, user_id: i64) -> Result<CartTotal> {
+    pub async fn cart_total<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        user_id: UserId,
+    ) -> Result<CartTotal> {
+        let user_id = user_id.get();
         let prices: Vec<i64> = cart_item::Entity::find()
             .select_only()
             .column(movie::Column::PriceCents)
@@ -125,11 +132,15 @@ impl Commerce {
     pub async fn add_to_cart(
         &self,
         db: &DatabaseConnection,
-        user_id: i64,
-        movie_id: i64,
+        user_id: UserId,
+        movie_id: MovieId,
     ) -> Result<CartLine> {
+        let user_id = user_id.get();
+        let movie_id = movie_id.get();
         let txn = db::begin_write(db).await?;
-        let line = self.add_to_cart_in(&txn, user_id, movie_id).await?;
+        let line = self
+            .add_to_cart_in(&txn, UserId(user_id), MovieId(movie_id))
+            .await?;
         txn.commit().await?;
         Ok(line)
     }
@@ -138,9 +149,11 @@ impl Commerce {
     pub async fn add_to_cart_in(
         &self,
         txn: &DatabaseTransaction,
-        user_id: i64,
-        movie_id: i64,
+        user_id: UserId,
+        movie_id: MovieId,
     ) -> Result<CartLine> {
+        let user_id = user_id.get();
+        let movie_id = movie_id.get();
         lock_user(txn, user_id).await?;
         let Some(movie) = cinema_catalog::movies::summaries_of(txn, &[movie_id])
             .await
@@ -189,9 +202,11 @@ impl Commerce {
     pub async fn remove_from_cart(
         &self,
         db: &DatabaseConnection,
-        user_id: i64,
-        movie_id: i64,
+        user_id: UserId,
+        movie_id: MovieId,
     ) -> Result<()> {
+        let user_id = user_id.get();
+        let movie_id = movie_id.get();
         let txn = db::begin_write(db).await?;
         lock_user(&txn, user_id).await?;
         let deleted = cart_item::Entity::delete_many()
@@ -208,7 +223,8 @@ impl Commerce {
     }
 
     /// Empties the cart; returns how many movies it held.
-    pub async fn clear_cart(&self, db: &DatabaseConnection, user_id: i64) -> Result<u64> {
+    pub async fn clear_cart(&self, db: &DatabaseConnection, user_id: UserId) -> Result<u64> {
+        let user_id = user_id.get();
         let txn = db::begin_write(db).await?;
         lock_user(&txn, user_id).await?;
         let deleted = cart_item::Entity::delete_many()
@@ -226,9 +242,11 @@ impl Commerce {
     pub async fn merge_guest_cart_in(
         &self,
         txn: &DatabaseTransaction,
-        user_id: i64,
-        movie_ids: &[i64],
+        user_id: UserId,
+        movie_ids: &[MovieId],
     ) -> Result<Merged> {
+        let movie_ids = &cinema_kernel::ids::raw(movie_ids)[..];
+        let user_id = user_id.get();
         let mut seen = HashSet::new();
         let wanted: Vec<i64> = movie_ids
             .iter()

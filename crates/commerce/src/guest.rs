@@ -2,6 +2,7 @@
 //! had an account): the account change and the merge commit together.
 
 use cinema_identity::{ClientInfo, Email, Identity, Password, TokenPair, entity::user};
+use cinema_kernel::MovieId;
 use cinema_kernel::db;
 use sea_orm::DatabaseConnection;
 
@@ -32,14 +33,16 @@ impl Commerce {
         email: &Email,
         password: &Password,
         client: &ClientInfo,
-        guest_cart: &[i64],
+        guest_cart: &[MovieId],
     ) -> Result<Registered> {
         let hash = identity
             .prepare_registration(db, email, password, client)
             .await?;
         let txn = db::begin_write(db).await?;
         let user = identity.register_in(&txn, email, &hash).await?;
-        let cart = self.merge_guest_cart_in(&txn, user.id, guest_cart).await?;
+        let cart = self
+            .merge_guest_cart_in(&txn, user.user_id(), guest_cart)
+            .await?;
         txn.commit().await?;
         Ok(Registered { user, cart })
     }
@@ -53,12 +56,16 @@ impl Commerce {
         email: &str,
         password: &str,
         client: &ClientInfo,
-        guest_cart: &[i64],
+        guest_cart: &[MovieId],
     ) -> Result<SignedIn> {
         let user = identity.verify_login(db, email, password, client).await?;
         let txn = db::begin_write(db).await?;
-        let tokens = identity.open_session_in(&txn, user.id, client).await?;
-        let cart = self.merge_guest_cart_in(&txn, user.id, guest_cart).await?;
+        let tokens = identity
+            .open_session_in(&txn, user.user_id(), client)
+            .await?;
+        let cart = self
+            .merge_guest_cart_in(&txn, user.user_id(), guest_cart)
+            .await?;
         txn.commit().await?;
         Ok(SignedIn { user, tokens, cart })
     }

@@ -3,6 +3,7 @@
 
 use cinema_catalog::movies::MovieSummary;
 use cinema_kernel::page::{Page, PageRequest};
+use cinema_kernel::{MovieId, OrderId, UserId};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, JoinType, PaginatorTrait,
@@ -17,7 +18,9 @@ use crate::{
 };
 
 /// Whether `user_id` owns `movie_id`: one primary-key lookup.
-pub async fn owns<C: ConnectionTrait>(db: &C, user_id: i64, movie_id: i64) -> Result<bool> {
+pub async fn owns<C: ConnectionTrait>(db: &C, user_id: UserId, movie_id: MovieId) -> Result<bool> {
+    let user_id = user_id.get();
+    let movie_id = movie_id.get();
     Ok(ownership::Entity::find_by_id((user_id, movie_id))
         .select_only()
         .column(ownership::Column::MovieId)
@@ -31,11 +34,14 @@ pub async fn owns<C: ConnectionTrait>(db: &C, user_id: i64, movie_id: i64) -> Re
 /// was, never granted twice. Returns how many were new.
 pub async fn grant_in(
     txn: &DatabaseTransaction,
-    user_id: i64,
-    movie_ids: &[i64],
-    order_id: Option<i64>,
+    user_id: UserId,
+    movie_ids: &[MovieId],
+    order_id: Option<OrderId>,
     now: i64,
 ) -> Result<u64> {
+    let movie_ids = &cinema_kernel::ids::raw(movie_ids)[..];
+    let order_id = order_id.map(OrderId::get);
+    let user_id = user_id.get();
     if movie_ids.is_empty() {
         return Ok(0);
     }
@@ -59,9 +65,11 @@ pub async fn grant_in(
 /// Takes back the movies an order granted (a refund). Returns how many.
 pub async fn revoke_order_in(
     txn: &DatabaseTransaction,
-    user_id: i64,
-    order_id: i64,
+    user_id: UserId,
+    order_id: OrderId,
 ) -> Result<u64> {
+    let user_id = user_id.get();
+    let order_id = order_id.get();
     Ok(ownership::Entity::delete_many()
         .filter(ownership::Column::UserId.eq(user_id))
         .filter(ownership::Column::OrderId.eq(order_id))
@@ -71,7 +79,13 @@ pub async fn revoke_order_in(
 }
 
 /// Takes back these movies, however they were granted. Returns how many.
-pub async fn revoke_in(txn: &DatabaseTransaction, user_id: i64, movie_ids: &[i64]) -> Result<u64> {
+pub async fn revoke_in(
+    txn: &DatabaseTransaction,
+    user_id: UserId,
+    movie_ids: &[MovieId],
+) -> Result<u64> {
+    let movie_ids = &cinema_kernel::ids::raw(movie_ids)[..];
+    let user_id = user_id.get();
     Ok(ownership::Entity::delete_many()
         .filter(ownership::Column::UserId.eq(user_id))
         .filter(ownership::Column::MovieId.is_in(movie_ids.iter().copied()))
@@ -103,19 +117,21 @@ pub enum LibrarySort {
 /// queries, whatever the page size.
 pub async fn list<C: ConnectionTrait>(
     db: &C,
-    user_id: i64,
+    user_id: UserId,
     page: PageRequest,
 ) -> Result<Page<Owned>> {
-    list_sorted(db, user_id, page, LibrarySort::Acquired).await
+    let user_id = user_id.get();
+    list_sorted(db, UserId(user_id), page, LibrarySort::Acquired).await
 }
 
 /// [`list`] in the given order.
 pub async fn list_sorted<C: ConnectionTrait>(
     db: &C,
-    user_id: i64,
+    user_id: UserId,
     page: PageRequest,
     sort: LibrarySort,
 ) -> Result<Page<Owned>> {
+    let user_id = user_id.get();
     let mine = ownership::Entity::find().filter(ownership::Column::UserId.eq(user_id));
     let total = mine.clone().count(db).await?;
     let ordered = match sort {

@@ -8,12 +8,13 @@
 
 use cinema_identity::users;
 use cinema_kernel::Fail;
+use cinema_kernel::UserId;
 use sea_orm::DatabaseTransaction;
 
 use crate::{Error, Result};
 
 pub(crate) async fn lock_user(txn: &DatabaseTransaction, user_id: i64) -> Result<()> {
-    if users::lock_in(txn, user_id).await? {
+    if users::lock_in(txn, UserId(user_id)).await? {
         Ok(())
     } else {
         Err(Error::not_found(format!("User {user_id}")))

@@ -3,6 +3,7 @@
 //! [`crate::status::transition`] and a guarded update of a locked row.
 
 use cinema_kernel::Fail;
+use cinema_kernel::{MovieId, OrderId, UserId};
 use std::collections::HashMap;
 
 use cinema_catalog::entity::movie;
@@ -203,9 +204,10 @@ impl Commerce {
     }
 
     /// Turns the whole cart into one pending order (see [`Commerce::place_order_in`]).
-    pub async fn place_order(&self, db: &DatabaseConnection, user_id: i64) -> Result<Placed> {
+    pub async fn place_order(&self, db: &DatabaseConnection, user_id: UserId) -> Result<Placed> {
+        let user_id = user_id.get();
         let txn = db::begin_write(db).await?;
-        let placed = self.place_order_in(&txn, user_id).await?;
+        let placed = self.place_order_in(&txn, UserId(user_id)).await?;
         txn.commit().await?;
         Ok(placed)
     }
@@ -215,7 +217,12 @@ impl Commerce {
     /// reported; each item keeps its current title and price; ordered movies leave the cart.
     /// An empty cart is [`Error::EmptyCart`]; nothing orderable is
     /// [`Error::NothingToOrder`]. A fixed number of statements, whatever the cart's size.
-    pub async fn place_order_in(&self, txn: &DatabaseTransaction, user_id: i64) -> Result<Placed> {
+    pub async fn place_order_in(
+        &self,
+        txn: &DatabaseTransaction,
+        user_id: UserId,
+    ) -> Result<Placed> {
+        let user_id = user_id.get();
         lock_user(txn, user_id).await?;
         let now = self.now();
         let in_cart: Vec<i64> = crate::cart::lines(txn, user_id)
@@ -320,8 +327,9 @@ impl Commerce {
         &self,
         db: &C,
         viewer: Viewer,
-        order_id: i64,
+        order_id: OrderId,
     ) -> Result<OrderView> {
+        let order_id = order_id.get();
         let order = order::Entity::find_by_id(order_id)
             .one(db)
             .await?
@@ -381,8 +389,9 @@ impl Commerce {
         &self,
         db: &DatabaseConnection,
         viewer: Viewer,
-        order_id: i64,
+        order_id: OrderId,
     ) -> Result<OrderView> {
+        let order_id = order_id.get();
         let txn = db::begin_write(db).await?;
         let mut order = lock_order(&txn, viewer, order_id).await?;
         let now = self.now();
@@ -420,15 +429,16 @@ impl Commerce {
         &self,
         db: &DatabaseConnection,
         viewer: Viewer,
-        order_id: i64,
+        order_id: OrderId,
         requested: OrderStatus,
     ) -> Result<OrderView> {
+        let order_id = order_id.get();
         if requested != OrderStatus::Canceled {
             // Still a 404 for someone else's order: the status asked for says nothing.
-            self.order(db, viewer, order_id).await?;
+            self.order(db, viewer, OrderId(order_id)).await?;
             return Err(Error::NotRequestable(requested));
         }
-        self.cancel_order(db, viewer, order_id).await
+        self.cancel_order(db, viewer, OrderId(order_id)).await
     }
 
     /// Expires every pending order whose time ran out, in one statement (safe to run from any
@@ -446,8 +456,9 @@ impl Commerce {
         &self,
         txn: &DatabaseTransaction,
         viewer: Viewer,
-        order_id: i64,
+        order_id: OrderId,
     ) -> Result<Repriced> {
+        let order_id = order_id.get();
         let mut order = lock_order(txn, viewer, order_id).await?;
         let now = self.now();
         transition(status_of(&order), OrderStatus::Paid, Trigger::Payment)?;
@@ -525,9 +536,10 @@ impl Commerce {
     pub async fn pay_in(
         &self,
         txn: &DatabaseTransaction,
-        order_id: i64,
+        order_id: OrderId,
         payment: &VerifiedPayment,
     ) -> Result<OrderView> {
+        let order_id = order_id.get();
         // Movies before the order, in the order a forced movie deletion takes them, so the
         // two cannot deadlock.
         let movie_ids: Vec<i64> = order_item::Entity::find()
@@ -560,17 +572,29 @@ impl Commerce {
         change_status(txn, &mut order, OrderStatus::Paid, Trigger::Payment, now).await?;
         let view = view_of(txn, order).await?;
         let movies: Vec<i64> = view.items.iter().filter_map(|i| i.movie_id).collect();
-        library::grant_in(txn, view.order.user_id, &movies, Some(order_id), now).await?;
+        library::grant_in(
+            txn,
+            UserId(view.order.user_id),
+            &cinema_kernel::ids::typed::<MovieId>(&movies),
+            Some(OrderId(order_id)),
+            now,
+        )
+        .await?;
         Ok(view)
     }
 
     /// Marks a paid order refunded and takes back the ownership it granted, inside the
     /// billing slice's transaction.
-    pub async fn refund_in(&self, txn: &DatabaseTransaction, order_id: i64) -> Result<OrderView> {
+    pub async fn refund_in(
+        &self,
+        txn: &DatabaseTransaction,
+        order_id: OrderId,
+    ) -> Result<OrderView> {
+        let order_id = order_id.get();
         let mut order = lock_order(txn, Viewer::Staff, order_id).await?;
         let now = self.now();
         change_status(txn, &mut order, OrderStatus::Refunded, Trigger::Refund, now).await?;
-        library::revoke_order_in(txn, order.user_id, order_id).await?;
+        library::revoke_order_in(txn, UserId(order.user_id), OrderId(order_id)).await?;
         view_of(txn, order).await
     }
 }

@@ -1,5 +1,6 @@
 //! Watching what one owns: who may play a movie, and where each owner left off.
 
+use cinema_kernel::{MovieId, UserId};
 use std::collections::HashMap;
 
 use sea_orm::{
@@ -22,11 +23,13 @@ impl Commerce {
     pub async fn may_play<C: ConnectionTrait>(
         &self,
         db: &C,
-        user_id: i64,
+        user_id: UserId,
         staff: bool,
-        movie_id: i64,
+        movie_id: MovieId,
     ) -> Result<()> {
-        if staff || library::owns(db, user_id, movie_id).await? {
+        let user_id = user_id.get();
+        let movie_id = movie_id.get();
+        if staff || library::owns(db, UserId(user_id), MovieId(movie_id)).await? {
             Ok(())
         } else {
             Err(Error::NotOwned { movie_id })
@@ -37,11 +40,13 @@ impl Commerce {
     pub async fn record_progress<C: ConnectionTrait>(
         &self,
         db: &C,
-        user_id: i64,
-        movie_id: i64,
+        user_id: UserId,
+        movie_id: MovieId,
         position_secs: u32,
     ) -> Result<WatchState> {
-        if !library::owns(db, user_id, movie_id).await? {
+        let user_id = user_id.get();
+        let movie_id = movie_id.get();
+        if !library::owns(db, UserId(user_id), MovieId(movie_id)).await? {
             return Err(Error::NotOwned { movie_id });
         }
         let state = WatchState {
@@ -74,9 +79,11 @@ impl Commerce {
 /// Where `user_id` left off in each of these movies they have started.
 pub async fn progress_of<C: ConnectionTrait>(
     db: &C,
-    user_id: i64,
-    movie_ids: &[i64],
+    user_id: UserId,
+    movie_ids: &[MovieId],
 ) -> Result<HashMap<i64, WatchState>> {
+    let movie_ids = &cinema_kernel::ids::raw(movie_ids)[..];
+    let user_id = user_id.get();
     if movie_ids.is_empty() {
         return Ok(HashMap::new());
     }

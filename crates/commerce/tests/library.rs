@@ -4,6 +4,7 @@
 
 #![expect(clippy::unwrap_used, reason = "test code")]
 
+use cinema_kernel::{MovieId, OrderId, UserId};
 use std::sync::{
     Arc,
     atomic::{AtomicUsize, Ordering},
@@ -111,7 +112,7 @@ impl Shop {
     async fn fill(&self, user: i64, movies: &[i64]) {
         for &movie in movies {
             self.commerce
-                .add_to_cart(&self.db, user, movie)
+                .add_to_cart(&self.db, UserId(user), MovieId(movie))
                 .await
                 .unwrap();
         }
@@ -129,7 +130,9 @@ impl Shop {
         let payment = VerifiedPayment {
             amount: Money::from_cents(cents).unwrap(),
         };
-        self.commerce.pay_in(&txn, order_id, &payment).await?;
+        self.commerce
+            .pay_in(&txn, OrderId(order_id), &payment)
+            .await?;
         txn.commit().await.unwrap();
         Ok(())
     }
@@ -142,16 +145,20 @@ async fn reading_the_cart_ordering_and_listing_cost_the_same_for_one_movie_or_tw
     shop.fill(one, &shop.movies[..1]).await;
     shop.fill(many, &shop.movies).await;
 
-    let (small, cart) = shop.count(shop.commerce.cart(&shop.db, one)).await;
+    let (small, cart) = shop.count(shop.commerce.cart(&shop.db, UserId(one))).await;
     assert_eq!(cart.unwrap().lines.len(), 1);
-    let (large, cart) = shop.count(shop.commerce.cart(&shop.db, many)).await;
+    let (large, cart) = shop.count(shop.commerce.cart(&shop.db, UserId(many))).await;
     assert_eq!(cart.unwrap().lines.len(), 20);
     assert_eq!(small, large, "reading a cart");
     assert!(small > 0, "the counter counts");
 
-    let (small, placed) = shop.count(shop.commerce.place_order(&shop.db, one)).await;
+    let (small, placed) = shop
+        .count(shop.commerce.place_order(&shop.db, UserId(one)))
+        .await;
     assert_eq!(placed.unwrap().order.items.len(), 1);
-    let (large, placed) = shop.count(shop.commerce.place_order(&shop.db, many)).await;
+    let (large, placed) = shop
+        .count(shop.commerce.place_order(&shop.db, UserId(many)))
+        .await;
     let placed = placed.unwrap();
     assert_eq!(placed.order.items.len(), 20);
     assert_eq!(small, large, "placing an order");
@@ -160,7 +167,10 @@ async fn reading_the_cart_ordering_and_listing_cost_the_same_for_one_movie_or_tw
     // Nineteen more orders of one movie each for `one`: a page of one against a page of twenty.
     for &movie in &shop.movies[1..] {
         shop.fill(one, &[movie]).await;
-        shop.commerce.place_order(&shop.db, one).await.unwrap();
+        shop.commerce
+            .place_order(&shop.db, UserId(one))
+            .await
+            .unwrap();
     }
     let filter = OrderFilter {
         user_id: Some(one),
@@ -180,9 +190,13 @@ async fn reading_the_cart_ordering_and_listing_cost_the_same_for_one_movie_or_tw
     shop.pay(placed.order.order.id, placed.order.order.total_cents)
         .await
         .unwrap();
-    let (small, owned) = shop.count(library::list(&shop.db, many, page(1))).await;
+    let (small, owned) = shop
+        .count(library::list(&shop.db, UserId(many), page(1)))
+        .await;
     assert_eq!(owned.unwrap().items.len(), 1);
-    let (large, owned) = shop.count(library::list(&shop.db, many, page(20))).await;
+    let (large, owned) = shop
+        .count(library::list(&shop.db, UserId(many), page(20)))
+        .await;
     assert_eq!(owned.unwrap().items.len(), 20);
     assert_eq!(small, large, "listing the library");
 }
@@ -195,7 +209,7 @@ async fn a_changed_price_is_reported_before_payment_and_the_order_follows_it() {
     shop.fill(user, &[a, b]).await;
     let order = shop
         .commerce
-        .place_order(&shop.db, user)
+        .place_order(&shop.db, UserId(user))
         .await
         .unwrap()
         .order;
@@ -205,7 +219,7 @@ async fn a_changed_price_is_reported_before_payment_and_the_order_follows_it() {
     let txn = begin_write(&shop.db).await.unwrap();
     let same = shop
         .commerce
-        .reprice_in(&txn, Viewer::User(user), order.order.id)
+        .reprice_in(&txn, Viewer::User(user), OrderId(order.order.id))
         .await
         .unwrap();
     txn.commit().await.unwrap();
@@ -215,11 +229,11 @@ async fn a_changed_price_is_reported_before_payment_and_the_order_follows_it() {
         price: Some("5.00".parse().unwrap()),
         ..MoviePatch::default()
     };
-    shop.catalog.update_movie(a, patch).await.unwrap();
+    shop.catalog.update_movie(MovieId(a), patch).await.unwrap();
     let txn = begin_write(&shop.db).await.unwrap();
     let repriced = shop
         .commerce
-        .reprice_in(&txn, Viewer::User(user), order.order.id)
+        .reprice_in(&txn, Viewer::User(user), OrderId(order.order.id))
         .await
         .unwrap();
     txn.commit().await.unwrap();
@@ -235,7 +249,7 @@ async fn a_changed_price_is_reported_before_payment_and_the_order_follows_it() {
     // The order now says what it costs; paying the old amount is refused.
     let stored = shop
         .commerce
-        .order(&shop.db, Viewer::Staff, order.order.id)
+        .order(&shop.db, Viewer::Staff, OrderId(order.order.id))
         .await
         .unwrap();
     assert_eq!(stored.total().to_string(), "6.02");
@@ -249,7 +263,7 @@ async fn a_changed_price_is_reported_before_payment_and_the_order_follows_it() {
     let txn = begin_write(&shop.db).await.unwrap();
     let hidden = shop
         .commerce
-        .reprice_in(&txn, Viewer::User(other), order.order.id)
+        .reprice_in(&txn, Viewer::User(other), OrderId(order.order.id))
         .await
         .err()
         .unwrap();
@@ -267,28 +281,40 @@ async fn payment_grants_refund_revokes_and_neither_happens_twice() {
     shop.fill(user, &[movie]).await;
     let order = shop
         .commerce
-        .place_order(&shop.db, user)
+        .place_order(&shop.db, UserId(user))
         .await
         .unwrap()
         .order;
     let id = order.order.id;
-    assert!(!library::owns(&shop.db, user, movie).await.unwrap());
+    assert!(
+        !library::owns(&shop.db, UserId(user), MovieId(movie))
+            .await
+            .unwrap()
+    );
 
     shop.pay(id, order.order.total_cents).await.unwrap();
-    assert!(library::owns(&shop.db, user, movie).await.unwrap());
+    assert!(
+        library::owns(&shop.db, UserId(user), MovieId(movie))
+            .await
+            .unwrap()
+    );
     assert!(matches!(
         shop.pay(id, order.order.total_cents).await,
         Err(Error::Transition(_))
     ));
 
     let txn = begin_write(&shop.db).await.unwrap();
-    let refunded = shop.commerce.refund_in(&txn, id).await.unwrap();
+    let refunded = shop.commerce.refund_in(&txn, OrderId(id)).await.unwrap();
     txn.commit().await.unwrap();
     assert_eq!(refunded.status(), OrderStatus::Refunded);
-    assert!(!library::owns(&shop.db, user, movie).await.unwrap());
+    assert!(
+        !library::owns(&shop.db, UserId(user), MovieId(movie))
+            .await
+            .unwrap()
+    );
     let txn = begin_write(&shop.db).await.unwrap();
     assert!(matches!(
-        shop.commerce.refund_in(&txn, id).await,
+        shop.commerce.refund_in(&txn, OrderId(id)).await,
         Err(Error::Transition(_))
     ));
     drop(txn);
@@ -303,7 +329,12 @@ async fn expiry_from_many_workers_at_once_expires_each_order_once() {
     for (n, &movie) in shop.movies.iter().take(5).enumerate() {
         let user = shop.user(&format!("u{n}")).await;
         shop.fill(user, &[movie]).await;
-        orders.push(shop.commerce.place_order(&shop.db, user).await.unwrap());
+        orders.push(
+            shop.commerce
+                .place_order(&shop.db, UserId(user))
+                .await
+                .unwrap(),
+        );
     }
     shop.clock.advance(std::time::Duration::from_secs(31 * 60));
     let (a, b, c, d) = tokio::join!(
@@ -317,7 +348,7 @@ async fn expiry_from_many_workers_at_once_expires_each_order_once() {
     for placed in orders {
         let order = shop
             .commerce
-            .order(&shop.db, Viewer::Staff, placed.order.order.id)
+            .order(&shop.db, Viewer::Staff, OrderId(placed.order.order.id))
             .await
             .unwrap();
         assert_eq!(order.status(), OrderStatus::Expired);

@@ -9,6 +9,7 @@ use cinema_catalog::{
 };
 use cinema_identity::users;
 use cinema_kernel::Fail;
+use cinema_kernel::{CommentId, MovieId, UserId};
 use cinema_kernel::{
     db,
     page::{Page, PageRequest},
@@ -110,7 +111,7 @@ impl Engagement {
     /// Comments of one user in the current window are limited: the user's row is locked, so
     /// concurrent posts count each other.
     async fn check_rate(&self, txn: &DatabaseTransaction, user_id: i64) -> Result<()> {
-        users::lock_in(txn, user_id).await?;
+        users::lock_in(txn, UserId(user_id)).await?;
         let window = i64::try_from(self.config.comment_window.as_millis()).unwrap_or(i64::MAX);
         let since = self.now().saturating_sub(window);
         let recent: Vec<i64> = comment::Entity::find()
@@ -138,10 +139,12 @@ impl Engagement {
     pub async fn comment(
         &self,
         db: &DatabaseConnection,
-        user_id: i64,
-        movie_id: i64,
+        user_id: UserId,
+        movie_id: MovieId,
         body: &str,
     ) -> Result<CommentView> {
+        let user_id = user_id.get();
+        let movie_id = movie_id.get();
         let body = check_body(body)?;
         let txn = db::begin_write(db).await?;
         self.check_rate(&txn, user_id).await?;
@@ -156,10 +159,12 @@ impl Engagement {
     pub async fn reply(
         &self,
         db: &DatabaseConnection,
-        user_id: i64,
-        parent_id: i64,
+        user_id: UserId,
+        parent_id: CommentId,
         body: &str,
     ) -> Result<CommentView> {
+        let user_id = user_id.get();
+        let parent_id = parent_id.get();
         let body = check_body(body)?;
         let txn = db::begin_write(db).await?;
         self.check_rate(&txn, user_id).await?;
@@ -236,9 +241,10 @@ impl Engagement {
     pub async fn comments<C: ConnectionTrait>(
         &self,
         db: &C,
-        movie_id: i64,
+        movie_id: MovieId,
         page: PageRequest,
     ) -> Result<Page<CommentView>> {
+        let movie_id = movie_id.get();
         movie::Entity::find_by_id(movie_id)
             .select_only()
             .column(movie::Column::Id)
@@ -256,9 +262,10 @@ impl Engagement {
     pub async fn replies<C: ConnectionTrait>(
         &self,
         db: &C,
-        comment_id: i64,
+        comment_id: CommentId,
         page: PageRequest,
     ) -> Result<Page<CommentView>> {
+        let comment_id = comment_id.get();
         comment::Entity::find_by_id(comment_id)
             .select_only()
             .column(comment::Column::Id)
@@ -292,10 +299,12 @@ impl Engagement {
     pub async fn delete_comment(
         &self,
         db: &DatabaseConnection,
-        user_id: i64,
+        user_id: UserId,
         moderator: bool,
-        comment_id: i64,
+        comment_id: CommentId,
     ) -> Result<Deleted> {
+        let user_id = user_id.get();
+        let comment_id = comment_id.get();
         let txn = db::begin_write(db).await?;
         let comment = lock_comment(&txn, comment_id).await?;
         if comment.deleted {
@@ -332,10 +341,12 @@ impl Engagement {
     pub async fn like_comment(
         &self,
         db: &DatabaseConnection,
-        user_id: i64,
-        comment_id: i64,
+        user_id: UserId,
+        comment_id: CommentId,
         like: bool,
     ) -> Result<i64> {
+        let user_id = user_id.get();
+        let comment_id = comment_id.get();
         let txn = db::begin_write(db).await?;
         let comment = lock_comment(&txn, comment_id).await?;
         let changed = if like {

@@ -2,6 +2,7 @@
 //! movie.
 
 use cinema_catalog::movies::{self, LinkedTo, MovieFilter, MovieSummary, Sort};
+use cinema_kernel::{MovieId, UserId};
 use cinema_kernel::{
     db,
     page::{Page, PageRequest},
@@ -21,9 +22,11 @@ impl Engagement {
     pub async fn add_favorite(
         &self,
         db: &DatabaseConnection,
-        user_id: i64,
-        movie_id: i64,
+        user_id: UserId,
+        movie_id: MovieId,
     ) -> Result<bool> {
+        let user_id = user_id.get();
+        let movie_id = movie_id.get();
         let txn = db::begin_write(db).await?;
         // The movie exists until this commits (a deletion waits, then takes the row along).
         lock_movie(&txn, movie_id).await?;
@@ -47,9 +50,11 @@ impl Engagement {
     pub async fn remove_favorite(
         &self,
         db: &DatabaseConnection,
-        user_id: i64,
-        movie_id: i64,
+        user_id: UserId,
+        movie_id: MovieId,
     ) -> Result<bool> {
+        let user_id = user_id.get();
+        let movie_id = movie_id.get();
         let removed = favorite::Entity::delete_by_id((user_id, movie_id))
             .exec(db)
             .await?
@@ -62,11 +67,12 @@ impl Engagement {
     pub async fn favorites<C: ConnectionTrait>(
         &self,
         db: &C,
-        user_id: i64,
+        user_id: UserId,
         filter: MovieFilter,
         sort: Option<Sort>,
         page: PageRequest,
     ) -> Result<Page<MovieSummary>> {
+        let user_id = user_id.get();
         let filter = filter.linked_to(LinkedTo {
             table: "favorites",
             owner_column: "user_id",
@@ -79,9 +85,11 @@ impl Engagement {
     pub async fn mine<C: ConnectionTrait>(
         &self,
         db: &C,
-        user_id: i64,
-        movie_id: i64,
+        user_id: UserId,
+        movie_id: MovieId,
     ) -> Result<Mine> {
+        let user_id = user_id.get();
+        let movie_id = movie_id.get();
         let reaction = reaction::Entity::find_by_id((user_id, movie_id))
             .one(db)
             .await?

@@ -4,6 +4,7 @@
 use cinema_catalog::entity::movie;
 use cinema_identity::users;
 use cinema_kernel::Fail;
+use cinema_kernel::{NotificationId, UserId};
 use cinema_kernel::{
     db, mail,
     page::{Page, PageRequest},
@@ -111,7 +112,7 @@ impl Engagement {
         })
         .exec_without_returning(txn)
         .await?;
-        let to = users::email_of(txn, recipient).await?;
+        let to = users::email_of(txn, UserId(recipient)).await?;
         let movie = movie::Entity::find_by_id(comment.movie_id)
             .select_only()
             .column(movie::Column::Name)
@@ -141,9 +142,10 @@ impl Engagement {
     pub async fn notifications<C: ConnectionTrait>(
         &self,
         db: &C,
-        user_id: i64,
+        user_id: UserId,
         page: PageRequest,
     ) -> Result<NotificationPage> {
+        let user_id = user_id.get();
         let mine = notification::Entity::find().filter(notification::Column::UserId.eq(user_id));
         let total = mine.clone().count(db).await?;
         let unread = mine
@@ -179,9 +181,11 @@ impl Engagement {
     pub async fn mark_read(
         &self,
         db: &DatabaseConnection,
-        user_id: i64,
-        id: i64,
+        user_id: UserId,
+        id: NotificationId,
     ) -> Result<notification::Model> {
+        let user_id = user_id.get();
+        let id = id.get();
         let txn = db::begin_write(db).await?;
         let found = notification::Entity::find_by_id(id)
             .one(&txn)
@@ -202,7 +206,8 @@ impl Engagement {
     }
 
     /// Marks all the user's notifications read; returns how many were unread.
-    pub async fn mark_all_read(&self, db: &DatabaseConnection, user_id: i64) -> Result<u64> {
+    pub async fn mark_all_read(&self, db: &DatabaseConnection, user_id: UserId) -> Result<u64> {
+        let user_id = user_id.get();
         let done = notification::Entity::update_many()
             .col_expr(notification::Column::ReadAt, Expr::value(self.now()))
             .filter(notification::Column::UserId.eq(user_id))

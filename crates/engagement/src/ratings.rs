@@ -6,6 +6,7 @@ use cinema_catalog::{
 };
 use cinema_kernel::Fail;
 use cinema_kernel::db;
+use cinema_kernel::{MovieId, UserId};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -34,10 +35,12 @@ impl Engagement {
     pub async fn rate(
         &self,
         db: &DatabaseConnection,
-        user_id: i64,
-        movie_id: i64,
+        user_id: UserId,
+        movie_id: MovieId,
         score: Option<i64>,
     ) -> Result<Ratings> {
+        let user_id = user_id.get();
+        let movie_id = movie_id.get();
         let score = match score {
             Some(s) if !(1..=10).contains(&s) => {
                 return Err(Error::invalid(

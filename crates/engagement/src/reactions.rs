@@ -5,6 +5,7 @@ use cinema_catalog::{
     entity::movie,
 };
 use cinema_kernel::db;
+use cinema_kernel::{MovieId, UserId};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -66,10 +67,12 @@ impl Engagement {
     pub async fn react(
         &self,
         db: &DatabaseConnection,
-        user_id: i64,
-        movie_id: i64,
+        user_id: UserId,
+        movie_id: MovieId,
         reaction: Option<Reaction>,
     ) -> Result<Reactions> {
+        let user_id = user_id.get();
+        let movie_id = movie_id.get();
         let txn = db::begin_write(db).await?;
         let movie = lock_movie(&txn, movie_id).await?;
         let old = reaction::Entity::find_by_id((user_id, movie_id))

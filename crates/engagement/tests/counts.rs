@@ -4,6 +4,7 @@
 
 #![expect(clippy::unwrap_used, reason = "test code")]
 
+use cinema_kernel::{CommentId, MovieId, UserId};
 use std::sync::{
     Arc,
     atomic::{AtomicUsize, Ordering},
@@ -109,14 +110,14 @@ async fn comment_and_notification_pages_cost_the_same_whatever_their_size() {
     let first = world.user("author0").await;
     let comment = world
         .engagement
-        .comment(&world.db, first, world.movie, "first")
+        .comment(&world.db, UserId(first), MovieId(world.movie), "first")
         .await
         .unwrap();
     let comments_of_one = world
         .cost(async {
             let found = world
                 .engagement
-                .comments(&world.db, world.movie, page)
+                .comments(&world.db, MovieId(world.movie), page)
                 .await
                 .unwrap();
             assert_eq!(found.items.len(), 1);
@@ -126,7 +127,7 @@ async fn comment_and_notification_pages_cost_the_same_whatever_their_size() {
         .cost(async {
             world
                 .engagement
-                .notifications(&world.db, first, page)
+                .notifications(&world.db, UserId(first), page)
                 .await
                 .unwrap();
         })
@@ -135,15 +136,30 @@ async fn comment_and_notification_pages_cost_the_same_whatever_their_size() {
         let author = world.user(&format!("author{n}")).await;
         let engagement = &world.engagement;
         engagement
-            .comment(&world.db, author, world.movie, &format!("comment {n}"))
+            .comment(
+                &world.db,
+                UserId(author),
+                MovieId(world.movie),
+                &format!("comment {n}"),
+            )
             .await
             .unwrap();
         engagement
-            .reply(&world.db, author, comment.comment.id, "a reply")
+            .reply(
+                &world.db,
+                UserId(author),
+                CommentId(comment.comment.id),
+                "a reply",
+            )
             .await
             .unwrap();
         engagement
-            .like_comment(&world.db, author, comment.comment.id, true)
+            .like_comment(
+                &world.db,
+                UserId(author),
+                CommentId(comment.comment.id),
+                true,
+            )
             .await
             .unwrap();
     }
@@ -151,7 +167,7 @@ async fn comment_and_notification_pages_cost_the_same_whatever_their_size() {
         .cost(async {
             let found = world
                 .engagement
-                .comments(&world.db, world.movie, page)
+                .comments(&world.db, MovieId(world.movie), page)
                 .await
                 .unwrap();
             assert_eq!(found.items.len(), 20);
@@ -164,7 +180,7 @@ async fn comment_and_notification_pages_cost_the_same_whatever_their_size() {
         .cost(async {
             let found = world
                 .engagement
-                .notifications(&world.db, first, page)
+                .notifications(&world.db, UserId(first), page)
                 .await
                 .unwrap();
             assert_eq!(found.page.items.len(), 38);
@@ -182,13 +198,13 @@ async fn a_favorites_page_costs_what_the_catalog_list_costs() {
     let engagement = &world.engagement;
     assert!(
         engagement
-            .add_favorite(&world.db, user, world.movie)
+            .add_favorite(&world.db, UserId(user), MovieId(world.movie))
             .await
             .unwrap()
     );
     assert!(
         !engagement
-            .add_favorite(&world.db, user, world.movie)
+            .add_favorite(&world.db, UserId(user), MovieId(world.movie))
             .await
             .unwrap()
     );
@@ -208,7 +224,7 @@ async fn a_favorites_page_costs_what_the_catalog_list_costs() {
     let favorites = world
         .cost(async {
             let found = engagement
-                .favorites(&world.db, user, MovieFilter::default(), None, page)
+                .favorites(&world.db, UserId(user), MovieFilter::default(), None, page)
                 .await
                 .unwrap();
             assert_eq!(found.total, 1);

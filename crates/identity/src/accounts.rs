@@ -2,6 +2,7 @@
 //! the password.
 
 use cinema_kernel::Fail;
+use cinema_kernel::{SessionId, UserId};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, QueryFilter, sea_query::Expr,
@@ -302,7 +303,7 @@ impl Identity {
     ) -> Result<(user::Model, TokenPair)> {
         let user = self.verify_login(db, email, password, client).await?;
         let txn = cinema_kernel::db::begin_write(db).await?;
-        let pair = self.open_session_in(&txn, user.id, client).await?;
+        let pair = self.open_session_in(&txn, user.user_id(), client).await?;
         txn.commit().await?;
         Ok((user, pair))
     }
@@ -312,9 +313,10 @@ impl Identity {
     pub async fn open_session_in(
         &self,
         txn: &DatabaseTransaction,
-        user_id: i64,
+        user_id: UserId,
         client: &ClientInfo,
     ) -> Result<TokenPair> {
+        let user_id = user_id.get();
         let mut pair = self.open_session(txn, user_id, client).await?;
         let device = self
             .remember_device(txn, user_id, client.device_token.as_deref())
@@ -450,7 +452,10 @@ impl Identity {
             .await?;
         txn.commit().await?;
         Ok(TokenPair {
-            access_token: self.inner.tokens.issue(user.id, session.id)?,
+            access_token: self
+                .inner
+                .tokens
+                .issue(user.user_id(), SessionId(session.id))?,
             refresh_token,
             expires_in: self.inner.tokens.ttl_secs(),
             device_token: None,
@@ -520,7 +525,7 @@ impl Identity {
         }
         let hash = self.hash_password(new_password).await?;
         let txn = cinema_kernel::db::begin_write(db).await?;
-        self.set_password_in(&txn, user.id, &hash, Some(user.session_id))
+        self.set_password_in(&txn, user.user_id(), &hash, Some(user.session_id))
             .await?;
         txn.commit().await?;
         Ok(())
@@ -531,10 +536,11 @@ impl Identity {
     pub async fn set_password_in(
         &self,
         txn: &DatabaseTransaction,
-        user_id: i64,
+        user_id: UserId,
         hash: &PasswordHash,
         keep_session: Option<i64>,
     ) -> Result<()> {
+        let user_id = user_id.get();
         let now = self.now();
         let user = user::Entity::find_by_id(user_id)
             .one(txn)
@@ -620,7 +626,8 @@ impl Identity {
         if deleted.rows_affected != 1 {
             return Err(Error::InvalidResetToken);
         }
-        self.set_password_in(&txn, user.id, &hash, None).await?;
+        self.set_password_in(&txn, user.user_id(), &hash, None)
+            .await?;
         txn.commit().await?;
         Ok(())
     }

@@ -3,6 +3,7 @@
 //! no other token — refresh, activation, reset, or a JWT minted for something else with the
 //! same key — can ever act as one.
 
+use cinema_kernel::{SessionId, UserId};
 use std::time::Duration;
 
 use cinema_kernel::time::Clock;
@@ -94,7 +95,10 @@ impl TokenService {
         self.ttl.as_secs()
     }
 
-    pub fn issue(&self, user_id: i64, session_id: i64) -> Result<String> {
+    pub fn issue(&self, user_id: UserId, session_id: SessionId) -> Result<String> {
+        let user_id = user_id.get();
+
+        let session_id = session_id.get();
         let now = self.clock.now().timestamp();
         let claims = AccessClaims {
             sub: user_id.to_string(),
@@ -162,7 +166,9 @@ mod tests {
     #[test]
     fn an_issued_token_verifies_and_names_user_and_session() {
         let s = service();
-        let claims = s.verify(&s.issue(7, 42).unwrap()).unwrap();
+        let claims = s
+            .verify(&s.issue(UserId(7), SessionId(42)).unwrap())
+            .unwrap();
         assert_eq!((claims.user_id().unwrap(), claims.sid), (7, 42));
         assert_eq!(claims.typ, "access");
         assert!(claims.exp - claims.iat == 900);
@@ -194,7 +200,11 @@ mod tests {
             Duration::from_secs(900),
             Clock::system(),
         );
-        assert!(service().verify(&other.issue(1, 1).unwrap()).is_err());
+        assert!(
+            service()
+                .verify(&other.issue(UserId(1), SessionId(1)).unwrap())
+                .is_err()
+        );
         assert!(service().verify("not.a.jwt").is_err());
     }
 
@@ -206,7 +216,7 @@ mod tests {
             Duration::from_secs(900),
             clock.clone(),
         );
-        let token = s.issue(7, 42).unwrap();
+        let token = s.issue(UserId(7), SessionId(42)).unwrap();
         clock.advance(Duration::from_secs(899));
         assert!(s.verify(&token).is_ok());
         clock.advance(Duration::from_secs(10));
@@ -224,7 +234,7 @@ mod tests {
             clock.clone(),
         );
         clock.advance(Duration::from_secs(60));
-        let token = future.issue(7, 42).unwrap();
+        let token = future.issue(UserId(7), SessionId(42)).unwrap();
         assert!(service().verify(&token).is_err());
     }
 }

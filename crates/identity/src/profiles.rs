@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use cinema_kernel::Fail;
+use cinema_kernel::UserId;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
     sea_query::OnConflict,
@@ -115,8 +116,9 @@ impl From<ProfileData> for ProfilePatch {
 pub async fn get_or_create<C: ConnectionTrait>(
     db: &C,
     clock: &Clock,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<profile::Model> {
+    let user_id = user_id.get();
     if let Some(p) = find(db, user_id).await? {
         return Ok(p);
     }
@@ -153,11 +155,12 @@ async fn find<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<Option<profile
 pub async fn update<C: ConnectionTrait>(
     db: &C,
     clock: &Clock,
-    user_id: i64,
+    user_id: UserId,
     patch: ProfilePatch,
 ) -> Result<profile::Model> {
+    let user_id = user_id.get();
     validate(clock, &patch)?;
-    let current = get_or_create(db, clock, user_id).await?;
+    let current = get_or_create(db, clock, UserId(user_id)).await?;
     let mut row: profile::ActiveModel = current.into();
     if let Some(v) = patch.first_name {
         row.first_name = Set(v);
@@ -184,9 +187,10 @@ pub async fn update<C: ConnectionTrait>(
 pub async fn set_avatar<C: ConnectionTrait>(
     db: &C,
     clock: &Clock,
-    user_id: i64,
+    user_id: UserId,
     key: Option<&str>,
 ) -> Result<(profile::Model, Option<String>)> {
+    let user_id = user_id.get();
     let locked = || {
         profile::Entity::find()
             .filter(profile::Column::UserId.eq(user_id))
@@ -227,7 +231,9 @@ impl ImageSlot for AvatarSlot<'_> {
         txn: &sea_orm::DatabaseTransaction,
         key: Option<&str>,
     ) -> Result<Option<String>> {
-        Ok(set_avatar(txn, self.clock, self.user_id, key).await?.1)
+        Ok(set_avatar(txn, self.clock, UserId(self.user_id), key)
+            .await?
+            .1)
     }
 }
 
@@ -236,9 +242,10 @@ pub async fn upload_avatar(
     db: &DatabaseConnection,
     media: &Media,
     clock: &Clock,
-    user_id: i64,
+    user_id: UserId,
     image: Image,
 ) -> Result<String> {
+    let user_id = user_id.get();
     media
         .replace(db, &AvatarSlot { clock, user_id }, image)
         .await
@@ -249,7 +256,8 @@ pub async fn remove_avatar(
     db: &DatabaseConnection,
     media: &Media,
     clock: &Clock,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<bool> {
+    let user_id = user_id.get();
     media.remove(db, &AvatarSlot { clock, user_id }).await
 }

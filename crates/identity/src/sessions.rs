@@ -1,8 +1,9 @@
 //! Signed-in devices: opening one at sign-in, authenticating requests against it, listing and
 //! revoking them.
 
+use cinema_kernel::SessionId;
 use cinema_kernel::{
-    Fail,
+    Fail, UserId,
     page::{Page, PageRequest},
 };
 use sea_orm::{
@@ -26,6 +27,13 @@ pub struct AuthUser {
     pub created_at: i64,
     /// The session the access token belongs to.
     pub session_id: i64,
+}
+
+impl AuthUser {
+    /// The caller's id, typed.
+    pub fn user_id(&self) -> UserId {
+        UserId(self.id)
+    }
 }
 
 /// A signed-in device as the user sees it.
@@ -68,7 +76,10 @@ impl Identity {
         .last_insert_id;
         let refresh_token = self.add_refresh_token(db, session_id, now).await?;
         Ok(TokenPair {
-            access_token: self.inner.tokens.issue(user_id, session_id)?,
+            access_token: self
+                .inner
+                .tokens
+                .issue(UserId(user_id), SessionId(session_id))?,
             refresh_token,
             expires_in: self.inner.tokens.ttl_secs(),
             device_token: None,
@@ -140,8 +151,9 @@ impl Identity {
         &self,
         db: &C,
         user: &AuthUser,
-        id: i64,
+        id: SessionId,
     ) -> Result<()> {
+        let id = id.get();
         let res = session::Entity::update_many()
             .col_expr(session::Column::RevokedAt, Expr::value(self.now()))
             .filter(session::Column::Id.eq(id))

@@ -1,5 +1,6 @@
 //! Loading users, and what admins and operators do with them.
 
+use cinema_kernel::UserId;
 use cinema_kernel::{
     page::{Page, PageRequest},
     time::Clock,
@@ -20,12 +21,14 @@ use crate::{
 /// Loads a user by id. To turn a Bearer token into a user, use
 /// [`crate::TokenService::authenticate`]: it also checks the session and that the account is
 /// active, which loading the user by the token's `sub` alone would skip.
-pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<user::Model>> {
+pub async fn find<C: ConnectionTrait>(db: &C, id: UserId) -> Result<Option<user::Model>> {
+    let id = id.get();
     Ok(user::Entity::find_by_id(id).one(db).await?)
 }
 
 /// The user's e-mail address, for slices that write to them.
-pub async fn email_of<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<String>, DbErr> {
+pub async fn email_of<C: ConnectionTrait>(db: &C, id: UserId) -> Result<Option<String>, DbErr> {
+    let id = id.get();
     user::Entity::find_by_id(id)
         .select_only()
         .column(user::Column::Email)
@@ -38,7 +41,8 @@ pub async fn email_of<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Stri
 /// changes (PostgreSQL `FOR NO KEY UPDATE`, which does not block foreign-key checks of rows
 /// pointing at the user; SQLite's write transactions already run alone). `false`: no such
 /// user.
-pub async fn lock_in(txn: &DatabaseTransaction, id: i64) -> Result<bool, DbErr> {
+pub async fn lock_in(txn: &DatabaseTransaction, id: UserId) -> Result<bool, DbErr> {
+    let id = id.get();
     Ok(user::Entity::find_by_id(id)
         .select_only()
         .column(user::Column::Id)
@@ -104,10 +108,12 @@ pub struct UserUpdate {
 pub async fn update(
     db: &DatabaseConnection,
     clock: &Clock,
-    acting_admin: i64,
-    id: i64,
+    acting_admin: UserId,
+    id: UserId,
     change: &UserUpdate,
 ) -> Result<user::Model> {
+    let acting_admin = acting_admin.get();
+    let id = id.get();
     if change.role.is_none() && change.is_active.is_none() {
         return Err(Error::BadRequest("Send `group` and/or `is_active`.".into()));
     }
@@ -119,7 +125,7 @@ pub async fn update(
         ));
     }
     let txn = cinema_kernel::db::begin_write(db).await?;
-    let user = update_in(&txn, clock, id, change).await?;
+    let user = update_in(&txn, clock, UserId(id), change).await?;
     txn.commit().await?;
     Ok(user)
 }
@@ -128,9 +134,10 @@ pub async fn update(
 pub async fn update_in(
     txn: &sea_orm::DatabaseTransaction,
     clock: &Clock,
-    id: i64,
+    id: UserId,
     change: &UserUpdate,
 ) -> Result<user::Model> {
+    let id = id.get();
     let now = clock.now_ms();
     let mut update = user::Entity::update_many()
         .col_expr(user::Column::UpdatedAt, Expr::value(now))
@@ -158,7 +165,7 @@ pub async fn update_in(
         }
         None => {}
     }
-    find(txn, id).await?.ok_or(Error::UserNotFound(id))
+    find(txn, UserId(id)).await?.ok_or(Error::UserNotFound(id))
 }
 
 /// Creates a user directly (the operator command): no e-mail, the given role and state.

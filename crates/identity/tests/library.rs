@@ -4,6 +4,7 @@
 
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "test code")]
 
+use cinema_kernel::UserId;
 use std::{sync::Arc, time::Duration};
 
 use cinema_identity::{
@@ -78,7 +79,7 @@ async fn a_registration_rolled_back_by_the_caller_leaves_no_user_and_no_email() 
     let txn = begin_write(&db).await.unwrap();
     identity.register_in(&txn, &email, &hash).await.unwrap();
     txn.rollback().await.unwrap();
-    assert!(users::find(&db, 1).await.unwrap().is_none());
+    assert!(users::find(&db, UserId(1)).await.unwrap().is_none());
     assert!(queued(&db).await.is_empty());
 }
 
@@ -138,8 +139,8 @@ async fn a_service_activates_signs_in_and_authenticates_without_http() {
     users::update(
         &db,
         &clock,
-        0,
-        user.id,
+        UserId(0),
+        user.user_id(),
         &users::UserUpdate {
             role: None,
             is_active: Some(false),

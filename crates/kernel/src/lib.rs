@@ -17,6 +17,7 @@
 
 pub mod db;
 mod error;
+pub mod ids;
 pub mod limits;
 pub mod mail;
 mod money;
@@ -25,4 +26,5 @@ pub mod text;
 pub mod time;
 
 pub use error::{Common, DomainError, ErrorKind, Fail, FieldError};
+pub use ids::{CommentId, JobId, MovieId, NotificationId, OrderId, PaymentId, SessionId, UserId};
 pub use money::{Money, MoneyError};

@@ -24,6 +24,7 @@ mod store;
 pub mod video;
 
 use cinema_kernel::Fail;
+use cinema_kernel::UserId;
 use std::{sync::Arc, time::Duration};
 
 use cinema_kernel::time::{Clock, millis};
@@ -402,7 +403,8 @@ impl Media {
 
     /// A playback link for `key`, valid for `ttl`, bound to `viewer` where the store allows
     /// (see [`ObjectStore::viewer_url`]).
-    pub async fn viewer_link(&self, key: &str, ttl: Duration, viewer: i64) -> Result<String> {
+    pub async fn viewer_link(&self, key: &str, ttl: Duration, viewer: UserId) -> Result<String> {
+        let viewer = viewer.get();
         self.store.viewer_url(key, ttl, viewer).await
     }
 

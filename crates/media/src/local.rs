@@ -3,6 +3,7 @@
 //! over the key and that expiry, so they cannot be forged, extended or reused for another key.
 
 use cinema_kernel::Fail;
+use cinema_kernel::UserId;
 use cinema_kernel::time::Clock;
 use std::{
     path::{Path, PathBuf},
@@ -142,10 +143,11 @@ impl LocalStore {
         &self,
         key: &str,
         expires: u64,
-        viewer: Option<i64>,
+        viewer: Option<UserId>,
         signature: &str,
         now: u64,
     ) -> Result<PathBuf> {
+        let viewer = viewer.map(UserId::get);
         let path = self.path(key)?;
         Self::check(self.mac(key, expires, viewer), signature, expires, now)?;
         Ok(path)

@@ -1,6 +1,7 @@
 //! The job table's operations: enqueue (inside the caller's transaction), claim with a lease,
 //! renew, finish, fail, and the admin view of dead jobs.
 
+use cinema_kernel::JobId;
 use std::{fmt, str::FromStr, time::Duration};
 
 use sea_orm::{
@@ -293,7 +294,8 @@ pub mod admin {
         Ok(Page::new(items, total, page))
     }
 
-    pub async fn get<C: ConnectionTrait>(db: &C, id: i64) -> Result<Job> {
+    pub async fn get<C: ConnectionTrait>(db: &C, id: JobId) -> Result<Job> {
+        let id = id.get();
         job::Entity::find_by_id(id)
             .one(db)
             .await?
@@ -306,11 +308,12 @@ pub mod admin {
     pub async fn retry(
         db: &sea_orm::DatabaseConnection,
         clock: &cinema_kernel::time::Clock,
-        id: i64,
+        id: JobId,
     ) -> Result<Job> {
+        let id = id.get();
         let txn = cinema_kernel::db::begin_write(db).await?;
         let now = clock.now_ms();
-        if is_redacted(&get(&txn, id).await?) {
+        if is_redacted(&get(&txn, JobId(id)).await?) {
             return Err(Error::Redacted(id));
         }
         let res = job::Entity::update_many()
@@ -323,7 +326,7 @@ pub mod admin {
             .filter(Column::Status.eq(JobStatus::Dead.as_str()))
             .exec(&txn)
             .await?;
-        let job = get(&txn, id).await?;
+        let job = get(&txn, JobId(id)).await?;
         if res.rows_affected == 0 {
             return Err(Error::NotDead {
                 id,

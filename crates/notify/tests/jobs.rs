@@ -4,6 +4,7 @@
 #![expect(clippy::unwrap_used, reason = "test code")]
 
 use cinema_identity::emails::{AccountActivated, Activation};
+use cinema_kernel::JobId;
 use cinema_kernel::time::Clock;
 use std::{
     sync::{
@@ -60,7 +61,7 @@ fn activation(to: &str) -> Activation {
 }
 
 async fn job(db: &DatabaseConnection, id: i64) -> Job {
-    admin::get(db, id).await.unwrap()
+    admin::get(db, JobId(id)).await.unwrap()
 }
 
 /// Runs the worker until `job_id` leaves `pending`/`running`.
@@ -215,12 +216,16 @@ async fn a_job_that_keeps_failing_is_parked_dead_and_an_admin_can_retry_it() {
     assert_eq!(listed.total, 1);
     assert_eq!(listed.items[0].id, id);
 
-    let retried = admin::retry(&db, &Clock::system(), id).await.unwrap();
+    let retried = admin::retry(&db, &Clock::system(), JobId(id))
+        .await
+        .unwrap();
     assert_eq!((retried.status.as_str(), retried.attempts), ("pending", 0));
-    let again = admin::retry(&db, &Clock::system(), id).await.unwrap_err();
+    let again = admin::retry(&db, &Clock::system(), JobId(id))
+        .await
+        .unwrap_err();
     assert!(matches!(again, Error::NotDead { .. }), "{again}");
     assert!(matches!(
-        admin::retry(&db, &Clock::system(), 999_999).await,
+        admin::retry(&db, &Clock::system(), JobId(999_999)).await,
         Err(Error::JobNotFound(_))
     ));
 

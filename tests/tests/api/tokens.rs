@@ -1,6 +1,7 @@
 //! Access and refresh tokens: rotation, reuse detection, sign-out, and which tokens are
 //! accepted as Bearer.
 
+use cinema_kernel::{SessionId, UserId};
 use cinema_tests::{TestApp, query};
 use serde_json::{Value, json};
 
@@ -250,7 +251,9 @@ async fn tokens_that_claim_to_come_from_the_future_are_refused() {
         std::time::Duration::from_secs(900),
         ahead,
     );
-    let from_the_future = tokens.issue(real.user_id().unwrap(), real.sid).unwrap();
+    let from_the_future = tokens
+        .issue(UserId(real.user_id().unwrap()), SessionId(real.sid))
+        .unwrap();
     let problem = app.get_as(&from_the_future, me).await.problem(401);
     assert!(
         problem.detail.contains("not valid yet"),

@@ -6,6 +6,7 @@ use crate::body::Json;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, delete, get, http::header, post, web};
 use cinema_identity::{ClientInfo, Email, Password};
 use cinema_kernel::page::PageRequest;
+use cinema_kernel::{MovieId, SessionId};
 
 use crate::{
     AppState,
@@ -65,7 +66,7 @@ pub async fn register(
             &email,
             &password,
             &client(&req),
-            &body.guest_cart_items,
+            &cinema_kernel::ids::typed::<MovieId>(&body.guest_cart_items),
         )
         .await?;
     Ok(HttpResponse::Created().json(RegisterResponse {
@@ -172,7 +173,7 @@ pub async fn login(
             &body.email,
             &body.password,
             &client,
-            &body.guest_cart_items,
+            &cinema_kernel::ids::typed::<MovieId>(&body.guest_cart_items),
         )
         .await?;
     let device_token = signed_in.tokens.device_token.clone().unwrap_or_default();
@@ -365,7 +366,7 @@ pub async fn revoke_session(
 ) -> Result<HttpResponse, ApiError> {
     state
         .identity
-        .revoke_session(&state.db, &user, id.into_inner())
+        .revoke_session(&state.db, &user, SessionId(id.into_inner()))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

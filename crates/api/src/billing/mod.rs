@@ -5,6 +5,7 @@ pub mod payments;
 
 use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
 use cinema_billing::test_gateway::Action;
+use cinema_kernel::OrderId;
 use cinema_kernel::{FieldError, time::rfc3339};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -75,7 +76,7 @@ pub async fn checkout(
 ) -> Result<HttpResponse, ApiError> {
     let checkout = state
         .billing
-        .checkout(&state.db, user.id, id.into_inner())
+        .checkout(&state.db, user.user_id(), OrderId(id.into_inner()))
         .await?;
     Ok(HttpResponse::Ok().json(CheckoutResponse {
         order_id: checkout.order_id,
@@ -98,7 +99,7 @@ pub async fn payment_status(
 ) -> Result<HttpResponse, ApiError> {
     let found = state
         .billing
-        .payment_state(&state.db, viewer(&user), id.into_inner())
+        .payment_state(&state.db, viewer(&user), OrderId(id.into_inner()))
         .await?;
     Ok(HttpResponse::Ok().json(PaymentStatusResponse {
         order_id: found.order_id,

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use cinema_billing::{PaymentFilter, PaymentStatus, PaymentView, Refunder, entity::payment_item};
 use cinema_identity::Role;
 use cinema_kernel::time::rfc3339;
+use cinema_kernel::{OrderId, PaymentId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -165,7 +166,7 @@ pub async fn intent(
 ) -> Result<HttpResponse, ApiError> {
     let intent = state
         .billing
-        .payment_intent(&state.db, user.id, order_id.into_inner())
+        .payment_intent(&state.db, user.user_id(), OrderId(order_id.into_inner()))
         .await?;
     Ok(HttpResponse::Ok().json(IntentResponse {
         order_id: intent.order_id,
@@ -240,7 +241,7 @@ pub async fn refund(
     };
     let refunded = state
         .billing
-        .refund(&state.db, who, id.into_inner())
+        .refund(&state.db, who, PaymentId(id.into_inner()))
         .await?;
     Ok(HttpResponse::Ok().json(PaymentResponse::from(refunded)))
 }

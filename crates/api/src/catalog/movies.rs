@@ -7,6 +7,7 @@ use cinema_catalog::{
     movies::{self, MovieInput, MoviePatch, SpecialLimit, parse_imdb},
     taxonomy::{self, Taxonomy},
 };
+use cinema_kernel::MovieId;
 use cinema_kernel::{FieldError, Money};
 use serde_json::{Map, Value};
 
@@ -234,7 +235,7 @@ async fn detail_for(
         DETAIL,
         String::new(),
         || async {
-            let detail = movies::detail(&state.db, movie_id).await?;
+            let detail = movies::detail(&state.db, MovieId(movie_id)).await?;
             MovieDetailResponse::with_link(detail, &state.media).await
         },
     )
@@ -244,7 +245,7 @@ async fn detail_for(
     };
     let mine = state
         .engagement
-        .mine(&state.db, caller.id, movie_id)
+        .mine(&state.db, caller.user_id(), MovieId(movie_id))
         .await?;
     let mut detail: Map<String, Value> =
         serde_json::from_slice(&public.body).map_err(ApiError::internal)?;
@@ -367,7 +368,10 @@ pub async fn update(
     if !read.errors.is_empty() {
         return Err(ApiError::invalid(read.errors));
     }
-    let detail = state.catalog.update_movie(id.into_inner(), patch).await?;
+    let detail = state
+        .catalog
+        .update_movie(MovieId(id.into_inner()), patch)
+        .await?;
     Ok(HttpResponse::Ok().json(MovieDetailResponse::with_link(detail, &state.media).await?))
 }
 
@@ -390,6 +394,9 @@ pub async fn delete(
     if !p.errors.is_empty() {
         return Err(ApiError::invalid(p.errors));
     }
-    state.catalog.delete_movie(id.into_inner(), force).await?;
+    state
+        .catalog
+        .delete_movie(MovieId(id.into_inner()), force)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,6 +1,7 @@
 //! `/api/v1/cart`: the signed-in user's cart, and a user's cart for moderators.
 
 use actix_web::{HttpResponse, delete, get, post, web};
+use cinema_kernel::{MovieId, UserId};
 
 use super::dto::{CartItemRequest, CartItemResponse, CartResponse, CartTotalResponse};
 use crate::{
@@ -19,7 +20,7 @@ pub async fn get(
     Authenticated(user): Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let cart = state.commerce.cart(&state.db, user.id).await?;
+    let cart = state.commerce.cart(&state.db, user.user_id()).await?;
     Ok(HttpResponse::Ok().json(CartResponse::new(cart, state.commerce.config().max_total)?))
 }
 
@@ -39,7 +40,7 @@ pub async fn add(
     let body = json.into_inner()?;
     let line = state
         .commerce
-        .add_to_cart(&state.db, user.id, body.movie_id)
+        .add_to_cart(&state.db, user.user_id(), MovieId(body.movie_id))
         .await?;
     Ok(HttpResponse::Created().json(CartItemResponse::from(line)))
 }
@@ -57,7 +58,7 @@ pub async fn remove(
 ) -> Result<HttpResponse, ApiError> {
     state
         .commerce
-        .remove_from_cart(&state.db, user.id, movie_id.into_inner())
+        .remove_from_cart(&state.db, user.user_id(), MovieId(movie_id.into_inner()))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -71,7 +72,7 @@ pub async fn clear(
     Authenticated(user): Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    state.commerce.clear_cart(&state.db, user.id).await?;
+    state.commerce.clear_cart(&state.db, user.user_id()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -84,7 +85,7 @@ pub async fn total(
     Authenticated(user): Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let total = state.commerce.cart_total(&state.db, user.id).await?;
+    let total = state.commerce.cart_total(&state.db, user.user_id()).await?;
     Ok(HttpResponse::Ok().json(CartTotalResponse::from(total)))
 }
 
@@ -100,9 +101,9 @@ pub async fn of_user(
     user_id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let user_id = user_id.into_inner();
-    cinema_identity::users::find(&state.db, user_id)
+    cinema_identity::users::find(&state.db, UserId(user_id))
         .await?
         .ok_or_else(|| ApiError::not_found(format!("User {user_id} not found.")))?;
-    let cart = state.commerce.cart(&state.db, user_id).await?;
+    let cart = state.commerce.cart(&state.db, UserId(user_id)).await?;
     Ok(HttpResponse::Ok().json(CartResponse::new(cart, state.commerce.config().max_total)?))
 }

@@ -1,6 +1,7 @@
 //! `/api/v1/library`: the movies the signed-in user owns, and where they left off in each.
 
 use actix_web::{HttpRequest, HttpResponse, get, put, web};
+use cinema_kernel::MovieId;
 
 use cinema_catalog::movies::{self, VideoSlotKind};
 use cinema_commerce::library::LibrarySort;
@@ -50,11 +51,22 @@ pub async fn list(
     if !params.errors.is_empty() {
         return Err(ApiError::invalid(params.errors));
     }
-    let owned = cinema_commerce::library::list_sorted(&state.db, user.id, page, sort).await?;
+    let owned =
+        cinema_commerce::library::list_sorted(&state.db, user.user_id(), page, sort).await?;
     let (skip, limit, total) = (owned.skip, owned.limit, owned.total);
     let ids: Vec<i64> = owned.items.iter().map(|o| o.movie.movie.id).collect();
-    let videos = movies::videos_of(&state.db, &ids, VideoSlotKind::Video).await?;
-    let progress = cinema_commerce::watch::progress_of(&state.db, user.id, &ids).await?;
+    let videos = movies::videos_of(
+        &state.db,
+        &cinema_kernel::ids::typed::<MovieId>(&ids),
+        VideoSlotKind::Video,
+    )
+    .await?;
+    let progress = cinema_commerce::watch::progress_of(
+        &state.db,
+        user.user_id(),
+        &cinema_kernel::ids::typed::<MovieId>(&ids),
+    )
+    .await?;
     let (movies, acquired): (Vec<_>, Vec<_>) = owned
         .items
         .into_iter()
@@ -110,10 +122,15 @@ pub async fn record_progress(
             format!("must be at most {MAX_POSITION_SECS}"),
         )]));
     }
-    movies::poster_of(&state.db, movie_id).await?;
+    movies::poster_of(&state.db, MovieId(movie_id)).await?;
     let recorded = state
         .commerce
-        .record_progress(&state.db, user.id, movie_id, body.position_secs)
+        .record_progress(
+            &state.db,
+            user.user_id(),
+            MovieId(movie_id),
+            body.position_secs,
+        )
         .await?;
     Ok(HttpResponse::Ok().json(ProgressResponse {
         movie_id,

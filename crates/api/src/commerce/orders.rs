@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::NaiveDate;
 use cinema_commerce::{OrderFilter, Viewer};
 use cinema_identity::{AuthUser, Role};
+use cinema_kernel::OrderId;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -71,7 +72,10 @@ pub async fn place(
     Authenticated(user): Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let placed = state.commerce.place_order(&state.db, user.id).await?;
+    let placed = state
+        .commerce
+        .place_order(&state.db, user.user_id())
+        .await?;
     Ok(HttpResponse::Created().json(PlacedOrderResponse::from(placed)))
 }
 
@@ -130,7 +134,7 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let order = state
         .commerce
-        .order(&state.db, viewer(&user), id.into_inner())
+        .order(&state.db, viewer(&user), OrderId(id.into_inner()))
         .await?;
     Ok(HttpResponse::Ok().json(OrderResponse::from(order)))
 }
@@ -150,7 +154,7 @@ pub async fn cancel(
 ) -> Result<HttpResponse, ApiError> {
     let order = state
         .commerce
-        .cancel_order(&state.db, viewer(&user), id.into_inner())
+        .cancel_order(&state.db, viewer(&user), OrderId(id.into_inner()))
         .await?;
     Ok(HttpResponse::Ok().json(OrderResponse::from(order)))
 }
@@ -176,7 +180,7 @@ pub async fn set_status(
         .request_status(
             &state.db,
             viewer(&user),
-            id.into_inner(),
+            OrderId(id.into_inner()),
             body.status.into(),
         )
         .await?;

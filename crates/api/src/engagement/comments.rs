@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, delete, get, post, web};
 use cinema_engagement::CommentView;
 use cinema_identity::Role;
 use cinema_kernel::time::rfc3339;
+use cinema_kernel::{CommentId, MovieId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -89,7 +90,7 @@ pub async fn list(
     let page = page_request(query.skip, query.limit)?;
     let found = state
         .engagement
-        .comments(&state.db, id.into_inner(), page)
+        .comments(&state.db, MovieId(id.into_inner()), page)
         .await?;
     Ok(HttpResponse::Ok().json(PageResponse::from_page(found, CommentResponse::from)))
 }
@@ -111,7 +112,12 @@ pub async fn create(
     let body = json.into_inner()?;
     let created = state
         .engagement
-        .comment(&state.db, user.id, id.into_inner(), &body.body)
+        .comment(
+            &state.db,
+            user.user_id(),
+            MovieId(id.into_inner()),
+            &body.body,
+        )
         .await?;
     Ok(HttpResponse::Created().json(CommentResponse::from(created)))
 }
@@ -134,7 +140,12 @@ pub async fn reply(
     let body = json.into_inner()?;
     let created = state
         .engagement
-        .reply(&state.db, user.id, id.into_inner(), &body.body)
+        .reply(
+            &state.db,
+            user.user_id(),
+            CommentId(id.into_inner()),
+            &body.body,
+        )
         .await?;
     Ok(HttpResponse::Created().json(CommentResponse::from(created)))
 }
@@ -153,7 +164,7 @@ pub async fn replies(
     let page = page_request(query.skip, query.limit)?;
     let found = state
         .engagement
-        .replies(&state.db, id.into_inner(), page)
+        .replies(&state.db, CommentId(id.into_inner()), page)
         .await?;
     Ok(HttpResponse::Ok().json(PageResponse::from_page(found, CommentResponse::from)))
 }
@@ -175,9 +186,9 @@ pub async fn remove(
         .engagement
         .delete_comment(
             &state.db,
-            user.id,
+            user.user_id(),
             user.role >= Role::Moderator,
-            id.into_inner(),
+            CommentId(id.into_inner()),
         )
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -191,7 +202,7 @@ async fn set_like(
 ) -> Result<HttpResponse, ApiError> {
     let like_count = state
         .engagement
-        .like_comment(&state.db, user, comment_id, liked)
+        .like_comment(&state.db, UserId(user), CommentId(comment_id), liked)
         .await?;
     Ok(HttpResponse::Ok().json(CommentLikeResponse {
         comment_id,

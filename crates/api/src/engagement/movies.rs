@@ -2,6 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use cinema_engagement::{Ratings, Reaction, Reactions};
+use cinema_kernel::{MovieId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -82,7 +83,7 @@ async fn react(
 ) -> Result<HttpResponse, ApiError> {
     let found = state
         .engagement
-        .react(&state.db, user, movie_id, reaction)
+        .react(&state.db, UserId(user), MovieId(movie_id), reaction)
         .await?;
     Ok(HttpResponse::Ok().json(reactions(movie_id, found)))
 }
@@ -146,7 +147,12 @@ pub async fn rate(
     let movie_id = id.into_inner();
     let found = state
         .engagement
-        .rate(&state.db, user.id, movie_id, Some(body.score))
+        .rate(
+            &state.db,
+            user.user_id(),
+            MovieId(movie_id),
+            Some(body.score),
+        )
         .await?;
     Ok(HttpResponse::Ok().json(ratings(movie_id, found)))
 }
@@ -165,7 +171,7 @@ pub async fn unrate(
     let movie_id = id.into_inner();
     let found = state
         .engagement
-        .rate(&state.db, user.id, movie_id, None)
+        .rate(&state.db, user.user_id(), MovieId(movie_id), None)
         .await?;
     Ok(HttpResponse::Ok().json(ratings(movie_id, found)))
 }
@@ -185,7 +191,7 @@ pub async fn favorite(
     let movie_id = id.into_inner();
     let added = state
         .engagement
-        .add_favorite(&state.db, user.id, movie_id)
+        .add_favorite(&state.db, user.user_id(), MovieId(movie_id))
         .await?;
     let body = FavoriteResponse {
         movie_id,
@@ -210,7 +216,7 @@ pub async fn unfavorite(
 ) -> Result<HttpResponse, ApiError> {
     state
         .engagement
-        .remove_favorite(&state.db, user.id, id.into_inner())
+        .remove_favorite(&state.db, user.user_id(), MovieId(id.into_inner()))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -235,7 +241,7 @@ pub async fn favorites(
         .engagement
         .favorites(
             &state.db,
-            user.id,
+            user.user_id(),
             request.filter,
             request.sort,
             request.page,

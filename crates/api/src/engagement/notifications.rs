@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use cinema_engagement::NotificationView;
+use cinema_kernel::NotificationId;
 use cinema_kernel::time::rfc3339;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -73,7 +74,7 @@ pub async fn list(
     let page = page_request(query.skip, query.limit)?;
     let found = state
         .engagement
-        .notifications(&state.db, user.id, page)
+        .notifications(&state.db, user.user_id(), page)
         .await?;
     Ok(HttpResponse::Ok().json(NotificationPageResponse {
         total: found.page.total,
@@ -97,7 +98,7 @@ pub async fn read(
 ) -> Result<HttpResponse, ApiError> {
     let notification = state
         .engagement
-        .mark_read(&state.db, user.id, id.into_inner())
+        .mark_read(&state.db, user.user_id(), NotificationId(id.into_inner()))
         .await?;
     Ok(
         HttpResponse::Ok().json(NotificationResponse::from(NotificationView {
@@ -116,6 +117,9 @@ pub async fn read_all(
     Authenticated(user): Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let marked_read = state.engagement.mark_all_read(&state.db, user.id).await?;
+    let marked_read = state
+        .engagement
+        .mark_all_read(&state.db, user.user_id())
+        .await?;
     Ok(HttpResponse::Ok().json(ReadAllResponse { marked_read }))
 }

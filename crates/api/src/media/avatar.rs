@@ -62,8 +62,8 @@ pub async fn upload(
         Ok(image) => image,
         Err(refused) => return Ok(refused.into_response()),
     };
-    let key =
-        profiles::upload_avatar(&state.db, &state.media, &state.clock, user.id, image).await?;
+    let key = profiles::upload_avatar(&state.db, &state.media, &state.clock, user.user_id(), image)
+        .await?;
     Ok(HttpResponse::Created().json(AvatarResponse {
         avatar_url: state.media.link(&key).await?,
         avatar: key,
@@ -86,7 +86,7 @@ pub async fn remove(
     Authenticated(user): Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    if profiles::remove_avatar(&state.db, &state.media, &state.clock, user.id).await? {
+    if profiles::remove_avatar(&state.db, &state.media, &state.clock, user.user_id()).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(ApiError::not_found("No avatar to delete."))

@@ -3,6 +3,7 @@
 use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, delete, put, web};
 use cinema_catalog::movies;
+use cinema_kernel::MovieId;
 use cinema_media::POSTER_LIMIT;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -50,12 +51,12 @@ pub async fn upload(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     // A missing movie is answered before the upload is read.
-    movies::poster_of(&state.db, id).await?;
+    movies::poster_of(&state.db, MovieId(id)).await?;
     let image = match read_image(&req, multipart, POSTER_LIMIT).await {
         Ok(image) => image,
         Err(refused) => return Ok(refused.into_response()),
     };
-    let key = state.catalog.upload_poster(id, image).await?;
+    let key = state.catalog.upload_poster(MovieId(id), image).await?;
     Ok(HttpResponse::Ok().json(PosterResponse {
         poster_url: state.media.link(&key).await?,
         poster: key,
@@ -80,7 +81,11 @@ pub async fn remove(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    if state.catalog.remove_poster(id.into_inner()).await? {
+    if state
+        .catalog
+        .remove_poster(MovieId(id.into_inner()))
+        .await?
+    {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(ApiError::not_found("No poster to delete."))

@@ -16,6 +16,7 @@ use actix_web::{
 use cinema_catalog::movies::{self, VideoSlotKind};
 use cinema_identity::Role;
 use cinema_kernel::ErrorKind;
+use cinema_kernel::{MovieId, UserId};
 use cinema_media::{ImageKind, VideoKind, VideoSpool};
 use futures_util::StreamExt as _;
 use tokio_util::io::ReaderStream;
@@ -66,7 +67,7 @@ pub async fn download(
         signature,
     } = SignedLink::parse(req.query_string())?;
     let now = store.now_secs();
-    let file_path = store.verify(&key, expires, viewer, &signature, now)?;
+    let file_path = store.verify(&key, expires, viewer.map(UserId), &signature, now)?;
     if let Some(viewer) = viewer {
         still_entitled(&state, viewer, &key).await?;
     }
@@ -218,7 +219,7 @@ async fn still_entitled(state: &AppState, viewer: i64, key: &str) -> Result<(), 
     let staff = is_staff(state, viewer).await?;
     match state
         .commerce
-        .may_play(&state.db, viewer, staff, movie_id)
+        .may_play(&state.db, UserId(viewer), staff, MovieId(movie_id))
         .await
     {
         Ok(()) => Ok(()),
@@ -288,7 +289,7 @@ pub async fn receive(
 /// Whether the user a link names is active staff (a moderator or an admin), who may play
 /// anything. Read at each use: a demotion counts at once.
 pub(crate) async fn is_staff(state: &AppState, viewer: i64) -> Result<bool, ApiError> {
-    Ok(cinema_identity::users::find(&state.db, viewer)
+    Ok(cinema_identity::users::find(&state.db, UserId(viewer))
         .await?
         .filter(|u| u.is_active)
         .and_then(|u| Role::from_group_id(u.group_id))

@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use cinema_catalog::movies::{self, StoredVideo, VideoSlotKind};
 use cinema_identity::{AuthUser, Role};
 use cinema_kernel::time::rfc3339;
+use cinema_kernel::{MovieId, UserId};
 use cinema_media::{VideoKind, VideoSpool};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -66,13 +67,16 @@ async fn upload(
     slot: VideoSlotKind,
 ) -> Result<HttpResponse, ApiError> {
     // A missing movie is answered before the upload is read.
-    movies::poster_of(&state.db, movie_id).await?;
+    movies::poster_of(&state.db, MovieId(movie_id)).await?;
     let spool = VideoSpool::new(&state.watch.spool_dir, state.watch.video_limit).await?;
     let video = match read_upload(req, multipart, state.watch.video_limit, spool).await {
         Ok(video) => video,
         Err(refused) => return Ok(refused.into_response()),
     };
-    let stored = state.catalog.upload_video(movie_id, slot, &video).await?;
+    let stored = state
+        .catalog
+        .upload_video(MovieId(movie_id), slot, &video)
+        .await?;
     let message = match slot {
         VideoSlotKind::Video => "Video uploaded.",
         VideoSlotKind::Trailer => "Trailer uploaded.",
@@ -90,7 +94,7 @@ async fn remove(
     movie_id: i64,
     slot: VideoSlotKind,
 ) -> Result<HttpResponse, ApiError> {
-    if state.catalog.remove_video(movie_id, slot).await? {
+    if state.catalog.remove_video(MovieId(movie_id), slot).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(ApiError::not_found(format!(
@@ -108,7 +112,12 @@ async fn playback(
 ) -> Result<PlaybackResponse, ApiError> {
     let ttl = state.watch.playback_ttl;
     let url = match viewer {
-        Some(viewer) => state.media.viewer_link(&video.key, ttl, viewer).await?,
+        Some(viewer) => {
+            state
+                .media
+                .viewer_link(&video.key, ttl, UserId(viewer))
+                .await?
+        }
         None => state.media.link_for(&video.key, ttl).await?,
     };
     let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
@@ -142,12 +151,17 @@ pub async fn play(
     movie_id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let movie_id = movie_id.into_inner();
-    movies::poster_of(&state.db, movie_id).await?;
+    movies::poster_of(&state.db, MovieId(movie_id)).await?;
     state
         .commerce
-        .may_play(&state.db, user.id, is_staff(&user), movie_id)
+        .may_play(
+            &state.db,
+            user.user_id(),
+            is_staff(&user),
+            MovieId(movie_id),
+        )
         .await?;
-    let video = movies::video_of(&state.db, movie_id, VideoSlotKind::Video)
+    let video = movies::video_of(&state.db, MovieId(movie_id), VideoSlotKind::Video)
         .await?
         .ok_or_else(|| ApiError::not_found("This movie has no video yet."))?;
     let mut answer = playback(&state, video, Some(user.id)).await?;
@@ -166,8 +180,8 @@ pub async fn trailer(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let movie_id = id.into_inner();
-    movies::poster_of(&state.db, movie_id).await?;
-    let video = movies::video_of(&state.db, movie_id, VideoSlotKind::Trailer)
+    movies::poster_of(&state.db, MovieId(movie_id)).await?;
+    let video = movies::video_of(&state.db, MovieId(movie_id), VideoSlotKind::Trailer)
         .await?
         .ok_or_else(|| ApiError::not_found("This movie has no trailer."))?;
     Ok(HttpResponse::Ok().json(playback(&state, video, None).await?))
@@ -222,7 +236,7 @@ async fn upload_url(
     };
     let reserved = state
         .catalog
-        .reserve_video_upload(movie_id, slot, kind)
+        .reserve_video_upload(MovieId(movie_id), slot, kind)
         .await?;
     Ok(HttpResponse::Ok().json(UploadUrlResponse {
         key: reserved.key,
@@ -241,7 +255,7 @@ async fn complete(
 ) -> Result<HttpResponse, ApiError> {
     let stored = state
         .catalog
-        .complete_video(movie_id, slot, &body.key, state.watch.video_limit)
+        .complete_video(MovieId(movie_id), slot, &body.key, state.watch.video_limit)
         .await?;
     Ok(HttpResponse::Ok().json(VideoResponse {
         key: stored.key,

@@ -6,6 +6,7 @@
 //! playback link.
 
 use cinema_kernel::text::escape_html;
+use cinema_kernel::{MovieId, UserId};
 use std::time::Duration;
 
 use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
@@ -111,18 +112,18 @@ pub async fn page(
     if expires <= state.clock.now_secs() {
         return Err(forbidden("The link has expired; ask for a new one."));
     }
-    let detail = movies::detail(&state.db, movie_id).await?;
+    let detail = movies::detail(&state.db, MovieId(movie_id)).await?;
     let staff = super::serve::is_staff(&state, viewer).await?;
     state
         .commerce
-        .may_play(&state.db, viewer, staff, movie_id)
+        .may_play(&state.db, UserId(viewer), staff, MovieId(movie_id))
         .await?;
-    let video = movies::video_of(&state.db, movie_id, VideoSlotKind::Video)
+    let video = movies::video_of(&state.db, MovieId(movie_id), VideoSlotKind::Video)
         .await?
         .ok_or_else(|| ApiError::not_found("This movie has no video yet."))?;
     let src = state
         .media
-        .viewer_link(&video.key, state.watch.playback_ttl, viewer)
+        .viewer_link(&video.key, state.watch.playback_ttl, UserId(viewer))
         .await?;
     let origin = url::Url::parse(&src)
         .map(|u| u.origin().ascii_serialization())

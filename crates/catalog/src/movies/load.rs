@@ -8,6 +8,7 @@
 //! decodes, a sixth of the bytes per list row).
 
 use cinema_kernel::Fail;
+use cinema_kernel::MovieId;
 use std::collections::{HashMap, hash_map::Entry};
 
 use futures_util::TryStreamExt;
@@ -341,7 +342,8 @@ pub async fn summaries_of<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<Vec
 }
 
 /// A movie with everything linked to it, in one round trip.
-pub async fn detail<C: ConnectionTrait>(db: &C, id: i64) -> Result<MovieDetail> {
+pub async fn detail<C: ConnectionTrait>(db: &C, id: MovieId) -> Result<MovieDetail> {
+    let id = id.get();
     let all = movie::Column::iter();
     let linked = linked::<movie::Model, _>(db, &[id], all, &[GENRES, DIRECTORS, STARS])
         .await?
@@ -465,5 +467,5 @@ pub async fn id_by_uuid<C: ConnectionTrait>(db: &C, uuid: &uuid::Uuid) -> Result
 
 /// The movie with this UUID, as [`detail`] gives it: two round trips.
 pub async fn detail_by_uuid<C: ConnectionTrait>(db: &C, uuid: &uuid::Uuid) -> Result<MovieDetail> {
-    detail(db, id_by_uuid(db, uuid).await?).await
+    detail(db, MovieId(id_by_uuid(db, uuid).await?)).await
 }

@@ -3,6 +3,7 @@
 //! [`crate::Catalog::upload_poster`] and [`crate::Catalog::remove_poster`] run the whole flow.
 
 use cinema_kernel::Fail;
+use cinema_kernel::MovieId;
 use std::sync::{Mutex, PoisonError};
 
 use cinema_kernel::time::Clock;
@@ -23,9 +24,10 @@ use crate::{
 pub async fn set_poster<C: ConnectionTrait>(
     db: &C,
     clock: &Clock,
-    movie_id: i64,
+    movie_id: MovieId,
     key: Option<&str>,
 ) -> Result<(Option<String>, Pending)> {
+    let movie_id = movie_id.get();
     let before: Option<Option<String>> = movie::Entity::find_by_id(movie_id)
         .select_only()
         .column(movie::Column::Poster)
@@ -93,7 +95,7 @@ impl ImageSlot for PosterSlot<'_> {
         txn: &sea_orm::DatabaseTransaction,
         key: Option<&str>,
     ) -> Result<Option<String>> {
-        let (before, pending) = set_poster(txn, self.clock, self.movie_id, key).await?;
+        let (before, pending) = set_poster(txn, self.clock, MovieId(self.movie_id), key).await?;
         *self.pending.lock().unwrap_or_else(PoisonError::into_inner) = Some(pending);
         Ok(before)
     }
@@ -129,7 +131,8 @@ pub(crate) async fn remove_poster(
 }
 
 /// The movie's poster key; [`Error::NotFound`] if there is no such movie.
-pub async fn poster_of<C: ConnectionTrait>(db: &C, movie_id: i64) -> Result<Option<String>> {
+pub async fn poster_of<C: ConnectionTrait>(db: &C, movie_id: MovieId) -> Result<Option<String>> {
+    let movie_id = movie_id.get();
     movie::Entity::find_by_id(movie_id)
         .select_only()
         .column(movie::Column::Poster)

@@ -4,6 +4,7 @@
 //! [`remove_video`] run the whole flow; deleting a movie lists its videos for deletion.
 
 use cinema_kernel::Fail;
+use cinema_kernel::MovieId;
 use cinema_kernel::time::Clock;
 use cinema_media::{ImageSlot, Media, SpooledVideo, VideoKind};
 use sea_orm::{
@@ -101,7 +102,7 @@ impl ImageSlot for VideoSlot<'_> {
         if exists.is_none() {
             return Err(Error::not_found(format!("Movie {}", self.movie_id)));
         }
-        let before = video_of(txn, self.movie_id, self.slot)
+        let before = video_of(txn, MovieId(self.movie_id), self.slot)
             .await?
             .map(|v| v.key);
         match (key, self.new) {
@@ -195,9 +196,10 @@ pub(crate) async fn remove_video(
 /// The movie's video or trailer, if it has one.
 pub async fn video_of<C: ConnectionTrait>(
     db: &C,
-    movie_id: i64,
+    movie_id: MovieId,
     slot: VideoSlotKind,
 ) -> Result<Option<StoredVideo>> {
+    let movie_id = movie_id.get();
     Ok(movie_video::Entity::find()
         .filter(movie_video::Column::MovieId.eq(movie_id))
         .filter(movie_video::Column::Kind.eq(slot.as_str()))
@@ -242,9 +244,10 @@ pub(crate) async fn keys_of<C: ConnectionTrait>(db: &C, movie_id: i64) -> Result
 /// The videos (or trailers) of these movies, by movie: one query.
 pub async fn videos_of<C: ConnectionTrait>(
     db: &C,
-    movie_ids: &[i64],
+    movie_ids: &[MovieId],
     slot: VideoSlotKind,
 ) -> Result<std::collections::HashMap<i64, StoredVideo>> {
+    let movie_ids = &cinema_kernel::ids::raw(movie_ids)[..];
     if movie_ids.is_empty() {
         return Ok(std::collections::HashMap::new());
     }
@@ -267,7 +270,7 @@ pub(crate) async fn reserve_video_upload(
     slot: VideoSlotKind,
     kind: VideoKind,
 ) -> Result<cinema_media::ReservedUpload> {
-    super::poster_of(db, movie_id).await?;
+    super::poster_of(db, MovieId(movie_id)).await?;
     Ok(media.reserve_upload(db, slot.folder(), kind).await?)
 }
 
@@ -292,9 +295,9 @@ pub(crate) async fn complete_video(
             slot.as_str()
         )));
     }
-    super::poster_of(db, movie_id).await?;
+    super::poster_of(db, MovieId(movie_id)).await?;
     // Completed already (a retry after a lost answer): the same answer again.
-    if let Some(current) = video_of(db, movie_id, slot).await?
+    if let Some(current) = video_of(db, MovieId(movie_id), slot).await?
         && current.key == key
     {
         return Ok(current);

@@ -2,6 +2,7 @@
 //! caller's transaction; the plain form opens one with `begin_write` and commits it.
 
 use cinema_kernel::Fail;
+use cinema_kernel::MovieId;
 use std::collections::{BTreeSet, HashMap};
 
 use cinema_kernel::{FieldError, time::Clock};
@@ -236,9 +237,10 @@ pub async fn create_in(
 pub async fn update_in(
     txn: &DatabaseTransaction,
     clock: &Clock,
-    id: i64,
+    id: MovieId,
     mut patch: MoviePatch,
 ) -> Result<Pending> {
+    let id = id.get();
     if patch.is_empty() {
         return Err(Error::invalid("body", "send at least one field to change"));
     }
@@ -328,10 +330,11 @@ pub async fn update_in(
 pub async fn delete_in(
     txn: &DatabaseTransaction,
     media: &Media,
-    id: i64,
+    id: MovieId,
     force: bool,
     references: &dyn MovieReferences,
 ) -> Result<(movie::Model, Pending)> {
+    let id = id.get();
     let Some(deleted) = movie::Entity::find_by_id(id)
         .lock_exclusive()
         .one(txn)

@@ -1,3 +1,4 @@
+use cinema_kernel::UserId;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -22,3 +23,10 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The account's id, typed.
+    pub fn user_id(&self) -> UserId {
+        UserId(self.id)
+    }
+}
