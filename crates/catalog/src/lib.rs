@@ -9,7 +9,7 @@
 //!   row of movie ids per word pair for phrases; SQLite FTS5; tokenised alike; see
 //!   [`movies::SearchQuery`]), detail.
 //!   Lists cost a fixed number of queries whatever the page size. A movie's poster, video and
-//!   trailer are keys into media storage ([`movies::upload_video`], [`movies::video_of`]).
+//!   trailer are keys into media storage ([`Catalog::upload_video`], [`movies::video_of`]).
 //! - [`cache`]: the read cache of public answers, its version and its cross-instance watch.
 //! - [`MovieReferences`]: the port through which commerce says whether a movie may be deleted.
 //!

@@ -126,7 +126,7 @@ impl Commerce {
         })
     }
 
-    /// Adds a movie to the cart: unknown → [`Error::NotFound`], owned →
+    /// Adds a movie to the cart: unknown → [`Common::NotFound`](cinema_kernel::Common::NotFound), owned →
     /// [`Error::AlreadyOwned`], in a pending order → [`Error::InPendingOrder`], already in the
     /// cart → [`Error::AlreadyInCart`] (also when a concurrent add won).
     pub async fn add_to_cart(
@@ -198,7 +198,7 @@ impl Commerce {
         }
     }
 
-    /// Takes a movie out of the cart; [`Error::NotFound`] if it was not there.
+    /// Takes a movie out of the cart; [`Common::NotFound`](cinema_kernel::Common::NotFound) if it was not there.
     pub async fn remove_from_cart(
         &self,
         db: &DatabaseConnection,

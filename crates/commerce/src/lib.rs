@@ -20,8 +20,10 @@
 //!
 //! ```no_run
 //! # async fn demo(db: &sea_orm::DatabaseConnection) -> cinema_commerce::Result<()> {
-//! // A streaming service deciding whether user 7 may watch movie 42:
-//! if cinema_commerce::library::owns(db, 7, 42).await? {
+//! use cinema_kernel::{MovieId, UserId};
+//! // A streaming service deciding whether user 7 may watch movie 42 (typed ids: the two
+//! // cannot be swapped):
+//! if cinema_commerce::library::owns(db, UserId(7), MovieId(42)).await? {
 //!     // start the stream
 //! }
 //! # Ok(())

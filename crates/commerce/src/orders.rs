@@ -322,7 +322,7 @@ impl Commerce {
         })
     }
 
-    /// One order, if `viewer` may see it (someone else's is [`Error::NotFound`]).
+    /// One order, if `viewer` may see it (someone else's is [`Common::NotFound`](cinema_kernel::Common::NotFound)).
     pub async fn order<C: ConnectionTrait>(
         &self,
         db: &C,

@@ -202,7 +202,7 @@ impl TokenService {
     /// a valid, unexpired access token; its session must still be open (so sign-out, password
     /// changes and deactivation end access at once); the account must exist and be active.
     /// A bad token or an ended session is [`Error::Unauthenticated`]; an inactive account is
-    /// [`Error::Forbidden`].
+    /// [`Common::Forbidden`](cinema_kernel::Common::Forbidden).
     ///
     /// ```
     /// use std::{sync::Arc, time::Duration};

@@ -1,6 +1,7 @@
 //! Queueing e-mails: the [`JobOutbox`] that serves the kernel's `Outbox` port for every slice,
 //! and [`enqueue_email`], its typed form on any connection.
 
+use cinema_kernel::JobId;
 use cinema_kernel::{
     mail::{Email, Message, Outbox, OutboxError},
     time::Clock,
@@ -17,12 +18,14 @@ pub async fn enqueue_email<C, E>(
     templates: &Templates,
     to: &str,
     email: &E,
-) -> Result<i64>
+) -> Result<JobId>
 where
     C: ConnectionTrait + Sync,
     E: Email,
 {
-    enqueue_rendered(conn, clock, templates.render(to, email)?).await
+    enqueue_rendered(conn, clock, templates.render(to, email)?)
+        .await
+        .map(JobId)
 }
 
 async fn enqueue_rendered<C: ConnectionTrait + Sync>(

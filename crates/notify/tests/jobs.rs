@@ -60,12 +60,12 @@ fn activation(to: &str) -> Activation {
     }
 }
 
-async fn job(db: &DatabaseConnection, id: i64) -> Job {
-    admin::get(db, JobId(id)).await.unwrap()
+async fn job(db: &DatabaseConnection, id: JobId) -> Job {
+    admin::get(db, id).await.unwrap()
 }
 
 /// Runs the worker until `job_id` leaves `pending`/`running`.
-async fn drive_until_finished(worker: &Worker, db: &DatabaseConnection, job_id: i64) -> Job {
+async fn drive_until_finished(worker: &Worker, db: &DatabaseConnection, job_id: JobId) -> Job {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         worker.run_once().await.unwrap();
@@ -214,15 +214,11 @@ async fn a_job_that_keeps_failing_is_parked_dead_and_an_admin_can_retry_it() {
         .await
         .unwrap();
     assert_eq!(listed.total, 1);
-    assert_eq!(listed.items[0].id, id);
+    assert_eq!(JobId(listed.items[0].id), id);
 
-    let retried = admin::retry(&db, &Clock::system(), JobId(id))
-        .await
-        .unwrap();
+    let retried = admin::retry(&db, &Clock::system(), id).await.unwrap();
     assert_eq!((retried.status.as_str(), retried.attempts), ("pending", 0));
-    let again = admin::retry(&db, &Clock::system(), JobId(id))
-        .await
-        .unwrap_err();
+    let again = admin::retry(&db, &Clock::system(), id).await.unwrap_err();
     assert!(matches!(again, Error::NotDead { .. }), "{again}");
     assert!(matches!(
         admin::retry(&db, &Clock::system(), JobId(999_999)).await,
@@ -359,14 +355,14 @@ async fn a_job_held_by_a_worker_killed_mid_job_is_taken_again_after_its_lease() 
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     killed.abort(); // the worker dies mid-job: no bookkeeping, no more heartbeats
-    assert_eq!(job(&db, id).await.status, "running");
+    assert_eq!(job(&db, JobId(id)).await.status, "running");
 
     let rescuer = Worker::new(db.clone(), config).handle("probe", healthy.clone());
     assert!(
         !rescuer.run_once().await.unwrap(),
         "the lease still protects the job"
     );
-    let done = drive_until_finished(&rescuer, &db, id).await;
+    let done = drive_until_finished(&rescuer, &db, JobId(id)).await;
     assert_eq!(done.status, "done");
     assert_eq!(done.attempts, 2);
     assert_eq!(healthy.runs.load(Ordering::SeqCst), 1);
@@ -398,7 +394,7 @@ async fn a_long_job_keeps_its_lease_while_it_runs() {
         assert!(!second.run_once().await.unwrap());
     }
     assert!(running.await.unwrap().unwrap());
-    assert_eq!(job(&db, id).await.status, "done");
+    assert_eq!(job(&db, JobId(id)).await.status, "done");
     assert_eq!(slow.runs.load(Ordering::SeqCst), 1);
 }
 

@@ -33,7 +33,7 @@ use crate::{
     entity::movie,
 };
 
-/// [`list`], answered from in-memory orders when the cache is on and the filter is empty (a
+/// [`super::list()`], answered from in-memory orders when the cache is on and the filter is empty (a
 /// slice of the order) or only genres and years (the matching ids from the genre links held in
 /// memory, sorted by their positions in the order).
 ///

@@ -130,7 +130,7 @@ pub(crate) async fn remove_poster(
     removed
 }
 
-/// The movie's poster key; [`Error::NotFound`] if there is no such movie.
+/// The movie's poster key; [`Common::NotFound`](cinema_kernel::Common::NotFound) if there is no such movie.
 pub async fn poster_of<C: ConnectionTrait>(db: &C, movie_id: MovieId) -> Result<Option<String>> {
     let movie_id = movie_id.get();
     movie::Entity::find_by_id(movie_id)

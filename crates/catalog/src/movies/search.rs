@@ -129,7 +129,8 @@ impl SearchQuery {
         }
     }
 
-    /// Splits `q` into [`words`]; `fields` empty means all.
+    /// Splits `q` into its words (runs of letters and digits, lower-cased; at most 16); `fields`
+    /// empty means all.
     pub fn new(q: &str, fields: &[SearchField]) -> Self {
         let words = words(q).take(MAX_WORDS).collect();
         let mut fields = if fields.is_empty() {

@@ -28,7 +28,7 @@ use crate::{
 /// catalog asks it inside the deletion's transaction.
 #[async_trait::async_trait]
 pub trait MovieReferences: Send + Sync + std::fmt::Debug {
-    /// Refuse with [`Error::Conflict`] saying what holds the movie, or — with `force`, where
+    /// Refuse with [`Common::Conflict`](cinema_kernel::Common::Conflict) saying what holds the movie, or — with `force`, where
     /// the contract allows it — release those references and allow the deletion.
     async fn before_delete(
         &self,
