@@ -4,6 +4,8 @@
 //!
 //! Run: `cargo run -p cinema-catalog --example top_of_genre`
 
+#![expect(clippy::print_stdout, reason = "an example shows what it did")]
+
 use std::error::Error;
 
 use cinema_catalog::{

@@ -5,6 +5,8 @@
 //!
 //! Run: `cargo run -p cinema-commerce --example order`
 
+#![expect(clippy::print_stdout, reason = "an example shows what it did")]
+
 use std::{error::Error, sync::Arc};
 
 use cinema_catalog::{Catalog, Taxonomy, movies::MovieInput};

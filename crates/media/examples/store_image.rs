@@ -6,6 +6,8 @@
 //!
 //! Run: `cargo run -p cinema-media --example store_image`
 
+#![expect(clippy::print_stdout, reason = "an example shows what it did")]
+
 use std::{
     error::Error,
     sync::{Arc, Mutex},

@@ -6,6 +6,8 @@
 //!
 //! Run: `cargo run -p cinema-notify --example deliver`
 
+#![expect(clippy::print_stdout, reason = "an example shows what it did")]
+
 use std::{error::Error, time::Duration};
 
 use cinema_identity::emails::Activation;
