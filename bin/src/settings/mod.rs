@@ -6,19 +6,27 @@
 
 use std::{collections::HashMap, fmt, net::SocketAddr, str::FromStr, time::Duration};
 
-use cinema_api::{ApiConfig, CorsPolicy, client_addr::ClientAddressPolicy};
+use cinema_api::ApiConfig;
 use cinema_commerce::CommerceConfig;
-use cinema_identity::{AbuseLimits, IdentityConfig, ThrottleConfig};
+use cinema_identity::IdentityConfig;
 use cinema_kernel::Money;
 use cinema_kernel::db::{DatabaseConfig, DatabaseUrl};
 use cinema_kernel::time::Clock;
-use cinema_notify::{MailConfig, MailTransport, WorkerConfig};
-use secrecy::SecretString;
+use cinema_notify::{MailConfig, WorkerConfig};
 
 mod catalog_cache;
+mod http;
+mod identity;
+mod mail;
 mod media;
 mod payments;
 pub use catalog_cache::CatalogCacheSettings;
+use http::{client_address_policy, cors_policy, watch_settings};
+pub use identity::DEFAULT_FRONTEND_URL;
+use identity::identity_settings;
+pub(crate) use identity::random_secret;
+pub use mail::{DEFAULT_MAIL_DIR, DEFAULT_MAIL_FROM};
+use mail::{mail_settings, worker_settings};
 pub use media::{DEFAULT_MEDIA_DIR, DEFAULT_S3_BUCKET, MediaSettings, MediaStorage};
 pub use payments::{PaymentSettings, StripeSettings};
 
@@ -248,189 +256,6 @@ impl Settings {
     }
 }
 
-/// `VIDEO_MAX_BYTES`, `PLAYBACK_LINK_TTL_SECS` and `UPLOAD_SPOOL_DIR`.
-fn watch_settings(src: &impl Source) -> Result<cinema_api::WatchConfig, ConfigError> {
-    let defaults = cinema_api::WatchConfig::default();
-    let video_limit: u64 = parse_or(src, "VIDEO_MAX_BYTES", &defaults.video_limit.to_string())?;
-    if video_limit == 0 {
-        return Err(ConfigError::new("VIDEO_MAX_BYTES", "must be at least 1"));
-    }
-    let ttl: u64 = parse_or(src, "PLAYBACK_LINK_TTL_SECS", "3600")?;
-    if !(60..=604_800).contains(&ttl) {
-        return Err(ConfigError::new(
-            "PLAYBACK_LINK_TTL_SECS",
-            "must be between 60 and 604800 (a week, S3's longest presigned link)",
-        ));
-    }
-    Ok(cinema_api::WatchConfig {
-        video_limit,
-        playback_ttl: Duration::from_secs(ttl),
-        spool_dir: src
-            .get("UPLOAD_SPOOL_DIR")
-            .map_or(defaults.spool_dir.clone(), Into::into),
-        // Known once the server is bound (see `startup`).
-        ..defaults
-    })
-}
-
-/// `TRUSTED_PROXIES` and `CLIENT_IPV6_PREFIX`: whose forwarded headers name the client, and
-/// the network an IPv6 client is counted by.
-fn client_address_policy(src: &impl Source) -> Result<ClientAddressPolicy, ConfigError> {
-    let trusted_proxies =
-        ClientAddressPolicy::parse_proxies(&src.get("TRUSTED_PROXIES").unwrap_or_default())
-            .map_err(|e| ConfigError::new("TRUSTED_PROXIES", e))?;
-    let ipv6_prefix: u8 = parse_or(src, "CLIENT_IPV6_PREFIX", "64")?;
-    if !(16..=128).contains(&ipv6_prefix) {
-        return Err(ConfigError::new(
-            "CLIENT_IPV6_PREFIX",
-            "must be between 16 and 128 (64 counts each IPv6 subscriber's /64 as one client)",
-        ));
-    }
-    Ok(ClientAddressPolicy {
-        trusted_proxies,
-        ipv6_prefix,
-    })
-}
-
-pub const DEFAULT_MAIL_FROM: &str = "Cinema <no-reply@cinema.localhost>";
-pub const DEFAULT_MAIL_DIR: &str = "var/mail";
-
-/// SMTP when `SMTP_URL` is set, otherwise `.eml` files in `MAIL_DIR`.
-fn mail_settings(src: &impl Source) -> Result<MailConfig, ConfigError> {
-    let timeout = Duration::from_secs(parse_or(src, "SMTP_TIMEOUT_SECS", "10")?);
-    let transport = match src.get("SMTP_URL") {
-        Some(url) => MailTransport::Smtp {
-            url: SecretString::from(url),
-            timeout,
-        },
-        None => MailTransport::Files {
-            dir: src
-                .get("MAIL_DIR")
-                .unwrap_or_else(|| DEFAULT_MAIL_DIR.to_owned())
-                .into(),
-        },
-    };
-    let config = MailConfig {
-        from: src
-            .get("MAIL_FROM")
-            .unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned()),
-        transport,
-    };
-    // Checks the sender and the URL now rather than at the first e-mail.
-    cinema_notify::validate_config(&config).map_err(|e| match e {
-        cinema_notify::Error::BadSender(_) => ConfigError::new("MAIL_FROM", e),
-        other => ConfigError::new("SMTP_URL", other),
-    })?;
-    Ok(config)
-}
-
-pub const DEFAULT_FRONTEND_URL: &str = "http://localhost:3000";
-
-fn identity_settings(src: &impl Source) -> Result<(IdentityConfig, bool), ConfigError> {
-    let (jwt_secret, generated) = match src.get("JWT_SECRET") {
-        Some(secret) if secret.len() < 32 => {
-            return Err(ConfigError::new(
-                "JWT_SECRET",
-                "must be at least 32 bytes long",
-            ));
-        }
-        Some(secret) => (SecretString::from(secret), false),
-        None => (random_secret("JWT_SECRET")?, true),
-    };
-    let access_minutes: u64 = parse_or(src, "ACCESS_TOKEN_TTL_MINUTES", "15")?;
-    if !(15..=30).contains(&access_minutes) {
-        return Err(ConfigError::new(
-            "ACCESS_TOKEN_TTL_MINUTES",
-            "must be between 15 and 30",
-        ));
-    }
-    let bcrypt_cost: u32 = parse_or(src, "BCRYPT_COST", "12")?;
-    if !(4..=31).contains(&bcrypt_cost) {
-        return Err(ConfigError::new("BCRYPT_COST", "must be between 4 and 31"));
-    }
-    let frontend_url = match http_url(src, "FRONTEND_URL")? {
-        Some(url) => url,
-        None => parse_or(src, "FRONTEND_URL", DEFAULT_FRONTEND_URL)?,
-    };
-    let device_token_days: u64 = parse_or(src, "DEVICE_TOKEN_TTL_DAYS", "365")?;
-    if !(1..=3650).contains(&device_token_days) {
-        return Err(ConfigError::new(
-            "DEVICE_TOKEN_TTL_DAYS",
-            "must be between 1 and 3650",
-        ));
-    }
-    let config = IdentityConfig {
-        jwt_secret,
-        access_ttl: Duration::from_secs(access_minutes * 60),
-        refresh_ttl: Duration::from_secs(
-            parse_or::<u64>(src, "REFRESH_TOKEN_TTL_DAYS", "7")? * 24 * 3600,
-        ),
-        activation_ttl: Duration::from_secs(24 * 3600),
-        reset_ttl: Duration::from_secs(3600),
-        bcrypt_cost,
-        frontend_url,
-        throttle: ThrottleConfig {
-            max_failures_per_account: parse_or(src, "LOGIN_MAX_FAILURES", "5")?,
-            max_failures_per_address: parse_or(src, "LOGIN_MAX_FAILURES_PER_ADDRESS", "20")?,
-            window: Duration::from_secs(parse_or(src, "LOGIN_THROTTLE_WINDOW_SECS", "900")?),
-            max_delay: Duration::from_secs(parse_or(src, "LOGIN_MAX_DELAY_SECS", "30")?),
-            device_token_ttl: Duration::from_secs(device_token_days * 86_400),
-        },
-        limits: AbuseLimits {
-            window: Duration::from_secs(parse_or(src, "ABUSE_WINDOW_SECS", "3600")?),
-            mails_per_recipient: parse_or(src, "MAIL_LIMIT_PER_RECIPIENT", "5")?,
-            mails_per_client: parse_or(src, "MAIL_LIMIT_PER_CLIENT", "20")?,
-            registrations_per_client: parse_or(src, "REGISTRATION_LIMIT_PER_CLIENT", "10")?,
-            password_change_failures: parse_or(src, "PASSWORD_CHANGE_MAX_FAILURES", "5")?,
-        },
-        mail_answer_floor: Duration::from_millis(parse_or(
-            src,
-            "MAIL_REQUEST_MIN_ANSWER_MS",
-            "250",
-        )?),
-    };
-    Ok((config, generated))
-}
-
-/// A process-local key for zero-configuration runs: sign-ins do not survive a restart and
-/// several processes do not share it, which is why production sets `JWT_SECRET`.
-pub(crate) fn random_secret(var: &'static str) -> Result<SecretString, ConfigError> {
-    let mut bytes = [0u8; 48];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| ConfigError::new(var, format!("is unset and cannot be generated: {e}")))?;
-    Ok(SecretString::from(
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(),
-    ))
-}
-
-fn worker_settings(src: &impl Source) -> Result<WorkerConfig, ConfigError> {
-    let config = WorkerConfig {
-        poll_interval: Duration::from_millis(parse_or(src, "JOB_POLL_INTERVAL_MS", "1000")?),
-        lease: Duration::from_secs(parse_or(src, "JOB_LEASE_SECS", "60")?),
-        max_attempts: parse_or(src, "JOB_MAX_ATTEMPTS", "8")?,
-        backoff_base: Duration::from_millis(parse_or(src, "JOB_BACKOFF_BASE_MS", "10000")?),
-        backoff_cap: Duration::from_secs(parse_or(src, "JOB_BACKOFF_MAX_SECS", "3600")?),
-        done_retention: Duration::from_secs(
-            parse_or::<u64>(src, "JOB_RETENTION_DAYS", "7")?.saturating_mul(24 * 3600),
-        ),
-        // The process's clock is set by `jobs::worker` (see `Settings::clock`).
-        clock: Clock::system(),
-    };
-    if config.poll_interval.is_zero() {
-        return Err(ConfigError::new(
-            "JOB_POLL_INTERVAL_MS",
-            "must be at least 1",
-        ));
-    }
-    if config.lease < Duration::from_secs(1) {
-        return Err(ConfigError::new("JOB_LEASE_SECS", "must be at least 1"));
-    }
-    if config.max_attempts == 0 {
-        return Err(ConfigError::new("JOB_MAX_ATTEMPTS", "must be at least 1"));
-    }
-    Ok(config)
-}
-
 fn parse_opt<T>(src: &impl Source, var: &'static str) -> Result<Option<T>, ConfigError>
 where
     T: FromStr,
@@ -475,40 +300,11 @@ where
     }
 }
 
-/// `*` for any origin, or a comma-separated list of `scheme://host[:port]` origins.
-fn cors_policy(raw: Option<String>) -> Result<CorsPolicy, ConfigError> {
-    const VAR: &str = "CORS_ALLOWED_ORIGINS";
-    let Some(raw) = raw else {
-        return Ok(CorsPolicy::Disabled);
-    };
-    if raw.trim() == "*" {
-        return Ok(CorsPolicy::AnyOrigin);
-    }
-    let origins = raw
-        .split(',')
-        .map(str::trim)
-        .filter(|o| !o.is_empty())
-        .map(|origin| {
-            let url = url::Url::parse(origin)
-                .map_err(|e| ConfigError::new(VAR, format!("has a bad origin `{origin}`: {e}")))?;
-            let canonical = url.origin().ascii_serialization();
-            if canonical != origin.trim_end_matches('/') {
-                return Err(ConfigError::new(
-                    VAR,
-                    format!(
-                        "has `{origin}`, which is not a bare origin like `https://app.example.com`"
-                    ),
-                ));
-            }
-            Ok(canonical)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(CorsPolicy::Origins(origins))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cinema_api::CorsPolicy;
+    use cinema_notify::MailTransport;
 
     fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
         let map: HashMap<String, String> = pairs
