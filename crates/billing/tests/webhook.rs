@@ -13,7 +13,6 @@ use cinema_billing::{
 };
 use cinema_catalog::{Taxonomy, movies::MovieInput};
 use cinema_commerce::{Commerce, CommerceConfig, OrderStatus, Viewer, library};
-use cinema_identity::{Email, Password, Role, users};
 use cinema_kernel::{Money, time::Clock};
 use cinema_notify::{JobOutbox, Templates};
 use cinema_testkit::TestDatabase;
@@ -85,18 +84,9 @@ impl Shop {
 
     /// A user with a pending order for the first movie (19.99): (user, order).
     async fn pending_order(&self, name: &str) -> (i64, i64) {
-        let user = users::create(
-            &self.db,
-            &self.clock,
-            &Email::parse(&format!("{name}@example.com")).unwrap(),
-            &Password::parse("Secret#123", "password").unwrap(),
-            Role::User,
-            true,
-            4,
-        )
-        .await
-        .unwrap()
-        .id;
+        let user = cinema_testkit::active_user(&self.db, &self.clock, name)
+            .await
+            .get();
         self.commerce
             .add_to_cart(&self.db, UserId(user), MovieId(self.movies[0]))
             .await

@@ -6,10 +6,7 @@
 #![expect(clippy::unwrap_used, reason = "test code")]
 
 use cinema_kernel::MovieId;
-use std::{
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use cinema_catalog::{
     Catalog, Taxonomy,
@@ -183,11 +180,7 @@ async fn a_movie_deleted_inside_a_callers_transaction_leaves_its_poster_to_the_s
 #[tokio::test]
 async fn details_and_pages_are_one_round_trip_and_writes_bump_the_version() {
     let (_database, mut db) = database().await;
-    let statements = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let counter = statements.clone();
-    db.set_metric_callback(move |_| {
-        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    });
+    let statements = cinema_testkit::StatementCount::on(&mut db);
     let clock = Clock::system();
     let (_local, catalog) = catalog(&db, &clock);
     let version = cinema_catalog::cache::version::current(&db).await.unwrap();
@@ -215,12 +208,9 @@ async fn details_and_pages_are_one_round_trip_and_writes_bump_the_version() {
     let after = cinema_catalog::cache::version::current(&db).await.unwrap();
     assert_eq!(after, version + 8);
 
-    let before = statements.load(std::sync::atomic::Ordering::SeqCst);
+    let before = statements.get();
     let detail = movies::detail(&db, MovieId(id)).await.unwrap();
-    assert_eq!(
-        statements.load(std::sync::atomic::Ordering::SeqCst) - before,
-        1
-    );
+    assert_eq!(statements.get() - before, 1);
     let names =
         |list: &[cinema_catalog::Named]| list.iter().map(|n| n.name.clone()).collect::<Vec<_>>();
     assert_eq!(names(&detail.summary.genres), ["Crime", "Drama"]);
@@ -236,14 +226,11 @@ async fn details_and_pages_are_one_round_trip_and_writes_bump_the_version() {
     assert!(bare.summary.genres.is_empty() && bare.directors.is_empty());
 
     // A page of known ids is one round trip too, in the order asked, missing ids left out.
-    let before = statements.load(std::sync::atomic::Ordering::SeqCst);
+    let before = statements.get();
     let page = movies::summaries_of(&db, &[bare.summary.movie.id, 999_999, id])
         .await
         .unwrap();
-    assert_eq!(
-        statements.load(std::sync::atomic::Ordering::SeqCst) - before,
-        1
-    );
+    assert_eq!(statements.get() - before, 1);
     let page: Vec<(String, Vec<String>)> = page
         .iter()
         .map(|s| (s.movie.name.clone(), names(&s.genres)))

@@ -5,10 +5,6 @@
 #![expect(clippy::unwrap_used, reason = "test code")]
 
 use cinema_kernel::{MovieId, OrderId, UserId};
-use std::sync::{
-    Arc,
-    atomic::{AtomicUsize, Ordering},
-};
 
 use cinema_catalog::{
     Taxonomy,
@@ -17,20 +13,15 @@ use cinema_catalog::{
 use cinema_commerce::{
     Commerce, CommerceConfig, Error, OrderFilter, OrderStatus, VerifiedPayment, Viewer, library,
 };
-use cinema_identity::{Email, Password, Role, users};
 use cinema_kernel::{Money, db::begin_write, page::PageRequest, time::Clock};
-use cinema_testkit::TestDatabase;
+use cinema_testkit::{StatementCount, TestDatabase};
 use sea_orm::DatabaseConnection;
 
 /// A migrated database whose connection counts the statements it runs.
-async fn database() -> (TestDatabase, DatabaseConnection, Arc<AtomicUsize>) {
+async fn database() -> (TestDatabase, DatabaseConnection, StatementCount) {
     let database = TestDatabase::create().await;
     let mut db = database.connect().await;
-    let statements = Arc::new(AtomicUsize::new(0));
-    let counter = statements.clone();
-    db.set_metric_callback(move |_| {
-        counter.fetch_add(1, Ordering::SeqCst);
-    });
+    let statements = StatementCount::on(&mut db);
     (database, db, statements)
 }
 
@@ -39,7 +30,7 @@ struct Shop {
     clock: Clock,
     commerce: Commerce,
     catalog: cinema_catalog::Catalog,
-    statements: Arc<AtomicUsize>,
+    statements: StatementCount,
     movies: Vec<i64>,
     _database: TestDatabase,
 }
@@ -95,18 +86,9 @@ impl Shop {
     }
 
     async fn user(&self, name: &str) -> i64 {
-        users::create(
-            &self.db,
-            &self.clock,
-            &Email::parse(&format!("{name}@example.com")).unwrap(),
-            &Password::parse("Secret#123", "password").unwrap(),
-            Role::User,
-            true,
-            4,
-        )
-        .await
-        .unwrap()
-        .id
+        cinema_testkit::active_user(&self.db, &self.clock, name)
+            .await
+            .get()
     }
 
     async fn fill(&self, user: i64, movies: &[i64]) {
@@ -120,9 +102,7 @@ impl Shop {
 
     /// How many statements `f` ran.
     async fn count<T>(&self, f: impl std::future::Future<Output = T>) -> (usize, T) {
-        let before = self.statements.load(Ordering::SeqCst);
-        let out = f.await;
-        (self.statements.load(Ordering::SeqCst) - before, out)
+        self.statements.during(f).await
     }
 
     async fn pay(&self, order_id: i64, cents: i64) -> cinema_commerce::Result<()> {

@@ -5,27 +5,23 @@
 #![expect(clippy::unwrap_used, reason = "test code")]
 
 use cinema_kernel::{CommentId, MovieId, UserId};
-use std::sync::{
-    Arc,
-    atomic::{AtomicUsize, Ordering},
-};
+use std::sync::Arc;
 
 use cinema_catalog::{
     Taxonomy,
     movies::{self, MovieFilter, MovieFilterInput, MovieInput},
 };
 use cinema_engagement::{Engagement, EngagementConfig};
-use cinema_identity::{Email, Password, Role, users};
 use cinema_kernel::{Money, page::PageRequest, time::Clock};
 use cinema_notify::{JobOutbox, Templates};
-use cinema_testkit::TestDatabase;
+use cinema_testkit::{StatementCount, TestDatabase};
 use sea_orm::DatabaseConnection;
 
 struct World {
     db: DatabaseConnection,
     clock: Clock,
     engagement: Engagement,
-    statements: Arc<AtomicUsize>,
+    statements: StatementCount,
     movie: i64,
     _database: TestDatabase,
 }
@@ -34,11 +30,7 @@ impl World {
     async fn open() -> Self {
         let database = TestDatabase::create().await;
         let mut db = database.connect().await;
-        let statements = Arc::new(AtomicUsize::new(0));
-        let counter = statements.clone();
-        db.set_metric_callback(move |_| {
-            counter.fetch_add(1, Ordering::SeqCst);
-        });
+        let statements = StatementCount::on(&mut db);
         let clock = Clock::system();
         let media = cinema_testkit::LocalMedia::new(&clock);
         let catalog = cinema_catalog::Catalog::new(db.clone(), media.media.clone(), clock.clone());
@@ -81,25 +73,14 @@ impl World {
     }
 
     async fn user(&self, name: &str) -> i64 {
-        users::create(
-            &self.db,
-            &self.clock,
-            &Email::parse(&format!("{name}@example.com")).unwrap(),
-            &Password::parse("Secret#123", "password").unwrap(),
-            Role::User,
-            true,
-            4,
-        )
-        .await
-        .unwrap()
-        .id
+        cinema_testkit::active_user(&self.db, &self.clock, name)
+            .await
+            .get()
     }
 
     /// Statements run by `f`.
     async fn cost<F: std::future::Future<Output = ()>>(&self, f: F) -> usize {
-        let before = self.statements.load(Ordering::SeqCst);
-        f.await;
-        self.statements.load(Ordering::SeqCst) - before
+        self.statements.during(f).await.0
     }
 }
 

@@ -4,16 +4,22 @@
 //!   PostgreSQL database when `CINEMA_TEST_POSTGRES_URL` is set, dropped afterwards.
 //! - [`SmtpServer`]: a real SMTP server on loopback (the `mailin` protocol state machine behind
 //!   a tokio listener) that keeps what it receives, can refuse service, and can start late.
+//! - [`active_user`] and [`StatementCount`]: an account to act as, and the statements a
+//!   connection ran (the round-trip budgets of the domain suites).
 //! - [`LocalMedia`]: media storage in a temporary directory, for the domain services.
 //! - [`S3Server`]: a real S3 server on loopback (s3s-fs in-process) that checks signatures and
 //!   can be stopped to play a storage outage.
 
+mod accounts;
 mod database;
 mod media;
 mod s3;
 mod smtp;
+mod statements;
 
+pub use accounts::active_user;
 pub use database::{POSTGRES_ENV, TestDatabase};
 pub use media::LocalMedia;
 pub use s3::{S3Server, keys_under};
 pub use smtp::{ReceivedMail, ReservedPort, SmtpServer};
+pub use statements::StatementCount;
