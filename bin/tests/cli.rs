@@ -150,15 +150,7 @@ fn serve_with_no_configuration_uses_sqlite_here_and_stops_cleanly_on_sigterm() {
         .unwrap();
     let stderr = child.stderr.take().unwrap();
     let mut lines = BufReader::new(stderr).lines();
-    let address = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|line| {
-            let event: serde_json::Value = serde_json::from_str(&line).ok()?;
-            (event["message"] == "listening")
-                .then(|| event["address"].as_str().map(str::to_owned))?
-        })
-        .expect("a `listening` log line with the address");
+    let address = listening_address(&mut lines);
 
     let health = ureq_get(&format!("{address}/health"));
     assert!(health.contains("healthy"), "{health}");
@@ -189,6 +181,18 @@ fn serve_with_no_configuration_uses_sqlite_here_and_stops_cleanly_on_sigterm() {
         rest.iter().any(|l| l.contains("shutdown requested")),
         "{rest:?}"
     );
+}
+
+/// The address in the server's `listening` log line (JSON logs), read from its standard error.
+fn listening_address(lines: &mut impl Iterator<Item = std::io::Result<String>>) -> String {
+    lines
+        .map_while(Result::ok)
+        .find_map(|line| {
+            let event: serde_json::Value = serde_json::from_str(&line).ok()?;
+            (event["message"] == "listening")
+                .then(|| event["address"].as_str().map(str::to_owned))?
+        })
+        .expect("a `listening` log line with the address")
 }
 
 /// A minimal blocking HTTP GET, so this test needs no async runtime or client crate.
@@ -287,15 +291,7 @@ async fn a_seed_from_the_cli_is_seen_by_a_running_server_within_the_staleness_bo
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
-    let address = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|line| {
-            let event: serde_json::Value = serde_json::from_str(&line).ok()?;
-            (event["message"] == "listening")
-                .then(|| event["address"].as_str().map(str::to_owned))?
-        })
-        .expect("a `listening` log line with the address");
+    let address = listening_address(&mut lines);
     // Keep reading the log, so the server never blocks on a full pipe.
     std::thread::spawn(move || lines.map_while(Result::ok).for_each(drop));
 

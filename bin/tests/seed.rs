@@ -10,11 +10,7 @@ use cinema_testkit::TestDatabase;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 async fn postgres() -> Option<(TestDatabase, DatabaseConnection)> {
-    let database = TestDatabase::create_unmigrated().await;
-    if !database.is_postgres() {
-        eprintln!("movie_phrases exists on PostgreSQL only; set CINEMA_TEST_POSTGRES_URL");
-        return None;
-    }
+    let database = TestDatabase::postgres_unmigrated("movie_phrases").await?;
     let config = DatabaseConfig::new(database.url().parse().unwrap());
     let db = connect(&config).await.unwrap();
     Some((database, db))

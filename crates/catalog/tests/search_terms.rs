@@ -22,11 +22,7 @@ fn description() -> String {
 }
 
 async fn postgres() -> Option<(TestDatabase, DatabaseConnection)> {
-    let database = TestDatabase::create_unmigrated().await;
-    if !database.is_postgres() {
-        eprintln!("search_terms exists on PostgreSQL only; set CINEMA_TEST_POSTGRES_URL");
-        return None;
-    }
+    let database = TestDatabase::postgres_unmigrated("search_terms").await?;
     let config = DatabaseConfig::new(database.url().parse().unwrap());
     let db = connect(&config).await.unwrap();
     Some((database, db))

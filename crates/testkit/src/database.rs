@@ -50,6 +50,20 @@ impl TestDatabase {
         }
     }
 
+    /// An empty PostgreSQL database, or `None` (after saying why on stderr) when the suite runs
+    /// on SQLite: for tests of what exists on PostgreSQL only.
+    pub async fn postgres_unmigrated(what: &str) -> Option<Self> {
+        match std::env::var(POSTGRES_ENV) {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                Some(Self::create_postgres_from(admin_url, None).await)
+            }
+            _ => {
+                eprintln!("{what} exists on PostgreSQL only; set {POSTGRES_ENV}");
+                None
+            }
+        }
+    }
+
     async fn create_postgres(admin_url: String) -> Self {
         let template = TEMPLATE
             .get_or_init(|| migrated_template(admin_url.clone()))
