@@ -24,8 +24,10 @@ pub struct DatabaseUrl {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DatabaseUrlError {
     #[error("is not a URL ({0})")]
+    /// A URL that does not parse.
     Malformed(String),
     #[error("uses the unsupported scheme `{0}` (use sqlite:// or postgres://)")]
+    /// A scheme other than `sqlite:` or `postgres:`.
     UnsupportedScheme(String),
 }
 
@@ -54,6 +56,7 @@ impl FromStr for DatabaseUrl {
 }
 
 impl DatabaseUrl {
+    /// Which database the URL names.
     pub fn backend(&self) -> DbBackend {
         self.backend
     }
@@ -79,14 +82,18 @@ impl fmt::Display for DatabaseUrl {
 /// Everything needed to open the connection pool.
 #[derive(Debug, Clone)]
 pub struct DatabaseConfig {
+    /// Where the database is.
     pub url: DatabaseUrl,
+    /// At most this many pooled connections.
     pub max_connections: u32,
+    /// How long opening a connection may take.
     pub connect_timeout: Duration,
     /// How long a SQLite writer waits for the lock before giving up.
     pub sqlite_busy_timeout: Duration,
 }
 
 impl DatabaseConfig {
+    /// `url` with the default pool size and connect timeout.
     pub fn new(url: DatabaseUrl) -> Self {
         Self {
             url,
@@ -300,10 +307,12 @@ pub fn is_unavailable(err: &DbErr) -> bool {
 pub struct DatabaseError(#[source] pub DbErr);
 
 impl DatabaseError {
+    /// What kind of database failure this is.
     pub fn failure(&self) -> DbFailure {
         classify(&self.0)
     }
 
+    /// The kind that decides the HTTP status (see [`DbFailure::kind`]).
     pub fn kind(&self) -> ErrorKind {
         self.failure().kind()
     }

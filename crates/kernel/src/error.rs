@@ -46,11 +46,14 @@ impl ErrorKind {
 /// One field that failed validation, named the way the client sent it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FieldError {
+    /// The field as the client sent it (`price`, `genre_ids[2]`).
     pub field: String,
+    /// What is wrong with it, in a sentence.
     pub message: String,
 }
 
 impl FieldError {
+    /// A failure of `field`.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             field: field.into(),
@@ -114,12 +117,16 @@ pub trait DomainError: std::error::Error + Send + Sync + 'static {
 #[derive(Debug, thiserror::Error)]
 pub enum Common {
     #[error("{0} not found.")]
+    /// `{0} not found.` (404).
     NotFound(String),
     #[error("{0}")]
+    /// A clash with existing state, said in full (409).
     Conflict(String),
     #[error("{0}")]
+    /// Not allowed, said in full (403).
     Forbidden(String),
     #[error("The request has invalid fields.")]
+    /// Fields that failed validation, each named (422).
     Invalid(Vec<FieldError>),
     /// The database failed: unreachable (503), a constraint (409), or a bug (500).
     #[error(transparent)]

@@ -15,6 +15,8 @@
 //! This crate knows nothing about HTTP, environment variables or files: callers hand it typed
 //! configuration.
 
+#![deny(missing_docs)]
+
 pub mod db;
 mod error;
 pub mod ids;

@@ -19,12 +19,15 @@ use crate::{ErrorKind, db::DatabaseError};
 pub struct Template {
     /// Unique across the system, e.g. `identity.activation`.
     pub name: &'static str,
+    /// The HTML template.
     pub html: &'static str,
+    /// The plain-text template.
     pub text: &'static str,
 }
 
 /// A message a slice sends: its templates and, as `self`, the values they show.
 pub trait Email: Serialize + Send + Sync {
+    /// The templates it is rendered with.
     const TEMPLATE: Template;
     /// Whether the message carries a secret (a one-time link): its text is then removed from
     /// the outbox once it is delivered or given up on.
@@ -36,15 +39,20 @@ pub trait Email: Serialize + Send + Sync {
 /// A message on its way to the outbox, its context erased to JSON.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
+    /// The recipient.
     pub to: String,
+    /// The subject line.
     pub subject: String,
+    /// The templates to render.
     pub template: Template,
+    /// What the templates are rendered with.
     pub context: serde_json::Value,
     /// See [`Email::CARRIES_SECRET`].
     pub carries_secret: bool,
 }
 
 impl Message {
+    /// `email` to `to`, its context as JSON.
     pub fn new<E: Email>(to: &str, email: &E) -> Result<Self, OutboxError> {
         Ok(Self {
             to: to.to_owned(),
@@ -84,6 +92,7 @@ impl crate::DomainError for OutboxError {
 /// Queues e-mails in the caller's transaction.
 #[async_trait::async_trait]
 pub trait Outbox: Send + Sync + fmt::Debug {
+    /// Queues `message` in `txn`: it is sent only if that transaction commits.
     async fn enqueue(&self, txn: &DatabaseTransaction, message: Message)
     -> Result<(), OutboxError>;
 }

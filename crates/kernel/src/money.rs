@@ -12,16 +12,21 @@ pub struct Money(i64);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
     #[error("must be a decimal amount like 9.99")]
+    /// Not a decimal amount.
     Malformed,
     #[error("must have at most 2 decimal places")]
+    /// More than two decimal places.
     TooPrecise,
     #[error("must not be negative")]
+    /// Below zero.
     Negative,
     #[error("is too large")]
+    /// Beyond what an `i64` of cents holds.
     TooLarge,
 }
 
 impl Money {
+    /// Nothing.
     pub const ZERO: Money = Money(0);
 
     /// A constant amount; a negative one is zero.
@@ -29,6 +34,7 @@ impl Money {
         Self(if cents < 0 { 0 } else { cents })
     }
 
+    /// `cents` cents; a negative amount is refused.
     pub fn from_cents(cents: i64) -> Result<Self, MoneyError> {
         if cents < 0 {
             return Err(MoneyError::Negative);
@@ -36,6 +42,7 @@ impl Money {
         Ok(Self(cents))
     }
 
+    /// The amount in cents.
     pub fn cents(self) -> i64 {
         self.0
     }

@@ -6,6 +6,7 @@ use crate::FieldError;
 
 /// Default and largest page sizes from the product contract.
 pub const DEFAULT_LIMIT: u64 = 20;
+/// The largest page any list serves.
 pub const MAX_LIMIT: u64 = 100;
 /// The largest `skip`: far beyond any list, and small enough for every SQL driver (an offset
 /// above `i64::MAX` panics inside the driver).
@@ -42,10 +43,12 @@ impl PageRequest {
         Ok(Self { skip, limit })
     }
 
+    /// Items skipped before the page.
     pub fn skip(&self) -> u64 {
         self.skip
     }
 
+    /// Items on the page at most.
     pub fn limit(&self) -> u64 {
         self.limit
     }
@@ -63,13 +66,18 @@ impl Default for PageRequest {
 /// One page of results with the exact total.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Page<T> {
+    /// The page's items.
     pub items: Vec<T>,
+    /// How many items match, across every page.
     pub total: u64,
+    /// Items skipped before this page.
     pub skip: u64,
+    /// The page size asked for.
     pub limit: u64,
 }
 
 impl<T> Page<T> {
+    /// A page of `items` out of `total`, as `request` asked.
     pub fn new(items: Vec<T>, total: u64, request: PageRequest) -> Self {
         Self {
             items,

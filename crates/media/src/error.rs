@@ -4,6 +4,7 @@ use crate::image::ImageKind;
 
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
+/// Media's failures: what is wrong with a file, a link or the store, and the [`Common`] ones.
 pub enum Error {
     /// The content is not one of the accepted image types (the client's header is ignored).
     #[error(
@@ -19,8 +20,12 @@ pub enum Error {
     /// Nothing was uploaded.
     #[error("The file is empty.")]
     Empty,
+    /// More bytes than the limit of what was uploaded.
     #[error("The file is larger than {}.", size_text(*.limit as u64))]
-    TooLarge { limit: usize },
+    TooLarge {
+        /// The largest accepted size, in bytes.
+        limit: usize,
+    },
     /// A download link that is malformed, forged, for another key or expired.
     #[error("{0}")]
     BadLink(&'static str),
@@ -28,6 +33,7 @@ pub enum Error {
     #[error("object storage is unavailable: {0}")]
     Storage(String),
     #[error(transparent)]
+    /// The failures every slice shares.
     Common(#[from] Common),
 }
 

@@ -7,12 +7,16 @@ use crate::{Error, Result};
 /// The image types we accept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImageKind {
+    /// JPEG (`image/jpeg`).
     Jpeg,
+    /// PNG (`image/png`).
     Png,
+    /// WebP (`image/webp`).
     Webp,
 }
 
 impl ImageKind {
+    /// Every accepted type.
     pub const ALL: [ImageKind; 3] = [ImageKind::Jpeg, ImageKind::Png, ImageKind::Webp];
 
     /// The kind the content's magic bytes announce, if any.
@@ -39,6 +43,7 @@ impl ImageKind {
         }
     }
 
+    /// Its MIME type.
     pub fn content_type(self) -> &'static str {
         match self {
             ImageKind::Jpeg => "image/jpeg",
@@ -47,6 +52,7 @@ impl ImageKind {
         }
     }
 
+    /// The file extension its objects get.
     pub fn extension(self) -> &'static str {
         match self {
             ImageKind::Jpeg => "jpg",
@@ -74,7 +80,9 @@ impl ImageKind {
 /// An uploaded image, checked and complete.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Image {
+    /// What the bytes are.
     pub kind: ImageKind,
+    /// The whole file.
     pub bytes: Vec<u8>,
 }
 
@@ -90,6 +98,7 @@ pub struct ImageReader {
 const SNIFF_LEN: usize = 12;
 
 impl ImageReader {
+    /// A reader that refuses more than `limit` bytes.
     pub fn new(limit: usize) -> Self {
         Self {
             limit,

@@ -14,6 +14,8 @@
 //! runs the rest. A slice that deletes an owner calls [`Media::release`] in its transaction.
 //! Depends only on `cinema-kernel`; never on HTTP.
 
+#![deny(missing_docs)]
+
 pub mod entity;
 mod error;
 pub mod image;
@@ -64,6 +66,7 @@ impl Default for MediaConfig {
 /// A key reserved for a direct upload, and where to send the bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReservedUpload {
+    /// The reserved key.
     pub key: String,
     /// `PUT` the file's bytes here.
     pub url: String,
@@ -74,6 +77,7 @@ pub struct ReservedUpload {
 /// What one sweep did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SweepReport {
+    /// Objects deleted.
     pub deleted: usize,
     /// Objects the store would not delete now; their rows stay for the next sweep.
     pub failed: usize,
@@ -108,6 +112,7 @@ pub struct Media {
 }
 
 impl Media {
+    /// The service over `store`.
     pub fn new(store: Arc<dyn ObjectStore>, config: MediaConfig, clock: Clock) -> Self {
         Self {
             store,
@@ -302,6 +307,7 @@ impl Media {
         }
     }
 
+    /// The object store in use.
     pub fn store(&self) -> &Arc<dyn ObjectStore> {
         &self.store
     }

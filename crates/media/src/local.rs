@@ -43,8 +43,11 @@ impl std::fmt::Debug for LocalStore {
 /// An object ready to be streamed to the client.
 #[derive(Debug)]
 pub struct LocalObject {
+    /// The open file.
     pub file: tokio::fs::File,
+    /// Its length in bytes.
     pub len: u64,
+    /// Its MIME type, from its key's extension.
     pub content_type: &'static str,
     /// Seconds the link that opened it stays valid: a cache must not keep it longer.
     pub max_age: u64,
@@ -74,6 +77,7 @@ impl LocalStore {
         self.clock.now_secs()
     }
 
+    /// The directory objects are stored under.
     pub fn root(&self) -> &Path {
         &self.root
     }

@@ -19,9 +19,13 @@ pub struct S3Config {
     /// The endpoint clients use for download links when it differs from the one this process
     /// reaches (`http://minio:9000` inside compose, `http://localhost:9000` from a browser).
     pub public_endpoint: Option<String>,
+    /// The region (any value for most S3-compatible servers).
     pub region: String,
+    /// The bucket objects go to.
     pub bucket: String,
+    /// The access key id.
     pub access_key: String,
+    /// The secret key.
     pub secret_key: SecretString,
     /// Bucket in the path (`/bucket/key`), as MinIO and most local servers need.
     pub path_style: bool,
@@ -40,6 +44,7 @@ pub struct S3Store {
 }
 
 impl S3Store {
+    /// A store for `config`; nothing is contacted until it is used.
     pub fn new(config: S3Config) -> Result<Self> {
         let bucket = bucket(&config, config.endpoint.as_deref())?;
         let links = match &config.public_endpoint {

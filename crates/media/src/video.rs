@@ -22,6 +22,7 @@ pub enum VideoKind {
 pub const SNIFF_LEN: usize = 12;
 
 impl VideoKind {
+    /// Every accepted type.
     pub const ALL: [VideoKind; 2] = [VideoKind::Mp4, VideoKind::WebM];
 
     /// The kind the content's first bytes announce, if any.
@@ -33,6 +34,7 @@ impl VideoKind {
         }
     }
 
+    /// Its MIME type.
     pub fn content_type(self) -> &'static str {
         match self {
             VideoKind::Mp4 => "video/mp4",
@@ -40,6 +42,7 @@ impl VideoKind {
         }
     }
 
+    /// The file extension its objects get.
     pub fn extension(self) -> &'static str {
         match self {
             VideoKind::Mp4 => "mp4",
@@ -57,7 +60,9 @@ impl VideoKind {
 /// A checked, complete upload waiting in a spool file (removed when this is dropped).
 #[derive(Debug)]
 pub struct SpooledVideo {
+    /// What the bytes are.
     pub kind: VideoKind,
+    /// Its length in bytes.
     pub len: u64,
     file: tempfile::TempPath,
 }

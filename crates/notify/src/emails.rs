@@ -47,6 +47,7 @@ pub struct JobOutbox {
 }
 
 impl JobOutbox {
+    /// An outbox rendering with `templates`, stamping jobs with `clock`.
     pub fn new(templates: Templates, clock: Clock) -> Self {
         Self { templates, clock }
     }

@@ -5,27 +5,43 @@ use cinema_kernel::{Common, DomainError, ErrorKind, common_error};
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("job {0} not found")]
+    /// No job with this id.
     JobNotFound(i64),
     #[error("job {id} is {status}, only dead jobs can be retried")]
-    NotDead { id: i64, status: String },
+    /// Only dead jobs can be retried.
+    NotDead {
+        /// The job.
+        id: i64,
+        /// Its status now.
+        status: String,
+    },
     #[error("cannot render the e-mail template `{template}`: {source}")]
+    /// A template does not render.
     Template {
+        /// Which template.
         template: String,
+        /// What the renderer said.
         source: minijinja::Error,
     },
     #[error(
         "job {0} held a one-time link that was removed when it died; the recipient must ask for a new one"
     )]
+    /// Its one-time link was removed when it died.
     Redacted(i64),
     #[error("cannot render an e-mail: {0}")]
+    /// An e-mail does not render.
     Render(String),
     #[error("is not a valid sender address ({0})")]
+    /// `MAIL_FROM` is not an address.
     BadSender(String),
     #[error("is not a valid SMTP URL ({0})")]
+    /// `SMTP_URL` is not an SMTP URL.
     BadSmtpUrl(String),
     #[error("cannot encode a job payload: {0}")]
+    /// A job payload does not encode.
     Payload(#[from] serde_json::Error),
     #[error(transparent)]
+    /// The failures every slice shares.
     Common(#[from] Common),
 }
 

@@ -17,6 +17,8 @@
 //! Depends only on `cinema-kernel`; knows nothing of HTTP, environment variables or files
 //! beyond the folder it is configured with.
 
+#![deny(missing_docs)]
+
 mod backoff;
 mod emails;
 pub mod entity;

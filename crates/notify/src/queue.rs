@@ -23,13 +23,18 @@ pub type Job = job::Model;
 /// Where a job is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum JobStatus {
+    /// Waiting for its time.
     Pending,
+    /// Claimed by a worker (until its lease ends).
     Running,
+    /// Finished.
     Done,
+    /// Given up on after its attempts.
     Dead,
 }
 
 impl JobStatus {
+    /// Its name in the `status` column.
     pub fn as_str(self) -> &'static str {
         match self {
             JobStatus::Pending => "pending",
@@ -72,6 +77,7 @@ pub struct NewJob {
 }
 
 impl NewJob {
+    /// A job of `kind` carrying `payload` as JSON.
     pub fn new(kind: impl Into<String>, payload: &impl Serialize) -> Result<Self> {
         Ok(Self {
             kind: kind.into(),
@@ -294,6 +300,7 @@ pub mod admin {
         Ok(Page::new(items, total, page))
     }
 
+    /// One job.
     pub async fn get<C: ConnectionTrait>(db: &C, id: JobId) -> Result<Job> {
         let id = id.get();
         job::Entity::find_by_id(id)

@@ -65,6 +65,7 @@ impl fmt::Display for JobError {
 /// Runs jobs of one kind.
 #[async_trait::async_trait]
 pub trait JobHandler: Send + Sync + fmt::Debug {
+    /// Runs `job`; an error is retried with backoff, or parks the job (see [`JobError`]).
     async fn handle(&self, job: &Job) -> Result<(), JobError>;
 
     /// The payload to keep once the job is finished (done or dead), when what it holds must
@@ -77,7 +78,9 @@ pub trait JobHandler: Send + Sync + fmt::Debug {
 /// A job kind inserted once per `period` (aligned to the epoch), whatever the number of workers.
 #[derive(Debug, Clone)]
 pub struct Schedule {
+    /// The job kind to queue.
     pub kind: String,
+    /// How often.
     pub period: Duration,
 }
 
@@ -131,6 +134,7 @@ impl Worker {
         .every(PURGE_DONE_JOBS, Duration::from_secs(3600))
     }
 
+    /// The id it claims jobs under (its process id and a random part).
     pub fn id(&self) -> &str {
         &self.id
     }

@@ -8,12 +8,14 @@ use lettre::message::Mailbox;
 use super::{MailError, Mailer, OutgoingEmail, build_message};
 
 #[derive(Debug, Clone)]
+/// Writes each e-mail as an `.eml` file in a directory (development, tests, the examples).
 pub struct FileMailer {
     from: Mailbox,
     dir: PathBuf,
 }
 
 impl FileMailer {
+    /// A mailer sending as `from` into `dir`.
     pub fn new(from: Mailbox, dir: PathBuf) -> Self {
         Self { from, dir }
     }

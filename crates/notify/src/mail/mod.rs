@@ -31,9 +31,13 @@ pub const EMAIL_JOB: &str = "email";
 /// A rendered e-mail, as stored in an `email` job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutgoingEmail {
+    /// The recipient.
     pub to: String,
+    /// The subject line.
     pub subject: String,
+    /// The HTML body.
     pub html: String,
+    /// The plain-text body.
     pub text: String,
     /// The message holds a secret (a one-time link): once delivered or given up on, its
     /// parts are removed from the job (see [`EmailHandler`]'s `redact`).
@@ -62,6 +66,7 @@ pub enum MailError {
 /// between delivery and bookkeeping can be recognised as the same one by the receiver.
 #[async_trait::async_trait]
 pub trait Mailer: Send + Sync + fmt::Debug {
+    /// Delivers `email`, with `message_id` so a retried delivery is recognisable.
     async fn send(&self, message_id: &str, email: &OutgoingEmail) -> Result<(), MailError>;
 }
 
@@ -71,11 +76,17 @@ pub enum MailTransport {
     /// `smtp://` (no TLS), `smtp://…?tls=required` (STARTTLS), `smtps://` (implicit TLS), with
     /// optional `user:password@`.
     Smtp {
+        /// The server (`smtp://` or `smtps://`, with credentials).
         url: SecretString,
+        /// How long one delivery may take.
         timeout: Duration,
     },
     /// Each message as an `.eml` file in this folder.
-    Files { dir: PathBuf },
+    /// `.eml` files in `dir`.
+    Files {
+        /// Where the files go.
+        dir: PathBuf,
+    },
 }
 
 impl fmt::Debug for MailTransport {
@@ -92,9 +103,11 @@ impl fmt::Debug for MailTransport {
 }
 
 #[derive(Debug, Clone)]
+/// How e-mail leaves.
 pub struct MailConfig {
     /// The sender, e.g. `Cinema <no-reply@cinema.example>`.
     pub from: String,
+    /// SMTP or files.
     pub transport: MailTransport,
 }
 

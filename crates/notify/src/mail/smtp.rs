@@ -12,6 +12,7 @@ use super::{MailError, Mailer, OutgoingEmail, build_message};
 use crate::{Error, Result};
 
 #[derive(Clone)]
+/// Delivers through an SMTP server, with a pool of connections.
 pub struct SmtpMailer {
     from: Mailbox,
     transport: AsyncSmtpTransport<Tokio1Executor>,
