@@ -26,8 +26,11 @@ use crate::{
 /// Where the payer goes to pay an order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checkout {
+    /// The order.
     pub order_id: i64,
+    /// The gateway's session id (`cs_…`).
     pub session_id: String,
+    /// The page to send the payer to.
     pub checkout_url: String,
     /// Epoch milliseconds: when the session ends (with the order, within the gateway's bounds).
     pub expires_at: i64,
@@ -47,8 +50,11 @@ impl From<checkout_session::Model> for Checkout {
 /// A PaymentIntent a mobile client confirms with the gateway's SDK.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Intent {
+    /// The order.
     pub order_id: i64,
+    /// The gateway's PaymentIntent id (`pi_…`).
     pub payment_intent_id: String,
+    /// What the client SDK confirms the payment with.
     pub client_secret: String,
 }
 
@@ -65,7 +71,9 @@ impl From<checkout_session::Model> for Intent {
 /// An order's payment as its owner sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentState {
+    /// The order.
     pub order_id: i64,
+    /// The order's status.
     pub order_status: cinema_commerce::OrderStatus,
     /// The latest payment's status, if money arrived.
     pub payment_status: Option<String>,

@@ -2,21 +2,29 @@ use cinema_kernel::{Common, DomainError, ErrorKind, common_error, mail::OutboxEr
 
 use crate::signature::SignatureError;
 
+/// Billing's failures.
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// A webhook whose signature does not check out (400).
     #[error("The webhook signature is not valid: {0}.")]
     BadSignature(#[from] SignatureError),
+    /// A webhook body that is not an event (400).
     #[error("The webhook event is malformed: {0}.")]
     MalformedEvent(String),
+    /// Checkout for an order past its payment window (409).
     #[error("Order {0} ran out of time to be paid; place a new order.")]
     OrderExpired(i64),
+    /// The payment provider failed (503) or refused (502).
     #[error(transparent)]
     Gateway(#[from] crate::gateway::GatewayError),
+    /// Commerce's, carried whole.
     #[error(transparent)]
     Commerce(#[from] cinema_commerce::Error),
+    /// A receipt or refund e-mail could not be queued (the change rolls back).
     #[error("The e-mail could not be queued.")]
     Outbox(#[from] OutboxError),
+    /// The failures every slice shares.
     #[error(transparent)]
     Common(#[from] Common),
 }

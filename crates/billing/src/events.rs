@@ -6,23 +6,30 @@ use serde_json::Value;
 
 use crate::{Error, Result};
 
+/// A payment provider's webhook event (Stripe's shape).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Event {
+    /// The event's id (`evt_…`): applied at most once.
     pub id: String,
+    /// Its type, e.g. `checkout.session.completed`.
     #[serde(rename = "type")]
     pub event_type: String,
     /// Unix seconds: when the gateway registered what the event reports (signed with it).
     #[serde(default)]
     pub created: Option<i64>,
+    /// What it is about.
     pub data: EventData,
 }
 
+/// The object an event is about.
 #[derive(Debug, Clone, Deserialize)]
 pub struct EventData {
+    /// The object (a session, a PaymentIntent, a charge), as JSON.
     pub object: Value,
 }
 
 impl Event {
+    /// Reads a webhook body; anything but an event with an id and a type is malformed.
     pub fn parse(payload: &[u8]) -> Result<Self> {
         let event: Event =
             serde_json::from_slice(payload).map_err(|e| Error::MalformedEvent(e.to_string()))?;
@@ -48,6 +55,7 @@ impl Event {
         self.text("id")
     }
 
+    /// The object's kind (`checkout.session`, `payment_intent`, `charge`).
     pub fn object_kind(&self) -> Option<&str> {
         self.text("object")
     }
@@ -85,6 +93,7 @@ impl Event {
             .find_map(|f| self.data.object.get(*f).and_then(Value::as_i64))
     }
 
+    /// The object's currency, lower-cased.
     pub fn currency(&self) -> Option<String> {
         self.text("currency").map(str::to_ascii_lowercase)
     }

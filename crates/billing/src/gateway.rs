@@ -12,6 +12,7 @@ use std::fmt;
 /// One line of what is paid for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChargeLine {
+    /// What the payer sees on the line.
     pub title: String,
     /// In the currency's minor unit.
     pub amount_cents: i64,
@@ -20,11 +21,13 @@ pub struct ChargeLine {
 /// A payment to open for an order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChargeRequest {
+    /// The order paid for.
     pub order_id: i64,
     /// The order's total in the currency's minor unit (19.99 → 1999).
     pub amount_cents: i64,
     /// ISO 4217, lower case.
     pub currency: String,
+    /// What is paid for, line by line.
     pub lines: Vec<ChargeLine>,
     /// Epoch milliseconds: when the order stops being payable.
     pub expires_at: i64,
@@ -39,7 +42,9 @@ pub struct ChargeRequest {
 /// A hosted checkout page opened at the gateway.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenedSession {
+    /// The gateway's session id.
     pub id: String,
+    /// The hosted page.
     pub url: String,
     /// Epoch milliseconds.
     pub expires_at: i64,
@@ -48,16 +53,22 @@ pub struct OpenedSession {
 /// A PaymentIntent a mobile client confirms with its SDK.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenedIntent {
+    /// The gateway's PaymentIntent id.
     pub id: String,
+    /// What the client SDK confirms the payment with.
     pub client_secret: String,
 }
 
 /// Money to give back in full.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundRequest {
+    /// The payment to refund.
     pub payment_intent_id: String,
+    /// How much, in the currency's minor unit.
     pub amount_cents: i64,
+    /// The order it paid.
     pub order_id: i64,
+    /// Makes a retried request refund once.
     pub idempotency_key: String,
 }
 

@@ -16,7 +16,9 @@ use crate::{
 /// Which payments to list; every field narrows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PaymentFilter {
+    /// Only this user's payments.
     pub user_id: Option<i64>,
+    /// Only payments in this status.
     pub status: Option<PaymentStatus>,
     /// Epoch milliseconds, inclusive.
     pub created_from: Option<i64>,
@@ -27,7 +29,9 @@ pub struct PaymentFilter {
 /// A payment with the movies it paid for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentView {
+    /// The payment.
     pub payment: payment::Model,
+    /// The movies it paid for.
     pub items: Vec<payment_item::Model>,
 }
 

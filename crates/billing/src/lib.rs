@@ -32,6 +32,8 @@
 //! Depends on `cinema-kernel`, `cinema-identity` (who to e-mail) and `cinema-commerce`;
 //! never on HTTP.
 
+#![deny(missing_docs)]
+
 mod checkout;
 mod emails;
 pub mod entity;
@@ -91,6 +93,7 @@ fn money(cents: i64) -> String {
 }
 
 impl Billing {
+    /// The billing service: checkout and refunds through `gateway`, receipts through `outbox`, orders through `commerce`.
     pub fn new(
         config: BillingConfig,
         clock: Clock,

@@ -17,12 +17,19 @@ pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 /// Why a signature was refused. None of them says which part of a secret was wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
+    /// No `t=` part.
     #[error("the Stripe-Signature header has no timestamp (`t=`)")]
     NoTimestamp,
+    /// No `v1=` part.
     #[error("the Stripe-Signature header has no `v1=` signature")]
     NoSignature,
+    /// Signed too long ago (or in the future), beyond the tolerance.
     #[error("the signature's timestamp is {age_secs} s away from now, beyond the tolerance")]
-    Stale { age_secs: u64 },
+    Stale {
+        /// Seconds between the timestamp and now.
+        age_secs: u64,
+    },
+    /// No `v1=` signature matches the payload with the secret.
     #[error("no signature matches the payload")]
     Mismatch,
 }

@@ -13,6 +13,7 @@ pub enum PaymentStatus {
 }
 
 impl PaymentStatus {
+    /// Its name on the wire and in the `status` column.
     pub fn as_str(self) -> &'static str {
         match self {
             PaymentStatus::Successful => "successful",
@@ -21,6 +22,7 @@ impl PaymentStatus {
         }
     }
 
+    /// The status named `text`.
     pub fn parse(text: &str) -> Option<Self> {
         [Self::Successful, Self::Refunded, Self::RefundDue]
             .into_iter()

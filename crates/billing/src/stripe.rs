@@ -79,6 +79,7 @@ struct Refund {
 }
 
 impl StripeGateway {
+    /// A gateway for `config` (no request is made until it is used).
     pub fn new(config: StripeConfig) -> Result<Self, GatewayError> {
         // async-stripe appends `v1/…` to the base as written; a base given with its `/v1`
         // (as some fakes document theirs) would otherwise become `/v1/v1/…`.

@@ -77,7 +77,9 @@ impl PaymentGateway for TestGateway {
 /// What the payer pressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    /// Pay the session.
     Pay,
+    /// Decline it.
     Decline,
 }
 

@@ -2,11 +2,14 @@
 
 use cinema_kernel::{Common, DomainError, common_error};
 
+/// The catalog's failures.
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The failures every slice shares.
     #[error(transparent)]
     Common(#[from] Common),
+    /// Media's, carried whole (posters, videos).
     #[error(transparent)]
     Media(#[from] cinema_media::Error),
 }

@@ -15,6 +15,8 @@
 //!
 //! Depends only on `cinema-kernel`; knows nothing of HTTP.
 
+#![deny(missing_docs)]
+
 pub mod cache;
 pub mod entity;
 mod error;

@@ -16,13 +16,18 @@ use crate::{
 /// Which taxonomy table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Taxonomy {
+    /// Age certifications (G, PG, R, …).
     Certifications,
+    /// Genres.
     Genres,
+    /// Directors.
     Directors,
+    /// Stars.
     Stars,
 }
 
 impl Taxonomy {
+    /// Its table.
     pub fn table(self) -> &'static str {
         match self {
             Taxonomy::Certifications => "certifications",
@@ -64,15 +69,20 @@ impl Taxonomy {
 /// A taxonomy entry.
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
 pub struct Named {
+    /// Its id.
     pub id: i64,
+    /// Its name.
     pub name: String,
 }
 
 /// A genre with the number of its movies.
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
 pub struct GenreCount {
+    /// The genre's id.
     pub id: i64,
+    /// The genre's name.
     pub name: String,
+    /// How many movies have it.
     pub movie_count: i64,
 }
 
@@ -144,6 +154,7 @@ pub async fn list<C: ConnectionTrait>(
     Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
 }
 
+/// One entry; [`Common::NotFound`](cinema_kernel::Common::NotFound) if there is none.
 pub async fn get<C: ConnectionTrait>(db: &C, kind: Taxonomy, id: i64) -> Result<Named> {
     let stmt = select(kind)
         .and_where(Expr::col(Alias::new("id")).eq(id))

@@ -22,14 +22,18 @@ use crate::{
 /// A movie in the cart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CartLine {
+    /// The movie, as lists show it.
     pub movie: MovieSummary,
+    /// When it was added (epoch milliseconds).
     pub added_at: i64,
 }
 
 /// A user's cart, oldest addition first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cart {
+    /// Whose cart.
     pub user_id: i64,
+    /// Its movies, oldest addition first.
     pub lines: Vec<CartLine>,
 }
 
@@ -45,7 +49,9 @@ impl Cart {
 /// How many movies are in a cart and what they cost now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CartTotal {
+    /// How many movies.
     pub items: u64,
+    /// Their sum at current prices.
     pub price: Money,
 }
 

@@ -11,15 +11,20 @@ use crate::{Commerce, Merged, Result};
 /// A new (inactive) account and what its guest cart became: the movies wait in its cart.
 #[derive(Debug)]
 pub struct Registered {
+    /// The new account.
     pub user: user::Model,
+    /// What happened to each movie of the guest cart.
     pub cart: Merged,
 }
 
 /// A new session and what the guest cart became.
 #[derive(Debug)]
 pub struct SignedIn {
+    /// The account signed in.
     pub user: user::Model,
+    /// Its new token pair.
     pub tokens: TokenPair,
+    /// What happened to each movie of the guest cart.
     pub cart: Merged,
 }
 

@@ -33,6 +33,8 @@
 //! Depends on `cinema-kernel`, `cinema-identity` (users, the sign-up and sign-in flows that
 //! carry a guest cart) and `cinema-catalog` (movies); never on HTTP.
 
+#![deny(missing_docs)]
+
 mod cart;
 pub mod entity;
 mod error;
@@ -87,10 +89,12 @@ pub struct Commerce {
 }
 
 impl Commerce {
+    /// The commerce service.
     pub fn new(config: CommerceConfig, clock: Clock) -> Self {
         Self { config, clock }
     }
 
+    /// Its configuration.
     pub fn config(&self) -> &CommerceConfig {
         &self.config
     }

@@ -97,8 +97,11 @@ pub async fn revoke_in(
 /// A movie in a library.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Owned {
+    /// The movie, as lists show it.
     pub movie: MovieSummary,
+    /// When it was granted (epoch milliseconds).
     pub granted_at: i64,
+    /// The order that paid for it (`None` for a grant without one).
     pub order_id: Option<i64>,
 }
 

@@ -19,7 +19,10 @@ pub enum SkipReason {
     /// The user owns it already: repeat purchases are not allowed.
     AlreadyOwned,
     /// It is in another pending order of the user.
-    InPendingOrder { order_id: i64 },
+    InPendingOrder {
+        /// That order.
+        order_id: i64,
+    },
     /// It is in the cart already (guest-cart merge).
     AlreadyInCart,
     /// It does not exist (any more).
@@ -53,7 +56,9 @@ impl SkipReason {
 /// A movie left out, and why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Skipped {
+    /// The movie.
     pub movie_id: i64,
+    /// Why it was left out.
     pub reason: SkipReason,
 }
 

@@ -26,6 +26,7 @@ pub enum OrderStatus {
 }
 
 impl OrderStatus {
+    /// Every status.
     pub const ALL: [OrderStatus; 5] = [
         OrderStatus::Pending,
         OrderStatus::Paid,
@@ -45,6 +46,7 @@ impl OrderStatus {
         }
     }
 
+    /// The status named `s`.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|status| status.as_str() == s)
     }
@@ -73,7 +75,9 @@ pub enum Trigger {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("The order is {from}; it cannot become {to}{}.", hint(*from, *to))]
 pub struct TransitionError {
+    /// Where the order is.
     pub from: OrderStatus,
+    /// Where it was asked to go.
     pub to: OrderStatus,
 }
 

@@ -12,6 +12,7 @@ use crate::{Commerce, Error, Result, entity::watch_progress, library};
 /// Where an owner left off in a movie.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WatchState {
+    /// Seconds into the movie.
     pub position_secs: u32,
     /// When the position was last recorded (epoch ms).
     pub watched_at: i64,

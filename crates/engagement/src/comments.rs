@@ -34,6 +34,7 @@ pub const MAX_COMMENT_CHARS: usize = 2000;
 /// A comment as readers see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommentView {
+    /// The comment's row.
     pub comment: comment::Model,
     /// The author's display name; `None` once the account is gone.
     pub author: Option<String>,

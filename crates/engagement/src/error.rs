@@ -3,15 +3,23 @@
 
 use cinema_kernel::{Common, DomainError, ErrorKind, common_error, mail::OutboxError};
 
+/// Engagement's failures.
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The user posted `comment_limit` comments within the window.
     #[error("Too many comments: try again in {retry_after} seconds.")]
-    RateLimited { retry_after: u64 },
+    RateLimited {
+        /// Seconds until the oldest of them leaves the window.
+        retry_after: u64,
+    },
+    /// The failures every slice shares.
     #[error(transparent)]
     Common(#[from] Common),
+    /// The catalog's, carried whole.
     #[error(transparent)]
     Catalog(#[from] cinema_catalog::Error),
+    /// A notification e-mail could not be queued (the change rolls back).
     #[error("The e-mail could not be queued.")]
     Outbox(#[from] OutboxError),
 }

@@ -16,6 +16,8 @@
 //! Depends on `cinema-kernel`, `cinema-identity` (who people are) and `cinema-catalog`
 //! (movies); never on HTTP.
 
+#![deny(missing_docs)]
+
 mod comments;
 mod emails;
 pub mod entity;
@@ -47,6 +49,7 @@ pub use reactions::{Reaction, Reactions};
 pub struct EngagementConfig {
     /// Comments (and replies) one user may post per `comment_window`.
     pub comment_limit: u32,
+    /// The window `comment_limit` counts in.
     pub comment_window: Duration,
     /// Reply and like e-mails one person may be sent per hour (`NOTIFICATION_MAILS_PER_HOUR`);
     /// past it the notification is still recorded in the app, only not e-mailed.
@@ -76,12 +79,17 @@ pub struct Engagement {
 /// What the caller has done with one movie.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Mine {
+    /// The caller's like or dislike.
     pub reaction: Option<Reaction>,
+    /// The caller's rating (1–10).
     pub rating: Option<i16>,
+    /// Whether it is on the caller's favorites list.
     pub favorite: bool,
 }
 
 impl Engagement {
+    /// The service; notification e-mails go through `outbox`. Add the catalog's cache with
+    /// [`Engagement::with_catalog_cache`].
     pub fn new(config: EngagementConfig, clock: Clock, outbox: Arc<dyn Outbox>) -> Self {
         Self {
             config: Arc::new(config),

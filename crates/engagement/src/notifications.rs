@@ -24,6 +24,7 @@ use crate::{
 /// A like taken back and given again within this time notifies once.
 const LIKE_QUIET_MS: i64 = 3600 * 1000;
 
+/// What a notification is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotificationKind {
     /// Someone replied to your comment.
@@ -33,6 +34,7 @@ pub enum NotificationKind {
 }
 
 impl NotificationKind {
+    /// Its name on the wire and in the `kind` column.
     pub fn as_str(self) -> &'static str {
         match self {
             NotificationKind::Replied => "comment_replied",
@@ -44,6 +46,7 @@ impl NotificationKind {
 /// A notification as its recipient sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotificationView {
+    /// The notification's row.
     pub notification: notification::Model,
     /// Who did it; `None` once their account is gone.
     pub actor: Option<String>,
@@ -52,7 +55,9 @@ pub struct NotificationView {
 /// A page of notifications and how many are unread in all.
 #[derive(Debug, Clone)]
 pub struct NotificationPage {
+    /// The page asked for.
     pub page: Page<NotificationView>,
+    /// Unread notifications in all.
     pub unread: u64,
 }
 

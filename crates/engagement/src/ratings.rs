@@ -20,7 +20,9 @@ use crate::{Engagement, Error, Result, entity::rating, lock_movie};
 pub struct Ratings {
     /// The average in tenths (8.5 → 85), rounded half up; `None` while unrated.
     pub average_tenths: Option<i32>,
+    /// How many users rated it.
     pub count: i64,
+    /// The caller's rating (1–10).
     pub mine: Option<i16>,
 }
 

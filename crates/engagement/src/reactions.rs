@@ -14,9 +14,12 @@ use sea_orm::{
 
 use crate::{Engagement, Result, entity::reaction, lock_movie};
 
+/// A user's reaction to a movie.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reaction {
+    /// Likes it.
     Like,
+    /// Dislikes it.
     Dislike,
 }
 
@@ -36,6 +39,7 @@ impl Reaction {
         }
     }
 
+    /// Its name on the wire: `like` or `dislike`.
     pub fn as_str(self) -> &'static str {
         match self {
             Reaction::Like => "like",
@@ -56,8 +60,11 @@ impl Reaction {
 /// A movie's reactions, and the caller's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reactions {
+    /// Likes in all.
     pub likes: i64,
+    /// Dislikes in all.
     pub dislikes: i64,
+    /// The caller's.
     pub mine: Option<Reaction>,
 }
 

@@ -11,8 +11,11 @@ use crate::{Error, Result};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Role {
+    /// A customer.
     User,
+    /// Runs the catalog.
     Moderator,
+    /// Runs users, orders and payments.
     Admin,
 }
 
@@ -26,6 +29,7 @@ impl Role {
         }
     }
 
+    /// The role stored as `group_id` (1 user, 2 moderator, 3 admin).
     pub fn from_group_id(id: i32) -> Option<Self> {
         match id {
             1 => Some(Role::User),
@@ -35,6 +39,7 @@ impl Role {
         }
     }
 
+    /// Its name on the wire: `USER`, `MODERATOR` or `ADMIN`.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::User => "USER",
@@ -97,6 +102,7 @@ fn is_host_name(domain: &str) -> bool {
 }
 
 impl Email {
+    /// Trims and lower-cases `raw`; anything but a plausible address is refused, named `email`.
     pub fn parse(raw: &str) -> Result<Self> {
         let email = raw.trim().to_lowercase();
         let invalid = |m: &str| Err(Error::invalid("email", m));
@@ -122,6 +128,7 @@ impl Email {
         Ok(Self(email))
     }
 
+    /// The address.
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -18,8 +18,11 @@ macro_rules! template {
 /// Sent at registration and on "resend activation".
 #[derive(Debug, Clone, Serialize)]
 pub struct Activation {
+    /// The recipient.
     pub email: String,
+    /// The activation link.
     pub link: String,
+    /// How long the link works.
     pub valid_hours: u32,
 }
 
@@ -34,7 +37,9 @@ impl Email for Activation {
 /// Sent once an account is activated.
 #[derive(Debug, Clone, Serialize)]
 pub struct AccountActivated {
+    /// The recipient.
     pub email: String,
+    /// Where to sign in.
     pub login_link: String,
 }
 
@@ -48,8 +53,11 @@ impl Email for AccountActivated {
 /// Sent on a password-reset request for an active account.
 #[derive(Debug, Clone, Serialize)]
 pub struct PasswordReset {
+    /// The recipient.
     pub email: String,
+    /// The one-time reset link.
     pub link: String,
+    /// How long the link works.
     pub valid_minutes: u32,
 }
 
@@ -64,9 +72,11 @@ impl Email for PasswordReset {
 /// Sent after a password change or reset.
 #[derive(Debug, Clone, Serialize)]
 pub struct PasswordChanged {
+    /// The recipient.
     pub email: String,
     /// RFC 3339, UTC.
     pub changed_at: String,
+    /// Where to reset the password if the change was not theirs.
     pub reset_link: String,
 }
 

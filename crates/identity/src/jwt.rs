@@ -29,10 +29,15 @@ pub struct AccessClaims {
     pub sid: i64,
     /// Always `access`.
     pub typ: String,
+    /// A unique id of the token.
     pub jti: String,
+    /// Issued at (epoch seconds).
     pub iat: i64,
+    /// Expires at (epoch seconds).
     pub exp: i64,
+    /// The issuer (`cinema`).
     pub iss: String,
+    /// The audience (`cinema-api`).
     pub aud: String,
     /// Not before (never set by us; checked when present).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -40,6 +45,7 @@ pub struct AccessClaims {
 }
 
 impl AccessClaims {
+    /// The user id in `sub`.
     pub fn user_id(&self) -> Result<i64> {
         self.sub
             .parse()
@@ -95,6 +101,7 @@ impl TokenService {
         self.ttl.as_secs()
     }
 
+    /// An access token for this user's session, valid for the configured lifetime.
     pub fn issue(&self, user_id: UserId, session_id: SessionId) -> Result<String> {
         let user_id = user_id.get();
 

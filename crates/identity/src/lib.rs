@@ -18,6 +18,8 @@
 //! the kernel's `Outbox` port inside the same transaction as the change. Depends on
 //! `cinema-kernel` and `cinema-media`; knows nothing of HTTP.
 
+#![deny(missing_docs)]
+
 mod accounts;
 mod crypto;
 mod devices;
@@ -50,13 +52,19 @@ pub use throttle::{AbuseLimits, Limit, MailRequest, ThrottleConfig};
 pub struct IdentityConfig {
     /// HS256 key of access tokens (at least 32 bytes).
     pub jwt_secret: SecretString,
+    /// How long an access token lives.
     pub access_ttl: Duration,
+    /// How long a refresh token lives.
     pub refresh_ttl: Duration,
+    /// How long an activation link works.
     pub activation_ttl: Duration,
+    /// How long a password-reset link works.
     pub reset_ttl: Duration,
+    /// bcrypt cost of new password hashes.
     pub bcrypt_cost: u32,
     /// Where links in e-mails point, e.g. `https://app.example.com`.
     pub frontend_url: url::Url,
+    /// Sign-in throttling.
     pub throttle: ThrottleConfig,
     /// Limits on requests that send e-mail or guess a password.
     pub limits: AbuseLimits,
@@ -99,14 +107,17 @@ impl Identity {
         }
     }
 
+    /// The token service.
     pub fn tokens(&self) -> &TokenService {
         &self.inner.tokens
     }
 
+    /// The configuration.
     pub fn config(&self) -> &IdentityConfig {
         &self.inner.config
     }
 
+    /// The clock "now" comes from.
     pub fn clock(&self) -> &Clock {
         &self.inner.clock
     }

@@ -20,6 +20,7 @@ use crate::{Error, Result, entity::user};
 pub enum AccountState {
     /// Signed up, never activated.
     Registered,
+    /// Activated and not disabled.
     Active,
     /// Disabled by an admin.
     Disabled,
@@ -30,10 +31,12 @@ pub enum AccountState {
 pub enum Actor {
     /// Whoever holds the account's activation link.
     LinkHolder,
+    /// An admin.
     Admin,
 }
 
 impl AccountState {
+    /// The state of `user`.
     pub fn of(user: &user::Model) -> Self {
         if user.disabled_at.is_some() {
             AccountState::Disabled

@@ -14,37 +14,53 @@ use sea_orm::DatabaseConnection;
 
 use crate::{Error, Result, entity::profile};
 
+/// The longest first or last name, in characters.
 pub const NAME_MAX: usize = 100;
+/// The longest "about me", in characters.
 pub const INFO_MAX: usize = 5000;
 
 /// Every editable field; `None` means empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProfileData {
+    /// First name.
     pub first_name: Option<String>,
+    /// Last name.
     pub last_name: Option<String>,
+    /// Gender.
     pub gender: Option<Gender>,
+    /// Date of birth.
     pub date_of_birth: Option<NaiveDate>,
+    /// About me.
     pub info: Option<String>,
 }
 
 /// A partial change: `None` leaves a field alone, `Some(None)` clears it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProfilePatch {
+    /// A new first name, or `Some(None)` to clear it.
     pub first_name: Option<Option<String>>,
+    /// A new last name, or `Some(None)` to clear it.
     pub last_name: Option<Option<String>>,
+    /// A new gender, or `Some(None)` to clear it.
     pub gender: Option<Option<Gender>>,
+    /// A new date of birth, or `Some(None)` to clear it.
     pub date_of_birth: Option<Option<NaiveDate>>,
+    /// A new "about me", or `Some(None)` to clear it.
     pub info: Option<Option<String>>,
 }
 
+/// A profile's gender.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Gender {
+    /// Man.
     Man,
+    /// Woman.
     Woman,
 }
 
 impl Gender {
+    /// Its name on the wire: `MAN` or `WOMAN`.
     pub fn as_str(self) -> &'static str {
         match self {
             Gender::Man => "MAN",
@@ -52,6 +68,7 @@ impl Gender {
         }
     }
 
+    /// The gender named `s` on the wire.
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "MAN" => Some(Gender::Man),

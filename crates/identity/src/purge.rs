@@ -13,6 +13,7 @@ use crate::{
 pub struct Purged {
     /// Activation and password-reset tokens.
     pub one_time_tokens: u64,
+    /// Sessions expired or revoked long enough ago.
     pub sessions: u64,
     /// Known-device tokens past their lifetime.
     pub device_tokens: u64,

@@ -20,10 +20,15 @@ use crate::{
 /// The caller of an authenticated request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthUser {
+    /// The user's id.
     pub id: i64,
+    /// The user's e-mail.
     pub email: String,
+    /// The user's role.
     pub role: Role,
+    /// Whether the account is active.
     pub is_active: bool,
+    /// When the account was created (epoch milliseconds).
     pub created_at: i64,
     /// The session the access token belongs to.
     pub session_id: i64,
@@ -39,11 +44,17 @@ impl AuthUser {
 /// A signed-in device as the user sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionView {
+    /// The session's id.
     pub id: i64,
+    /// When it began (epoch milliseconds).
     pub created_at: i64,
+    /// When it was last used (epoch milliseconds).
     pub last_used_at: i64,
+    /// The client's `User-Agent`.
     pub user_agent: Option<String>,
+    /// The client's address.
     pub ip: Option<String>,
+    /// Whether it is the caller's own.
     pub current: bool,
 }
 

@@ -80,8 +80,11 @@ impl Default for AbuseLimits {
 /// What a request asks for, for counting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MailRequest {
+    /// A password-reset request.
     PasswordReset,
+    /// An activation resend.
     ActivationResend,
+    /// A sign-up.
     Registration,
 }
 

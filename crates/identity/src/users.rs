@@ -58,7 +58,9 @@ pub async fn lock_in(txn: &DatabaseTransaction, id: UserId) -> Result<bool, DbEr
 pub struct UserFilter {
     /// Part of the e-mail, matched literally (`%` and `_` are not wildcards).
     pub email: Option<String>,
+    /// Only this role.
     pub role: Option<Role>,
+    /// Only active (or inactive) accounts.
     pub is_active: Option<bool>,
 }
 
@@ -99,7 +101,9 @@ pub async fn list<C: ConnectionTrait>(
 /// An admin's change to a user.
 #[derive(Debug, Clone, Default)]
 pub struct UserUpdate {
+    /// A new role.
     pub role: Option<Role>,
+    /// Activate or deactivate.
     pub is_active: Option<bool>,
 }
 

@@ -82,12 +82,14 @@ const ENTRY_OVERHEAD: u64 = 256;
 /// A serialized public answer.
 #[derive(Debug)]
 pub struct Answer {
+    /// The serialized answer.
     pub body: Bytes,
     /// A weak validator (`W/"…"`): the same bytes give the same tag on every instance.
     pub etag: String,
 }
 
 impl Answer {
+    /// An answer of these bytes, its ETag derived from them.
     pub fn new(body: Vec<u8>) -> Self {
         let digest = Sha256::digest(&body);
         let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
@@ -152,6 +154,7 @@ struct Inner {
 type Pinned = (Arc<dyn Any + Send + Sync>, usize);
 
 impl CatalogCache {
+    /// A cache within `config`'s bounds.
     pub fn new(config: &CacheConfig) -> Self {
         // Each entry weighs at least max_bytes / max_entries, so neither bound is exceeded.
         let floor = (config.max_bytes / config.max_entries.max(1)).max(1);
@@ -182,6 +185,7 @@ impl CatalogCache {
         Self { inner: None }
     }
 
+    /// Whether it caches anything.
     pub fn is_on(&self) -> bool {
         self.inner.is_some()
     }
@@ -207,6 +211,7 @@ impl CatalogCache {
         })
     }
 
+    /// The answer stored under `ticket`, if any.
     pub fn get(&self, ticket: &Ticket) -> Option<Arc<Answer>> {
         self.inner.as_ref()?.answers.get(&ticket.key)
     }

@@ -15,19 +15,27 @@ pub const MAX_IDS: usize = 100;
 /// checked. Every bound is inclusive; `0` is a real bound; id lists mean "any of".
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MovieFilterInput {
+    /// First release year, inclusive.
     pub year_from: Option<i32>,
+    /// Last release year, inclusive.
     pub year_to: Option<i32>,
     /// 0–10.
     pub imdb_min: Option<f64>,
     /// 0–10.
     pub imdb_max: Option<f64>,
+    /// Lowest price, inclusive.
     pub price_min: Option<Money>,
+    /// Highest price, inclusive.
     pub price_max: Option<Money>,
     /// At most [`MAX_IDS`] each.
     pub genre_ids: Vec<i64>,
+    /// Any of these certifications.
     pub certification_ids: Vec<i64>,
+    /// By any of these directors.
     pub director_ids: Vec<i64>,
+    /// With any of these stars.
     pub star_ids: Vec<i64>,
+    /// A search in the title, people or description.
     pub search: Option<SearchQuery>,
 }
 
@@ -53,8 +61,11 @@ pub struct MovieFilter {
 /// the catalog narrows a list to its own rows without a query builder of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LinkedTo {
+    /// The table that links owners to movies (`favorites`).
     pub table: &'static str,
+    /// Its owner column (`user_id`).
     pub owner_column: &'static str,
+    /// The owner.
     pub owner: i64,
 }
 
@@ -191,14 +202,23 @@ impl MovieFilter {
 /// What to sort by; ties are always broken by id in the same direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortKey {
+    /// The id (insertion order).
     Id,
+    /// The title.
     Name,
+    /// The release year.
     Year,
+    /// The running time.
     Time,
+    /// The IMDb score.
     Imdb,
+    /// The IMDb votes.
     Votes,
+    /// The Metascore.
     MetaScore,
+    /// The gross.
     Gross,
+    /// The price.
     Price,
     /// Average user rating; unrated movies last in both directions.
     Rating,
@@ -260,7 +280,9 @@ impl SortKey {
 /// A sort: a key and a direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sort {
+    /// What to sort by.
     pub key: SortKey,
+    /// Largest first.
     pub descending: bool,
 }
 

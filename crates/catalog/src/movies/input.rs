@@ -9,18 +9,31 @@ use crate::{Error, Result};
 /// A complete movie, as created.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MovieInput {
+    /// The title.
     pub name: String,
+    /// The release year.
     pub year: i32,
+    /// Running time in minutes.
     pub time: i32,
+    /// IMDb score × 10 (85 = 8.5).
     pub imdb_tenths: i32,
+    /// IMDb votes.
     pub votes: i64,
+    /// Metascore (0–100).
     pub meta_score: Option<i32>,
+    /// Box-office gross.
     pub gross: Option<Money>,
+    /// The plot.
     pub description: String,
+    /// What it costs.
     pub price: Money,
+    /// Its certification.
     pub certification_id: i64,
+    /// Its genres.
     pub genre_ids: Vec<i64>,
+    /// Its directors.
     pub director_ids: Vec<i64>,
+    /// Its stars.
     pub star_ids: Vec<i64>,
 }
 
@@ -28,22 +41,36 @@ pub struct MovieInput {
 /// list replaces the set.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MoviePatch {
+    /// A new title.
     pub name: Option<String>,
+    /// A new release year.
     pub year: Option<i32>,
+    /// A new running time.
     pub time: Option<i32>,
+    /// A new IMDb score × 10.
     pub imdb_tenths: Option<i32>,
+    /// New IMDb votes.
     pub votes: Option<i64>,
+    /// A new Metascore, or `Some(None)` to clear it.
     pub meta_score: Option<Option<i32>>,
+    /// A new gross, or `Some(None)` to clear it.
     pub gross: Option<Option<Money>>,
+    /// A new plot.
     pub description: Option<String>,
+    /// A new price.
     pub price: Option<Money>,
+    /// A new certification.
     pub certification_id: Option<i64>,
+    /// Its genres, replacing the current ones.
     pub genre_ids: Option<Vec<i64>>,
+    /// Its directors, replacing the current ones.
     pub director_ids: Option<Vec<i64>>,
+    /// Its stars, replacing the current ones.
     pub star_ids: Option<Vec<i64>>,
 }
 
 impl MoviePatch {
+    /// Whether it changes nothing.
     pub fn is_empty(&self) -> bool {
         *self == MoviePatch::default()
     }
@@ -100,6 +127,7 @@ impl MovieInput {
 }
 
 impl MoviePatch {
+    /// Checks every sent field against the ranges of the product contract; names each bad field.
     pub fn validate(&mut self, clock: &Clock) -> Result<()> {
         let mut errors = Vec::new();
         check_fields(

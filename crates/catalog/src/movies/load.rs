@@ -25,19 +25,27 @@ use crate::{
 /// What a list shows of a movie.
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
 pub struct MovieCard {
+    /// Its id.
     pub id: i64,
+    /// Its public UUID.
     pub uuid: String,
+    /// The title.
     pub name: String,
+    /// The release year.
     pub year: i32,
     /// Minutes.
     pub time: i32,
     /// IMDb score × 10 (85 = 8.5).
     pub imdb_tenths: i32,
+    /// IMDb votes.
     pub votes: i64,
+    /// The price in cents.
     pub price_cents: i64,
+    /// Its certification's id.
     pub certification_id: i64,
     /// Object key of the poster in media storage.
     pub poster: Option<String>,
+    /// How many users rated it.
     pub rating_count: i64,
     /// The average rating in tenths; `None` while unrated.
     pub rating_avg_tenths: Option<i32>,
@@ -168,17 +176,24 @@ pub(crate) async fn fetch_cards<C: ConnectionTrait>(
 /// A movie in a list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MovieSummary {
+    /// The movie's own columns.
     pub movie: MovieCard,
+    /// Its certification.
     pub certification: Named,
+    /// Its genres, by name.
     pub genres: Vec<Named>,
 }
 
 /// A movie on its own page: its whole row, and its summary as lists show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MovieDetail {
+    /// Its whole row.
     pub movie: movie::Model,
+    /// As lists show it.
     pub summary: MovieSummary,
+    /// Its directors, by name.
     pub directors: Vec<Named>,
+    /// Its stars, by name.
     pub stars: Vec<Named>,
 }
 

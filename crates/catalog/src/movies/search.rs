@@ -34,13 +34,18 @@ use crate::{Result, entity::movie};
 /// Where a search looks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SearchField {
+    /// The title.
     Title,
+    /// The plot.
     Description,
+    /// The stars' names.
     Actors,
+    /// The directors' names.
     Directors,
 }
 
 impl SearchField {
+    /// Every field, most relevant first.
     pub const ALL: [SearchField; 4] = [
         SearchField::Title,
         SearchField::Description,
@@ -58,6 +63,7 @@ impl SearchField {
         }
     }
 
+    /// The field named `s` on the wire.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|f| f.as_str() == s)
     }

@@ -27,6 +27,7 @@ pub enum VideoSlotKind {
 }
 
 impl VideoSlotKind {
+    /// Its name on the wire: `video` or `trailer`.
     pub fn as_str(self) -> &'static str {
         match self {
             VideoSlotKind::Video => "video",
@@ -46,9 +47,13 @@ impl VideoSlotKind {
 /// A stored video as the catalog knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredVideo {
+    /// Its key in media storage.
     pub key: String,
+    /// `video/mp4` or `video/webm`.
     pub content_type: String,
+    /// Bytes.
     pub size: u64,
+    /// Seconds, when known.
     pub duration_secs: Option<u32>,
 }
 

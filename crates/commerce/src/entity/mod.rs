@@ -4,4 +4,5 @@ pub mod cart_item;
 pub mod order;
 pub mod order_item;
 pub mod ownership;
+/// Where owners left off in their movies.
 pub mod watch_progress;

@@ -25,15 +25,19 @@ mod reading;
 /// An order with its items (by id).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderView {
+    /// The order's row.
     pub order: order::Model,
+    /// Its items, each with the price it was bought at.
     pub items: Vec<order_item::Model>,
 }
 
 impl OrderView {
+    /// Its status.
     pub fn status(&self) -> OrderStatus {
         status_of(&self.order)
     }
 
+    /// Its total.
     pub fn total(&self) -> Money {
         Money::from_cents(self.order.total_cents).unwrap_or_default()
     }
@@ -42,7 +46,9 @@ impl OrderView {
 /// A new order and the cart's movies that were left out of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Placed {
+    /// The new order.
     pub order: OrderView,
+    /// The cart's movies left out, each with its reason.
     pub skipped: Vec<Skipped>,
 }
 
@@ -50,7 +56,9 @@ pub struct Placed {
 /// reads as missing); staff see every order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Viewer {
+    /// The owner: sees and acts on their own orders only.
     User(i64),
+    /// A moderator or admin: sees every order.
     Staff,
 }
 
@@ -66,15 +74,20 @@ impl Viewer {
 /// Which orders a list holds. Times are epoch milliseconds; `created_before` is exclusive.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OrderFilter {
+    /// Only this user's orders.
     pub user_id: Option<i64>,
+    /// Only orders in this status.
     pub status: Option<OrderStatus>,
+    /// Placed at or after (epoch milliseconds).
     pub created_from: Option<i64>,
+    /// Placed before (epoch milliseconds).
     pub created_before: Option<i64>,
 }
 
 /// A pending order checked against current prices and availability.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Repriced {
+    /// The order, updated if anything changed.
     pub order: OrderView,
     /// The total before, when it changed: the caller commits the update and reports
     /// [`Error::TotalChanged`] (see [`Repriced::unchanged`]) instead of charging.
@@ -98,6 +111,7 @@ impl Repriced {
 /// A payment whose signature, amount, currency and order the billing slice verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VerifiedPayment {
+    /// What was paid.
     pub amount: Money,
 }
 

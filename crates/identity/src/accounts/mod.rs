@@ -25,6 +25,7 @@ mod sign_in;
 /// Who is signing in, for the sessions list and throttling.
 #[derive(Debug, Clone, Default)]
 pub struct ClientInfo {
+    /// The client's `User-Agent`, as shown in the sessions list.
     pub user_agent: Option<String>,
     /// The client's address, as shown in the sessions list.
     pub ip: Option<String>,
@@ -45,7 +46,9 @@ impl ClientInfo {
 /// What a successful sign-in or refresh returns.
 #[derive(Debug, Clone)]
 pub struct TokenPair {
+    /// A short-lived JWT for `Authorization: Bearer`.
     pub access_token: String,
+    /// Exchanges for a new pair once (rotated on use).
     pub refresh_token: String,
     /// Seconds the access token lives.
     pub expires_in: u64,
