@@ -112,8 +112,7 @@ impl Catalog {
 
     /// One movie, whole.
     pub async fn detail(&self, id: MovieId) -> Result<MovieDetail> {
-        let id = id.get();
-        movies::detail(&self.db, MovieId(id)).await
+        movies::detail(&self.db, id).await
     }
 
     /// Adds a movie with its links. Unknown ids are 422 naming them; an existing
@@ -123,17 +122,16 @@ impl Catalog {
         let (id, pending) = movies::create_in(&txn, &self.clock, input).await?;
         txn.commit().await?;
         self.cache.apply(pending);
-        self.detail(MovieId(id)).await
+        self.detail(id).await
     }
 
     /// Changes the sent fields; sent id lists replace the movie's sets.
     pub async fn update_movie(&self, id: MovieId, patch: MoviePatch) -> Result<MovieDetail> {
-        let id = id.get();
         let txn = cinema_kernel::db::begin_write(&self.db).await?;
-        let pending = movies::update_in(&txn, &self.clock, MovieId(id), patch).await?;
+        let pending = movies::update_in(&txn, &self.clock, id, patch).await?;
         txn.commit().await?;
         self.cache.apply(pending);
-        self.detail(MovieId(id)).await
+        self.detail(id).await
     }
 
     /// Deletes a movie unless something holds it (see [`MovieReferences`]; `force` releases
@@ -141,17 +139,10 @@ impl Catalog {
     /// transaction and deleted after the commit (or by media's sweep, if storage is down), so
     /// a deleted movie never leaves them behind. Returns the deleted row.
     pub async fn delete_movie(&self, id: MovieId, force: bool) -> Result<movie::Model> {
-        let id = id.get();
         let txn = cinema_kernel::db::begin_write(&self.db).await?;
-        let videos = movies::video_keys_of(&txn, id).await?;
-        let (deleted, pending) = movies::delete_in(
-            &txn,
-            &self.media,
-            MovieId(id),
-            force,
-            self.references.as_ref(),
-        )
-        .await?;
+        let videos = movies::video_keys_of(&txn, id.get()).await?;
+        let (deleted, pending) =
+            movies::delete_in(&txn, &self.media, id, force, self.references.as_ref()).await?;
         txn.commit().await?;
         self.cache.apply(pending);
         self.media

@@ -152,18 +152,12 @@ async fn a_movie_deleted_inside_a_callers_transaction_leaves_its_poster_to_the_s
         .unwrap();
     txn.commit().await.unwrap();
     catalog.cache().apply(pending);
-    let key = catalog.upload_poster(MovieId(id), png()).await.unwrap();
+    let key = catalog.upload_poster(id, png()).await.unwrap();
 
     let txn = cinema_kernel::db::begin_write(&db).await.unwrap();
-    let (_, pending) = movies::delete_in(
-        &txn,
-        media,
-        MovieId(id),
-        false,
-        &cinema_catalog::NoReferences,
-    )
-    .await
-    .unwrap();
+    let (_, pending) = movies::delete_in(&txn, media, id, false, &cinema_catalog::NoReferences)
+        .await
+        .unwrap();
     txn.commit().await.unwrap();
     catalog.cache().apply(pending);
     assert_eq!(

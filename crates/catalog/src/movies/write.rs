@@ -185,7 +185,7 @@ pub async fn create_in(
     txn: &DatabaseTransaction,
     clock: &Clock,
     mut input: MovieInput,
-) -> Result<(i64, Pending)> {
+) -> Result<(MovieId, Pending)> {
     input.validate(clock)?;
     let (director_names, star_names) = check_ids(
         txn,
@@ -229,7 +229,7 @@ pub async fn create_in(
     .await?;
     search::reindex(txn, &[id]).await?;
     let pending = crate::cache::version::bump(txn, Change::Catalog).await?;
-    Ok((id, pending))
+    Ok((MovieId(id), pending))
 }
 
 /// Changes the sent fields inside the caller's transaction; sent id lists replace the movie's
