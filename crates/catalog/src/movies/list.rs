@@ -378,20 +378,12 @@ pub async fn trending<C: ConnectionTrait>(
     db: &C,
     limit: SpecialLimit,
 ) -> Result<Vec<MovieSummary>> {
-    let rows = page_rows(
-        db,
-        Condition::all(),
-        |s| {
-            s.order_by_expr(col(movie::Column::Votes), Order::Desc)
-                .order_by_expr(col(movie::Column::ImdbTenths), Order::Desc)
-                .order_by_expr(col(movie::Column::Id), Order::Asc);
-        },
-        limit.get(),
-        0,
-        false,
-    )
-    .await?;
-    summaries(db, None, rows).await
+    special(db, limit, |s| {
+        s.order_by_expr(col(movie::Column::Votes), Order::Desc)
+            .order_by_expr(col(movie::Column::ImdbTenths), Order::Desc)
+            .order_by_expr(col(movie::Column::Id), Order::Asc);
+    })
+    .await
 }
 
 /// The newest movies by year, then id.
@@ -399,17 +391,19 @@ pub async fn new_releases<C: ConnectionTrait>(
     db: &C,
     limit: SpecialLimit,
 ) -> Result<Vec<MovieSummary>> {
-    let rows = page_rows(
-        db,
-        Condition::all(),
-        |s| {
-            s.order_by_expr(col(movie::Column::Year), Order::Desc)
-                .order_by_expr(col(movie::Column::Id), Order::Desc);
-        },
-        limit.get(),
-        0,
-        false,
-    )
-    .await?;
+    special(db, limit, |s| {
+        s.order_by_expr(col(movie::Column::Year), Order::Desc)
+            .order_by_expr(col(movie::Column::Id), Order::Desc);
+    })
+    .await
+}
+
+/// The first `limit` movies of the whole catalog in `order`, as lists show them.
+async fn special<C: ConnectionTrait>(
+    db: &C,
+    limit: SpecialLimit,
+    order: impl Fn(&mut SelectStatement),
+) -> Result<Vec<MovieSummary>> {
+    let rows = page_rows(db, Condition::all(), order, limit.get(), 0, false).await?;
     summaries(db, None, rows).await
 }
