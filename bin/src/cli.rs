@@ -17,6 +17,10 @@ use crate::{database, jobs, media, settings::Settings, shutdown, startup::Applic
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// With no command: serve, after loading the demo catalog and demo accounts into an empty
+    /// database (`cargo run -- --demo`). Refused with `APP_ENV=production`.
+    #[arg(long)]
+    pub demo: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -26,6 +30,10 @@ pub enum Command {
         /// Do not run the embedded worker (run `cinema worker` separately).
         #[arg(long)]
         no_worker: bool,
+        /// Load the demo catalog and demo accounts first when the catalog is empty (their
+        /// passwords are printed once). Refused with `APP_ENV=production`.
+        #[arg(long)]
+        demo: bool,
     },
     /// Run a job worker alone: e-mails and scheduled jobs, no HTTP.
     Worker,
@@ -93,6 +101,12 @@ const CONFIG_ERROR: u8 = 2;
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.demo && cli.command.is_some() {
+        eprintln!(
+            "cinema: --demo goes alone (`cinema --demo`) or after serve (`cinema serve --demo`)"
+        );
+        return ExitCode::from(CONFIG_ERROR);
+    }
     if let Err(e) = dotenvy::dotenv()
         && !e.not_found()
     {
@@ -121,8 +135,12 @@ pub fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        match cli.command.unwrap_or(Command::Serve { no_worker: false }) {
-            Command::Serve { no_worker } => serve(&settings, !no_worker).await,
+        let command = cli.command.unwrap_or(Command::Serve {
+            no_worker: false,
+            demo: cli.demo,
+        });
+        match command {
+            Command::Serve { no_worker, demo } => serve(&settings, !no_worker, demo).await,
             Command::Worker => worker(&settings).await,
             Command::Migrate { action } => migrate(&settings, action).await,
             Command::Openapi => Ok(()),
@@ -164,12 +182,22 @@ struct Refused {
 
 async fn seed(settings: &Settings, movies: Option<u64>) -> Result<(), BoxError> {
     let db = database::connect_migrated(&settings.database).await?;
-    let started = std::time::Instant::now();
-    let seeded = match movies {
-        Some(n) => crate::seed::synthetic(&db, &settings.clock, n).await?,
-        None => crate::seed::demo(&db, &settings.clock).await?,
+    let out = match movies {
+        Some(n) => {
+            let started = std::time::Instant::now();
+            let mut progress = crate::progress::Progress::new("movies", n);
+            let seeded = crate::seed::synthetic(&db, &settings.clock, n, &mut progress).await?;
+            progress.finish();
+            seeded_line(&seeded, started)
+        }
+        None => seed_demo(settings, &db).await?,
     };
-    let mut out = format!(
+    std::io::stdout().write_all(out.as_bytes())?;
+    Ok(())
+}
+
+fn seeded_line(seeded: &crate::seed::Seeded, started: std::time::Instant) -> String {
+    format!(
         "seeded {} genres, {} certifications, {} directors, {} stars, {} movies in {:.1}s (existing rows kept)\n",
         seeded.genres,
         seeded.certifications,
@@ -177,36 +205,44 @@ async fn seed(settings: &Settings, movies: Option<u64>) -> Result<(), BoxError> 
         seeded.stars,
         seeded.movies,
         started.elapsed().as_secs_f64()
-    );
-    if movies.is_none() {
-        for role in [Role::Admin, Role::Moderator, Role::User] {
-            let email = format!("{}@cinema.localhost", role.as_str().to_lowercase());
-            let password = demo_password()?;
-            let parsed = Email::parse(&email)?;
-            let strong = Password::parse(&password, "password")?;
-            match users::create(
-                &db,
-                &settings.clock,
-                &parsed,
-                &strong,
-                role,
-                true,
-                settings.identity.bcrypt_cost,
-            )
-            .await
-            {
-                Ok(_) => out.push_str(&format!(
-                    "{role:<9} {email}  password: {password}  (shown once)\n"
-                )),
-                Err(cinema_identity::Error::EmailTaken) => {
-                    out.push_str(&format!("{role:<9} {email}  exists; password unchanged\n"));
-                }
-                Err(e) => return Err(e.into()),
+    )
+}
+
+/// The demo catalog and one account per role; answers what to print (new passwords included,
+/// shown this once).
+async fn seed_demo(
+    settings: &Settings,
+    db: &sea_orm::DatabaseConnection,
+) -> Result<String, BoxError> {
+    let started = std::time::Instant::now();
+    let seeded = crate::seed::demo(db, &settings.clock).await?;
+    let mut out = seeded_line(&seeded, started);
+    for role in [Role::Admin, Role::Moderator, Role::User] {
+        let email = format!("{}@cinema.localhost", role.as_str().to_lowercase());
+        let password = demo_password()?;
+        let parsed = Email::parse(&email)?;
+        let strong = Password::parse(&password, "password")?;
+        match users::create(
+            db,
+            &settings.clock,
+            &parsed,
+            &strong,
+            role,
+            true,
+            settings.identity.bcrypt_cost,
+        )
+        .await
+        {
+            Ok(_) => out.push_str(&format!(
+                "{role:<9} {email}  password: {password}  (shown once)\n"
+            )),
+            Err(cinema_identity::Error::EmailTaken) => {
+                out.push_str(&format!("{role:<9} {email}  exists; password unchanged\n"));
             }
+            Err(e) => return Err(e.into()),
         }
     }
-    std::io::stdout().write_all(out.as_bytes())?;
-    Ok(())
+    Ok(out)
 }
 
 /// A random password that meets the policy.
@@ -270,8 +306,12 @@ async fn create_user(
     }
 }
 
-async fn serve(settings: &Settings, with_worker: bool) -> Result<(), BoxError> {
+async fn serve(settings: &Settings, with_worker: bool, demo: bool) -> Result<(), BoxError> {
+    if demo {
+        load_demo(settings).await?;
+    }
     let app = Application::build(settings).await?;
+    crate::first_run::log_hints(app.db()).await;
     let (stop_worker, worker_shutdown) = tokio::sync::watch::channel(false);
     let worker = if with_worker {
         let worker = jobs::worker(app.db().clone(), settings, app.media().clone())?;
@@ -291,6 +331,27 @@ async fn serve(settings: &Settings, with_worker: bool) -> Result<(), BoxError> {
         worker.await?;
     }
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// `--demo`: the demo data, into an empty catalog only, never in production.
+async fn load_demo(settings: &Settings) -> Result<(), BoxError> {
+    if settings.production {
+        return Err(Box::new(Refused {
+            code: CONFIG_ERROR,
+            message: "--demo creates accounts whose passwords are printed; APP_ENV=production \
+                      refuses it (use `cinema user create` for real accounts)"
+                .to_owned(),
+        }));
+    }
+    let db = database::connect_migrated(&settings.database).await?;
+    if crate::first_run::catalog_is_empty(&db).await? {
+        let out = seed_demo(settings, &db).await?;
+        std::io::stdout().write_all(out.as_bytes())?;
+    } else {
+        tracing::info!("--demo: the catalog already has movies, so nothing was loaded");
+    }
+    db.close().await?;
     Ok(())
 }
 

@@ -6,8 +6,10 @@
 
 pub mod cli;
 pub mod database;
+pub mod first_run;
 pub mod jobs;
 pub mod media;
+pub mod progress;
 pub mod seed;
 pub mod settings;
 pub mod shutdown;

@@ -315,3 +315,89 @@ async fn a_seed_from_the_cli_is_seen_by_a_running_server_within_the_staleness_bo
     server.kill().ok();
     server.wait().ok();
 }
+
+#[test]
+fn a_first_start_names_how_to_fill_it_and_demo_fills_an_empty_database_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve = |args: &[&str]| {
+        let mut server = cinema(&dir)
+            .env("HTTP_ADDR", "127.0.0.1:0")
+            .env("LOG_FORMAT", "json")
+            .env("BCRYPT_COST", "4")
+            .args(args)
+            .stderr(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
+        let address = listening_address(&mut lines);
+        let first_run: Vec<String> = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .take_while(|l| l.contains("first run"))
+            .collect();
+        std::thread::spawn(move || lines.map_while(Result::ok).for_each(drop));
+        let total = movies_total(&address);
+        server.kill().ok();
+        let out = server.wait_with_output().unwrap();
+        (
+            first_run,
+            total,
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+
+    // An empty database: two hints, each naming its command.
+    let (hints, total, _) = serve(&["serve", "--no-worker"]);
+    assert_eq!(total, 0);
+    assert_eq!(hints.len(), 2, "{hints:?}");
+    assert!(
+        hints[0].contains("cinema seed") && hints[0].contains("--demo"),
+        "{hints:?}"
+    );
+    assert!(hints[1].contains("cinema user create"), "{hints:?}");
+
+    // Production refuses the demo, before touching anything.
+    let (code, _, stderr) = run(cinema(&dir)
+        .env("APP_ENV", "production")
+        .env("STRIPE_SECRET_KEY", "sk_test_1")
+        .env("STRIPE_WEBHOOK_SECRET", "whsec_1")
+        .arg("--demo"));
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("APP_ENV=production"), "{stderr}");
+    let (code, _, stderr) = run(cinema(&dir).args(["--demo", "migrate", "status"]));
+    assert_eq!(code, Some(2), "{stderr}");
+
+    // `--demo` loads the catalog and the accounts, printing the passwords once …
+    let (hints, total, stdout) = serve(&["serve", "--no-worker", "--demo"]);
+    assert!(total >= 10, "the demo catalog: {total}");
+    assert!(hints.is_empty(), "{hints:?}");
+    assert!(
+        stdout.contains("admin@cinema.localhost  password:"),
+        "{stdout}"
+    );
+
+    // … and never again on a database that has movies.
+    let (_, again, stdout) = serve(&["serve", "--no-worker", "--demo"]);
+    assert_eq!(again, total);
+    assert!(!stdout.contains("password"), "{stdout}");
+}
+
+#[test]
+fn a_synthetic_seed_off_a_terminal_reports_progress_in_plain_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run(cinema(&dir)
+        .env("LOG_LEVEL", "warn")
+        .args(["seed", "--movies", "120"]));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("120 movies"), "{stdout}");
+    // No bar, no escape sequences: lines a log file can hold.
+    assert!(
+        !stderr.contains('\u{1b}') && !stderr.contains('\r'),
+        "{stderr:?}"
+    );
+    assert!(
+        stderr.contains("120/120 movies (100%)") && stderr.ends_with(", done\n"),
+        "{stderr}"
+    );
+}

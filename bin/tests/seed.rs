@@ -6,6 +6,7 @@
 use cinema_kernel::MovieId;
 use cinema_kernel::db::{DatabaseConfig, connect};
 use cinema_migration::{Migrator, MigratorTrait};
+use cinema_server::progress::Progress;
 use cinema_testkit::TestDatabase;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
@@ -58,7 +59,7 @@ async fn phrase_rows_follow_every_writer_of_movies() {
     let clock = Clock::system();
     Migrator::up(&db, None).await.unwrap();
     // A first load into an empty catalog adds its movies' rows once, at its end.
-    cinema_server::seed::synthetic(&db, &clock, 60)
+    cinema_server::seed::synthetic(&db, &clock, 60, &mut Progress::new("movies", 60))
         .await
         .unwrap();
     let backfilled = phrase_rows(&db).await;
@@ -70,7 +71,7 @@ async fn phrase_rows_follow_every_writer_of_movies() {
     assert_eq!(phrase_rows_out_of_step(&db).await, 0, "after the migration");
 
     // The same 60 movies again (kept), then 40 new ones.
-    cinema_server::seed::synthetic(&db, &clock, 100)
+    cinema_server::seed::synthetic(&db, &clock, 100, &mut Progress::new("movies", 100))
         .await
         .unwrap();
     assert!(phrase_rows(&db).await > backfilled);

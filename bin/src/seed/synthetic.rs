@@ -6,6 +6,8 @@ use std::{collections::HashMap, sync::LazyLock};
 use cinema_kernel::time::Clock;
 use sea_orm::DatabaseConnection;
 
+use crate::progress::Progress;
+
 use super::{
     CERTIFICATIONS, GENRES, Result, Seeded, lines,
     rows::{Loader, NewMovie, ids_of, insert_names},
@@ -72,7 +74,13 @@ fn people(salt: u64, count: usize) -> Vec<String> {
 }
 
 /// `n` synthetic movies (5,000 directors, 20,000 stars) shaped like the benchmark catalog.
-pub async fn synthetic(db: &DatabaseConnection, clock: &Clock, n: u64) -> Result<Seeded> {
+/// `progress` hears of every batch inserted and of the final index build.
+pub async fn synthetic(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    n: u64,
+    progress: &mut Progress,
+) -> Result<Seeded> {
     let mut seeded = Seeded::default();
     super::taxonomy(db, &mut seeded).await?;
     let directors = people(1, 5_000);
@@ -161,10 +169,13 @@ pub async fn synthetic(db: &DatabaseConnection, clock: &Clock, n: u64) -> Result
         });
         if batch.len() == 10_000 {
             seeded.movies += loader.load(db, clock.now_ms(), &batch).await?;
+            progress.advance(batch.len() as u64);
             batch.clear();
         }
     }
     seeded.movies += loader.load(db, clock.now_ms(), &batch).await?;
+    progress.advance(batch.len() as u64);
+    progress.stage("building indexes");
     loader.finish().await?;
     super::finish(db).await?;
     Ok(seeded)

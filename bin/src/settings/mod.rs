@@ -95,6 +95,8 @@ pub struct Settings {
     pub order_expiry_interval: Duration,
     /// Whether `JWT_SECRET` was generated for this process (tokens die with it).
     pub jwt_secret_generated: bool,
+    /// `APP_ENV=production`: demo data and the test gateway are refused.
+    pub production: bool,
     /// Where every service reads "now" (the system clock; tests move a clone of it).
     pub clock: Clock,
 }
@@ -251,8 +253,21 @@ impl Settings {
             payments,
             order_expiry_interval,
             jwt_secret_generated,
+            production: production(src)?,
             clock: Clock::system(),
         })
+    }
+}
+
+/// `APP_ENV`: `development` (the default) or `production`.
+pub(crate) fn production(src: &impl Source) -> Result<bool, ConfigError> {
+    match src.get("APP_ENV").as_deref() {
+        None | Some("development") => Ok(false),
+        Some("production") => Ok(true),
+        Some(other) => Err(ConfigError::new(
+            "APP_ENV",
+            format!("must be `development` or `production`, not `{other}`"),
+        )),
     }
 }
 
@@ -363,6 +378,7 @@ mod tests {
             ("PAYMENT_CURRENCY", "dollars"),
             ("PAYMENT_CURRENCY", "u5d"),
             ("APP_ENV", "production"),
+            ("APP_ENV", "prod"),
         ] {
             let err = settings(&[(var, value)]).unwrap_err();
             assert_eq!(err.var, var, "{value}");
@@ -383,7 +399,8 @@ mod tests {
             configured.success_url,
             "http://localhost:3000/orders/{ORDER_ID}?payment=success"
         );
-        assert!(settings(&[("APP_ENV", "production"), stripe[0], stripe[1]]).is_ok());
+        let production = settings(&[("APP_ENV", "production"), stripe[0], stripe[1]]).unwrap();
+        assert!(production.production && !s.production);
         assert_eq!(s.payments.refund_window, Duration::from_secs(14 * 86_400));
         for (pairs, var) in [
             (vec![stripe[0]], "STRIPE_WEBHOOK_SECRET"),

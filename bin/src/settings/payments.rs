@@ -38,7 +38,7 @@ pub(super) fn payment_settings(
     src: &impl Source,
     frontend_url: &url::Url,
 ) -> Result<PaymentSettings, ConfigError> {
-    let production = src.get("APP_ENV").as_deref() == Some("production");
+    let production = super::production(src)?;
     let currency = src
         .get("PAYMENT_CURRENCY")
         .unwrap_or_else(|| "usd".to_owned())
