@@ -51,6 +51,13 @@ pub enum Command {
         #[arg(long)]
         movies: Option<u64>,
     },
+    /// Health check for containers: exit 0 when `GET /health/ready` on HTTP_ADDR answers 200
+    /// (with `--database`: when the database answers), 1 otherwise, within 3 s.
+    Probe {
+        /// Check only the database (for `cinema worker`, which serves no HTTP).
+        #[arg(long)]
+        database: bool,
+    },
     /// Manage accounts from the command line.
     User {
         #[command(subcommand)]
@@ -144,6 +151,7 @@ pub fn main() -> ExitCode {
             Command::Worker => worker(&settings).await,
             Command::Migrate { action } => migrate(&settings, action).await,
             Command::Openapi => Ok(()),
+            Command::Probe { database } => probe(&settings, database).await,
             Command::Seed { movies } => seed(&settings, movies).await,
             Command::User {
                 action:
@@ -334,6 +342,15 @@ async fn serve(settings: &Settings, with_worker: bool, demo: bool) -> Result<(),
     Ok(())
 }
 
+async fn probe(settings: &Settings, database: bool) -> Result<(), BoxError> {
+    let checked = if database {
+        crate::probe::database(settings).await
+    } else {
+        crate::probe::http(settings)
+    };
+    checked.map_err(|message| -> BoxError { Box::new(Refused { code: 1, message }) })
+}
+
 /// `--demo`: the demo data, into an empty catalog only, never in production.
 async fn load_demo(settings: &Settings) -> Result<(), BoxError> {
     if settings.production {
@@ -364,9 +381,22 @@ async fn worker(settings: &Settings) -> Result<(), BoxError> {
         let _ = stop.send(true);
     });
     let media = media::media(settings, &media::listen_url(settings.http.addr)).await?;
+    // A worker serves no API: its metrics (jobs, e-mails) only on an address of their own.
+    let metrics = match settings.api.metrics {
+        cinema_api::metrics::MetricsExposure::Separate(addr) => {
+            match cinema_api::metrics::Metrics::new(db.clone(), settings.database.max_connections) {
+                Some(metrics) => Some(crate::startup::MetricsServer::start(metrics, addr)?),
+                None => None,
+            }
+        }
+        _ => None,
+    };
     jobs::worker(db, settings, media.media)?
         .run(shutdown_rx)
         .await;
+    if let Some(metrics) = metrics {
+        metrics.stop().await;
+    }
     Ok(())
 }
 

@@ -9,6 +9,7 @@ pub mod database;
 pub mod first_run;
 pub mod jobs;
 pub mod media;
+pub mod probe;
 pub mod progress;
 pub mod seed;
 pub mod settings;

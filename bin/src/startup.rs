@@ -9,7 +9,7 @@ use std::{
 
 pub use actix_web::dev::ServerHandle;
 use actix_web::{HttpServer, http::header::HeaderValue};
-use cinema_api::{Api, AppState};
+use cinema_api::{Api, AppState, metrics::MetricsExposure};
 use cinema_catalog::cache::CatalogCache;
 use sea_orm::{DatabaseConnection, DbErr};
 
@@ -53,6 +53,7 @@ pub enum StartupError {
 /// A built application: database open and migrated, socket bound, server ready to run.
 pub struct Application {
     port: u16,
+    metrics: Option<MetricsServer>,
     catalog_watch: Option<AbortOnDrop>,
     db: DatabaseConnection,
     media: cinema_media::Media,
@@ -201,6 +202,21 @@ impl Application {
             },
             settings.api.clone(),
         );
+        let exposure = settings.api.metrics;
+        let metrics = match exposure {
+            MetricsExposure::Off => None,
+            _ => cinema_api::metrics::Metrics::new(db.clone(), settings.database.max_connections),
+        };
+        let api = match &metrics {
+            Some(metrics) => api.with_metrics(metrics.clone()),
+            None => api,
+        };
+        let metrics = match (exposure, metrics) {
+            (MetricsExposure::Separate(addr), Some(metrics)) => {
+                Some(MetricsServer::start(metrics, addr)?)
+            }
+            _ => None,
+        };
         let mut server = HttpServer::new(move || cinema_api::app(api.clone()))
             .shutdown_timeout(settings.http.shutdown_timeout.as_secs())
             // Signals are handled by the caller, which also stops the worker.
@@ -224,6 +240,7 @@ impl Application {
         );
         Ok(Self {
             port,
+            metrics,
             catalog_watch,
             db,
             media: media.media,
@@ -233,6 +250,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the separate metrics listener, when `METRICS_ADDR` is an address.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|m| m.port)
     }
 
     pub fn db(&self) -> &DatabaseConnection {
@@ -253,6 +275,49 @@ impl Application {
     pub async fn run_until_stopped(self) -> io::Result<()> {
         let stopped = self.server.await;
         drop(self.catalog_watch);
+        if let Some(metrics) = self.metrics {
+            metrics.stop().await;
+        }
         stopped
+    }
+}
+
+/// `/metrics` on a listen address of its own (`METRICS_ADDR=host:port`), so it need not be
+/// exposed with the API; stopped with the server or worker it belongs to.
+#[derive(Debug)]
+pub struct MetricsServer {
+    port: u16,
+    handle: ServerHandle,
+}
+
+impl MetricsServer {
+    /// Binds `addr` and serves `metrics` there.
+    pub fn start(
+        metrics: cinema_api::metrics::Metrics,
+        addr: SocketAddr,
+    ) -> Result<Self, StartupError> {
+        let bind_err = |source| StartupError::Bind { addr, source };
+        let listener = TcpListener::bind(addr).map_err(bind_err)?;
+        let port = listener.local_addr().map_err(bind_err)?.port();
+        let server = HttpServer::new(move || cinema_api::metrics::app(metrics.clone()))
+            .workers(1)
+            .disable_signals()
+            .listen(listener)
+            .map_err(bind_err)?
+            .run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        tracing::info!(address = %format!("http://{}:{port}/metrics", addr.ip()), "metrics listening");
+        Ok(Self { port, handle })
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Stops it, letting a scrape in progress finish.
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
     }
 }

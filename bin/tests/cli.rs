@@ -183,6 +183,20 @@ fn serve_with_no_configuration_uses_sqlite_here_and_stops_cleanly_on_sigterm() {
     );
 }
 
+/// Starts a server (JSON logs) and answers it with its address; its log is read on a thread
+/// from then on, so it never blocks on a full pipe.
+fn serving(cmd: &mut Command) -> (std::process::Child, String) {
+    let mut server = cmd
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
+    let address = listening_address(&mut lines);
+    std::thread::spawn(move || lines.map_while(Result::ok).for_each(drop));
+    (server, address)
+}
+
 /// The address in the server's `listening` log line (JSON logs), read from its standard error.
 fn listening_address(lines: &mut impl Iterator<Item = std::io::Result<String>>) -> String {
     lines
@@ -276,24 +290,18 @@ async fn a_seed_from_the_cli_is_seen_by_a_running_server_within_the_staleness_bo
     let database = cinema_testkit::TestDatabase::create().await;
     let dir = tempfile::tempdir().unwrap();
     let bound = Duration::from_millis(500);
-    let mut server = cinema(&dir)
-        .env("DATABASE_URL", database.url())
-        .env("HTTP_ADDR", "127.0.0.1:0")
-        .env("LOG_FORMAT", "json")
-        .env(
-            "CATALOG_CACHE_MAX_STALENESS_MS",
-            bound.as_millis().to_string(),
-        )
-        .arg("serve")
-        .arg("--no-worker")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
-    let address = listening_address(&mut lines);
-    // Keep reading the log, so the server never blocks on a full pipe.
-    std::thread::spawn(move || lines.map_while(Result::ok).for_each(drop));
+    let (mut server, address) = serving(
+        cinema(&dir)
+            .env("DATABASE_URL", database.url())
+            .env("HTTP_ADDR", "127.0.0.1:0")
+            .env("LOG_FORMAT", "json")
+            .env(
+                "CATALOG_CACHE_MAX_STALENESS_MS",
+                bound.as_millis().to_string(),
+            )
+            .arg("serve")
+            .arg("--no-worker"),
+    );
 
     assert_eq!(movies_total(&address), 0);
     assert_eq!(movies_total(&address), 0, "now answered from the cache");
@@ -399,5 +407,45 @@ fn a_synthetic_seed_off_a_terminal_reports_progress_in_plain_lines() {
     assert!(
         stderr.contains("120/120 movies (100%)") && stderr.ends_with(", done\n"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn probe_answers_by_exit_code_for_containers_without_curl() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, address) = serving(
+        cinema(&dir)
+            .env("HTTP_ADDR", "127.0.0.1:0")
+            .env("LOG_FORMAT", "json")
+            .args(["serve", "--no-worker"]),
+    );
+    let listen = address.trim_start_matches("http://").to_owned();
+    let probe = |args: &[&str], addr: &str| {
+        run(cinema(&dir)
+            .env("HTTP_ADDR", addr)
+            .env("LOG_LEVEL", "off")
+            .arg("probe")
+            .args(args))
+    };
+    let (code, _, stderr) = probe(&[], &listen);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, _, stderr) = probe(&["--database"], &listen);
+    assert_eq!(code, Some(0), "{stderr}");
+
+    server.kill().ok();
+    server.wait().ok();
+    let started = Instant::now();
+    let (code, _, stderr) = probe(&[], &listen);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains(&listen), "{stderr}");
+    let (code, _, stderr) = run(cinema(&dir)
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .env("LOG_LEVEL", "off")
+        .args(["probe", "--database"]));
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("database"), "{stderr}");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "probes are bounded"
     );
 }

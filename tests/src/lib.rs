@@ -71,6 +71,8 @@ pub struct EmailJob {
 /// A running application with its own database, SMTP server and media storage.
 pub struct TestApp {
     pub address: String,
+    /// The separate metrics listener's address, when `METRICS_ADDR` is an address.
+    pub metrics_address: Option<String>,
     pub client: reqwest::Client,
     handle: ServerHandle,
     stop_worker: tokio::sync::watch::Sender<bool>,
@@ -232,6 +234,9 @@ impl TestApp {
             .await
             .expect("the application starts");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let metrics_address = app
+            .metrics_port()
+            .map(|port| format!("http://127.0.0.1:{port}"));
         if let Some(fake) = &stripe {
             fake.forward_to(
                 format!("{address}/api/v1/webhooks/stripe"),
@@ -247,6 +252,7 @@ impl TestApp {
         tokio::spawn(app.run_until_stopped());
         Self {
             address,
+            metrics_address,
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()

@@ -163,6 +163,13 @@ impl Settings {
             json_limit: parse_or(src, "JSON_BODY_LIMIT_BYTES", "262144")?,
             body_timeout: Duration::from_secs(parse_or(src, "BODY_READ_TIMEOUT_SECS", "30")?),
             client_addresses: client_address_policy(src)?,
+            // Public while developing; in production only admins, unless chosen otherwise.
+            docs: parse_or(
+                src,
+                "DOCS_ACCESS",
+                if production(src)? { "admins" } else { "public" },
+            )?,
+            metrics: metrics_exposure(src)?,
         };
 
         let log = LogSettings {
@@ -256,6 +263,28 @@ impl Settings {
             production: production(src)?,
             clock: Clock::system(),
         })
+    }
+}
+
+/// `METRICS_ADDR`: `off`, `public` (at `/metrics` with the API) or a listen address of its
+/// own; `public` in development and `off` in production unless set.
+fn metrics_exposure(
+    src: &impl Source,
+) -> Result<cinema_api::metrics::MetricsExposure, ConfigError> {
+    use cinema_api::metrics::MetricsExposure;
+    let value = src.get("METRICS_ADDR");
+    match value.as_deref() {
+        None if production(src)? => Ok(MetricsExposure::Off),
+        None | Some("public") => Ok(MetricsExposure::Public),
+        Some("off") => Ok(MetricsExposure::Off),
+        Some(addr) => addr.parse().map(MetricsExposure::Separate).map_err(|_| {
+            ConfigError::new(
+                "METRICS_ADDR",
+                format!(
+                    "must be `off`, `public` or an address such as 127.0.0.1:9100, not `{addr}`"
+                ),
+            )
+        }),
     }
 }
 
@@ -379,6 +408,8 @@ mod tests {
             ("PAYMENT_CURRENCY", "u5d"),
             ("APP_ENV", "production"),
             ("APP_ENV", "prod"),
+            ("DOCS_ACCESS", "admin"),
+            ("METRICS_ADDR", "9100"),
         ] {
             let err = settings(&[(var, value)]).unwrap_err();
             assert_eq!(err.var, var, "{value}");
@@ -401,6 +432,16 @@ mod tests {
         );
         let production = settings(&[("APP_ENV", "production"), stripe[0], stripe[1]]).unwrap();
         assert!(production.production && !s.production);
+        assert_eq!(production.api.docs, cinema_api::DocsAccess::Admins);
+        assert_eq!(s.api.docs, cinema_api::DocsAccess::Public);
+        use cinema_api::metrics::MetricsExposure;
+        assert_eq!(production.api.metrics, MetricsExposure::Off);
+        assert_eq!(s.api.metrics, MetricsExposure::Public);
+        let separate = settings(&[("METRICS_ADDR", "127.0.0.1:9100")]).unwrap();
+        assert_eq!(
+            separate.api.metrics,
+            MetricsExposure::Separate("127.0.0.1:9100".parse().unwrap())
+        );
         assert_eq!(s.payments.refund_window, Duration::from_secs(14 * 86_400));
         for (pairs, var) in [
             (vec![stripe[0]], "STRIPE_WEBHOOK_SECRET"),

@@ -99,6 +99,10 @@ pub struct ApiConfig {
     pub body_timeout: std::time::Duration,
     /// Whose forwarded headers decide the client address, and how IPv6 clients are grouped.
     pub client_addresses: crate::client_addr::ClientAddressPolicy,
+    /// Who may read `/docs/` and `/openapi.json` (`DOCS_ACCESS`).
+    pub docs: crate::DocsAccess,
+    /// Where `/metrics` is served (`METRICS_ADDR`).
+    pub metrics: crate::metrics::MetricsExposure,
 }
 
 impl Default for ApiConfig {
@@ -108,6 +112,8 @@ impl Default for ApiConfig {
             json_limit: 256 * 1024,
             body_timeout: std::time::Duration::from_secs(30),
             client_addresses: crate::client_addr::ClientAddressPolicy::default(),
+            docs: crate::DocsAccess::Public,
+            metrics: crate::metrics::MetricsExposure::Off,
         }
     }
 }
@@ -119,6 +125,8 @@ pub struct Api {
     config: ApiConfig,
     doc: utoipa::openapi::OpenApi,
     routes: web::Data<RouteTable>,
+    docs: web::Data<crate::docs_access::DocsGate>,
+    metrics: Option<web::Data<crate::metrics::Metrics>>,
 }
 
 impl Api {
@@ -127,10 +135,20 @@ impl Api {
         let routes = web::Data::from(Arc::new(RouteTable::from_openapi(&doc)));
         Self {
             state: web::Data::new(state),
+            docs: web::Data::new(crate::docs_access::DocsGate::new(config.docs)),
             config,
             doc,
             routes,
+            metrics: None,
         }
+    }
+
+    /// Serves `metrics` at `/metrics` on the API's address when the exposure is
+    /// [`MetricsExposure::Public`](crate::metrics::MetricsExposure::Public).
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: crate::metrics::Metrics) -> Self {
+        self.metrics = Some(web::Data::new(metrics));
+        self
     }
 }
 
@@ -275,6 +293,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .configure(routes)
         .split_for_parts();
     crate::error_docs::apply(&mut doc);
+    docs::unique_operation_ids(&mut doc);
     doc
 }
 
@@ -293,6 +312,7 @@ pub fn app(
     App::new()
         .app_data(api.state)
         .app_data(api.routes)
+        .app_data(api.docs)
         // The limit of JSON bodies, which `body::Json` reads as bytes.
         .app_data(web::PayloadConfig::new(api.config.json_limit))
         .app_data(middleware::BodyTimeout(api.config.body_timeout))
@@ -304,6 +324,14 @@ pub fn app(
         .into_app()
         .service(docs::swagger_ui(api.doc))
         .route("/docs", web::get().to(docs::docs_redirect))
+        .configure(|cfg| {
+            if let (crate::metrics::MetricsExposure::Public, Some(metrics)) =
+                (api.config.metrics, api.metrics)
+            {
+                cfg.app_data(metrics)
+                    .route("/metrics", web::get().to(crate::metrics::scrape));
+            }
+        })
         .default_service(web::to(crate::fallback::not_matched))
         .wrap(Compress::default())
         .wrap(Condition::new(
@@ -313,6 +341,8 @@ pub fn app(
         .wrap(from_fn(middleware::trim_trailing_slash))
         .wrap(from_fn(middleware::body_deadline))
         .wrap(from_fn(middleware::plain_query))
+        // Inside the request span: the gate's sign-in checks use the client address.
+        .wrap(from_fn(crate::docs_access::docs_access))
         .wrap(from_fn(middleware::security_headers))
         .wrap(from_fn(middleware::request_span))
 }

@@ -69,7 +69,7 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     }
 }
 
-async fn authenticate(req: HttpRequest, min: Role) -> Result<AuthUser, ApiError> {
+pub(crate) async fn authenticate(req: HttpRequest, min: Role) -> Result<AuthUser, ApiError> {
     let token = bearer(&req)?;
     let state = req
         .app_data::<web::Data<AppState>>()

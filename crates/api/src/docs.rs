@@ -57,6 +57,43 @@ impl Modify for BearerScheme {
     }
 }
 
+/// Makes every operation id unique, as OpenAPI requires and Swagger UI's "Try it out" and client
+/// generators rely on (with two operations named `get`, Swagger UI sends one with the other's
+/// parameters). Handlers are named for what they do within their module (`list`, `get`), so the
+/// id is prefixed with the operation's tag (`movies_list`, `profile_get`); a handler serving two
+/// methods (GET and HEAD) gets the method appended for all but the first.
+pub(crate) fn unique_operation_ids(doc: &mut utoipa::openapi::OpenApi) {
+    let mut seen = std::collections::HashSet::new();
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            (&mut item.get, "get"),
+            (&mut item.put, "put"),
+            (&mut item.post, "post"),
+            (&mut item.delete, "delete"),
+            (&mut item.options, "options"),
+            (&mut item.head, "head"),
+            (&mut item.patch, "patch"),
+            (&mut item.trace, "trace"),
+        ];
+        for (operation, method) in operations {
+            let Some(operation) = operation else { continue };
+            let name = operation.operation_id.clone().unwrap_or_default();
+            let tag = operation
+                .tags
+                .as_ref()
+                .and_then(|tags| tags.first())
+                .cloned()
+                .unwrap_or_default();
+            let mut id = format!("{tag}_{name}");
+            if !seen.insert(id.clone()) {
+                id = format!("{id}_{method}");
+                seen.insert(id.clone());
+            }
+            operation.operation_id = Some(id);
+        }
+    }
+}
+
 pub(crate) fn swagger_ui(doc: utoipa::openapi::OpenApi) -> SwaggerUi {
     SwaggerUi::new(format!("{DOCS_PREFIX}{{_:.*}}")).url("/openapi.json", doc)
 }

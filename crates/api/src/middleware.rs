@@ -56,8 +56,15 @@ pub async fn request_span(
         path = %req.path(),
     );
     let started = Instant::now();
+    let method = req.method().clone();
     let mut res = next.call(req).instrument(span.clone()).await?;
     let status = res.status().as_u16();
+    crate::metrics::request(
+        res.request().match_pattern().as_deref(),
+        &method,
+        status,
+        started.elapsed(),
+    );
     let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     span.in_scope(|| {
         if status >= 500 {

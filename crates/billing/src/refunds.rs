@@ -128,7 +128,7 @@ impl Billing {
                 payment.id
             )));
         };
-        let refund_id = self
+        let refunded = self
             .gateway
             .refund(&RefundRequest {
                 payment_intent_id: intent.clone(),
@@ -136,12 +136,23 @@ impl Billing {
                 order_id: payment.order_id,
                 idempotency_key: format!("cinema-refund-payment-{}", payment.id),
             })
-            .await?;
+            .await;
+        let refund_id = match refunded {
+            Ok(id) => id,
+            Err(e) => {
+                cinema_kernel::metrics::count(cinema_kernel::metrics::REFUNDS, "outcome", "failed");
+                return Err(e.into());
+            }
+        };
         let txn = db::begin_write(db).await?;
+        let mut outcome = Outcome::AlreadyProcessed;
         if let Some(locked) = lock(&txn, payment::Column::Id.eq(payment.id)).await? {
-            self.refunded_in(&txn, locked, Some(&refund_id)).await?;
+            outcome = self.refunded_in(&txn, locked, Some(&refund_id)).await?;
         }
         txn.commit().await?;
+        if outcome == Outcome::Applied {
+            cinema_kernel::metrics::count(cinema_kernel::metrics::REFUNDS, "outcome", "refunded");
+        }
         Ok(())
     }
 

@@ -34,6 +34,39 @@ pub enum Outcome {
     Ignored,
 }
 
+/// What an applied event changed, counted in the metrics once its transaction commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Effect {
+    /// Nothing countable (a session closed, an unpaid completion).
+    Nothing,
+    /// An order was paid.
+    Paid,
+    /// Money arrived that pays nothing and is owed back.
+    OwedBack,
+    /// A payment was declined.
+    Declined,
+    /// A payment was refunded.
+    Refunded,
+}
+
+impl Effect {
+    fn count(self) {
+        use cinema_kernel::metrics::{PAYMENTS, REFUNDS, count};
+        match self {
+            Effect::Nothing => {}
+            Effect::Paid => count(PAYMENTS, "outcome", "succeeded"),
+            Effect::OwedBack => count(PAYMENTS, "outcome", "owed_back"),
+            Effect::Declined => count(PAYMENTS, "outcome", "failed"),
+            Effect::Refunded => count(REFUNDS, "outcome", "refunded"),
+        }
+    }
+}
+
+/// Counts a webhook delivery by what became of it.
+fn count_delivery(outcome: &'static str) {
+    cinema_kernel::metrics::count(cinema_kernel::metrics::WEBHOOK_EVENTS, "outcome", outcome);
+}
+
 /// Whose money an event carries, by our own records.
 enum Owner {
     /// Our session or intent names this order, and the event names no other.
@@ -55,11 +88,11 @@ impl Billing {
         payload: &[u8],
         signature: Option<&str>,
     ) -> Result<Outcome> {
-        let header = signature.ok_or(SignatureError::NoTimestamp)?;
-        let secret = self.config.webhook_secret.expose_secret().as_bytes();
-        let now_secs = self.now().div_euclid(1000);
-        signature::verify(payload, header, secret, now_secs, self.config.tolerance)?;
-        let event = Event::parse(payload)?;
+        let verified = self.verified_event(payload, signature);
+        if verified.is_err() {
+            count_delivery("rejected");
+        }
+        let event = verified?;
         let txn = db::begin_write(db).await?;
         let recorded = webhook_event::Entity::insert(webhook_event::ActiveModel {
             id: Set(event.id.clone()),
@@ -71,19 +104,38 @@ impl Billing {
         match recorded {
             Ok(_) => {}
             // Delivered again, or at the same time: the first delivery's commit decides.
-            Err(e) if db::is_unique_violation(&e) => return Ok(Outcome::AlreadyProcessed),
+            Err(e) if db::is_unique_violation(&e) => {
+                count_delivery("duplicate");
+                return Ok(Outcome::AlreadyProcessed);
+            }
             Err(e) => return Err(e.into()),
         }
-        let outcome = self.apply_in(&txn, &event).await?;
+        let (outcome, effect) = self.apply_in(&txn, &event).await?;
         if outcome == Outcome::AlreadyProcessed {
             // The same money under another event id: keep nothing of this delivery.
+            count_delivery("duplicate");
             return Ok(outcome);
         }
         txn.commit().await?;
+        effect.count();
+        count_delivery(match outcome {
+            Outcome::Applied => "applied",
+            Outcome::AlreadyProcessed => "duplicate",
+            Outcome::Ignored => "ignored",
+        });
         if outcome == Outcome::Applied {
             self.give_back_now(db, &event).await;
         }
         Ok(outcome)
+    }
+
+    /// The event a delivery carries, once its signature holds.
+    fn verified_event(&self, payload: &[u8], signature: Option<&str>) -> Result<Event> {
+        let header = signature.ok_or(SignatureError::NoTimestamp)?;
+        let secret = self.config.webhook_secret.expose_secret().as_bytes();
+        let now_secs = self.now().div_euclid(1000);
+        signature::verify(payload, header, secret, now_secs, self.config.tolerance)?;
+        Event::parse(payload)
     }
 
     /// Money this event recorded as owed back is refunded right away, after its commit; if
@@ -107,24 +159,39 @@ impl Billing {
         }
     }
 
-    async fn apply_in(&self, txn: &DatabaseTransaction, event: &Event) -> Result<Outcome> {
+    async fn apply_in(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &Event,
+    ) -> Result<(Outcome, Effect)> {
+        let with = |effect: Effect| {
+            move |outcome: Outcome| match outcome {
+                Outcome::Applied => (outcome, effect),
+                _ => (outcome, Effect::Nothing),
+            }
+        };
         match event.event_type.as_str() {
             "checkout.session.completed" if event.payment_status() == Some("paid") => {
                 self.settle_in(txn, event).await
             }
             // Paid later (bank debits): `async_payment_succeeded` follows.
-            "checkout.session.completed" => Ok(Outcome::Applied),
+            "checkout.session.completed" => Ok((Outcome::Applied, Effect::Nothing)),
             "checkout.session.async_payment_succeeded" | "payment_intent.succeeded" => {
                 self.settle_in(txn, event).await
             }
-            "checkout.session.async_payment_failed" | "payment_intent.payment_failed" => {
-                self.declined_in(txn, event).await
-            }
-            "checkout.session.expired" | "payment_intent.canceled" => {
-                self.close_session_in(txn, event).await
-            }
-            "charge.refunded" => self.charge_refunded_in(txn, event).await,
-            _ => Ok(Outcome::Ignored),
+            "checkout.session.async_payment_failed" | "payment_intent.payment_failed" => self
+                .declined_in(txn, event)
+                .await
+                .map(with(Effect::Declined)),
+            "checkout.session.expired" | "payment_intent.canceled" => self
+                .close_session_in(txn, event)
+                .await
+                .map(with(Effect::Nothing)),
+            "charge.refunded" => self
+                .charge_refunded_in(txn, event)
+                .await
+                .map(with(Effect::Refunded)),
+            _ => Ok((Outcome::Ignored, Effect::Nothing)),
         }
     }
 
@@ -174,7 +241,11 @@ impl Billing {
     /// Money arrived: it pays the order when our record of its session or intent, amount,
     /// currency and order state allow, and is recorded as owed back otherwise — never kept
     /// silently, never granting twice.
-    async fn settle_in(&self, txn: &DatabaseTransaction, event: &Event) -> Result<Outcome> {
+    async fn settle_in(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &Event,
+    ) -> Result<(Outcome, Effect)> {
         let (order, trusted) = match self.owner_of(txn, event).await? {
             Owner::Order(order) => (order, true),
             Owner::Mismatch(order) => {
@@ -186,7 +257,7 @@ impl Billing {
             }
             Owner::Unknown => {
                 tracing::warn!(event = %event.id, "payment event for no session of ours; ignored");
-                return Ok(Outcome::Ignored);
+                return Ok((Outcome::Ignored, Effect::Nothing));
             }
         };
         let cents = event.amount().unwrap_or(0).max(0);
@@ -211,7 +282,7 @@ impl Billing {
             None
         };
         if paid.is_none() && self.recorded(txn, event, trusted).await? {
-            return Ok(Outcome::AlreadyProcessed);
+            return Ok((Outcome::AlreadyProcessed, Effect::Nothing));
         }
         let status = if paid.is_some() {
             PaymentStatus::Successful
@@ -247,7 +318,9 @@ impl Billing {
         let payment = match inserted {
             Ok(p) => p,
             // The same PaymentIntent recorded by a concurrent event: that one decides.
-            Err(e) if db::is_unique_violation(&e) => return Ok(Outcome::AlreadyProcessed),
+            Err(e) if db::is_unique_violation(&e) => {
+                return Ok((Outcome::AlreadyProcessed, Effect::Nothing));
+            }
             Err(e) => return Err(e.into()),
         };
         // The Checkout Session or PaymentIntent it came through is done.
@@ -258,10 +331,14 @@ impl Billing {
                 .exec(txn)
                 .await?;
         }
-        if let Some(view) = paid {
-            self.receipt_in(txn, &payment, &view).await?;
-        }
-        Ok(Outcome::Applied)
+        let effect = match paid {
+            Some(view) => {
+                self.receipt_in(txn, &payment, &view).await?;
+                Effect::Paid
+            }
+            None => Effect::OwedBack,
+        };
+        Ok((Outcome::Applied, effect))
     }
 
     /// Whose money an event carries: the order our own record of its Checkout Session or

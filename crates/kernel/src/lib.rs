@@ -7,6 +7,8 @@
 //!   times, as every slice stores them.
 //! - [`mail`]: the generic port through which each slice queues its own e-mails in the
 //!   caller's transaction.
+//! - [`metrics`]: the names of Cinema's metrics, recorded by the code that changes what they
+//!   count.
 //! - [`page`]: `skip`/`limit` requests and `{items, total, skip, limit}` answers.
 //! - [`db`]: opening a SQLite or PostgreSQL connection with the right settings, the one way to
 //!   begin a write transaction, and the one classification of database errors (a client never
@@ -22,6 +24,7 @@ mod error;
 pub mod ids;
 pub mod limits;
 pub mod mail;
+pub mod metrics;
 mod money;
 pub mod page;
 pub mod text;

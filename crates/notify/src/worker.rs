@@ -228,6 +228,22 @@ impl Worker {
                 .await?
             }
         };
+        // Kinds come from this worker's handlers; anything else is one label, not one per row.
+        let kind = if self.handlers.contains_key(&job.kind) {
+            job.kind.as_str()
+        } else {
+            "unknown"
+        };
+        let ended = match &outcome {
+            Ok(()) => "done",
+            Err(JobError::Retry(_))
+                if u32::try_from(job.attempts).unwrap_or(u32::MAX) < self.config.max_attempts =>
+            {
+                "retry"
+            }
+            Err(_) => "dead",
+        };
+        cinema_kernel::metrics::job(kind, ended);
         if !still_held {
             span.in_scope(|| {
                 tracing::warn!("lease lost while running; another worker owns the job now")

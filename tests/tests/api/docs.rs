@@ -14,6 +14,8 @@ async fn the_openapi_document_is_valid_openapi_3_1() {
     let paths = doc["paths"].as_object().expect("paths");
     assert!(paths.contains_key("/health"));
     assert!(paths.contains_key("/health/ready"));
+    // Operation ids are unique (Swagger UI's "Try it out" and client generators key on them).
+    let mut ids = std::collections::HashMap::new();
     for (path, item) in paths {
         assert!(path.starts_with('/'), "{path}");
         for (method, op) in item.as_object().expect("a path item") {
@@ -22,6 +24,10 @@ async fn the_openapi_document_is_valid_openapi_3_1() {
                 !responses.is_empty(),
                 "{method} {path} documents no response"
             );
+            let id = op["operationId"].as_str().expect("an operationId");
+            if let Some(other) = ids.insert(id.to_owned(), format!("{method} {path}")) {
+                panic!("{method} {path} and {other} share the operationId {id}");
+            }
         }
     }
     // Every `$ref` points at a schema that exists.
@@ -133,5 +139,177 @@ fn refs(value: &Value) -> Vec<String> {
             .collect(),
         Value::Array(items) => items.iter().flat_map(refs).collect(),
         _ => Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn docs_access_off_serves_no_documentation_and_the_api_still_works() {
+    let app = TestApp::spawn_with(&[("DOCS_ACCESS", "off")]).await;
+    for path in ["/docs", "/docs/", "/docs/swagger-ui.css", "/openapi.json"] {
+        let problem = app.get(path).await.problem(404);
+        assert!(
+            problem.detail.contains("DOCS_ACCESS=off"),
+            "{path}: {problem:?}"
+        );
+    }
+    assert_eq!(app.get("/api/v1/movies").await.status, 200);
+    assert_eq!(app.get("/health").await.status, 200);
+}
+
+#[tokio::test]
+async fn docs_access_admins_lets_in_an_admin_by_token_or_by_the_browser_prompt() {
+    use cinema_identity::Role;
+    use cinema_tests::strong_password;
+
+    let app = TestApp::spawn_with(&[("DOCS_ACCESS", "admins")]).await;
+    let (admin_email, admin) = app.user_with_role(Role::Admin).await;
+    let (user_email, user) = app.user_with_role(Role::User).await;
+    let basic = |email: &str, password: &str| {
+        app.client
+            .get(app.url("/openapi.json"))
+            .basic_auth(email, Some(password))
+    };
+
+    // Nobody: 401 with a Basic challenge, so a browser shows its sign-in prompt.
+    for path in ["/docs/", "/openapi.json", "/docs/swagger-ui-bundle.js"] {
+        let res = app.get(path).await;
+        assert_eq!(res.status, 401, "{path}");
+        let challenges: Vec<&str> = res
+            .headers
+            .get_all("www-authenticate")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        assert!(
+            challenges.iter().any(|c| c.starts_with("Basic realm=")),
+            "{path}: {challenges:?}"
+        );
+    }
+    // A user's token or password is not enough.
+    assert_eq!(app.get_as(&user.access_token, "/docs/").await.status, 403);
+    assert_eq!(
+        app.send(basic(&user_email, strong_password())).await.status,
+        403
+    );
+    // A wrong password is refused like a wrong sign-in.
+    assert_eq!(app.send(basic(&admin_email, "Wrong#123")).await.status, 401);
+    // The admin, either way; the rest of the API is untouched.
+    let doc = app.get_as(&admin.access_token, "/openapi.json").await;
+    assert_eq!(doc.status, 200);
+    assert!(doc.text().contains("\"openapi\""));
+    assert_eq!(
+        app.send(basic(&admin_email, strong_password()))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        app.send(basic(&admin_email, strong_password()))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(app.get("/api/v1/movies").await.status, 200);
+}
+
+/// Every example the document shows — of a schema, a property, a parameter, a request or a
+/// response body — is valid against the schema it illustrates (JSON Schema 2020-12, formats
+/// checked), so what Swagger UI pre-fills is a request the API accepts.
+#[tokio::test]
+async fn every_example_in_the_document_is_valid_against_its_schema() {
+    let app = TestApp::spawn().await;
+    let doc: Value = app.get("/openapi.json").await.json();
+    let mut examples = Vec::new();
+    collect_examples(&doc, String::new(), false, &mut examples);
+    assert!(
+        examples.len() > 80,
+        "the walk found only {} examples",
+        examples.len()
+    );
+    let mut invalid = Vec::new();
+    for (schema_pointer, example, at) in &examples {
+        // The whole document is the root, so `#/components/schemas/…` references resolve.
+        let mut root = doc.clone();
+        let fragment = schema_pointer.replace('{', "%7B").replace('}', "%7D");
+        root["$ref"] = Value::String(format!("#{fragment}"));
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true)
+            .build(&root)
+            .unwrap_or_else(|e| panic!("{schema_pointer}: {e}"));
+        for error in validator.iter_errors(example) {
+            invalid.push(format!("{at}: {error} (at {})", error.instance_path()));
+        }
+    }
+    assert!(invalid.is_empty(), "{}", invalid.join("\n"));
+}
+
+/// The keywords whose values are data, not schemas.
+const DATA_KEYWORDS: [&str; 5] = ["example", "examples", "default", "enum", "const"];
+
+/// (pointer to the schema, the example, where the example is) for every example under `node`.
+fn collect_examples(
+    node: &Value,
+    pointer: String,
+    in_schema: bool,
+    out: &mut Vec<(String, Value, String)>,
+) {
+    let Value::Object(map) = node else {
+        if let Value::Array(items) = node {
+            for (i, item) in items.iter().enumerate() {
+                collect_examples(item, format!("{pointer}/{i}"), in_schema, out);
+            }
+        }
+        return;
+    };
+    if in_schema {
+        if let Some(example) = map.get("example") {
+            out.push((
+                pointer.clone(),
+                example.clone(),
+                format!("{pointer}/example"),
+            ));
+        }
+        if let Some(Value::Array(list)) = map.get("examples") {
+            for (i, example) in list.iter().enumerate() {
+                out.push((
+                    pointer.clone(),
+                    example.clone(),
+                    format!("{pointer}/examples/{i}"),
+                ));
+            }
+        }
+    } else if map.contains_key("schema") {
+        // A parameter or a media type: its examples illustrate its `schema`.
+        let schema = format!("{pointer}/schema");
+        if let Some(example) = map.get("example") {
+            out.push((
+                schema.clone(),
+                example.clone(),
+                format!("{pointer}/example"),
+            ));
+        }
+        if let Some(Value::Object(named)) = map.get("examples") {
+            for (name, example) in named {
+                if let Some(value) = example.get("value") {
+                    out.push((
+                        schema.clone(),
+                        value.clone(),
+                        format!("{pointer}/examples/{name}"),
+                    ));
+                }
+            }
+        }
+    }
+    for (key, child) in map {
+        if in_schema && DATA_KEYWORDS.contains(&key.as_str()) {
+            continue;
+        }
+        if !in_schema && (key == "example" || key == "examples") {
+            continue;
+        }
+        let child_pointer = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
+        let child_is_schema = in_schema || key == "schema" || pointer == "/components/schemas";
+        collect_examples(child, child_pointer, child_is_schema, out);
     }
 }

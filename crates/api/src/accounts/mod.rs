@@ -22,7 +22,7 @@ const GENERIC_RESEND: &str =
 const GENERIC_RESET: &str =
     "If an active account exists for this e-mail, a password reset link is on its way.";
 
-fn client(req: &HttpRequest) -> ClientInfo {
+pub(crate) fn client(req: &HttpRequest) -> ClientInfo {
     // Decided once per request by `middleware::request_span` (see `client_addr`).
     let addr = req.extensions().get::<ClientAddr>().copied();
     ClientInfo {

@@ -234,7 +234,7 @@ pub struct OrderStatusRequest {
 
 /// A movie in the library, as the catalog lists it, with when and how it was acquired.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": 42, "uuid": "0f8fad5b-d9cb-469f-a165-70867728950e", "name": "Inception", "year": 2010, "time": 148, "imdb": 8.8, "votes": 2400000, "price": "9.99", "certification": {"id": 3, "name": "PG-13"}, "genres": [{"id": 1, "name": "Action"}], "poster_url": null, "acquired_at": "2026-12-02T10:05:00Z", "order_id": 12, "has_video": true, "position_secs": 1834, "duration_secs": 8880, "last_watched_at": "2026-12-06T19:00:00Z"}))]
+#[schema(example = json!({"id": 42, "uuid": "0f8fad5b-d9cb-469f-a165-70867728950e", "name": "Inception", "year": 2010, "time": 148, "imdb": 8.8, "votes": 2400000, "price": "9.99", "certification": {"id": 3, "name": "PG-13"}, "genres": [{"id": 1, "name": "Action"}], "poster_url": null, "rating_average": 8.5, "rating_count": 12, "acquired_at": "2026-12-02T10:05:00Z", "order_id": 12, "has_video": true, "position_secs": 1834, "duration_secs": 8880, "last_watched_at": "2026-12-06T19:00:00Z"}))]
 pub struct LibraryItem {
     #[serde(flatten)]
     pub movie: MovieListItem,

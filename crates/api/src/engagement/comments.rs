@@ -77,7 +77,7 @@ pub struct CommentLikeResponse {
 }
 
 /// A movie's comments (not replies), newest first, each with its author, like and reply count.
-#[utoipa::path(tag = "engagement", params(("id" = i64, Path), PageQuery), responses(
+#[utoipa::path(tag = "engagement", operation_id = "list_comments", params(("id" = i64, Path), PageQuery), responses(
     (status = 200, description = "A page of comments", body = PageResponse<CommentResponse>),
     (status = 404, description = "No such movie", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -212,7 +212,7 @@ async fn set_like(
 }
 
 /// Like a comment (again is fine); its author is notified, once an hour at most.
-#[utoipa::path(tag = "engagement", params(("id" = i64, Path)), security(("bearer" = [])), responses(
+#[utoipa::path(tag = "engagement", operation_id = "like_comment", params(("id" = i64, Path)), security(("bearer" = [])), responses(
     (status = 200, description = "The comment's likes", body = CommentLikeResponse),
     (status = 404, description = "No such comment", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "The comment was deleted", body = Problem, content_type = "application/problem+json"),

@@ -89,7 +89,7 @@ async fn react(
 }
 
 /// Like a movie (replaces a dislike).
-#[utoipa::path(tag = "engagement", params(("id" = i64, Path)), security(("bearer" = [])), responses(
+#[utoipa::path(tag = "engagement", operation_id = "like_movie", params(("id" = i64, Path)), security(("bearer" = [])), responses(
     (status = 200, description = "The movie's reactions", body = ReactionsResponse),
     (status = 404, description = "No such movie", body = Problem, content_type = "application/problem+json"),
 ))]

@@ -62,7 +62,7 @@ pub struct ReadAllResponse {
 }
 
 /// Your notifications, newest first, with the unread count.
-#[utoipa::path(tag = "engagement", params(PageQuery), security(("bearer" = [])), responses(
+#[utoipa::path(tag = "engagement", operation_id = "list_notifications", params(PageQuery), security(("bearer" = [])), responses(
     (status = 200, description = "A page of notifications", body = NotificationPageResponse),
 ))]
 #[get("/notifications")]

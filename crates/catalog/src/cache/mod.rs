@@ -213,7 +213,10 @@ impl CatalogCache {
 
     /// The answer stored under `ticket`, if any.
     pub fn get(&self, ticket: &Ticket) -> Option<Arc<Answer>> {
-        self.inner.as_ref()?.answers.get(&ticket.key)
+        let found = self.inner.as_ref()?.answers.get(&ticket.key);
+        let result = if found.is_some() { "hit" } else { "miss" };
+        cinema_kernel::metrics::count(cinema_kernel::metrics::CATALOG_CACHE, "result", result);
+        found
     }
 
     /// Stores an answer computed after `ticket` was taken, and returns it.

@@ -42,6 +42,7 @@ impl Commerce {
         {
             // Committed on purpose: the order did expire, whatever this request becomes.
             txn.commit().await?;
+            cinema_kernel::metrics::count(cinema_kernel::metrics::ORDERS, "outcome", "expired");
             return Err(Error::Transition(TransitionError {
                 from: OrderStatus::Expired,
                 to: OrderStatus::Canceled,
@@ -57,6 +58,7 @@ impl Commerce {
         .await?;
         let view = view_of(&txn, order).await?;
         txn.commit().await?;
+        cinema_kernel::metrics::count(cinema_kernel::metrics::ORDERS, "outcome", "canceled");
         Ok(view)
     }
 
@@ -81,7 +83,16 @@ impl Commerce {
     /// Expires every pending order whose time ran out, in one statement (safe to run from any
     /// number of workers at once); returns how many.
     pub async fn expire_stale<C: ConnectionTrait>(&self, db: &C) -> Result<u64> {
-        expire_where(db, Condition::all(), self.now()).await
+        let expired = expire_where(db, Condition::all(), self.now()).await?;
+        // One statement: when `db` is a connection it has committed; inside a caller's
+        // transaction the count may run ahead of a rollback (the job passes a connection).
+        cinema_kernel::metrics::count_n(
+            cinema_kernel::metrics::ORDERS,
+            "outcome",
+            "expired",
+            expired,
+        );
+        Ok(expired)
     }
 
     /// Checks a pending order against current prices and availability before payment, inside

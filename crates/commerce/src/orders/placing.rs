@@ -29,6 +29,7 @@ impl Commerce {
         let txn = db::begin_write(db).await?;
         let placed = self.place_order_in(&txn, UserId(user_id)).await?;
         txn.commit().await?;
+        cinema_kernel::metrics::count(cinema_kernel::metrics::ORDERS, "outcome", "placed");
         Ok(placed)
     }
 

@@ -219,13 +219,17 @@ impl JobHandler for EmailHandler {
             ));
         }
         let message_id = format!("<job-{}@{}>", job.id, self.domain);
-        self.mailer
-            .send(&message_id, &email)
-            .await
-            .map_err(|e| match e {
-                MailError::Transient(m) => JobError::Retry(m),
-                MailError::Permanent(m) => JobError::Permanent(m),
-            })
+        let sent = self.mailer.send(&message_id, &email).await;
+        let outcome = match &sent {
+            Ok(()) => "delivered",
+            Err(MailError::Transient(_)) => "failed",
+            Err(MailError::Permanent(_)) => "rejected",
+        };
+        cinema_kernel::metrics::count(cinema_kernel::metrics::EMAILS, "outcome", outcome);
+        sent.map_err(|e| match e {
+            MailError::Transient(m) => JobError::Retry(m),
+            MailError::Permanent(m) => JobError::Permanent(m),
+        })
     }
 
     fn redact(&self, payload: &str) -> Option<String> {
