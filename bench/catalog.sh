@@ -61,8 +61,8 @@ declare -A PATHS=(
   [search]="/api/v1/movies/search/query?q=haunted%20lighthouse"
 )
 
-# wrk prints latencies as 1.23ms / 456.78us / 1.2s: normalise to milliseconds.
-to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 # One wrk run: prints a table row; $1 = label, $2 = path, $3... = extra wrk arguments.
 health_rps=""
@@ -92,7 +92,7 @@ done
 
 if [[ " $MODES " == *" cold "* ]]; then
   words=$(mktemp)
-  sed -n '/pub const VOCABULARY/,/^];/p' crates/catalog/src/seed_demo.rs | grep -o '"[a-z]*"' | tr -d '"' >"$words"
+  grep -o '^[a-z]*$' bin/src/seed/data/vocabulary.txt >"$words"
   for kind in detail list filter search; do
     COLD=$kind MOVIES=$MOVIES WORDS=$words measure "cold $kind (random URLs)" / -s bench/lua/cold.lua
   done

@@ -50,6 +50,10 @@ pub enum Command {
         /// Generate this many synthetic movies instead of the demo catalog.
         #[arg(long)]
         movies: Option<u64>,
+        /// Then sell this many items of the catalog over the last year (orders, payments,
+        /// some refunded): data for the sales analytics benchmark. Once per database.
+        #[arg(long)]
+        sales: Option<u64>,
     },
     /// Health check for containers: exit 0 when `GET /health/ready` on HTTP_ADDR answers 200
     /// (with `--database`: when the database answers), 1 otherwise, within 3 s.
@@ -152,7 +156,7 @@ pub fn main() -> ExitCode {
             Command::Migrate { action } => migrate(&settings, action).await,
             Command::Openapi => Ok(()),
             Command::Probe { database } => probe(&settings, database).await,
-            Command::Seed { movies } => seed(&settings, movies).await,
+            Command::Seed { movies, sales } => seed(&settings, movies, sales).await,
             Command::User {
                 action:
                     UserAction::Create {
@@ -188,18 +192,45 @@ struct Refused {
     message: String,
 }
 
-async fn seed(settings: &Settings, movies: Option<u64>) -> Result<(), BoxError> {
+async fn seed(
+    settings: &Settings,
+    movies: Option<u64>,
+    sales: Option<u64>,
+) -> Result<(), BoxError> {
     let db = database::connect_migrated(&settings.database).await?;
-    let out = match movies {
-        Some(n) => {
+    let mut out = match (movies, sales) {
+        (Some(n), _) => {
             let started = std::time::Instant::now();
             let mut progress = crate::progress::Progress::new("movies", n);
             let seeded = crate::seed::synthetic(&db, &settings.clock, n, &mut progress).await?;
             progress.finish();
             seeded_line(&seeded, started)
         }
-        None => seed_demo(settings, &db).await?,
+        // Sales alone go into the catalog that is there.
+        (None, Some(_)) => String::new(),
+        (None, None) => seed_demo(settings, &db).await?,
     };
+    if let Some(n) = sales {
+        let started = std::time::Instant::now();
+        let mut progress = crate::progress::Progress::new("items sold", n);
+        let sold = crate::seed::sales(&db, &settings.clock, n, &mut progress)
+            .await
+            .map_err(|e| -> BoxError {
+                Box::new(Refused {
+                    code: 1,
+                    message: e.to_string(),
+                })
+            })?;
+        progress.finish();
+        out.push_str(&format!(
+            "sold {} items in {} orders ({} refunded) to {} new buyers in {:.1}s\n",
+            sold.items,
+            sold.orders,
+            sold.refunded,
+            sold.buyers,
+            started.elapsed().as_secs_f64()
+        ));
+    }
     std::io::stdout().write_all(out.as_bytes())?;
     Ok(())
 }

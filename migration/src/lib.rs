@@ -22,6 +22,7 @@ mod m20261203_000014_genre_years;
 mod m20261203_000015_movie_phrases;
 mod m20261206_000016_security_two;
 mod m20261206_000017_watch;
+mod m20261207_000018_sales;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -82,6 +83,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000015_movie_phrases::Migration),
             Box::new(m20261206_000016_security_two::Migration),
             Box::new(m20261206_000017_watch::Migration),
+            Box::new(m20261207_000018_sales::Migration),
         ]
     }
 }

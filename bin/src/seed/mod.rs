@@ -1,5 +1,5 @@
 //! Data for people and benchmarks, loaded by `cinema seed`: the demo catalog ([`demo`]), and a
-//! large synthetic one ([`synthetic`]) with the distributions of `shared/docs/performance.md`,
+//! large synthetic one ([`synthetic`]), and a year of sales over it ([`sales`]) with the distributions of `shared/docs/performance.md`,
 //! generated deterministically and inserted in batches. Both are safe to run again: existing
 //! rows are kept, never duplicated. The word lists and the demo movies are data files
 //! (`seed/data/`).
@@ -11,12 +11,14 @@
 
 mod demo;
 mod rows;
+mod sales;
 mod synthetic;
 
 use cinema_catalog::cache::{Change, version};
 use sea_orm::DatabaseConnection;
 
 pub use demo::demo;
+pub use sales::{SalesSeeded, sales};
 pub use synthetic::synthetic;
 
 /// What can stop a seeding run.

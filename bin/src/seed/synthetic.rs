@@ -36,7 +36,7 @@ pub(super) fn word_list_sizes() -> [usize; 5] {
 }
 
 /// A deterministic generator: SplitMix64 over (salt, key), uniform in [0, 1).
-fn u(salt: u64, key: u64) -> f64 {
+pub(super) fn u(salt: u64, key: u64) -> f64 {
     let mut z = salt.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ key.wrapping_add(0xD1B5_4A32_D192_ED03);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -44,7 +44,7 @@ fn u(salt: u64, key: u64) -> f64 {
     (z >> 11) as f64 / (1u64 << 53) as f64
 }
 
-fn ri(salt: u64, key: u64, lo: i64, hi: i64) -> i64 {
+pub(super) fn ri(salt: u64, key: u64, lo: i64, hi: i64) -> i64 {
     lo + (u(salt, key) * (hi - lo + 1) as f64).floor() as i64
 }
 

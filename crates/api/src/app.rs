@@ -222,6 +222,7 @@ fn commerce_routes(cfg: &mut ServiceConfig) {
         .service(crate::billing::test_gateway_act)
         .service(crate::billing::payments::list)
         .service(crate::billing::payments::all)
+        .service(crate::billing::analytics::sales)
         .service(crate::billing::payments::intent)
         .service(crate::billing::payments::refund)
         .service(crate::engagement::movies::like)

@@ -40,6 +40,7 @@ pub const BEARER: &str = "bearer";
         (name = "stars", description = "Stars (moderators edit)"),
         (name = "certifications", description = "Age certifications (moderators edit)"),
         (name = "media", description = "Avatars, posters, videos and trailers behind signed links (local-disk storage), with byte ranges"),
+        (name = "analytics", description = "Moderators and admins: sales by movie, genre and period"),
         (name = "watch", description = "Movies' videos and trailers: moderators attach them, owners play them"),
     )
 )]

@@ -29,11 +29,15 @@
 //!   that could no longer take it ([`PaymentStatus::RefundDue`]). [`Billing::payments`] lists
 //!   payments with their items.
 //!
+//! - [`analytics::sales`]: units and revenue by movie, genre, day, week or month over a date
+//!   range, refunds subtracted in the period they happen, summed exactly in SQL.
+//!
 //! Depends on `cinema-kernel`, `cinema-identity` (who to e-mail) and `cinema-commerce`;
 //! never on HTTP.
 
 #![deny(missing_docs)]
 
+pub mod analytics;
 mod checkout;
 mod emails;
 pub mod entity;

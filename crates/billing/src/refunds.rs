@@ -15,8 +15,11 @@ use sea_orm::{
 };
 
 use crate::{
-    Billing, Error, Outcome, PaymentStatus, PaymentView, Result, emails::PaymentRefunded,
-    entity::payment, gateway::RefundRequest, money,
+    Billing, Error, Outcome, PaymentStatus, PaymentView, Result,
+    emails::PaymentRefunded,
+    entity::{payment, payment_item},
+    gateway::RefundRequest,
+    money,
 };
 
 /// Who asks for a refund.
@@ -171,6 +174,12 @@ impl Billing {
         if revoked {
             self.commerce
                 .refund_in(txn, OrderId(payment.order_id))
+                .await?;
+            // Sales analytics subtract the items in the period of the refund.
+            payment_item::Entity::update_many()
+                .col_expr(payment_item::Column::RefundedAt, Expr::value(self.now()))
+                .filter(payment_item::Column::PaymentId.eq(payment.id))
+                .exec(txn)
                 .await?;
         }
         payment::Entity::update(payment::ActiveModel {

@@ -381,6 +381,8 @@ impl Billing {
                     movie_id: Set(item.movie_id),
                     title: Set(item.title.clone()),
                     price_cents: Set(item.price_cents),
+                    sold_at: Set(payment.created_at),
+                    refunded_at: Set(None),
                     ..Default::default()
                 }
             }))

@@ -47,6 +47,12 @@ impl Money {
         self.0
     }
 
+    /// `self - other`, which may be below zero: for reports (a period's revenue less its
+    /// refunds), never for an amount to charge. Saturates instead of wrapping.
+    pub fn minus(self, other: Money) -> Money {
+        Money(self.0.saturating_sub(other.0))
+    }
+
     /// The sum of amounts in cents, or `None` when it would not fit (never a wrapped number).
     pub fn checked_sum(cents: impl IntoIterator<Item = i64>) -> Option<Money> {
         cents
@@ -138,6 +144,7 @@ mod tests {
         ] {
             assert_eq!(Money(cents).to_string(), text);
         }
+        assert_eq!(Money(100).minus(Money(250)).to_string(), "-1.50");
         assert_eq!(Money(i64::MIN).to_string(), "-92233720368547758.08");
     }
 

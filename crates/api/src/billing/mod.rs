@@ -1,6 +1,7 @@
 //! Payments: starting a checkout, an order's payment status, the Stripe webhook, and the
 //! built-in test gateway's page; [`payments`] has PaymentIntents, history and refunds.
 
+pub mod analytics;
 pub mod payments;
 
 use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};

@@ -19,6 +19,10 @@ pub struct Model {
     pub title: String,
     /// The price paid, in cents.
     pub price_cents: i64,
+    /// When it was sold: its payment's time (epoch milliseconds).
+    pub sold_at: i64,
+    /// When its payment was refunded, if it was.
+    pub refunded_at: Option<i64>,
 }
 
 /// No relations (joins are written where they are needed).
