@@ -23,6 +23,7 @@ mod m20261203_000015_movie_phrases;
 mod m20261206_000016_security_two;
 mod m20261206_000017_watch;
 mod m20261207_000018_sales;
+mod m20261207_000019_audit_log;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -84,6 +85,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000016_security_two::Migration),
             Box::new(m20261206_000017_watch::Migration),
             Box::new(m20261207_000018_sales::Migration),
+            Box::new(m20261207_000019_audit_log::Migration),
         ]
     }
 }

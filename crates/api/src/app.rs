@@ -223,6 +223,7 @@ fn commerce_routes(cfg: &mut ServiceConfig) {
         .service(crate::billing::payments::list)
         .service(crate::billing::payments::all)
         .service(crate::billing::analytics::sales)
+        .service(crate::audit::list)
         .service(crate::billing::payments::intent)
         .service(crate::billing::payments::refund)
         .service(crate::engagement::movies::like)

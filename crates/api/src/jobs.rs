@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     AppState,
+    audit::AdminActing,
     auth::Admin,
     error::{ApiError, Problem},
     page::{PageResponse, page_request},
@@ -130,10 +131,10 @@ pub async fn get(
 )]
 #[post("/admin/jobs/{id}/retry")]
 pub async fn retry(
-    _admin: Admin,
+    AdminActing(actor): AdminActing,
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let job = admin::retry(&state.db, &state.clock, JobId(id.into_inner())).await?;
+    let job = admin::retry(&state.db, &state.clock, &actor, JobId(id.into_inner())).await?;
     Ok(HttpResponse::Ok().json(JobResponse::from(job)))
 }

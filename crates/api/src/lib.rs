@@ -9,6 +9,7 @@
 
 mod accounts;
 mod app;
+pub mod audit;
 pub mod auth;
 mod billing;
 pub mod body;

@@ -1,7 +1,7 @@
 //! `/api/v1/users`: admin user management.
 
 use crate::body::Json;
-use actix_web::{HttpResponse, get, patch, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, web};
 use cinema_identity::{Role, entity::user, users};
 use cinema_kernel::UserId;
 use cinema_kernel::time::rfc3339;
@@ -146,6 +146,7 @@ pub async fn get(
 #[patch("/users/{id}")]
 pub async fn update(
     Admin(admin): Admin,
+    req: HttpRequest,
     state: web::Data<AppState>,
     id: web::Path<i64>,
     json: Json<UserPatch>,
@@ -158,7 +159,7 @@ pub async fn update(
     let user = users::update(
         &state.db,
         &state.clock,
-        admin.user_id(),
+        &crate::audit::actor(&req, &admin),
         UserId(id.into_inner()),
         &change,
     )

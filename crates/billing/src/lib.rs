@@ -87,6 +87,7 @@ pub struct Billing {
     commerce: Commerce,
     outbox: Arc<dyn Outbox>,
     gateway: Arc<dyn PaymentGateway>,
+    actor: Option<cinema_kernel::audit::Actor>,
 }
 
 /// Cents as the two-decimal text e-mails and pages show.
@@ -111,6 +112,17 @@ impl Billing {
             commerce,
             outbox,
             gateway,
+            actor: None,
+        }
+    }
+
+    /// This service with its refunds recorded in the audit trail as `actor`'s (without one, as
+    /// unattributed: the owed-refund job, a gateway-side refund).
+    #[must_use]
+    pub fn acting(&self, actor: cinema_kernel::audit::Actor) -> Self {
+        Self {
+            actor: Some(actor),
+            ..self.clone()
         }
     }
 

@@ -191,6 +191,22 @@ impl Billing {
         })
         .exec(txn)
         .await?;
+        let summary = format!(
+            "status: {} → refunded; {} {} of order {} (user {}){}",
+            payment.status,
+            money(payment.amount_cents),
+            payment.currency,
+            payment.order_id,
+            payment.user_id,
+            if revoked {
+                "; its movies taken back"
+            } else {
+                ""
+            }
+        );
+        let entry =
+            cinema_kernel::audit::Entry::new("payment.refund", "payment", payment.id, summary);
+        cinema_kernel::audit::record_in(txn, self.actor.as_ref(), self.now(), entry).await?;
         let email = PaymentRefunded {
             order_id: payment.order_id,
             amount: money(payment.amount_cents),

@@ -17,6 +17,7 @@
 
 #![deny(missing_docs)]
 
+mod audit;
 pub mod cache;
 pub mod entity;
 mod error;

@@ -18,8 +18,11 @@ use cinema_kernel::{
 use cinema_media::{Image, Media, ReservedUpload, SpooledVideo, VideoKind};
 use sea_orm::DatabaseConnection;
 
+use cinema_kernel::audit::{Actor, change};
+use sea_orm::EntityTrait;
+
 use crate::{
-    MovieReferences, Named, NoReferences, Result, Taxonomy,
+    MovieReferences, Named, NoReferences, Result, Taxonomy, audit,
     cache::CatalogCache,
     entity::movie,
     movies::{
@@ -38,6 +41,7 @@ pub struct Catalog {
     media: Media,
     clock: Clock,
     references: Arc<dyn MovieReferences>,
+    actor: Option<Actor>,
 }
 
 impl std::fmt::Debug for Catalog {
@@ -59,7 +63,22 @@ impl Catalog {
             media,
             clock,
             references: Arc::new(NoReferences),
+            actor: None,
         }
+    }
+
+    /// This catalog with its writes recorded in the audit trail as `actor`'s (without one they
+    /// are recorded as unattributed).
+    #[must_use]
+    pub fn acting(&self, actor: Actor) -> Self {
+        Self {
+            actor: Some(actor),
+            ..self.clone()
+        }
+    }
+
+    fn actor(&self) -> Option<&Actor> {
+        self.actor.as_ref()
     }
 
     /// Caches public answers in `cache` (start [`crate::cache::watch::spawn`] beside it to
@@ -119,7 +138,9 @@ impl Catalog {
     /// (name, year, time) is 409.
     pub async fn create_movie(&self, input: MovieInput) -> Result<MovieDetail> {
         let txn = cinema_kernel::db::begin_write(&self.db).await?;
+        let (name, year) = (input.name.clone(), input.year);
         let (id, pending) = movies::create_in(&txn, &self.clock, input).await?;
+        audit::movie_created(&txn, self.actor(), &self.clock, id.get(), &name, year).await?;
         txn.commit().await?;
         self.cache.apply(pending);
         self.detail(id).await
@@ -128,7 +149,12 @@ impl Catalog {
     /// Changes the sent fields; sent id lists replace the movie's sets.
     pub async fn update_movie(&self, id: MovieId, patch: MoviePatch) -> Result<MovieDetail> {
         let txn = cinema_kernel::db::begin_write(&self.db).await?;
+        let before = movie::Entity::find_by_id(id.get()).one(&txn).await?;
+        let summary_patch = patch.clone();
         let pending = movies::update_in(&txn, &self.clock, id, patch).await?;
+        if let Some(before) = before {
+            audit::movie_updated(&txn, self.actor(), &self.clock, &before, &summary_patch).await?;
+        }
         txn.commit().await?;
         self.cache.apply(pending);
         self.detail(id).await
@@ -143,6 +169,7 @@ impl Catalog {
         let videos = movies::video_keys_of(&txn, id.get()).await?;
         let (deleted, pending) =
             movies::delete_in(&txn, &self.media, id, force, self.references.as_ref()).await?;
+        audit::movie_deleted(&txn, self.actor(), &self.clock, &deleted, force).await?;
         txn.commit().await?;
         self.cache.apply(pending);
         self.media
@@ -161,7 +188,7 @@ impl Catalog {
             &self.db,
             &self.media,
             &self.cache,
-            &self.clock,
+            (&self.clock, self.actor()),
             movie_id,
             image,
         )
@@ -171,7 +198,14 @@ impl Catalog {
     /// Removes the movie's poster; `false` if it had none.
     pub async fn remove_poster(&self, movie_id: MovieId) -> Result<bool> {
         let movie_id = movie_id.get();
-        movies::remove_poster(&self.db, &self.media, &self.cache, &self.clock, movie_id).await
+        movies::remove_poster(
+            &self.db,
+            &self.media,
+            &self.cache,
+            (&self.clock, self.actor()),
+            movie_id,
+        )
+        .await
     }
 
     /// Stores the spooled `video` as the movie's video or trailer and deletes the one it
@@ -183,13 +217,28 @@ impl Catalog {
         video: &SpooledVideo,
     ) -> Result<StoredVideo> {
         let movie_id = movie_id.get();
-        movies::upload_video(&self.db, &self.media, &self.clock, movie_id, slot, video).await
+        movies::upload_video(
+            &self.db,
+            &self.media,
+            (&self.clock, self.actor()),
+            movie_id,
+            slot,
+            video,
+        )
+        .await
     }
 
     /// Removes the movie's video or trailer; `false` if it had none.
     pub async fn remove_video(&self, movie_id: MovieId, slot: VideoSlotKind) -> Result<bool> {
         let movie_id = movie_id.get();
-        movies::remove_video(&self.db, &self.media, &self.clock, movie_id, slot).await
+        movies::remove_video(
+            &self.db,
+            &self.media,
+            (&self.clock, self.actor()),
+            movie_id,
+            slot,
+        )
+        .await
     }
 
     /// Reserves a key for the movie's video or trailer, uploaded by the client straight to
@@ -217,7 +266,7 @@ impl Catalog {
         movies::complete_video(
             &self.db,
             &self.media,
-            &self.clock,
+            (&self.clock, self.actor()),
             movie_id,
             slot,
             key,
@@ -230,6 +279,17 @@ impl Catalog {
     pub async fn create_name(&self, kind: Taxonomy, name: &str) -> Result<Named> {
         let txn = cinema_kernel::db::begin_write(&self.db).await?;
         let (created, pending) = taxonomy::create_in(&txn, kind, name).await?;
+        let summary = format!("created {:?}", created.name);
+        audit::name_changed(
+            &txn,
+            self.actor(),
+            &self.clock,
+            kind,
+            "create",
+            created.id,
+            summary,
+        )
+        .await?;
         txn.commit().await?;
         self.cache.apply(pending);
         Ok(created)
@@ -238,7 +298,14 @@ impl Catalog {
     /// Renames a taxonomy entry (and the search text of its movies, for directors and stars).
     pub async fn rename(&self, kind: Taxonomy, id: i64, name: &str) -> Result<Named> {
         let txn = cinema_kernel::db::begin_write(&self.db).await?;
+        let before = taxonomy::get(&txn, kind, id).await?;
         let (renamed, pending) = taxonomy::rename_in(&txn, kind, id, name).await?;
+        let summary = change(
+            "name",
+            format!("{:?}", before.name),
+            format!("{:?}", renamed.name),
+        );
+        audit::name_changed(&txn, self.actor(), &self.clock, kind, "rename", id, summary).await?;
         txn.commit().await?;
         self.cache.apply(pending);
         Ok(renamed)
@@ -249,6 +316,8 @@ impl Catalog {
     pub async fn delete_name(&self, kind: Taxonomy, id: i64) -> Result<Named> {
         let txn = cinema_kernel::db::begin_write(&self.db).await?;
         let (deleted, pending) = taxonomy::delete_in(&txn, kind, id).await?;
+        let summary = format!("deleted {:?}", deleted.name);
+        audit::name_changed(&txn, self.actor(), &self.clock, kind, "delete", id, summary).await?;
         txn.commit().await?;
         self.cache.apply(pending);
         Ok(deleted)

@@ -86,12 +86,27 @@ pub const MAX_CHARGE: cinema_kernel::Money = cinema_kernel::Money::from_cents_co
 pub struct Commerce {
     config: CommerceConfig,
     clock: Clock,
+    actor: Option<cinema_kernel::audit::Actor>,
 }
 
 impl Commerce {
     /// The commerce service.
     pub fn new(config: CommerceConfig, clock: Clock) -> Self {
-        Self { config, clock }
+        Self {
+            config,
+            clock,
+            actor: None,
+        }
+    }
+
+    /// This service with its staff writes (an admin canceling someone's order) recorded in the
+    /// audit trail as `actor`'s.
+    #[must_use]
+    pub fn acting(&self, actor: cinema_kernel::audit::Actor) -> Self {
+        Self {
+            actor: Some(actor),
+            ..self.clone()
+        }
     }
 
     /// Its configuration.

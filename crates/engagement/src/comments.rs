@@ -301,7 +301,7 @@ impl Engagement {
         &self,
         db: &DatabaseConnection,
         user_id: UserId,
-        moderator: bool,
+        moderator: Option<&cinema_kernel::audit::Actor>,
         comment_id: CommentId,
     ) -> Result<Deleted> {
         let user_id = user_id.get();
@@ -311,7 +311,8 @@ impl Engagement {
         if comment.deleted {
             return Err(Error::not_found(format!("Comment {comment_id}")));
         }
-        if !moderator && comment.user_id != Some(user_id) {
+        let someone_elses = comment.user_id != Some(user_id);
+        if moderator.is_none() && someone_elses {
             return Err(Error::forbidden(
                 "Only its author or a moderator may delete a comment.",
             ));
@@ -333,6 +334,20 @@ impl Engagement {
             Deleted::Removed
         };
         let pending = add_to_comment_count(&txn, comment.movie_id, -1).await?;
+        // A moderator removing someone else's comment is a staff write; authors' own are not.
+        if let (Some(actor), true) = (moderator, someone_elses) {
+            let text: String = comment.body.chars().take(60).collect();
+            let summary = format!(
+                "removed a comment by user {} on movie {}: {text:?}",
+                comment
+                    .user_id
+                    .map_or_else(|| "?".to_owned(), |u| u.to_string()),
+                comment.movie_id
+            );
+            let entry =
+                cinema_kernel::audit::Entry::new("comment.remove", "comment", comment_id, summary);
+            cinema_kernel::audit::record_in(&txn, Some(actor), self.now(), entry).await?;
+        }
         self.commit(txn, Some(pending)).await?;
         Ok(outcome)
     }

@@ -1,6 +1,6 @@
 //! Loading users, and what admins and operators do with them.
 
-use cinema_kernel::UserId;
+use cinema_kernel::{UserId, audit};
 use cinema_kernel::{
     page::{Page, PageRequest},
     time::Clock,
@@ -107,16 +107,17 @@ pub struct UserUpdate {
     pub is_active: Option<bool>,
 }
 
-/// Changes role and/or activation. Deactivation revokes every session. Admins cannot demote
-/// or deactivate themselves, so the last admin cannot lock everyone out by accident.
+/// Changes role and/or activation, recorded in the audit trail as `admin`'s. Deactivation
+/// revokes every session. Admins cannot demote or deactivate themselves, so the last admin
+/// cannot lock everyone out by accident.
 pub async fn update(
     db: &DatabaseConnection,
     clock: &Clock,
-    acting_admin: UserId,
+    admin: &audit::Actor,
     id: UserId,
     change: &UserUpdate,
 ) -> Result<user::Model> {
-    let acting_admin = acting_admin.get();
+    let acting_admin = admin.user_id.map_or(0, UserId::get);
     let id = id.get();
     if change.role.is_none() && change.is_active.is_none() {
         return Err(Error::BadRequest("Send `group` and/or `is_active`.".into()));
@@ -129,9 +130,46 @@ pub async fn update(
         ));
     }
     let txn = cinema_kernel::db::begin_write(db).await?;
+    let before = find(&txn, UserId(id)).await?;
     let user = update_in(&txn, clock, UserId(id), change).await?;
+    if let Some(before) = before {
+        audit::record_in(
+            &txn,
+            Some(admin),
+            clock.now_ms(),
+            update_entry(&before, &user),
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(user)
+}
+
+/// What an admin's change of a user did, for the audit trail.
+fn update_entry(before: &user::Model, after: &user::Model) -> audit::Entry {
+    let role = |m: &user::Model| Role::from_group_id(m.group_id).map_or("?", Role::as_str);
+    let mut parts = Vec::new();
+    if before.group_id != after.group_id {
+        parts.push(audit::change("role", role(before), role(after)));
+    }
+    if before.is_active != after.is_active {
+        parts.push(audit::change("active", before.is_active, after.is_active));
+    }
+    let action = match (
+        before.group_id != after.group_id,
+        before.is_active != after.is_active,
+    ) {
+        (true, false) => "user.role_change",
+        (false, true) if after.is_active => "user.activate",
+        (false, true) => "user.deactivate",
+        _ => "user.update",
+    };
+    let summary = if parts.is_empty() {
+        format!("{}: unchanged", after.email)
+    } else {
+        format!("{}: {}", after.email, parts.join("; "))
+    };
+    audit::Entry::new(action, "user", after.id, summary)
 }
 
 /// [`update`] inside the caller's transaction (without the acting-admin check).

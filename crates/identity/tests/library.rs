@@ -139,7 +139,7 @@ async fn a_service_activates_signs_in_and_authenticates_without_http() {
     users::update(
         &db,
         &clock,
-        UserId(0),
+        &cinema_kernel::audit::Actor::default(),
         user.user_id(),
         &users::UserUpdate {
             role: None,

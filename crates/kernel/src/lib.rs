@@ -10,6 +10,7 @@
 //! - [`metrics`]: the names of Cinema's metrics, recorded by the code that changes what they
 //!   count.
 //! - [`page`]: `skip`/`limit` requests and `{items, total, skip, limit}` answers.
+//! - [`audit`]: the audit trail every staff write records in its own transaction.
 //! - [`db`]: opening a SQLite or PostgreSQL connection with the right settings, the one way to
 //!   begin a write transaction, and the one classification of database errors (a client never
 //!   sees driver text: see [`db::DatabaseError`]).
@@ -19,6 +20,7 @@
 
 #![deny(missing_docs)]
 
+pub mod audit;
 pub mod db;
 mod error;
 pub mod ids;

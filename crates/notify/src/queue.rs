@@ -315,6 +315,7 @@ pub mod admin {
     pub async fn retry(
         db: &sea_orm::DatabaseConnection,
         clock: &cinema_kernel::time::Clock,
+        actor: &cinema_kernel::audit::Actor,
         id: JobId,
     ) -> Result<Job> {
         let id = id.get();
@@ -340,6 +341,9 @@ pub mod admin {
                 status: job.status,
             });
         }
+        let summary = format!("{} job: status: dead → pending, attempts reset", job.kind);
+        let entry = cinema_kernel::audit::Entry::new("job.retry", "job", id, summary);
+        cinema_kernel::audit::record_in(&txn, Some(actor), now, entry).await?;
         txn.commit().await?;
         Ok(job)
     }

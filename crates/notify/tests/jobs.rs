@@ -216,12 +216,16 @@ async fn a_job_that_keeps_failing_is_parked_dead_and_an_admin_can_retry_it() {
     assert_eq!(listed.total, 1);
     assert_eq!(JobId(listed.items[0].id), id);
 
-    let retried = admin::retry(&db, &Clock::system(), id).await.unwrap();
+    let retried = admin::retry(&db, &Clock::system(), &Default::default(), id)
+        .await
+        .unwrap();
     assert_eq!((retried.status.as_str(), retried.attempts), ("pending", 0));
-    let again = admin::retry(&db, &Clock::system(), id).await.unwrap_err();
+    let again = admin::retry(&db, &Clock::system(), &Default::default(), id)
+        .await
+        .unwrap_err();
     assert!(matches!(again, Error::NotDead { .. }), "{again}");
     assert!(matches!(
-        admin::retry(&db, &Clock::system(), JobId(999_999)).await,
+        admin::retry(&db, &Clock::system(), &Default::default(), JobId(999_999)).await,
         Err(Error::JobNotFound(_))
     ));
 

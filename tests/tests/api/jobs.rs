@@ -76,6 +76,14 @@ async fn an_admin_lists_dead_jobs_and_retries_one() {
     assert_eq!(res.json::<Value>()["status"], "pending");
     app.mails_to(&eli, 1).await;
     retry(admin.access_token.clone()).await.problem(409);
+    // The retry is in the audit trail, once: the refused second one changed nothing.
+    let trail: Value = app
+        .get_as(&admin.access_token, "/api/v1/admin/audit?action=job.retry")
+        .await
+        .json();
+    assert_eq!(trail["total"], 1, "{trail}");
+    assert_eq!(trail["items"][0]["object_id"], id.to_string());
+    assert_eq!(trail["items"][0]["object_type"], "job");
 
     // The message is out; the worker records that a moment after the server took it.
     app.wait_for_email_jobs(

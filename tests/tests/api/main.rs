@@ -20,6 +20,7 @@ macro_rules! on_both_stores {
 mod abuse;
 mod accounts;
 mod analytics;
+mod audit;
 mod cart;
 mod catalog_cache;
 mod client_address;

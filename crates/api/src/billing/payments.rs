@@ -1,7 +1,7 @@
 //! `/api/v1/payments`: PaymentIntents for mobile clients, payment history (own, and every
 //! payment for admins) and refunds.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::NaiveDate;
 use cinema_billing::{PaymentFilter, PaymentStatus, PaymentView, Refunder, entity::payment_item};
 use cinema_identity::Role;
@@ -231,6 +231,7 @@ pub async fn all(
 #[post("/payments/{id}/refund")]
 pub async fn refund(
     Authenticated(user): Authenticated,
+    req: HttpRequest,
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
@@ -241,6 +242,7 @@ pub async fn refund(
     };
     let refunded = state
         .billing
+        .acting(crate::audit::actor(&req, &user))
         .refund(&state.db, who, PaymentId(id.into_inner()))
         .await?;
     Ok(HttpResponse::Ok().json(PaymentResponse::from(refunded)))

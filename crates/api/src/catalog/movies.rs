@@ -18,7 +18,8 @@ use super::{
 };
 use crate::{
     AppState,
-    auth::{MaybeAuthenticated, Moderator},
+    audit::ModeratorActing,
+    auth::MaybeAuthenticated,
     error::{ApiError, Problem},
     page::PageResponse,
     params::Params,
@@ -287,7 +288,7 @@ pub async fn get(
 ))]
 #[post("/movies")]
 pub async fn create(
-    _: Moderator,
+    ModeratorActing(actor): ModeratorActing,
     state: web::Data<AppState>,
     json: Json<MovieCreate>,
 ) -> Result<HttpResponse, ApiError> {
@@ -312,7 +313,7 @@ pub async fn create(
         director_ids: body.director_ids,
         star_ids: body.star_ids,
     };
-    let detail = state.catalog.create_movie(input).await?;
+    let detail = state.catalog.acting(actor).create_movie(input).await?;
     Ok(HttpResponse::Created().json(MovieDetailResponse::with_link(detail, &state.media).await?))
 }
 
@@ -335,7 +336,7 @@ fn price_over(state: &AppState, price: Option<Money>) -> Option<FieldError> {
 ))]
 #[patch("/movies/{id}")]
 pub async fn update(
-    _: Moderator,
+    ModeratorActing(actor): ModeratorActing,
     state: web::Data<AppState>,
     id: web::Path<i64>,
     json: Json<Map<String, Value>>,
@@ -370,6 +371,7 @@ pub async fn update(
     }
     let detail = state
         .catalog
+        .acting(actor)
         .update_movie(MovieId(id.into_inner()), patch)
         .await?;
     Ok(HttpResponse::Ok().json(MovieDetailResponse::with_link(detail, &state.media).await?))
@@ -384,7 +386,7 @@ pub async fn update(
 ))]
 #[delete("/movies/{id}")]
 pub async fn delete(
-    _: Moderator,
+    ModeratorActing(actor): ModeratorActing,
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<i64>,
@@ -396,6 +398,7 @@ pub async fn delete(
     }
     state
         .catalog
+        .acting(actor)
         .delete_movie(MovieId(id.into_inner()), force)
         .await?;
     Ok(HttpResponse::NoContent().finish())

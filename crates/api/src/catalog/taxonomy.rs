@@ -4,6 +4,7 @@
 use crate::body::Json;
 use actix_web::{HttpRequest, HttpResponse};
 use cinema_catalog::{Taxonomy, cache::Scope, taxonomy};
+use cinema_kernel::audit::Actor;
 
 use super::cached;
 use super::dto::{CertificationName, GenreName, NameRequest, NamedResponse, PersonName};
@@ -67,25 +68,40 @@ async fn get(
 
 async fn create(
     state: &AppState,
+    actor: Actor,
     kind: Taxonomy,
     body: &impl NameRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let created = state.catalog.create_name(kind, body.name()).await?;
+    let created = state
+        .catalog
+        .acting(actor)
+        .create_name(kind, body.name())
+        .await?;
     Ok(HttpResponse::Created().json(NamedResponse::from(created)))
 }
 
 async fn rename(
     state: &AppState,
+    actor: Actor,
     kind: Taxonomy,
     id: i64,
     body: &impl NameRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let renamed = state.catalog.rename(kind, id, body.name()).await?;
+    let renamed = state
+        .catalog
+        .acting(actor)
+        .rename(kind, id, body.name())
+        .await?;
     Ok(HttpResponse::Ok().json(NamedResponse::from(renamed)))
 }
 
-async fn delete(state: &AppState, kind: Taxonomy, id: i64) -> Result<HttpResponse, ApiError> {
-    let deleted = state.catalog.delete_name(kind, id).await?;
+async fn delete(
+    state: &AppState,
+    actor: Actor,
+    kind: Taxonomy,
+    id: i64,
+) -> Result<HttpResponse, ApiError> {
+    let deleted = state.catalog.acting(actor).delete_name(kind, id).await?;
     Ok(HttpResponse::Ok().json(NamedResponse::from(deleted)))
 }
 
@@ -95,7 +111,7 @@ macro_rules! taxonomy_resource {
             use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
             use super::*;
-            use crate::auth::Moderator;
+            use crate::audit::ModeratorActing;
 
             /// Entries by name, paginated.
             #[utoipa::path(tag = $tag, params(NameQuery), responses(
@@ -127,9 +143,9 @@ macro_rules! taxonomy_resource {
                 (status = 422, description = "Empty or too long name", body = Problem, content_type = "application/problem+json"),
             ))]
             #[post($path)]
-            pub async fn create(_: Moderator, state: web::Data<AppState>, json: Json<$body>) -> Result<HttpResponse, ApiError> {
+            pub async fn create(ModeratorActing(actor): ModeratorActing, state: web::Data<AppState>, json: Json<$body>) -> Result<HttpResponse, ApiError> {
                 let body = json.into_inner()?;
-                super::create(&state, $kind, &body).await
+                super::create(&state, actor, $kind, &body).await
             }
 
             /// Rename an entry (moderators).
@@ -139,9 +155,9 @@ macro_rules! taxonomy_resource {
                 (status = 409, description = "The name exists (any letter case)", body = Problem, content_type = "application/problem+json"),
             ))]
             #[patch($id_path)]
-            pub async fn update(id: web::Path<i64>, _: Moderator, state: web::Data<AppState>, json: Json<$body>) -> Result<HttpResponse, ApiError> {
+            pub async fn update(id: web::Path<i64>, ModeratorActing(actor): ModeratorActing, state: web::Data<AppState>, json: Json<$body>) -> Result<HttpResponse, ApiError> {
                 let body = json.into_inner()?;
-                super::rename(&state, $kind, id.into_inner(), &body).await
+                super::rename(&state, actor, $kind, id.into_inner(), &body).await
             }
 
             /// Delete an entry and answer with it (moderators).
@@ -151,8 +167,8 @@ macro_rules! taxonomy_resource {
                 (status = 409, description = "A certification still used by movies", body = Problem, content_type = "application/problem+json"),
             ))]
             #[delete($id_path)]
-            pub async fn delete(id: web::Path<i64>, _: Moderator, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-                super::delete(&state, $kind, id.into_inner()).await
+            pub async fn delete(id: web::Path<i64>, ModeratorActing(actor): ModeratorActing, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+                super::delete(&state, actor, $kind, id.into_inner()).await
             }
         }
     };

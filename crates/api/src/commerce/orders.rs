@@ -1,7 +1,7 @@
 //! `/api/v1/orders`: placing an order from the cart, reading and canceling orders, and the
 //! admin list of every order.
 
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::NaiveDate;
 use cinema_commerce::{OrderFilter, Viewer};
 use cinema_identity::{AuthUser, Role};
@@ -149,11 +149,13 @@ pub async fn get(
 #[post("/orders/{id}/cancel")]
 pub async fn cancel(
     Authenticated(user): Authenticated,
+    req: HttpRequest,
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let order = state
         .commerce
+        .acting(crate::audit::actor(&req, &user))
         .cancel_order(&state.db, viewer(&user), OrderId(id.into_inner()))
         .await?;
     Ok(HttpResponse::Ok().json(OrderResponse::from(order)))
@@ -170,6 +172,7 @@ pub async fn cancel(
 #[patch("/orders/{id}/status")]
 pub async fn set_status(
     Authenticated(user): Authenticated,
+    req: HttpRequest,
     state: web::Data<AppState>,
     id: web::Path<i64>,
     json: Json<OrderStatusRequest>,
@@ -177,6 +180,7 @@ pub async fn set_status(
     let body = json.into_inner()?;
     let order = state
         .commerce
+        .acting(crate::audit::actor(&req, &user))
         .request_status(
             &state.db,
             viewer(&user),

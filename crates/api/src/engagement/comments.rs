@@ -1,7 +1,7 @@
 //! `/api/v1/movies/{id}/comments` and `/api/v1/comments/{id}`: threads, replies, likes and
 //! deletion.
 
-use actix_web::{HttpResponse, delete, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use cinema_engagement::CommentView;
 use cinema_identity::Role;
 use cinema_kernel::time::rfc3339;
@@ -179,15 +179,17 @@ pub async fn replies(
 #[delete("/comments/{id}")]
 pub async fn remove(
     Authenticated(user): Authenticated,
+    req: HttpRequest,
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
+    let moderator = (user.role >= Role::Moderator).then(|| crate::audit::actor(&req, &user));
     state
         .engagement
         .delete_comment(
             &state.db,
             user.user_id(),
-            user.role >= Role::Moderator,
+            moderator.as_ref(),
             CommentId(id.into_inner()),
         )
         .await?;

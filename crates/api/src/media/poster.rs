@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::{avatar::ImageUpload, read_image};
 use crate::{
     AppState,
-    auth::Moderator,
+    audit::ModeratorActing,
     error::{ApiError, Problem},
 };
 
@@ -43,7 +43,7 @@ pub struct PosterResponse {
 )]
 #[put("/movies/{id}/poster")]
 pub async fn upload(
-    _: Moderator,
+    ModeratorActing(actor): ModeratorActing,
     state: web::Data<AppState>,
     id: web::Path<i64>,
     req: HttpRequest,
@@ -56,7 +56,11 @@ pub async fn upload(
         Ok(image) => image,
         Err(refused) => return Ok(refused.into_response()),
     };
-    let key = state.catalog.upload_poster(MovieId(id), image).await?;
+    let key = state
+        .catalog
+        .acting(actor)
+        .upload_poster(MovieId(id), image)
+        .await?;
     Ok(HttpResponse::Ok().json(PosterResponse {
         poster_url: state.media.link(&key).await?,
         poster: key,
@@ -77,12 +81,13 @@ pub async fn upload(
 )]
 #[delete("/movies/{id}/poster")]
 pub async fn remove(
-    _: Moderator,
+    ModeratorActing(actor): ModeratorActing,
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     if state
         .catalog
+        .acting(actor)
         .remove_poster(MovieId(id.into_inner()))
         .await?
     {

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use cinema_catalog::movies::{self, StoredVideo, VideoSlotKind};
 use cinema_identity::{AuthUser, Role};
 use cinema_kernel::time::rfc3339;
-use cinema_kernel::{MovieId, UserId};
+use cinema_kernel::{MovieId, UserId, audit::Actor};
 use cinema_media::{VideoKind, VideoSpool};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 use super::read_upload;
 use crate::{
     AppState,
+    audit::ModeratorActing,
     auth::{Authenticated, Moderator},
     body::Json,
     error::{ApiError, Problem},
@@ -61,6 +62,7 @@ pub struct PlaybackResponse {
 
 async fn upload(
     state: &AppState,
+    actor: Actor,
     req: &HttpRequest,
     multipart: Multipart,
     movie_id: i64,
@@ -75,6 +77,7 @@ async fn upload(
     };
     let stored = state
         .catalog
+        .acting(actor)
         .upload_video(MovieId(movie_id), slot, &video)
         .await?;
     let message = match slot {
@@ -91,10 +94,16 @@ async fn upload(
 
 async fn remove(
     state: &AppState,
+    actor: Actor,
     movie_id: i64,
     slot: VideoSlotKind,
 ) -> Result<HttpResponse, ApiError> {
-    if state.catalog.remove_video(MovieId(movie_id), slot).await? {
+    if state
+        .catalog
+        .acting(actor)
+        .remove_video(MovieId(movie_id), slot)
+        .await?
+    {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(ApiError::not_found(format!(
@@ -249,12 +258,14 @@ async fn upload_url(
 
 async fn complete(
     state: &AppState,
+    actor: Actor,
     movie_id: i64,
     slot: VideoSlotKind,
     body: CompleteRequest,
 ) -> Result<HttpResponse, ApiError> {
     let stored = state
         .catalog
+        .acting(actor)
         .complete_video(MovieId(movie_id), slot, &body.key, state.watch.video_limit)
         .await?;
     Ok(HttpResponse::Ok().json(VideoResponse {
@@ -290,13 +301,13 @@ macro_rules! slot_routes {
         )]
         #[put($path)]
         pub async fn $upload_fn(
-            _: Moderator,
+            ModeratorActing(actor): ModeratorActing,
             state: web::Data<AppState>,
             id: web::Path<i64>,
             req: HttpRequest,
             multipart: Multipart,
         ) -> Result<HttpResponse, ApiError> {
-            upload(&state, &req, multipart, id.into_inner(), $slot).await
+            upload(&state, actor, &req, multipart, id.into_inner(), $slot).await
         }
 
         #[doc = concat!("Remove a movie's ", $what, " (moderators).")]
@@ -307,11 +318,11 @@ macro_rules! slot_routes {
         ))]
         #[delete($path)]
         pub async fn $remove_fn(
-            _: Moderator,
+            ModeratorActing(actor): ModeratorActing,
             state: web::Data<AppState>,
             id: web::Path<i64>,
         ) -> Result<HttpResponse, ApiError> {
-            remove(&state, id.into_inner(), $slot).await
+            remove(&state, actor, id.into_inner(), $slot).await
         }
 
         #[doc = concat!("Start a direct upload of a movie's ", $what, " (moderators): a key and a link to `PUT` the file to (an S3 presigned URL, or this server's signed route on local disk). Then call `complete`. An upload never completed is deleted by the orphan sweep.")]
@@ -341,13 +352,13 @@ macro_rules! slot_routes {
         ))]
         #[post($complete_path)]
         pub async fn $complete_fn(
-            _: Moderator,
+            ModeratorActing(actor): ModeratorActing,
             state: web::Data<AppState>,
             id: web::Path<i64>,
             json: Json<CompleteRequest>,
         ) -> Result<HttpResponse, ApiError> {
             let body = json.into_inner()?;
-            complete(&state, id.into_inner(), $slot, body).await
+            complete(&state, actor, id.into_inner(), $slot, body).await
         }
     };
 }

@@ -6,7 +6,7 @@ use cinema_kernel::Fail;
 use cinema_kernel::MovieId;
 use std::sync::{Mutex, PoisonError};
 
-use cinema_kernel::time::Clock;
+use cinema_kernel::{audit::Actor, time::Clock};
 use cinema_media::{Image, ImageSlot, Media};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
@@ -55,15 +55,17 @@ pub async fn set_poster<C: ConnectionTrait>(
 #[derive(Debug)]
 struct PosterSlot<'a> {
     clock: &'a Clock,
+    actor: Option<&'a Actor>,
     movie_id: i64,
     /// The change of the transaction media commits, for the cache once it has.
     pending: Mutex<Option<Pending>>,
 }
 
 impl<'a> PosterSlot<'a> {
-    fn new(clock: &'a Clock, movie_id: i64) -> Self {
+    fn new(clock: &'a Clock, actor: Option<&'a Actor>, movie_id: i64) -> Self {
         Self {
             clock,
+            actor,
             movie_id,
             pending: Mutex::new(None),
         }
@@ -97,6 +99,16 @@ impl ImageSlot for PosterSlot<'_> {
     ) -> Result<Option<String>> {
         let (before, pending) = set_poster(txn, self.clock, MovieId(self.movie_id), key).await?;
         *self.pending.lock().unwrap_or_else(PoisonError::into_inner) = Some(pending);
+        crate::audit::media_change(
+            txn,
+            self.actor,
+            self.clock,
+            self.movie_id,
+            "poster",
+            before.as_deref(),
+            key,
+        )
+        .await?;
         Ok(before)
     }
 }
@@ -106,11 +118,11 @@ pub(crate) async fn upload_poster(
     db: &sea_orm::DatabaseConnection,
     media: &Media,
     cache: &CatalogCache,
-    clock: &Clock,
+    (clock, actor): (&Clock, Option<&Actor>),
     movie_id: i64,
     image: Image,
 ) -> Result<String> {
-    let slot = PosterSlot::new(clock, movie_id);
+    let slot = PosterSlot::new(clock, actor, movie_id);
     let stored = media.replace(db, &slot, image).await;
     slot.committed(cache);
     stored
@@ -121,10 +133,10 @@ pub(crate) async fn remove_poster(
     db: &sea_orm::DatabaseConnection,
     media: &Media,
     cache: &CatalogCache,
-    clock: &Clock,
+    (clock, actor): (&Clock, Option<&Actor>),
     movie_id: i64,
 ) -> Result<bool> {
-    let slot = PosterSlot::new(clock, movie_id);
+    let slot = PosterSlot::new(clock, actor, movie_id);
     let removed = media.remove(db, &slot).await;
     slot.committed(cache);
     removed

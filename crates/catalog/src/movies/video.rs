@@ -5,7 +5,7 @@
 
 use cinema_kernel::Fail;
 use cinema_kernel::MovieId;
-use cinema_kernel::time::Clock;
+use cinema_kernel::{audit::Actor, time::Clock};
 use cinema_media::{ImageSlot, Media, SpooledVideo, VideoKind};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
@@ -78,6 +78,7 @@ struct NewVideo {
 /// A movie's video or trailer, as the media flow sees it.
 struct VideoSlot<'a> {
     clock: &'a Clock,
+    actor: Option<&'a Actor>,
     movie_id: i64,
     slot: VideoSlotKind,
     new: Option<NewVideo>,
@@ -143,6 +144,16 @@ impl ImageSlot for VideoSlot<'_> {
                     .await?;
             }
         }
+        crate::audit::media_change(
+            txn,
+            self.actor,
+            self.clock,
+            self.movie_id,
+            self.slot.as_str(),
+            before.as_deref(),
+            key,
+        )
+        .await?;
         Ok(before)
     }
 }
@@ -152,7 +163,7 @@ impl ImageSlot for VideoSlot<'_> {
 pub(crate) async fn upload_video(
     db: &DatabaseConnection,
     media: &Media,
-    clock: &Clock,
+    (clock, actor): (&Clock, Option<&Actor>),
     movie_id: i64,
     slot: VideoSlotKind,
     video: &SpooledVideo,
@@ -166,6 +177,7 @@ pub(crate) async fn upload_video(
             db,
             &VideoSlot {
                 clock,
+                actor,
                 movie_id,
                 slot,
                 new: Some(new),
@@ -185,12 +197,13 @@ pub(crate) async fn upload_video(
 pub(crate) async fn remove_video(
     db: &DatabaseConnection,
     media: &Media,
-    clock: &Clock,
+    (clock, actor): (&Clock, Option<&Actor>),
     movie_id: i64,
     slot: VideoSlotKind,
 ) -> Result<bool> {
     let slot = VideoSlot {
         clock,
+        actor,
         movie_id,
         slot,
         new: None,
@@ -284,7 +297,7 @@ pub(crate) async fn reserve_video_upload(
 pub(crate) async fn complete_video(
     db: &DatabaseConnection,
     media: &Media,
-    clock: &Clock,
+    (clock, actor): (&Clock, Option<&Actor>),
     movie_id: i64,
     slot: VideoSlotKind,
     key: &str,
@@ -310,6 +323,7 @@ pub(crate) async fn complete_video(
     let (kind, size) = media.inspect_video(db, key, limit).await?;
     let slot_row = VideoSlot {
         clock,
+        actor,
         movie_id,
         slot,
         new: Some(NewVideo { kind, size }),

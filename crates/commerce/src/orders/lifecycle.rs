@@ -56,6 +56,15 @@ impl Commerce {
             now,
         )
         .await?;
+        if viewer == Viewer::Staff {
+            let summary = format!(
+                "status: pending → canceled (user {}'s order of {} cents)",
+                order.user_id, order.total_cents
+            );
+            let entry =
+                cinema_kernel::audit::Entry::new("order.cancel", "order", order_id, summary);
+            cinema_kernel::audit::record_in(&txn, self.actor.as_ref(), now, entry).await?;
+        }
         let view = view_of(&txn, order).await?;
         txn.commit().await?;
         cinema_kernel::metrics::count(cinema_kernel::metrics::ORDERS, "outcome", "canceled");
