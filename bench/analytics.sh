@@ -64,7 +64,7 @@ for range in "year:$year_ago:$today" "30 days:$month_ago:$today"; do
     path="/api/v1/analytics/sales?from=$from&to=$to&$query"
     rows=$(curl -fsS -H "Authorization: Bearer $token" "$URL$path" |
       python3 -c 'import json, sys; print(json.load(sys.stdin)["total"])' 2>/dev/null || echo csv)
-    out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $token" -H "Accept: $accept" "$URL$path")
+    out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --timeout 10s --latency -H "Authorization: Bearer $token" -H "Accept: $accept" "$URL$path")
     errors=$(awk '/Non-2xx|Socket errors/ { print }' <<<"$out")
     printf '| %s | %s | %s | %.1f | %s | %s |%s\n' "$group" "$label" "$rows" \
       "$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")" \
@@ -76,5 +76,5 @@ echo
 echo "plans (one year, by movie):"
 psql "$PG/$DB" -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
   SELECT pi.movie_id, COUNT(*), SUM(pi.price_cents) FROM payment_items pi
-  WHERE pi.sold_at >= (EXTRACT(EPOCH FROM now()) * 1000)::bigint - 365 * 86400000
+  WHERE pi.sold_at >= (EXTRACT(EPOCH FROM now()) * 1000)::bigint - 365::bigint * 86400000
   GROUP BY pi.movie_id" | grep -E "Scan|Aggregate|Execution"
