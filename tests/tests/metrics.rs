@@ -182,12 +182,17 @@ async fn metrics_count_what_happened_and_parse_as_prometheus_text() {
         assert!(delta(r#"cinema_catalog_cache_requests_total{result="hit"}"#) >= 2.0);
         assert!(delta(r#"cinema_catalog_cache_requests_total{result="miss"}"#) >= 1.0);
     }
-    // Gauges read at scrape time: the pool, and the queue (counted at most once a second).
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    let after = scrape(&app, &app.address).await;
+    // Gauges read at scrape time: the pool, and the queue (counted at most once a second, so
+    // the delivered jobs show within a second or so).
+    let done = r#"cinema_jobs_queued{kind="email",status="done"}"#;
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while after.value(done) < 2.0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        after = scrape(&app, &app.address).await;
+    }
     assert!(after.has_family(r#"cinema_db_connections{state="idle"}"#));
     assert!(after.value("cinema_db_connections_max") >= 2.0);
-    assert!(after.value(r#"cinema_jobs_queued{kind="email",status="done"}"#) >= 2.0);
+    assert!(after.value(done) >= 2.0, "{after:?}");
     assert_eq!(
         after.value(r#"cinema_jobs_queued{kind="email",status="dead"}"#),
         0.0
