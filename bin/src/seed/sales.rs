@@ -148,6 +148,8 @@ pub async fn sales(
     progress.advance(batch.items);
     progress.stage("analyzing");
     if backend == DbBackend::Postgres {
+        // Sequences past the ids given here; then fresh statistics and a visibility map for
+        // index-only scans, which the reports plan on.
         for table in [
             "orders",
             "order_items",
@@ -160,9 +162,6 @@ pub async fn sales(
             ))
             .await?;
         }
-    }
-    if backend == DbBackend::Postgres {
-        // Fresh statistics, and a visibility map for index-only scans: the reports plan on them.
         for table in [
             "orders",
             "order_items",

@@ -121,10 +121,7 @@ pub async fn sales<C: ConnectionTrait>(db: &C, query: &SalesQuery) -> Result<Sal
     let backend = db.get_database_backend();
     let start = day_ms(query.from);
     let end = day_ms(query.to) + DAY_MS;
-    let p = |n: usize| match backend {
-        DbBackend::Postgres => format!("${n}"),
-        _ => format!("?{n}"),
-    };
+    let p = |n: usize| cinema_kernel::db::placeholder(backend, n);
     let (from, to) = (p(1), p(2));
 
     let totals_sql = format!(

@@ -66,7 +66,7 @@ pub async fn record_in<C: ConnectionTrait>(
     entry: Entry,
 ) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
-    let p = |n: usize| placeholder(backend, n);
+    let p = |n: usize| crate::db::placeholder(backend, n);
     let sql = format!(
         "INSERT INTO audit_log (at, actor_id, actor_email, action, object_type, object_id, \
          summary, request_id) VALUES ({}, {}, {}, {}, {}, {}, {}, {})",
@@ -159,7 +159,7 @@ pub async fn list<C: ConnectionTrait>(
     let mut values: Vec<Value> = Vec::new();
     let mut bind = |condition: &str, value: Value| {
         values.push(value);
-        conditions.push(condition.replace('?', &placeholder(backend, values.len())));
+        conditions.push(condition.replace('?', &crate::db::placeholder(backend, values.len())));
     };
     if let Some(actor) = filter.actor_id {
         bind("actor_id = ?", actor.into());
@@ -226,11 +226,4 @@ pub async fn list<C: ConnectionTrait>(
         });
     }
     Ok(Page::new(records, u64::try_from(total).unwrap_or(0), page))
-}
-
-fn placeholder(backend: sea_orm::DbBackend, n: usize) -> String {
-    match backend {
-        sea_orm::DbBackend::Postgres => format!("${n}"),
-        _ => format!("?{n}"),
-    }
 }

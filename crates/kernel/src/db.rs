@@ -324,6 +324,15 @@ impl From<DbErr> for DatabaseError {
     }
 }
 
+/// The `n`th (1-based) bind placeholder of raw SQL: `$n` on PostgreSQL, `?n` on SQLite (which
+/// numbers them too, so one value may be bound once and used twice).
+pub fn placeholder(backend: sea_orm::DbBackend, n: usize) -> String {
+    match backend {
+        sea_orm::DbBackend::Postgres => format!("${n}"),
+        _ => format!("?{n}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
