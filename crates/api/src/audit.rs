@@ -139,11 +139,23 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let page = page_request(query.skip, query.limit)?;
+    let mut errors: Vec<FieldError> = [
+        ("action", &query.action, 64),
+        ("object_type", &query.object_type, 32),
+        ("object_id", &query.object_id, 64),
+    ]
+    .into_iter()
+    .filter(|(_, value, max)| value.as_ref().is_some_and(|v| v.chars().count() > *max))
+    .map(|(name, _, max)| FieldError::new(name, format!("must be at most {max} characters")))
+    .collect();
     if query.object_id.is_some() && query.object_type.is_none() {
-        return Err(ApiError::invalid(vec![FieldError::new(
+        errors.push(FieldError::new(
             "object_id",
             "needs object_type (ids are per kind of object)",
-        )]));
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::invalid(errors));
     }
     let (from, before) = day_range(query.date_from, query.date_to)?;
     let filter = Filter {

@@ -231,6 +231,28 @@ async fn a_moderator_session_is_recorded_with_who_what_and_the_request_id() {
     app.get_as(&admin_token, "/api/v1/admin/audit?object_id=7")
         .await
         .problem(422);
+    // Filters longer than documented are refused, naming the filter.
+    let long = "x".repeat(33);
+    let problem = app
+        .get_as(
+            &admin_token,
+            &format!("/api/v1/admin/audit?object_type={long}"),
+        )
+        .await
+        .problem(422);
+    assert_eq!(problem.errors[0].field, "object_type", "{problem:?}");
+    assert!(problem.errors[0].message.contains("32"), "{problem:?}");
+    let problem = app
+        .get_as(
+            &admin_token,
+            &format!(
+                "/api/v1/admin/audit?object_type=movie&object_id={}",
+                "9".repeat(65)
+            ),
+        )
+        .await
+        .problem(422);
+    assert_eq!(problem.errors[0].field, "object_id", "{problem:?}");
 }
 
 #[tokio::test]
