@@ -1,9 +1,12 @@
 //! Secrets at rest: one-time tokens (random, stored as SHA-256) and passwords (bcrypt, off the
-//! async executor, without bcrypt's silent 72-byte truncation).
+//! async executor and bounded to half the cores, without bcrypt's silent 72-byte truncation).
+
+use std::sync::{Arc, OnceLock};
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+use tokio::sync::Semaphore;
 
 use crate::{Error, Password, Result};
 
@@ -32,22 +35,53 @@ fn prehash(password: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(password.as_bytes()))
 }
 
-/// Hashes on the blocking pool: bcrypt is deliberately slow and must not stall the executor.
+/// At most this many bcrypt computations run at once in this process: half the cores, at least
+/// one. bcrypt is meant to take a core for a quarter of a second; a storm of sign-ins on every
+/// core starved the catalog's reads (their p99 tripled, docs/benchmarks.md). With a bound the
+/// storm queues for a permit — the wait is part of each sign-in's latency, and none fails —
+/// while reads keep the other cores. Process-wide on purpose: the cores are.
+fn hashing_permits() -> Arc<Semaphore> {
+    static PERMITS: OnceLock<Arc<Semaphore>> = OnceLock::new();
+    PERMITS
+        .get_or_init(|| {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            Arc::new(Semaphore::new((cores / 2).max(1)))
+        })
+        .clone()
+}
+
+/// Runs `work` on the blocking pool once a hashing permit is free, holding the permit until
+/// it ends (even if the caller stops waiting).
+async fn bcrypt_off_executor<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T> {
+    let permit = hashing_permits()
+        .acquire_owned()
+        .await
+        .map_err(|e| Error::Hashing(e.to_string()))?;
+    tokio::task::spawn_blocking(move || {
+        let done = work();
+        drop(permit);
+        done
+    })
+    .await
+    .map_err(|e| Error::Hashing(e.to_string()))
+}
+
+/// Hashes off the executor, within the hashing bound: bcrypt is deliberately slow.
 pub async fn hash_password(password: &Password, cost: u32) -> Result<String> {
     let input = prehash(password.expose());
-    tokio::task::spawn_blocking(move || bcrypt::hash(input, cost))
-        .await
-        .map_err(|e| Error::Hashing(e.to_string()))?
+    bcrypt_off_executor(move || bcrypt::hash(input, cost))
+        .await?
         .map_err(|e| Error::Hashing(e.to_string()))
 }
 
-/// Verifies on the blocking pool. A malformed stored hash counts as a mismatch.
+/// Verifies off the executor, within the hashing bound. A malformed stored hash counts as a
+/// mismatch.
 pub async fn verify_password(password: &str, hash: &str) -> Result<bool> {
     let input = prehash(password);
     let hash = hash.to_owned();
-    tokio::task::spawn_blocking(move || bcrypt::verify(input, &hash).unwrap_or(false))
-        .await
-        .map_err(|e| Error::Hashing(e.to_string()))
+    bcrypt_off_executor(move || bcrypt::verify(input, &hash).unwrap_or(false)).await
 }
 
 #[cfg(test)]
