@@ -359,9 +359,19 @@ async fn serve(settings: &Settings, with_worker: bool, demo: bool) -> Result<(),
         None
     };
     let handle = app.handle();
+    let readiness = app.readiness().clone();
+    let drain = settings.http.drain;
     tokio::spawn(async move {
         shutdown::signal().await;
-        tracing::info!("shutdown requested: finishing in-flight requests and the current job");
+        // Readiness first, so a balancer stops sending while requests are still served; then
+        // the listener closes and in-flight requests and the current job finish.
+        readiness.drain();
+        tracing::info!(
+            drain_ms = drain.as_millis(),
+            "shutdown requested: readiness is red; still serving for the drain"
+        );
+        tokio::time::sleep(drain).await;
+        tracing::info!("shutting down: finishing in-flight requests and the current job");
         let _ = stop_worker.send(true);
         handle.stop(true).await;
     });

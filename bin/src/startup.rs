@@ -57,6 +57,7 @@ pub struct Application {
     catalog_watch: Option<AbortOnDrop>,
     db: DatabaseConnection,
     media: cinema_media::Media,
+    readiness: cinema_api::Readiness,
     server: actix_web::dev::Server,
 }
 
@@ -202,6 +203,23 @@ impl Application {
             },
             settings.api.clone(),
         );
+        // PostgreSQL can go away for a moment: a probe of its own keeps readiness and the
+        // fast 503s (cinema_api::readiness). SQLite is a file: readiness asks it directly.
+        let readiness = match settings.database.url.backend() {
+            sea_orm::DbBackend::Postgres => cinema_api::Readiness::probed(
+                cinema_kernel::db::connect_probe(
+                    &settings.database,
+                    cinema_api::readiness::PROBE_TIMEOUT,
+                )
+                .await
+                .map_err(|source| StartupError::Database {
+                    url: settings.database.url.to_string(),
+                    source,
+                })?,
+            ),
+            _ => cinema_api::Readiness::unprobed(),
+        };
+        let api = api.with_readiness(readiness.clone());
         let exposure = settings.api.metrics;
         let metrics = match exposure {
             MetricsExposure::Off => None,
@@ -244,6 +262,7 @@ impl Application {
             catalog_watch,
             db,
             media: media.media,
+            readiness,
             server,
         })
     }
@@ -264,6 +283,11 @@ impl Application {
     /// The media service, for the worker's orphan sweep.
     pub fn media(&self) -> &cinema_media::Media {
         &self.media
+    }
+
+    /// The process's readiness: red while the database is away, and from `Readiness::drain` on (SIGTERM).
+    pub fn readiness(&self) -> &cinema_api::Readiness {
+        &self.readiness
     }
 
     /// A handle that stops the server gracefully (`stop(true)`).

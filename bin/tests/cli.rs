@@ -159,28 +159,76 @@ fn serve_with_no_configuration_uses_sqlite_here_and_stops_cleanly_on_sigterm() {
         "SQLite file in the working directory"
     );
 
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
     let started = Instant::now();
-    let code = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status.code();
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "no exit after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert_eq!(code, Some(0));
+    sigterm(&child);
+    assert_eq!(exit_code(&mut child, started), Some(0));
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(
         rest.iter().any(|l| l.contains("shutdown requested")),
         "{rest:?}"
     );
+}
+
+/// SIGTERM behind a balancer: readiness turns red first while requests are still served for
+/// `SHUTDOWN_DRAIN_MS`, so the balancer stops sending before the listener closes.
+#[test]
+fn sigterm_turns_readiness_red_first_and_keeps_serving_while_draining() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, address) = serving(
+        cinema(&dir)
+            .env("HTTP_ADDR", "127.0.0.1:0")
+            .env("LOG_FORMAT", "json")
+            .env("SHUTDOWN_DRAIN_MS", "3000"),
+    );
+    assert!(ureq_get(&format!("{address}/health/ready")).starts_with("HTTP/1.1 200"));
+    let sent = Instant::now();
+    sigterm(&server);
+    // Red at once (the signal is handled asynchronously: allow it a moment), still serving.
+    let red = loop {
+        let ready = ureq_get(&format!("{address}/health/ready"));
+        if ready.starts_with("HTTP/1.1 503") {
+            break ready;
+        }
+        assert!(
+            sent.elapsed() < Duration::from_secs(2),
+            "readiness still green: {ready}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(red.to_lowercase().contains("retry-after"), "{red}");
+    assert!(ureq_get(&format!("{address}/health")).starts_with("HTTP/1.1 200"));
+    assert!(ureq_get(&format!("{address}/api/v1/genres")).starts_with("HTTP/1.1 200"));
+    assert!(
+        sent.elapsed() < Duration::from_secs(3),
+        "the drain was too short to test"
+    );
+    assert_eq!(exit_code(&mut server, sent), Some(0));
+    assert!(
+        sent.elapsed() >= Duration::from_millis(3000),
+        "stopped before the drain ended"
+    );
+}
+
+fn sigterm(child: &std::process::Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// The exit code of a process told to stop at `since`, which must exit within 20 s of it.
+fn exit_code(child: &mut std::process::Child, since: Instant) -> Option<i32> {
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code();
+        }
+        assert!(
+            since.elapsed() < Duration::from_secs(20),
+            "no exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// Starts a server (JSON logs) and answers it with its address; its log is read on a thread

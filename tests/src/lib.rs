@@ -12,6 +12,7 @@ mod catalog;
 mod commerce;
 mod http;
 mod media;
+mod proxy;
 mod stripe;
 
 pub use accounts::{Tokens, query, strong_password};
@@ -20,6 +21,7 @@ pub use cinema_testkit::{ReceivedMail, ReservedPort, S3Server, SmtpServer, TestD
 pub use commerce::order_movie_ids;
 pub use http::{Problem, TestResponse};
 pub use media::{body_tail, jpeg, multipart, multipart_content_type, part_head, png, webp};
+pub use proxy::TcpProxy;
 pub use stripe::{Recorded, STRIPE_KEY, StripeFake};
 
 use std::{collections::HashMap, time::Duration};

@@ -108,6 +108,9 @@ pub struct HttpSettings {
     pub workers: Option<usize>,
     /// How long in-flight requests may take to finish after SIGTERM/SIGINT.
     pub shutdown_timeout: Duration,
+    /// After SIGTERM/SIGINT, how long readiness is red while requests are still served, so a
+    /// balancer stops sending before the listener closes (`SHUTDOWN_DRAIN_MS`).
+    pub drain: Duration,
     /// How long the rest of a refused request body is read and discarded before the connection
     /// closes; zero closes at once.
     pub linger: Duration,
@@ -152,6 +155,12 @@ impl Settings {
             addr: parse_or(src, "HTTP_ADDR", DEFAULT_HTTP_ADDR)?,
             workers: parse_opt(src, "HTTP_WORKERS")?,
             shutdown_timeout: Duration::from_secs(parse_or(src, "SHUTDOWN_TIMEOUT_SECS", "30")?),
+            // Behind a balancer (production) a few of its probe intervals; at a terminal, none.
+            drain: Duration::from_millis(parse_or(
+                src,
+                "SHUTDOWN_DRAIN_MS",
+                if production(src)? { "5000" } else { "0" },
+            )?),
             linger: Duration::from_millis(parse_or(src, "HTTP_LINGER_MS", "0")?),
         };
         if http.workers == Some(0) {

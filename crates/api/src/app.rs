@@ -127,6 +127,7 @@ pub struct Api {
     routes: web::Data<RouteTable>,
     docs: web::Data<crate::docs_access::DocsGate>,
     metrics: Option<web::Data<crate::metrics::Metrics>>,
+    readiness: web::Data<crate::readiness::Readiness>,
 }
 
 impl Api {
@@ -140,6 +141,7 @@ impl Api {
             doc,
             routes,
             metrics: None,
+            readiness: web::Data::new(crate::readiness::Readiness::unprobed()),
         }
     }
 
@@ -148,6 +150,14 @@ impl Api {
     #[must_use]
     pub fn with_metrics(mut self, metrics: crate::metrics::Metrics) -> Self {
         self.metrics = Some(web::Data::new(metrics));
+        self
+    }
+
+    /// Readiness kept by `readiness` (a probe of the database, and draining at shutdown)
+    /// instead of asking the database on each probe; see [`crate::readiness`].
+    #[must_use]
+    pub fn with_readiness(mut self, readiness: crate::readiness::Readiness) -> Self {
+        self.readiness = web::Data::new(readiness);
         self
     }
 }
@@ -296,6 +306,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     crate::error_docs::apply(&mut doc);
     docs::unique_operation_ids(&mut doc);
+    crate::docs_links::add_purchase_links(&mut doc);
     doc
 }
 
@@ -315,6 +326,7 @@ pub fn app(
         .app_data(api.state)
         .app_data(api.routes)
         .app_data(api.docs)
+        .app_data(api.readiness)
         // The limit of JSON bodies, which `body::Json` reads as bytes.
         .app_data(web::PayloadConfig::new(api.config.json_limit))
         .app_data(middleware::BodyTimeout(api.config.body_timeout))
@@ -341,6 +353,7 @@ pub fn app(
             cors(&api.config.cors),
         ))
         .wrap(from_fn(middleware::trim_trailing_slash))
+        .wrap(from_fn(crate::readiness::gate))
         .wrap(from_fn(middleware::body_deadline))
         .wrap(from_fn(middleware::plain_query))
         // Inside the request span: the gate's sign-in checks use the client address.

@@ -271,7 +271,14 @@ impl ResponseError for ApiError {
         if self.kind == ErrorKind::Unauthenticated {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
-        if let Some(secs) = self.retry_after {
+        // A dependency that is away is usually back within seconds: say when to try again.
+        let retry_after = match self.kind {
+            ErrorKind::Unavailable => self
+                .retry_after
+                .or(Some(crate::readiness::RETRY_AFTER_SECS)),
+            _ => self.retry_after,
+        };
+        if let Some(secs) = retry_after {
             response.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
         if let Some(allow) = &self.allow {

@@ -15,6 +15,7 @@
 
 use utoipa::openapi::{
     ContentBuilder, OpenApi, Ref, RefOr, ResponseBuilder, Schema,
+    header::HeaderBuilder,
     path::{Operation, PathItem},
     schema::{AnyOfBuilder, Object, SchemaType, Type},
 };
@@ -62,7 +63,8 @@ const SHARED: &[(&str, &str, &str)] = &[
     (
         "503",
         "Unavailable",
-        "A dependency (database, storage, mail) is unavailable; nothing changed",
+        "A dependency (database, storage, mail, payment provider) is unavailable; nothing \
+         changed. `Retry-After` says when to try again",
     ),
 ];
 
@@ -73,15 +75,21 @@ pub(crate) fn apply(doc: &mut OpenApi) {
         let content = ContentBuilder::new()
             .schema(Some(Ref::from_schema_name("Problem")))
             .build();
-        components.responses.insert(
-            (*name).to_owned(),
-            RefOr::T(
-                ResponseBuilder::new()
-                    .description(*description)
-                    .content("application/problem+json", content)
+        let mut response = ResponseBuilder::new()
+            .description(*description)
+            .content("application/problem+json", content);
+        if *name == "Unavailable" {
+            response = response.header(
+                "Retry-After",
+                HeaderBuilder::new()
+                    .schema(Some(Object::with_type(Type::Integer)))
+                    .description(Some("Seconds after which to try again"))
                     .build(),
-            ),
-        );
+            );
+        }
+        components
+            .responses
+            .insert((*name).to_owned(), RefOr::T(response.build()));
     }
     // Text rules: what `body::Json` and the query check refuse is stated in every pattern.
     let request_schemas = request_schema_names(doc);
@@ -224,7 +232,7 @@ fn state_text_rule(text: &mut Object, field: &str) {
 }
 
 /// The operations of a path item.
-fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+pub(crate) fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
     [
         &mut item.get,
         &mut item.head,

@@ -1,10 +1,13 @@
-//! `GET /health` (the process answers) and `GET /health/ready` (it can reach its database).
+//! `GET /health` (the process answers) and `GET /health/ready` (it can reach its database and
+//! is not shutting down; see [`crate::readiness`]).
 
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::{AppState, error::ApiError};
+use cinema_kernel::ErrorKind;
+
+use crate::{AppState, error::ApiError, readiness};
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"status": "healthy"}))]
@@ -30,18 +33,26 @@ pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "healthy" })
 }
 
-/// Readiness: the database answers a query.
+/// Readiness: the database answers a query within a second, and the process is not shutting
+/// down. Red at once (never a hang) when either fails; a 503 carries `Retry-After`.
 #[utoipa::path(
     tag = "health",
     responses(
         (status = 200, description = "Ready to take traffic", body = Readiness),
-        (status = 503, description = "The database is unreachable", body = crate::error::Problem,
+        (status = 503, description = "The database is unreachable, or the process is shutting down", body = crate::error::Problem,
          content_type = "application/problem+json"),
     ),
 )]
 #[get("/health/ready")]
-pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state.db.ping().await.map_err(ApiError::unavailable)?;
+pub async fn ready(
+    state: web::Data<AppState>,
+    readiness: web::Data<readiness::Readiness>,
+) -> Result<HttpResponse, ApiError> {
+    if let Err(why) = readiness.check(&state.db).await {
+        // Said in the log by the probe or the shutdown, once; not per balancer probe.
+        tracing::debug!(?why, "not ready");
+        return Err(ApiError::new(ErrorKind::Unavailable, ""));
+    }
     Ok(HttpResponse::Ok().json(Readiness {
         status: "ready",
         database: "ok",

@@ -144,6 +144,22 @@ pub async fn connect_generic_plans(
     Database::connect(options).await
 }
 
+/// Opens a pool of one connection, lazily, for a health probe: it never queues behind the main
+/// pool's busy connections, and opening it gives up after `timeout` (the main pool waits its
+/// whole `connect_timeout`, which is what a balancer's probe must not see).
+pub async fn connect_probe(
+    config: &DatabaseConfig,
+    timeout: Duration,
+) -> Result<DatabaseConnection, DbErr> {
+    let config = DatabaseConfig {
+        connect_timeout: timeout,
+        ..config.clone()
+    };
+    let mut options = options(&config, 1);
+    options.min_connections(0).connect_lazy(true);
+    Database::connect(options).await
+}
+
 /// The `application_name` of [`connect_generic_plans`]' connections, as `pg_stat_activity`
 /// shows them.
 pub const GENERIC_PLANS_APPLICATION: &str = "cinema-generic-plans";

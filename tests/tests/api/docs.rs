@@ -313,3 +313,114 @@ fn collect_examples(
         collect_examples(child, child_pointer, child_is_schema, out);
     }
 }
+
+/// The purchase flow can be walked with the document's links alone: each step's path
+/// parameters and body come from the previous answer, as a client generator or schemathesis'
+/// stateful phase would take them.
+#[tokio::test]
+async fn the_purchase_flow_can_be_walked_by_the_documents_links() {
+    let app = TestApp::spawn().await;
+    let c = app.catalog().await;
+    let buyer = app.buyer().await;
+    let doc: Value = app.get("/openapi.json").await.json();
+    let operations: Vec<(String, String, Value)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .iter()
+                .map(move |(method, op)| (path.clone(), method.clone(), op.clone()))
+        })
+        .collect();
+    let find = |id: &str| {
+        operations
+            .iter()
+            .find(|(_, _, op)| op["operationId"] == id)
+            .unwrap_or_else(|| panic!("no operation {id}"))
+            .clone()
+    };
+    // `$response.body#/pointer` against the answer; anything else is a literal.
+    let eval = |expr: &Value, answer: &Value| match expr.as_str() {
+        Some(e) if e.starts_with("$response.body#") => answer
+            .pointer(&e["$response.body#".len()..])
+            .unwrap_or_else(|| panic!("{e} is not in {answer}"))
+            .clone(),
+        _ => expr.clone(),
+    };
+    // Follows link `name` of operation `from`'s `status` answer.
+    let follow = |from: &str, status: &str, name: &str, answer: &Value| {
+        let (_, _, op) = find(from);
+        let link = &op["responses"][status]["links"][name];
+        assert!(link.is_object(), "{from} {status} has no link {name}");
+        let (mut path, method, _) = find(link["operationId"].as_str().unwrap());
+        for (param, expr) in link["parameters"].as_object().into_iter().flatten() {
+            let value = eval(expr, answer);
+            let value = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_owned);
+            path = path.replace(&format!("{{{param}}}"), &value);
+        }
+        let body = link["requestBody"].as_object().map(|fields| {
+            Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), eval(v, answer)))
+                    .collect(),
+            )
+        });
+        (
+            method.to_uppercase().parse::<reqwest::Method>().unwrap(),
+            path,
+            body,
+        )
+    };
+    let send = |(method, path, body): (reqwest::Method, String, Option<Value>)| {
+        let mut request = app
+            .client
+            .request(method, app.url(&path))
+            .bearer_auth(&buyer);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        app.send(request)
+    };
+
+    let movie: Value = app
+        .get(&format!("/api/v1/movies/{}", c.movies["Inception"]))
+        .await
+        .json();
+    let added = send(follow("movies_get", "200", "AddToCart", &movie)).await;
+    assert_eq!(added.status, 201, "{}", added.text());
+    let added: Value = added.json();
+    let order = send(follow("cart_add", "201", "PlaceOrder", &added)).await;
+    assert_eq!(order.status, 201, "{}", order.text());
+    let order: Value = order.json();
+    assert_eq!(order["items"][0]["movie_id"], movie["id"]);
+    let read = send(follow("orders_place", "201", "GetOrder", &order)).await;
+    assert_eq!(read.status, 200, "{}", read.text());
+    let checkout = send(follow("orders_place", "201", "Checkout", &order)).await;
+    assert_eq!(checkout.status, 200, "{}", checkout.text());
+    let checkout: Value = checkout.json();
+    let status = send(follow(
+        "payments_checkout",
+        "200",
+        "PaymentStatus",
+        &checkout,
+    ))
+    .await;
+    assert_eq!(status.status, 200, "{}", status.text());
+    let page = send(follow("payments_checkout", "200", "PaymentPage", &checkout)).await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    let cancel = send(follow("orders_place", "201", "CancelOrder", &order)).await;
+    assert!(
+        [200, 409].contains(&cancel.status.as_u16()),
+        "{}",
+        cancel.text()
+    );
+    // From a page of the catalog too.
+    let page: Value = app.get("/api/v1/movies?limit=1").await.json();
+    let added = send(follow("movies_list", "200", "AddFirstToCart", &page)).await;
+    assert_eq!(added.status, 201, "{}", added.text());
+}

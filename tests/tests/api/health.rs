@@ -1,4 +1,6 @@
-use cinema_tests::TestApp;
+use std::time::{Duration, Instant};
+
+use cinema_tests::{TcpProxy, TestApp};
 use futures_util::future::join_all;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DbBackend, Statement};
 use serde_json::{Value, json};
@@ -58,7 +60,9 @@ async fn connections_cut_while_the_pool_was_idle_are_replaced_unseen() {
         eprintln!("skipped: cutting server connections needs PostgreSQL");
         return;
     }
-    let ready = || async { app.get("/health/ready").await.status };
+    // A read through the main pool (readiness has a probe connection of its own).
+    let token = app.buyer().await;
+    let ready = || async { app.get_as(&token, "/api/v1/cart/").await.status };
     let warm = join_all((0..8).map(|_| ready())).await;
     assert!(warm.iter().all(|s| *s == 200), "{warm:?}");
     // One connection of its own: it survives the cut (it is the one running it).
@@ -112,4 +116,85 @@ async fn every_route_answers_with_and_without_a_trailing_slash() {
     }
     let res = app.get("/health/?verbose=1").await;
     assert_eq!(res.status, 200, "a query string survives the trim");
+}
+
+/// PostgreSQL unreachable (the network to it cut): readiness turns red within a probe, and
+/// every request that needs the database gets its 503 with `Retry-After` at once instead of
+/// after the pool's acquire timeout; when the network is back, the process takes traffic again
+/// by itself.
+#[tokio::test]
+async fn a_database_outage_is_answered_at_once_and_recovered_from_without_a_restart() {
+    let app = TestApp::spawn().await;
+    if !app.database().is_postgres() {
+        eprintln!("skipped: a database outage needs PostgreSQL");
+        return;
+    }
+    let mut url = url::Url::parse(app.database().url()).unwrap();
+    let target = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
+    let target = tokio::net::lookup_host(target)
+        .await
+        .unwrap()
+        .next()
+        .unwrap();
+    let proxy = TcpProxy::start(target).await;
+    url.set_port(Some(proxy.addr().port())).unwrap();
+    // An instance whose way to the database goes through the proxy; the pool waits 5 s.
+    let app = app
+        .spawn_sibling(&[
+            ("DATABASE_URL", url.as_str()),
+            ("DATABASE_CONNECT_TIMEOUT_SECS", "5"),
+        ])
+        .await;
+    let token = app.buyer().await;
+    assert_eq!(app.get("/health/ready").await.status, 200);
+    assert_eq!(app.get_as(&token, "/api/v1/cart/").await.status, 200);
+
+    proxy.cut();
+    let timed = |path: &'static str| {
+        let (app, token) = (&app, &token);
+        async move {
+            let started = Instant::now();
+            let res = app.get_as(token, path).await;
+            (res, started.elapsed())
+        }
+    };
+    // Red within a probe or two; each answer in about a probe's timeout at most, never the
+    // pool's 5 s.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (res, took) = timed("/health/ready").await;
+        assert!(
+            took < Duration::from_millis(2500),
+            "readiness hung {took:?}"
+        );
+        if res.status == 503 {
+            assert_eq!(res.header("retry-after"), Some("2"));
+            res.problem(503);
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "readiness still green with the database cut"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for _ in 0..3 {
+        let (res, took) = timed("/api/v1/cart/").await;
+        assert!(took < Duration::from_millis(500), "a request hung {took:?}");
+        assert_eq!(res.header("retry-after"), Some("2"));
+        res.problem(503);
+    }
+    // What needs no database still answers.
+    assert_eq!(app.get("/health").await.status, 200);
+
+    proxy.restore();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.get("/health/ready").await.status != 200 {
+        assert!(
+            Instant::now() < deadline,
+            "no recovery after the network came back"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.get_as(&token, "/api/v1/cart/").await.status, 200);
 }
