@@ -394,7 +394,13 @@ async fn when_s3_is_down_uploads_answer_503_and_removals_finish_once_it_is_back(
     let movie = catalog.movies["Inception"];
 
     app.stop_s3();
-    let problem = app.upload_avatar(&token, &jpeg(100)).await.problem(503);
+    let res = app.upload_avatar(&token, &jpeg(100)).await;
+    assert_eq!(
+        res.header("retry-after"),
+        Some("2"),
+        "a 503 says when to retry"
+    );
+    let problem = res.problem(503);
     assert!(!problem.detail.contains("127.0.0.1"), "{}", problem.detail);
     app.upload_poster(&catalog.moderator, movie, &png(100))
         .await

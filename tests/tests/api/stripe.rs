@@ -196,7 +196,13 @@ async fn stripe_down_answers_503_and_changes_nothing() {
     let app = TestApp::spawn_with_stripe(&[]).await;
     let (token, order, movies) = pending_order(&app).await;
     app.stripe().set_down(true);
-    app.checkout(&token, order).await.problem(503);
+    let res = app.checkout(&token, order).await;
+    res.problem(503);
+    assert_eq!(
+        res.header("retry-after"),
+        Some("2"),
+        "a 503 says when to retry"
+    );
     let path = format!("/api/v1/payments/{order}");
     app.json(Method::POST, &path, Some(&token), json!({}))
         .await
