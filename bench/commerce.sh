@@ -6,8 +6,13 @@
 #   bench/commerce.sh              # seeds a fresh database, then measures
 #   REUSE=1 bench/commerce.sh      # measures an already seeded database (new users each run)
 #
+#   RUSH=1 BROWSERS=16 bench/commerce.sh   # a premiere's rush: a moderator publishes a movie
+#                                          # and every cart starts with it, 16 clients browse
+#
 # Settings: PG (server URL), DB (database name), MOVIES, USERS, CONCURRENCY, CART, PORT,
-# WORKERS (actix threads), SOCKET (reach PostgreSQL by its Unix socket). Bounded by TIMEOUT.
+# WORKERS (actix threads), SOCKET (reach PostgreSQL by its Unix socket), BIN (the server
+# binary: another build, side by side; nothing is built when it is set), CEILING=0 (skip the
+# pgbench ceiling). Bounded by TIMEOUT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,11 +24,13 @@ CONCURRENCY=${CONCURRENCY:-32}
 CART=${CART:-5}
 PORT=${PORT:-8098}
 TIMEOUT=${TIMEOUT:-300}
-BIN=target/release/cinema
 URL="http://127.0.0.1:$PORT"
 
-cargo build --release --locked --bin cinema -p cinema-server
-cargo build --release --locked -p cinema-tests --example commerce_load
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --locked --bin cinema -p cinema-server
+  cargo build --release --locked -p cinema-tests --example commerce_load
+fi
+BIN=${BIN:-target/release/cinema}
 
 export DATABASE_URL="$PG/$DB" LOG_LEVEL=warn HTTP_ADDR="127.0.0.1:$PORT" \
   JWT_SECRET=bench-bench-bench-bench-bench-bench BCRYPT_COST=4 DATABASE_MAX_CONNECTIONS=${POOL:-32} \
@@ -44,6 +51,7 @@ timeout "$TIMEOUT" target/release/examples/commerce_load "$URL" "$PG/$DB" "$USER
 echo
 echo "peak RSS of the server: $(awk '/VmHWM/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$server/status")"
 
+[ "${CEILING:-1}" = 0 ] && exit 0
 command -v pgbench >/dev/null || { echo "pgbench not found: no database ceiling"; exit 0; }
 range=$(psql "$PG/$DB" -Atc "SELECT min(id) || ' ' || max(id) FROM sessions")
 read -r smin smax <<<"$range"

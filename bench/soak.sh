@@ -10,9 +10,12 @@
 #   INSTANCES=1 bench/soak.sh; INSTANCES=3 bench/soak.sh
 #   FAULTS=1 SECS=90 bench/soak.sh
 #
+#   PROFILE=debug MOVIES=2000 SECS=15 bench/soak.sh   # the short run CI makes (.ci/run)
+#
 # Settings: PG, DB, MOVIES (catalog size, seeded once and reused: REUSE=1 skips the seed),
-# INSTANCES, WORKERS, USERS, SECS, FAULTS, BASE_PORT. Bounded: the run is SECS plus at most a
-# minute of draining, and the whole script is killed after TIMEOUT seconds.
+# INSTANCES, WORKERS, USERS, SECS, FAULTS, BASE_PORT, PROFILE (release, or debug for a quick
+# check of the invariants, not of speed). Bounded: the run is SECS plus at most a minute of
+# draining, and the whole script is killed after TIMEOUT seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,13 +25,16 @@ MOVIES=${MOVIES:-100000}
 SECS=${SECS:-60}
 TIMEOUT=${TIMEOUT:-$((SECS + 240))}
 
-cargo build --release --locked --bin cinema -p cinema-server
-cargo build --release --locked -p cinema-tests --example soak
+PROFILE=${PROFILE:-release}
+flag=$([ "$PROFILE" = release ] && echo --release || true)
+cargo build $flag --locked --bin cinema -p cinema-server
+cargo build $flag --locked -p cinema-tests --example soak
+BIN=target/$PROFILE/cinema
 
 export DATABASE_URL="$PG/$DB"
 if [ -z "${REUSE:-}" ]; then
   psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
-  target/release/cinema seed --movies "$MOVIES" >/dev/null
+  "$BIN" seed --movies "$MOVIES" >/dev/null
 else
   # The catalog stays; the people, orders, payments, engagement and jobs of earlier runs go.
   psql "$DATABASE_URL" -qc "TRUNCATE users, jobs, webhook_events, rate_limits, audit_log CASCADE" \
@@ -36,4 +42,4 @@ else
 fi
 psql "$DATABASE_URL" -qc "VACUUM (ANALYZE)"
 
-CINEMA_BIN=target/release/cinema timeout "$TIMEOUT" target/release/examples/soak
+CINEMA_BIN=$BIN timeout "$TIMEOUT" "target/$PROFILE/examples/soak"

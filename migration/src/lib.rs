@@ -24,6 +24,7 @@ mod m20261206_000016_security_two;
 mod m20261206_000017_watch;
 mod m20261207_000018_sales;
 mod m20261207_000019_audit_log;
+mod m20261207_000020_holds;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -86,6 +87,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000017_watch::Migration),
             Box::new(m20261207_000018_sales::Migration),
             Box::new(m20261207_000019_audit_log::Migration),
+            Box::new(m20261207_000020_holds::Migration),
         ]
     }
 }

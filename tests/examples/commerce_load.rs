@@ -6,6 +6,12 @@
 //!
 //! The users are created through `cinema_identity::users::create` (bcrypt cost 4, active)
 //! before anything is measured; sign-in is measured separately from the purchase flow.
+//!
+//! A premiere's rush (`RUSH=1`): a moderator publishes a new movie through the API just before
+//! the clock starts, and every user's cart begins with it; `BROWSERS` more clients read movie
+//! pages and lists meanwhile (their latencies and errors reported too). Afterwards the
+//! database must show each user with exactly one order holding the new movie and no hold or
+//! order item doubled.
 
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark tool")]
 
@@ -31,7 +37,133 @@ struct Samples {
     add: Vec<Duration>,
     order: Vec<Duration>,
     flow: Vec<Duration>,
+    browse: Vec<Duration>,
     errors: Vec<String>,
+    browse_errors: Vec<String>,
+}
+
+/// Publishes a new movie as a freshly made moderator; returns its id.
+async fn publish(
+    db: &sea_orm::DatabaseConnection,
+    client: &reqwest::Client,
+    base: &str,
+    run: &str,
+) -> i64 {
+    let email = format!("bench-{run}-moderator@example.com");
+    let password = Password::parse(PASSWORD, "password").unwrap();
+    users::create(
+        db,
+        &Clock::system(),
+        &Email::parse(&email).unwrap(),
+        &password,
+        Role::Moderator,
+        true,
+        4,
+    )
+    .await
+    .expect("a moderator");
+    let login: Value = client
+        .post(format!("{base}/api/v1/accounts/login"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["access_token"].as_str().expect("a moderator's token");
+    let res = client
+        .post(format!("{base}/api/v1/movies/"))
+        .bearer_auth(token)
+        .json(&json!({
+            "name": format!("Premiere {run}"), "year": 2026, "time": 148, "imdb": 8.1,
+            "votes": 1, "price": "12.99", "description": "Opening night.",
+            "certification_id": 1, "genre_ids": [1],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        201,
+        "publishing the premiere: {}",
+        res.text().await.unwrap_or_default()
+    );
+    res.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+}
+
+/// `BROWSERS` clients reading movie pages and list pages until `stop` is set.
+fn browse(
+    client: &reqwest::Client,
+    base: &str,
+    browsers: usize,
+    movies: u64,
+    samples: &Arc<Mutex<Samples>>,
+    stop: &Arc<std::sync::atomic::AtomicBool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    (0..browsers)
+        .map(|b| {
+            let (client, base, samples, stop) = (
+                client.clone(),
+                base.to_owned(),
+                samples.clone(),
+                stop.clone(),
+            );
+            tokio::spawn(async move {
+                let mut n = 0u64;
+                while !stop.load(Ordering::SeqCst) {
+                    n += 1;
+                    let url = match n % 4 {
+                        0 => format!("{base}/api/v1/movies/?page={}&per_page=20", n % 50 + 1),
+                        _ => format!(
+                            "{base}/api/v1/movies/{}",
+                            picks(b as u64 * 7919 + n, 1, movies)[0]
+                        ),
+                    };
+                    let t = Instant::now();
+                    let res = client.get(url).send().await;
+                    let took = t.elapsed();
+                    let mut s = samples.lock().unwrap();
+                    s.browse.push(took);
+                    match res {
+                        Ok(r) if r.status().is_success() => {}
+                        Ok(r) => s.browse_errors.push(format!("browse: {}", r.status())),
+                        Err(e) => s.browse_errors.push(format!("browse: {e}")),
+                    }
+                }
+            })
+        })
+        .collect()
+}
+
+/// After a rush: every user ordered the premiere exactly once, and nothing is doubled.
+async fn check_rush(db: &sea_orm::DatabaseConnection, premiere: i64, users: usize) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let count = |sql: String| async move {
+        let row = db
+            .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<i64>(0).unwrap()
+    };
+    let ordered = count(format!(
+        "SELECT COUNT(DISTINCT o.user_id) FROM order_items i JOIN orders o ON o.id = i.order_id WHERE i.movie_id = {premiere}"
+    ))
+    .await;
+    let items = count(format!(
+        "SELECT COUNT(*) FROM order_items WHERE movie_id = {premiere}"
+    ))
+    .await;
+
+    println!(
+        "\nrush check: {ordered} users ordered the premiere in {items} order items (expected {users} each)"
+    );
+    assert_eq!(
+        (ordered, items),
+        (users as i64, users as i64),
+        "a premiere bought twice or lost"
+    );
 }
 
 fn arg(n: usize, default: &str) -> String {
@@ -98,6 +230,11 @@ async fn main() {
     let concurrency: usize = arg(4, "32").parse().unwrap();
     let cart: usize = arg(5, "5").parse().unwrap();
     let movies: u64 = arg(6, "100000").parse().unwrap();
+    let rush = std::env::var("RUSH").is_ok_and(|v| v == "1");
+    let browsers: usize = std::env::var("BROWSERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     let run = uuid::Uuid::new_v4().simple().to_string();
 
     let db = connect(&DatabaseConfig::new(database_url.parse().unwrap()))
@@ -167,7 +304,14 @@ async fn main() {
     }
     let login_secs = started.elapsed().as_secs_f64();
 
+    let premiere = if rush {
+        Some(publish(&db, &client, &base, &run).await)
+    } else {
+        None
+    };
     let samples = Arc::new(Mutex::new(Samples::default()));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let browsing = browse(&client, &base, browsers, movies, &samples, &stop);
     let started = Instant::now();
     {
         let (client, base, tokens, samples) = (
@@ -183,7 +327,12 @@ async fn main() {
                 let flow = Instant::now();
                 let mut adds = Vec::new();
                 let mut errors = Vec::new();
-                for movie in picks(i as u64 + 1, cart, movies) {
+                let mut cart_movies = picks(i as u64 + 1, cart, movies);
+                if let Some(premiere) = premiere {
+                    cart_movies.pop();
+                    cart_movies.insert(0, premiere);
+                }
+                for movie in cart_movies {
                     let t = Instant::now();
                     let res = client
                         .post(format!("{base}/api/v1/cart/items"))
@@ -220,10 +369,15 @@ async fn main() {
         .await;
     }
     let secs = started.elapsed().as_secs_f64();
+    stop.store(true, Ordering::SeqCst);
+    for b in browsing {
+        b.await.unwrap();
+    }
     let mut s = std::mem::take(&mut *samples.lock().unwrap());
     s.add.sort();
     s.order.sort();
     s.flow.sort();
+    s.browse.sort();
     println!(
         "{users} users, {concurrency} at a time, {cart} movies per cart ({} sign-ins in {login_secs:.1} s, {} failed)\n",
         users,
@@ -247,6 +401,32 @@ async fn main() {
         s.add.len() as f64 / secs,
         percentile(&s.add, 0.5),
         percentile(&s.add, 0.99)
+    );
+    if browsers > 0 {
+        println!(
+            "| browsing meanwhile ({browsers} clients: movie pages, list pages) | {:.0} req/s | {:.1} | {:.1} |",
+            s.browse.len() as f64 / secs,
+            percentile(&s.browse, 0.5),
+            percentile(&s.browse, 0.99)
+        );
+        println!(
+            "\nbrowsing errors: {} of {}{}",
+            s.browse_errors.len(),
+            s.browse.len(),
+            s.browse_errors
+                .first()
+                .map(|e| format!(" (first: {e})"))
+                .unwrap_or_default()
+        );
+    }
+    if let Some(premiere) = premiere {
+        check_rush(&db, premiere, users).await;
+    }
+    s.errors.extend(
+        s.browse_errors
+            .iter()
+            .filter(|e| e.contains(": 5") || !e.contains(": 4"))
+            .cloned(),
     );
     println!(
         "\nerrors: {} of {} requests{}",

@@ -8,12 +8,14 @@
 //! test gateway's page, rates, likes, comments, and now and then asks for a refund. With
 //! `FAULTS=1`, at a third of the run one API process and one worker are killed with SIGKILL and
 //! restarted a few seconds later; requests refused by the dead instance are retried on the next
-//! one, as a balancer would.
+//! one, as a balancer would. With `ROLLING=1`, at a quarter of the run every API process in turn
+//! gets SIGTERM, drains (`SHUTDOWN_DRAIN_MS`), exits and is started again — a deployment: no
+//! request may be cut.
 //!
 //! Settings (environment): `CINEMA_BIN` (target/release/cinema), `DATABASE_URL` (a seeded,
 //! otherwise unused database), `INSTANCES` (2), `WORKERS` (1), `USERS` (24 people at once),
-//! `SECS` (60), `BASE_PORT` (8200), `FAULTS` (0). Exits non-zero when an invariant fails or a
-//! request answered 5xx.
+//! `SECS` (60), `BASE_PORT` (8200), `FAULTS` (0), `ROLLING` (0). Exits non-zero when an
+//! invariant fails, a request answered 5xx, or (without `FAULTS`) a request was cut.
 
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark tool")]
 
@@ -58,26 +60,51 @@ struct Group {
     first_error: Option<String>,
 }
 
-/// The API processes, as a client-side balancer: round robin, and a request refused by a dead
-/// instance goes to the next one.
+/// The API processes, as a client-side balancer: round robin over the instances whose
+/// readiness was green at the last probe (every 100 ms, see [`Front::probe`]), and a request
+/// refused by a dead instance goes to the next one.
 struct Front {
     client: reqwest::Client,
     bases: Vec<String>,
+    ready: Vec<std::sync::atomic::AtomicBool>,
     next: AtomicUsize,
     stats: Mutex<Stats>,
     refused: AtomicU64,
 }
 
 impl Front {
-    /// Sends `build(base)`, on the next instance; retried on the others when refused.
+    /// Probes every instance's readiness every 100 ms, as a balancer's health check would.
+    async fn probe(self: Arc<Self>) {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(1))
+            .build()
+            .unwrap();
+        loop {
+            for (base, ready) in self.bases.iter().zip(&self.ready) {
+                let green = matches!(
+                    client.get(format!("{base}/health/ready")).send().await,
+                    Ok(r) if r.status() == 200
+                );
+                ready.store(green, Ordering::Relaxed);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Sends `build(base)`, on the next ready instance; retried on the others when refused.
     async fn send(
         &self,
         group: &'static str,
         build: impl Fn(&str) -> reqwest::RequestBuilder,
     ) -> Option<(u16, String)> {
-        let first = self.next.fetch_add(1, Ordering::Relaxed);
-        for attempt in 0..self.bases.len() {
-            let base = &self.bases[(first + attempt) % self.bases.len()];
+        let n = self.bases.len();
+        let mut first = self.next.fetch_add(1, Ordering::Relaxed);
+        // The next instance that is ready, if any is.
+        if let Some(skip) = (0..n).find(|k| self.ready[(first + k) % n].load(Ordering::Relaxed)) {
+            first += skip;
+        }
+        for attempt in 0..n {
+            let base = &self.bases[(first + attempt) % n];
             let started = Instant::now();
             match build(base).send().await {
                 Ok(res) => {
@@ -103,7 +130,15 @@ impl Front {
                     let mut stats = self.stats.lock().unwrap();
                     let g = stats.groups.entry(group).or_default();
                     g.cut += 1;
-                    g.first_error.get_or_insert_with(|| e.to_string());
+                    g.first_error.get_or_insert_with(|| {
+                        let mut chain = e.to_string();
+                        let mut source = std::error::Error::source(&e);
+                        while let Some(cause) = source {
+                            chain.push_str(&format!(": {cause}"));
+                            source = cause.source();
+                        }
+                        chain
+                    });
                     return None;
                 }
             }
@@ -474,6 +509,21 @@ const INVARIANTS: &[(&str, &str)] = &[
          WHERE p.status = 'refunded'",
     ),
     (
+        "ownerships and owned holds are the same set",
+        "SELECT COUNT(*) FROM ownerships w FULL JOIN (SELECT * FROM holds WHERE kind = 'owned') h \
+         ON h.user_id = w.user_id AND h.movie_id = w.movie_id \
+         WHERE h.user_id IS NULL OR w.user_id IS NULL OR h.order_id IS DISTINCT FROM w.order_id",
+    ),
+    (
+        "every item of a pending order is held by that order, and only those",
+        "SELECT (SELECT COUNT(*) FROM order_items i JOIN orders o ON o.id = i.order_id \
+         WHERE o.status = 'pending' AND i.movie_id IS NOT NULL AND o.expires_at > \
+         (EXTRACT(EPOCH FROM now()) * 1000)::bigint AND NOT EXISTS (SELECT 1 FROM holds h \
+         WHERE h.user_id = o.user_id AND h.movie_id = i.movie_id AND h.order_id = o.id \
+         AND h.kind = 'order')) + (SELECT COUNT(*) FROM holds h JOIN orders o ON o.id = h.order_id \
+         WHERE h.kind = 'order' AND o.status <> 'pending')",
+    ),
+    (
         "no job is stuck (pending or running a minute past its time)",
         "SELECT COUNT(*) FROM jobs WHERE status IN ('pending', 'running') AND run_at < \
          (EXTRACT(EPOCH FROM now()) * 1000)::bigint - 60000",
@@ -525,6 +575,7 @@ async fn main() {
     let secs: u64 = env("SECS", "60").parse().unwrap();
     let base_port: u16 = env("BASE_PORT", "8200").parse().unwrap();
     let faults = env("FAULTS", "0") == "1";
+    let rolling = env("ROLLING", "0") == "1";
 
     let smtp = Arc::new(SmtpServer::start().await);
     let media = tempfile::tempdir().unwrap();
@@ -545,7 +596,8 @@ async fn main() {
         ("COMMENT_RATE_LIMIT", "1000000"),
         ("FRONTEND_URL", "https://app.example.com"),
         ("MEDIA_DIR", &media.path().to_string_lossy()),
-        ("SHUTDOWN_DRAIN_MS", "0"),
+        // A rolling restart drains each process as a deployment would.
+        ("SHUTDOWN_DRAIN_MS", if rolling { "1000" } else { "0" }),
     ]
     .iter()
     .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -556,8 +608,11 @@ async fn main() {
         servers: ports.iter().map(|p| server(&bin, *p, &common)).collect(),
         workers: (0..workers).map(|_| worker(&bin, &common)).collect(),
     };
+    // As a balancer should be configured: an idle upstream connection is dropped well within
+    // the servers' drain, so once a drain ends every connection left was told to close.
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(15))
+        .pool_idle_timeout(Duration::from_millis(500))
         .pool_max_idle_per_host(users)
         .build()
         .unwrap();
@@ -571,10 +626,15 @@ async fn main() {
     let front = Arc::new(Front {
         client: client.clone(),
         bases: bases.clone(),
+        ready: bases
+            .iter()
+            .map(|_| std::sync::atomic::AtomicBool::new(true))
+            .collect(),
         next: AtomicUsize::new(0),
         stats: Mutex::new(Stats::default()),
         refused: AtomicU64::new(0),
     });
+    let prober = tokio::spawn(front.clone().probe());
 
     let db = connect(&DatabaseConfig::new(database_url.parse().unwrap()))
         .await
@@ -607,9 +667,32 @@ async fn main() {
             started.elapsed().as_secs_f64()
         ));
     }
+    if rolling {
+        // A deployment: each API process in turn gets SIGTERM, drains, exits and is started
+        // again, the next one only once it answers ready. Nothing answered may be lost.
+        tokio::time::sleep(Duration::from_secs(secs / 4)).await;
+        for i in 0..instances {
+            let mut old = fleet.servers.remove(i);
+            let asked = started.elapsed().as_secs_f64();
+            tokio::task::spawn_blocking(move || terminate(&mut old))
+                .await
+                .unwrap();
+            fault_log.push(format!(
+                "{asked:.0} s: SIGTERM to API process {i}; exited at {:.1} s",
+                started.elapsed().as_secs_f64()
+            ));
+            fleet.servers.insert(i, server(&bin, ports[i], &common));
+            wait_ready(&client, &bases[i]).await;
+            fault_log.push(format!(
+                "{:.1} s: API process {i} ready again",
+                started.elapsed().as_secs_f64()
+            ));
+        }
+    }
     for p in people {
         p.await.unwrap();
     }
+    prober.abort();
     let elapsed = started.elapsed().as_secs_f64();
     eprintln!("load done in {elapsed:.0} s; delivering the queued e-mails");
 
@@ -636,7 +719,13 @@ async fn main() {
     let total: usize = stats.groups.values().map(|g| g.latencies.len()).sum();
     println!(
         "{instances} API processes, {workers} workers, {users} people, {elapsed:.0} s{}\n",
-        if faults { ", with faults" } else { "" }
+        if faults {
+            ", with faults"
+        } else if rolling {
+            ", with a rolling restart"
+        } else {
+            ""
+        }
     );
     for line in &fault_log {
         println!("- {line}");

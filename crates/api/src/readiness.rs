@@ -104,6 +104,11 @@ impl Readiness {
         self.inner.draining.store(true, Ordering::Relaxed);
     }
 
+    /// Whether [`Readiness::drain`] was called.
+    pub fn draining(&self) -> bool {
+        self.inner.draining.load(Ordering::Relaxed)
+    }
+
     /// Asks now (readiness is being probed by a balancer): red at once when draining or when
     /// the database does not answer within [`PROBE_TIMEOUT`].
     pub async fn check(&self, db: &DatabaseConnection) -> Result<(), NotReady> {
@@ -165,21 +170,29 @@ fn needs_database(path: &str) -> bool {
 }
 
 /// Answers `503` with `Retry-After` at once, instead of after the pool's acquire timeout,
-/// while the probe finds the database unreachable.
+/// while the probe finds the database unreachable. While draining, every answer closes its
+/// connection (`Connection: close`): a client then sends its next request on a new connection,
+/// to a process that stays, instead of on a kept-alive one that this process closes when the
+/// drain ends — a request written just as that close arrives would be lost in flight.
 pub async fn gate(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
-    let down = req
-        .app_data::<web::Data<Readiness>>()
-        .is_some_and(|r| r.database_down());
+    let readiness = req.app_data::<web::Data<Readiness>>();
+    let down = readiness.is_some_and(|r| r.database_down());
+    let draining = readiness.is_some_and(|r| r.draining());
     if down && needs_database(req.path()) {
         // No cause: one log line per request during an outage would bury the probe's one.
         let error = ApiError::new(ErrorKind::Unavailable, "");
         let response = actix_web::ResponseError::error_response(&error);
         return Ok(req.into_response(response).map_into_right_body());
     }
-    next.call(req)
-        .await
-        .map(ServiceResponse::map_into_left_body)
+    let mut response = next.call(req).await?;
+    if draining {
+        response
+            .response_mut()
+            .head_mut()
+            .set_connection_type(actix_web::http::ConnectionType::Close);
+    }
+    Ok(response.map_into_left_body())
 }

@@ -1,5 +1,6 @@
-//! The cart: movies a user means to buy. Reading it never writes; every change locks the user
-//! (see `lock.rs`) so it cannot interleave with an order being placed from the same cart.
+//! The cart: movies a user means to buy — the user's holds of kind `cart` (see `holds.rs`).
+//! Reading it never writes; adding is one statement, refused by the holds' key when the movie
+//! is already held in any way.
 
 use cinema_kernel::Fail;
 use cinema_kernel::{MovieId, UserId};
@@ -8,15 +9,16 @@ use std::collections::{HashMap, HashSet};
 use cinema_catalog::{entity::movie, movies::MovieSummary};
 use cinema_kernel::{Money, db};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::JoinType,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, QuerySelect,
 };
 
 use crate::{
     Commerce, Error, Result, SkipReason, Skipped,
-    entity::cart_item,
-    lock::lock_user,
-    skipped::{Holding, holdings},
+    entity::hold,
+    holds::{
+        Holding, cart_lines, cart_with_movies, holdings, take_for_cart, take_for_cart_statement,
+    },
 };
 
 /// A movie in the cart.
@@ -64,24 +66,11 @@ pub struct Merged {
     pub skipped: Vec<Skipped>,
 }
 
-/// The ids and times of a user's cart, oldest first.
-pub(crate) async fn lines<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<Vec<(i64, i64)>> {
-    Ok(cart_item::Entity::find()
-        .select_only()
-        .columns([cart_item::Column::MovieId, cart_item::Column::AddedAt])
-        .filter(cart_item::Column::UserId.eq(user_id))
-        .order_by_asc(cart_item::Column::AddedAt)
-        .order_by_asc(cart_item::Column::MovieId)
-        .into_tuple()
-        .all(db)
-        .await?)
-}
-
 impl Commerce {
     /// The cart with each movie as the catalog lists it: three queries, whatever its size.
     pub async fn cart<C: ConnectionTrait>(&self, db: &C, user_id: UserId) -> Result<Cart> {
         let user_id = user_id.get();
-        let lines = lines(db, user_id).await?;
+        let lines = cart_lines(db, user_id).await?;
         let ids: Vec<i64> = lines.iter().map(|(id, _)| *id).collect();
         let mut movies: HashMap<i64, MovieSummary> = cinema_catalog::movies::summaries_of(db, &ids)
             .await
@@ -108,17 +97,8 @@ impl Commerce {
         user_id: UserId,
     ) -> Result<CartTotal> {
         let user_id = user_id.get();
-        let prices: Vec<i64> = cart_item::Entity::find()
-            .select_only()
+        let prices: Vec<i64> = cart_with_movies(user_id)
             .column(movie::Column::PriceCents)
-            .join(
-                JoinType::InnerJoin,
-                cart_item::Entity::belongs_to(movie::Entity)
-                    .from(cart_item::Column::MovieId)
-                    .to(movie::Column::Id)
-                    .into(),
-            )
-            .filter(cart_item::Column::UserId.eq(user_id))
             .into_tuple()
             .all(db)
             .await?;
@@ -134,74 +114,102 @@ impl Commerce {
 
     /// Adds a movie to the cart: unknown → [`Common::NotFound`](cinema_kernel::Common::NotFound), owned →
     /// [`Error::AlreadyOwned`], in a pending order → [`Error::InPendingOrder`], already in the
-    /// cart → [`Error::AlreadyInCart`] (also when a concurrent add won).
+    /// cart → [`Error::AlreadyInCart`] (also when a concurrent add won). Two statements, no
+    /// transaction: the movie as lists show it, then the hold, which the database refuses
+    /// when the movie is held already; only then is what the user holds read, to say why.
     pub async fn add_to_cart(
         &self,
         db: &DatabaseConnection,
         user_id: UserId,
         movie_id: MovieId,
     ) -> Result<CartLine> {
-        let user_id = user_id.get();
-        let movie_id = movie_id.get();
-        let txn = db::begin_write(db).await?;
-        let line = self
-            .add_to_cart_in(&txn, UserId(user_id), MovieId(movie_id))
-            .await?;
-        txn.commit().await?;
-        Ok(line)
+        self.add_to_cart_in(db, user_id, movie_id).await
     }
 
-    /// [`Commerce::add_to_cart`] inside the caller's transaction.
-    pub async fn add_to_cart_in(
+    /// [`Commerce::add_to_cart`] on any connection, or inside the caller's transaction.
+    pub async fn add_to_cart_in<C: ConnectionTrait>(
         &self,
-        txn: &DatabaseTransaction,
+        db: &C,
         user_id: UserId,
         movie_id: MovieId,
     ) -> Result<CartLine> {
         let user_id = user_id.get();
         let movie_id = movie_id.get();
-        lock_user(txn, user_id).await?;
-        let Some(movie) = cinema_catalog::movies::summaries_of(txn, &[movie_id])
-            .await
-            .map_err(catalog_error)?
-            .pop()
-        else {
-            return Err(Error::not_found(format!("Movie {movie_id}")));
-        };
         let now = self.now();
-        match holdings(txn, user_id, &[movie_id], now)
-            .await?
-            .get(&movie_id)
-        {
-            Some(Holding::Owned) => return Err(Error::AlreadyOwned { movie_id }),
-            Some(Holding::InPendingOrder(order_id)) => {
-                return Err(Error::InPendingOrder {
-                    movie_id,
-                    order_id: *order_id,
-                });
-            }
-            Some(Holding::InCart) => return Err(Error::AlreadyInCart { movie_id }),
-            None => {}
-        }
-        let inserted = cart_item::Entity::insert(cart_item::ActiveModel {
-            user_id: Set(user_id),
-            movie_id: Set(movie_id),
-            added_at: Set(now),
-        })
-        .exec_without_returning(txn)
-        .await;
-        match inserted {
-            Ok(_) => Ok(CartLine {
+        let taken = if db.get_database_backend() == DbBackend::Postgres {
+            // One round trip: the hold, and the movie read by the same statement.
+            let write = take_for_cart_statement(user_id, movie_id, now);
+            cinema_catalog::movies::summary_after_write(db, MovieId(movie_id), write).await
+        } else {
+            // In-process: two statements cost nothing, and SQLite has no writing `WITH`.
+            self.read_then_take(db, user_id, movie_id, now).await
+        };
+        match taken {
+            Ok(Some(movie)) => Ok(CartLine {
                 movie,
                 added_at: now,
             }),
-            Err(e) if db::is_unique_violation(&e) => Err(Error::AlreadyInCart { movie_id }),
-            // The movie was deleted meanwhile.
-            Err(e) if db::is_foreign_key_violation(&e) => {
+            Ok(None) => Err(self.why_not_added(db, user_id, movie_id, now).await?),
+            Err(cinema_catalog::Error::Common(cinema_kernel::Common::Database(e)))
+                if db::is_foreign_key_violation(&e.0) =>
+            {
                 Err(Error::not_found(format!("Movie {movie_id}")))
             }
-            Err(e) => Err(e.into()),
+            Err(e) => Err(catalog_error(e)),
         }
+    }
+
+    /// The movie, then its hold: `None` when either is refused.
+    async fn read_then_take<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        user_id: i64,
+        movie_id: i64,
+        now: i64,
+    ) -> cinema_catalog::Result<Option<MovieSummary>> {
+        let Some(movie) = cinema_catalog::movies::summaries_of(db, &[movie_id])
+            .await?
+            .pop()
+        else {
+            return Ok(None);
+        };
+        Ok(match take_for_cart(db, user_id, &[movie_id], now).await? {
+            0 => None,
+            _ => Some(movie),
+        })
+    }
+
+    /// Why an add was refused: the movie does not exist, or what the user holds of it.
+    async fn why_not_added<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        user_id: i64,
+        movie_id: i64,
+        now: i64,
+    ) -> Result<Error> {
+        Ok(
+            match holdings(db, user_id, &[movie_id], now)
+                .await?
+                .get(&movie_id)
+            {
+                Some(Holding::Owned) => Error::AlreadyOwned { movie_id },
+                Some(Holding::InPendingOrder(order_id)) => Error::InPendingOrder {
+                    movie_id,
+                    order_id: *order_id,
+                },
+                Some(Holding::InCart) => Error::AlreadyInCart { movie_id },
+                // Not held: the movie does not exist (or the hold was released since the refusal,
+                // which a retry will find).
+                None if cinema_catalog::movies::summaries_of(db, &[movie_id])
+                    .await
+                    .map_err(catalog_error)?
+                    .is_empty() =>
+                {
+                    Error::not_found(format!("Movie {movie_id}"))
+                }
+                None => Error::AlreadyInCart { movie_id },
+            },
+        )
     }
 
     /// Takes a movie out of the cart; [`Common::NotFound`](cinema_kernel::Common::NotFound) if it was not there.
@@ -213,15 +221,13 @@ impl Commerce {
     ) -> Result<()> {
         let user_id = user_id.get();
         let movie_id = movie_id.get();
-        let txn = db::begin_write(db).await?;
-        lock_user(&txn, user_id).await?;
-        let deleted = cart_item::Entity::delete_many()
-            .filter(cart_item::Column::UserId.eq(user_id))
-            .filter(cart_item::Column::MovieId.eq(movie_id))
-            .exec(&txn)
+        let deleted = hold::Entity::delete_many()
+            .filter(hold::Column::UserId.eq(user_id))
+            .filter(hold::Column::MovieId.eq(movie_id))
+            .filter(hold::Column::Kind.eq(hold::CART))
+            .exec(db)
             .await?
             .rows_affected;
-        txn.commit().await?;
         if deleted == 0 {
             return Err(Error::not_found(format!("Movie {movie_id} in the cart")));
         }
@@ -231,20 +237,18 @@ impl Commerce {
     /// Empties the cart; returns how many movies it held.
     pub async fn clear_cart(&self, db: &DatabaseConnection, user_id: UserId) -> Result<u64> {
         let user_id = user_id.get();
-        let txn = db::begin_write(db).await?;
-        lock_user(&txn, user_id).await?;
-        let deleted = cart_item::Entity::delete_many()
-            .filter(cart_item::Column::UserId.eq(user_id))
-            .exec(&txn)
+        let deleted = hold::Entity::delete_many()
+            .filter(hold::Column::UserId.eq(user_id))
+            .filter(hold::Column::Kind.eq(hold::CART))
+            .exec(db)
             .await?
             .rows_affected;
-        txn.commit().await?;
         Ok(deleted)
     }
 
     /// Merges a guest cart (movie ids kept in a browser before signing in) into the user's
     /// cart: each id once, in the order sent; unknown, owned, already carted or pending
-    /// movies are skipped with their reason. Four statements, whatever the number of ids.
+    /// movies are skipped with their reason. Three statements, whatever the number of ids.
     pub async fn merge_guest_cart_in(
         &self,
         txn: &DatabaseTransaction,
@@ -262,7 +266,6 @@ impl Commerce {
         if wanted.is_empty() {
             return Ok(Merged::default());
         }
-        lock_user(txn, user_id).await?;
         let existing: HashSet<i64> = movie::Entity::find()
             .select_only()
             .column(movie::Column::Id)
@@ -290,17 +293,8 @@ impl Commerce {
                 None => merged.added.push(movie_id),
             }
         }
-        if !merged.added.is_empty() {
-            cart_item::Entity::insert_many(merged.added.iter().map(|&movie_id| {
-                cart_item::ActiveModel {
-                    user_id: Set(user_id),
-                    movie_id: Set(movie_id),
-                    added_at: Set(now),
-                }
-            }))
-            .exec_without_returning(txn)
-            .await?;
-        }
+        // A movie held meanwhile by a concurrent add stays as that add left it.
+        take_for_cart(txn, user_id, &merged.added, now).await?;
         Ok(merged)
     }
 }

@@ -1,6 +1,6 @@
 use cinema_kernel::{Common, DomainError, ErrorKind, Money, common_error};
 
-use crate::{Skipped, status::TransitionError};
+use crate::status::TransitionError;
 
 /// Commerce's failures.
 #[non_exhaustive]
@@ -29,9 +29,6 @@ pub enum Error {
     /// An order from an empty cart (400).
     #[error("The cart is empty: add movies before ordering.")]
     EmptyCart,
-    /// Every movie in the cart was skipped, each with its reason (409).
-    #[error("Nothing in the cart can be ordered: {}.", crate::skipped::describe(.0))]
-    NothingToOrder(Vec<Skipped>),
     /// A status change the order's state machine does not allow (409).
     #[error(transparent)]
     Transition(#[from] TransitionError),
@@ -102,7 +99,6 @@ impl DomainError for Error {
             }
             Error::AlreadyInCart { .. }
             | Error::InPendingOrder { .. }
-            | Error::NothingToOrder(_)
             | Error::Transition(_)
             | Error::TotalChanged { .. }
             | Error::TotalTooLarge { .. }

@@ -14,9 +14,11 @@
 //!   cannot be deleted; one in carts or pending orders only with `force`.
 //!
 //! Every write takes the caller's transaction in an `_in` form, so billing can mark an order
-//! paid, grant ownership, record the payment and queue its e-mail in one commit. Each user's
-//! cart and order changes are serialised on that user's row (see `lock.rs`), which is what
-//! makes concurrent orders from one cart produce exactly one order.
+//! paid, grant ownership, record the payment and queue its e-mail in one commit. What a user
+//! holds of a movie — in the cart, in a pending order, owned — is one row keyed by (user,
+//! movie) (see `holds.rs`): the database refuses a second hold itself, and moving the cart into
+//! an order moves rows that a concurrent placement then finds already moved, which is what
+//! makes concurrent orders from one cart produce exactly one order without locking the user.
 //!
 //! ```no_run
 //! # async fn demo(db: &sea_orm::DatabaseConnection) -> cinema_commerce::Result<()> {
@@ -39,8 +41,8 @@ mod cart;
 pub mod entity;
 mod error;
 mod guest;
+mod holds;
 pub mod library;
-mod lock;
 mod orders;
 mod references;
 mod skipped;

@@ -51,6 +51,7 @@ pub async fn grant_in(
         order_id: Set(order_id),
         granted_at: Set(now),
     });
+    crate::holds::own(txn, user_id, movie_ids, order_id, now).await?;
     let inserted = ownership::Entity::insert_many(rows)
         .on_conflict(
             OnConflict::columns([ownership::Column::UserId, ownership::Column::MovieId])
@@ -70,6 +71,7 @@ pub async fn revoke_order_in(
 ) -> Result<u64> {
     let user_id = user_id.get();
     let order_id = order_id.get();
+    crate::holds::disown(txn, user_id, order_id).await?;
     Ok(ownership::Entity::delete_many()
         .filter(ownership::Column::UserId.eq(user_id))
         .filter(ownership::Column::OrderId.eq(order_id))

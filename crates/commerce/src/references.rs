@@ -12,7 +12,7 @@ use sea_orm::{
 
 use crate::{
     Commerce, OrderStatus, Result, Trigger,
-    entity::{cart_item, order, order_item, ownership},
+    entity::{hold, order, order_item, ownership},
     status::transition,
 };
 
@@ -64,8 +64,9 @@ impl Commerce {
                 plural(owners, "user", "users")
             )));
         }
-        let carts = cart_item::Entity::find()
-            .filter(cart_item::Column::MovieId.eq(movie_id))
+        let carts = hold::Entity::find()
+            .filter(hold::Column::MovieId.eq(movie_id))
+            .filter(hold::Column::Kind.eq(hold::CART))
             .count(txn)
             .await?;
         if carts == 0 && pending.is_empty() {
@@ -90,8 +91,11 @@ impl Commerce {
         movie_id: i64,
         pending: &[i64],
     ) -> Result<()> {
-        cart_item::Entity::delete_many()
-            .filter(cart_item::Column::MovieId.eq(movie_id))
+        // The cart's holds and the pending orders' (the owned ones cannot exist: an owned movie
+        // is not deleted).
+        hold::Entity::delete_many()
+            .filter(hold::Column::MovieId.eq(movie_id))
+            .filter(hold::Column::Kind.ne(hold::OWNED))
             .exec(txn)
             .await?;
         if pending.is_empty() {

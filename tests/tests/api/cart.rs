@@ -12,7 +12,7 @@ async fn cart_rows(app: &TestApp) -> i64 {
     let row = db
         .query_one_raw(Statement::from_string(
             db.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM cart_items",
+            "SELECT COUNT(*) AS n FROM holds",
         ))
         .await
         .unwrap()

@@ -83,6 +83,27 @@ async fn a_movie_added_while_an_order_is_placed_ends_in_the_order_or_the_cart_ne
 }
 
 #[tokio::test]
+async fn adds_of_a_movie_racing_its_order_never_leave_it_in_both() {
+    // The movie's one hold moves from the cart to the order; every add racing that move meets
+    // the hold and is refused, whichever side of the move it lands on.
+    let app = TestApp::spawn().await;
+    let catalog = app.catalog().await;
+    let movie = catalog.movies["Inception"];
+    for _ in 0..ROUNDS * 2 {
+        let token = app.buyer().await;
+        app.fill_cart(&token, &[movie]).await;
+        let adds = join_all((0..8).map(|_| app.add_to_cart(&token, movie)));
+        let (adds, placed) = tokio::join!(adds, app.place_order(&token));
+        assert_eq!(placed.status, 201, "{}", placed.text());
+        for add in &adds {
+            assert_eq!(add.status, 409, "{}", add.text());
+        }
+        assert_eq!(order_movie_ids(&placed.json::<Value>()), [movie]);
+        assert!(app.cart_ids(&token).await.is_empty());
+    }
+}
+
+#[tokio::test]
 async fn a_forced_delete_racing_an_order_leaves_cart_order_and_totals_consistent() {
     let app = TestApp::spawn().await;
     let catalog = app.catalog().await;

@@ -207,9 +207,10 @@ impl From<OrderView> for OrderResponse {
     }
 }
 
-/// A new order, and the cart's movies left out of it (they stay in the cart).
+/// A new order, and the cart's movies left out of it (always none now: a cart cannot hold a
+/// movie that could not be ordered).
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": 12, "user_id": 7, "status": "pending", "total_amount": "9.99", "created_at": "2026-12-02T10:00:00Z", "updated_at": "2026-12-02T10:00:00Z", "expires_at": "2026-12-02T10:30:00Z", "items": [{"id": 31, "movie_id": 42, "title": "Inception", "price_at_order": "9.99"}], "skipped": [{"movie_id": 5, "reason": "already_owned", "detail": "already owned: repeat purchases are not allowed"}]}))]
+#[schema(example = json!({"id": 12, "user_id": 7, "status": "pending", "total_amount": "9.99", "created_at": "2026-12-02T10:00:00Z", "updated_at": "2026-12-02T10:00:00Z", "expires_at": "2026-12-02T10:30:00Z", "items": [{"id": 31, "movie_id": 42, "title": "Inception", "price_at_order": "9.99"}], "skipped": []}))]
 pub struct PlacedOrderResponse {
     #[serde(flatten)]
     pub order: OrderResponse,

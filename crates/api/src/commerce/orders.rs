@@ -59,13 +59,15 @@ pub struct AdminOrderQuery {
     pub limit: Option<u64>,
 }
 
-/// Turn your whole cart into one pending order. Movies you own, that are in another of your
-/// pending orders, or that are no longer available are left out and listed in `skipped`; they
-/// stay in the cart. Ordered movies leave the cart; each item keeps its current price.
+/// Turn your whole cart into one pending order. Ordered movies leave the cart; each item keeps
+/// its current price. A cart cannot hold a movie you own or that is in another of your pending
+/// orders (adding it is refused), and a deleted movie leaves every cart, so `skipped` — kept
+/// for clients that read it — is empty. Two requests at once from one cart make one order; the
+/// other answers 400, the cart being empty by then.
 #[utoipa::path(tag = "orders", security(("bearer" = [])), responses(
     (status = 201, description = "The new pending order", body = PlacedOrderResponse),
     (status = 400, description = "The cart is empty", body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "Nothing in the cart can be ordered (the detail lists each movie and why)", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The total would pass the largest payment (the detail names the limit)", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/orders")]
 pub async fn place(

@@ -14,7 +14,10 @@ use std::collections::{HashMap, hash_map::Entry};
 use futures_util::TryStreamExt;
 use sea_orm::{
     ConnectionTrait, DbErr, FromQueryResult, Iterable, QueryResult, StreamTrait,
-    sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query, SelectStatement, UnionType},
+    sea_query::{
+        Alias, CommonTableExpression, Expr, ExprTrait, JoinType, Order, Query, SelectStatement,
+        SubQueryStatement, UnionType, WithClause,
+    },
 };
 
 use crate::{
@@ -356,6 +359,44 @@ pub async fn summaries_of<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<Vec
         .collect())
 }
 
+/// The summary of movie `id`, read by the same statement as `write`: a data-modifying
+/// statement with a `RETURNING` clause that runs first, as a `WITH` query (PostgreSQL); the
+/// summary comes back only when `write` returned a row. One round trip where a write and a
+/// read of what was written would take two — commerce's add to cart. The read sees the movie
+/// as it was when the statement began.
+pub async fn summary_after_write<C: ConnectionTrait>(
+    db: &C,
+    id: MovieId,
+    write: impl Into<SubQueryStatement>,
+) -> Result<Option<MovieSummary>> {
+    let id = id.get();
+    let Some(mut read) = linked_statement(&[id], MovieCard::COLUMNS, &[GENRES]) else {
+        return Ok(None);
+    };
+    let written = Alias::new("written");
+    read.and_where(Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(written.clone())
+            .to_owned(),
+    ));
+    let cte = CommonTableExpression::new()
+        .table_name(written)
+        .query(write)
+        .to_owned();
+    let statement = read.with(WithClause::new().cte(cte).to_owned());
+    let backend = db.get_database_backend();
+    let rows = db.query_all_raw(backend.build(&statement)).await?;
+    Ok(linked_rows::<MovieCard>(rows)?.remove(&id).map(|linked| {
+        let [genres, ..] = linked.named;
+        MovieSummary {
+            movie: linked.movie,
+            certification: linked.certification,
+            genres,
+        }
+    }))
+}
+
 /// A movie with everything linked to it, in one round trip.
 pub async fn detail<C: ConnectionTrait>(db: &C, id: MovieId) -> Result<MovieDetail> {
     let id = id.get();
@@ -395,12 +436,25 @@ async fn linked<T: FromQueryResult, C: ConnectionTrait>(
     columns: impl IntoIterator<Item = movie::Column>,
     links: &[Link],
 ) -> Result<HashMap<i64, Linked<T>>> {
+    let Some(stmt) = linked_statement(ids, columns, links) else {
+        return Ok(HashMap::new());
+    };
+    let backend = db.get_database_backend();
+    linked_rows(db.query_all_raw(backend.build(&stmt)).await?)
+}
+
+/// The statement of [`linked`]; `None` when there is nothing to read.
+fn linked_statement(
+    ids: &[i64],
+    columns: impl IntoIterator<Item = movie::Column>,
+    links: &[Link],
+) -> Option<SelectStatement> {
     let mut named = links
         .iter()
         .enumerate()
         .map(|(i, l)| linked_names(i, ids, *l));
     let (Some(mut union), false) = (named.next(), ids.is_empty()) else {
-        return Ok(HashMap::new());
+        return None;
     };
     for other in named {
         union.union(UnionType::All, other);
@@ -432,9 +486,13 @@ async fn linked<T: FromQueryResult, C: ConnectionTrait>(
     stmt.join_subquery(JoinType::LeftJoin, union, u.clone(), on)
         .order_by((u.clone(), Alias::new("name")), Order::Asc)
         .order_by((u, Alias::new("id")), Order::Asc);
-    let backend = db.get_database_backend();
-    let mut found: HashMap<i64, Linked<T>> = HashMap::with_capacity(ids.len());
-    for row in db.query_all_raw(backend.build(&stmt)).await? {
+    Some(stmt)
+}
+
+/// The rows of a [`linked_statement`], by movie.
+fn linked_rows<T: FromQueryResult>(rows: Vec<QueryResult>) -> Result<HashMap<i64, Linked<T>>> {
+    let mut found: HashMap<i64, Linked<T>> = HashMap::new();
+    for row in rows {
         let id: i64 = row.try_get("", "id")?;
         let linked = match found.entry(id) {
             Entry::Occupied(seen) => seen.into_mut(),

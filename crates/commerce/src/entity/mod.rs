@@ -1,6 +1,6 @@
 //! SeaORM entities of commerce. Times are epoch milliseconds, money integer cents.
 
-pub mod cart_item;
+pub mod hold;
 pub mod order;
 pub mod order_item;
 pub mod ownership;

@@ -5,7 +5,7 @@ use super::{OrderView, Repriced, VerifiedPayment, Viewer, items_of, status_of, v
 use crate::{
     Commerce, Error, OrderStatus, Result, Trigger,
     entity::{order, order_item},
-    library,
+    holds, library,
     status::{TransitionError, transition},
 };
 use cinema_catalog::entity::movie;
@@ -56,6 +56,7 @@ impl Commerce {
             now,
         )
         .await?;
+        holds::release_orders(&txn, &[order_id]).await?;
         if viewer == Viewer::Staff {
             let summary = format!(
                 "status: pending → canceled (user {}'s order of {} cents)",
@@ -299,14 +300,16 @@ pub(super) fn stale(now: i64) -> Condition {
         .add(order::Column::ExpiresAt.lte(now))
 }
 
-/// Expires the stale pending orders matching `scope`, in one statement.
+/// Expires the stale pending orders matching `scope` and releases their holds: two
+/// statements. Between them (outside a transaction) the holds already hold nothing — an order
+/// hold holds only while its order is pending and in time.
 pub(super) async fn expire_where<C: ConnectionTrait>(
     db: &C,
     scope: Condition,
     now: i64,
 ) -> Result<u64> {
     transition(OrderStatus::Pending, OrderStatus::Expired, Trigger::Expiry)?;
-    Ok(order::Entity::update_many()
+    let expired: Vec<i64> = order::Entity::update_many()
         .col_expr(
             order::Column::Status,
             Expr::value(OrderStatus::Expired.as_str()),
@@ -314,7 +317,11 @@ pub(super) async fn expire_where<C: ConnectionTrait>(
         .col_expr(order::Column::UpdatedAt, Expr::value(now))
         .filter(stale(now))
         .filter(scope)
-        .exec(db)
+        .exec_with_returning(db)
         .await?
-        .rows_affected)
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
+    holds::release_orders(db, &expired).await?;
+    Ok(expired.len() as u64)
 }

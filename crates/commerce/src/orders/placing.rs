@@ -1,22 +1,21 @@
-//! Placing an order: the whole cart, in one transaction on the buyer's locked row — what
-//! cannot be bought is skipped and said, the rest priced now, the cart emptied.
+//! Placing an order: the whole cart, in one transaction — priced now, its holds moved from
+//! the cart to the order.
 
-use super::lifecycle::expire_where;
 use super::{OrderView, Placed};
 use crate::{
-    Commerce, Error, OrderStatus, Result, SkipReason, Skipped,
-    entity::{cart_item, order, order_item},
-    lock::lock_user,
-    skipped::{Holding, holdings},
+    Commerce, Error, OrderStatus, Result,
+    entity::{hold, order, order_item},
+    holds::{cart_with_movies, move_to_order},
 };
 use cinema_catalog::entity::movie;
 use cinema_kernel::UserId;
 use cinema_kernel::{Money, db};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, QuerySelect, sea_query::LockType,
+    ActiveValue::Set,
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
+    sea_query::{Expr, LockType},
 };
-use std::collections::HashMap;
 
 impl Commerce {
     pub(super) fn expires_at(&self, now: i64) -> i64 {
@@ -33,81 +32,36 @@ impl Commerce {
         Ok(placed)
     }
 
-    /// Turns the whole cart into one pending order, inside the caller's transaction. Movies
-    /// already owned, in another pending order, or deleted meanwhile are left out and
-    /// reported; each item keeps its current title and price; ordered movies leave the cart.
-    /// An empty cart is [`Error::EmptyCart`]; nothing orderable is
-    /// [`Error::NothingToOrder`]. A fixed number of statements, whatever the cart's size.
+    /// Turns the whole cart into one pending order, inside the caller's transaction: each
+    /// item keeps its current title and price, and the cart's holds move to the order. An
+    /// empty cart is [`Error::EmptyCart`] — also when a concurrent placement moved the same
+    /// holds first. Five statements, whatever the cart's size, and no lock on the user: the
+    /// cart's holds cannot be owned or in another pending order (the holds' key refused that
+    /// when they were added), so nothing is read to leave out; a concurrent placement finds
+    /// the holds already moved.
     pub async fn place_order_in(
         &self,
         txn: &DatabaseTransaction,
         user_id: UserId,
     ) -> Result<Placed> {
         let user_id = user_id.get();
-        lock_user(txn, user_id).await?;
         let now = self.now();
-        let in_cart: Vec<i64> = crate::cart::lines(txn, user_id)
-            .await?
-            .into_iter()
-            .map(|(movie_id, _)| movie_id)
-            .collect();
-        if in_cart.is_empty() {
+        // The movies share-locked (and only they: a share lock on the holds would deadlock two
+        // placements each waiting to move them): a movie being deleted right now is waited
+        // for and then left out, its hold deleted with it, and one locked here cannot be
+        // deleted before this order commits.
+        let mut query = cart_with_movies(user_id)
+            .column(hold::Column::MovieId)
+            .columns([movie::Column::Name, movie::Column::PriceCents])
+            .order_by_asc(hold::Column::AddedAt)
+            .order_by_asc(hold::Column::MovieId);
+        QueryTrait::query(&mut query).lock_with_tables(LockType::Share, [movie::Entity]);
+        let mut cart: Vec<(i64, String, i64)> = query.into_tuple().all(txn).await?;
+        if cart.is_empty() {
             return Err(Error::EmptyCart);
         }
-        // Shared locks: a movie being deleted right now is waited for and then left out, and
-        // one locked here cannot be deleted before this order commits.
-        let available: HashMap<i64, (String, i64)> = movie::Entity::find()
-            .select_only()
-            .columns([
-                movie::Column::Id,
-                movie::Column::Name,
-                movie::Column::PriceCents,
-            ])
-            .filter(movie::Column::Id.is_in(in_cart.iter().copied()))
-            .lock(LockType::Share)
-            .into_tuple::<(i64, String, i64)>()
-            .all(txn)
-            .await?
-            .into_iter()
-            .map(|(id, name, price)| (id, (name, price)))
-            .collect();
-        // An order whose time ran out no longer holds its movies, even before the job runs.
-        // Only after the movie locks: a forced deletion locks the movie, then its pending
-        // orders, and taking them the other way round here could deadlock with it.
-        expire_where(
-            txn,
-            Condition::all().add(order::Column::UserId.eq(user_id)),
-            now,
-        )
-        .await?;
-        let held = holdings(txn, user_id, &in_cart, now).await?;
-        let mut skipped = Vec::new();
-        let mut included = Vec::new();
-        for movie_id in in_cart {
-            let reason = match (available.get(&movie_id), held.get(&movie_id)) {
-                (None, _) => Some(SkipReason::Unavailable),
-                (_, Some(Holding::Owned)) => Some(SkipReason::AlreadyOwned),
-                (_, Some(Holding::InPendingOrder(order_id))) => Some(SkipReason::InPendingOrder {
-                    order_id: *order_id,
-                }),
-                (Some(movie), _) => {
-                    included.push((movie_id, movie.clone()));
-                    None
-                }
-            };
-            if let Some(reason) = reason {
-                skipped.push(Skipped { movie_id, reason });
-            }
-        }
-        if included.is_empty() {
-            return Err(Error::NothingToOrder(skipped));
-        }
-        let limit = self.config().max_total;
-        let total = Money::checked_sum(included.iter().map(|(_, (_, price))| *price))
-            .filter(|total| *total <= limit)
-            .ok_or(Error::TotalTooLarge { limit })?
-            .cents();
-        let order = order::Entity::insert(order::ActiveModel {
+        let total = self.total_of(&cart)?;
+        let mut order = order::Entity::insert(order::ActiveModel {
             user_id: Set(user_id),
             status: Set(OrderStatus::Pending.as_str().to_owned()),
             total_cents: Set(total),
@@ -118,13 +72,29 @@ impl Commerce {
         })
         .exec_with_returning(txn)
         .await?;
+        let ids: Vec<i64> = cart.iter().map(|(id, _, _)| *id).collect();
+        let moved = move_to_order(txn, user_id, &ids, order.id, order.expires_at).await?;
+        if moved.is_empty() {
+            return Err(Error::EmptyCart);
+        }
+        if moved.len() < cart.len() {
+            // Some holds left the cart between the read and the move (a removal, a concurrent
+            // placement): the order is what was moved.
+            cart.retain(|(id, _, _)| moved.contains(id));
+            order.total_cents = self.total_of(&cart)?;
+            order::Entity::update_many()
+                .col_expr(order::Column::TotalCents, Expr::value(order.total_cents))
+                .filter(order::Column::Id.eq(order.id))
+                .exec(txn)
+                .await?;
+        }
         let mut items =
-            order_item::Entity::insert_many(included.iter().map(|(movie_id, (title, price))| {
+            order_item::Entity::insert_many(cart.into_iter().map(|(movie_id, title, price)| {
                 order_item::ActiveModel {
                     order_id: Set(order.id),
-                    movie_id: Set(Some(*movie_id)),
-                    title: Set(title.clone()),
-                    price_cents: Set(*price),
+                    movie_id: Set(Some(movie_id)),
+                    title: Set(title),
+                    price_cents: Set(price),
                     ..Default::default()
                 }
             }))
@@ -132,14 +102,18 @@ impl Commerce {
             .await?;
         // RETURNING promises no order; ids follow the cart's.
         items.sort_by_key(|i| i.id);
-        cart_item::Entity::delete_many()
-            .filter(cart_item::Column::UserId.eq(user_id))
-            .filter(cart_item::Column::MovieId.is_in(included.iter().map(|(id, _)| *id)))
-            .exec(txn)
-            .await?;
         Ok(Placed {
             order: OrderView { order, items },
-            skipped,
+            skipped: Vec::new(),
         })
+    }
+
+    /// The sum of these prices, within the order limit ([`Error::TotalTooLarge`]).
+    fn total_of(&self, cart: &[(i64, String, i64)]) -> Result<i64> {
+        let limit = self.config().max_total;
+        Ok(Money::checked_sum(cart.iter().map(|(_, _, price)| *price))
+            .filter(|total| *total <= limit)
+            .ok_or(Error::TotalTooLarge { limit })?
+            .cents())
     }
 }
