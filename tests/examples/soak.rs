@@ -12,6 +12,10 @@
 //! gets SIGTERM, drains (`SHUTDOWN_DRAIN_MS`), exits and is started again — a deployment: no
 //! request may be cut.
 //!
+//! Every 10 s the rig samples each API process's resident memory and open descriptors and the
+//! database's connections, and reports them with the p99 of each fifth of the run: flat after
+//! warm-up is what a long run must show.
+//!
 //! Settings (environment): `CINEMA_BIN` (target/release/cinema), `DATABASE_URL` (a seeded,
 //! otherwise unused database), `INSTANCES` (2), `WORKERS` (1), `USERS` (24 people at once),
 //! `SECS` (60), `BASE_PORT` (8200), `FAULTS` (0), `ROLLING` (0). Exits non-zero when an
@@ -46,6 +50,33 @@ struct Stats {
     groups: BTreeMap<&'static str, Group>,
     paid: u64,
     refunded: u64,
+    /// Every answered request: when it ended and how long it took (p99 over time).
+    timeline: Vec<(Instant, Duration)>,
+}
+
+/// What the API processes use at one moment: resident memory and open descriptors of each,
+/// and the database's connections.
+struct Sample {
+    at: Duration,
+    rss_mib: Vec<f64>,
+    fds: Vec<usize>,
+    db_connections: i64,
+}
+
+/// Resident memory (MiB) and open file descriptors of a process, from `/proc`.
+fn usage(pid: u32) -> (f64, usize) {
+    let rss = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0);
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count());
+    (rss, fds)
 }
 
 #[derive(Default)]
@@ -111,6 +142,7 @@ impl Front {
                     let status = res.status().as_u16();
                     let body = res.text().await.unwrap_or_default();
                     let mut stats = self.stats.lock().unwrap();
+                    stats.timeline.push((Instant::now(), started.elapsed()));
                     let g = stats.groups.entry(group).or_default();
                     g.latencies.push(started.elapsed());
                     if (400..500).contains(&status) {
@@ -554,6 +586,47 @@ const INVARIANTS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Memory, descriptors, connections and p99 over the run, in fifths: flat after warm-up is
+/// what a long run must show.
+fn report_stability(
+    samples: &[Sample],
+    timeline: &mut [(Instant, Duration)],
+    started: Instant,
+    secs: u64,
+) {
+    println!(
+        "\n| at | RSS per API process (MiB) | open fds per API process | database connections |\n|---:|---|---|---:|"
+    );
+    let step = (samples.len() / 6).max(1);
+    let last = samples
+        .last()
+        .filter(|_| !(samples.len() - 1).is_multiple_of(step));
+    for s in samples.iter().step_by(step).chain(last) {
+        let rss: Vec<String> = s.rss_mib.iter().map(|r| format!("{r:.1}")).collect();
+        let fds: Vec<String> = s.fds.iter().map(ToString::to_string).collect();
+        println!(
+            "| {:.0} s | {} | {} | {} |",
+            s.at.as_secs_f64(),
+            rss.join(" / "),
+            fds.join(" / "),
+            s.db_connections
+        );
+    }
+    let fifth = Duration::from_secs(secs.max(5) / 5);
+    let mut line = String::from("\np99 of all requests by fifth of the run:");
+    for k in 0..5u32 {
+        let (from, to) = (started + fifth * k, started + fifth * (k + 1));
+        let mut window: Vec<Duration> = timeline
+            .iter()
+            .filter(|(at, _)| *at >= from && *at < to)
+            .map(|(_, d)| *d)
+            .collect();
+        window.sort();
+        line.push_str(&format!(" {:.0} ms", percentile(&window, 0.99)));
+    }
+    println!("{line}");
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -646,6 +719,35 @@ async fn main() {
     let people: Vec<_> = (0..users)
         .map(|i| tokio::spawn(person(front.clone(), smtp.clone(), i, movies, deadline)))
         .collect();
+    // Every 10 s: each API process's memory and descriptors, and the database's connections.
+    let pids = Arc::new(Mutex::new(
+        fleet.servers.iter().map(Child::id).collect::<Vec<u32>>(),
+    ));
+    let sampler = {
+        let (pids, db) = (pids.clone(), db.clone());
+        tokio::spawn(async move {
+            let mut samples = Vec::new();
+            loop {
+                let now: Vec<u32> = pids.lock().unwrap().clone();
+                let (rss_mib, fds) = now.iter().map(|p| usage(*p)).unzip();
+                let db_connections = count(
+                    &db,
+                    "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()",
+                )
+                .await;
+                samples.push(Sample {
+                    at: started.elapsed(),
+                    rss_mib,
+                    fds,
+                    db_connections,
+                });
+                if Instant::now() >= deadline {
+                    return samples;
+                }
+                tokio::time::sleep(Duration::from_secs(10)).await;
+            }
+        })
+    };
     let mut fault_log = Vec::new();
     if faults {
         tokio::time::sleep(Duration::from_secs(secs / 3)).await;
@@ -660,6 +762,7 @@ async fn main() {
         ));
         tokio::time::sleep(Duration::from_secs(5)).await;
         fleet.servers[victim] = server(&bin, ports[victim], &common);
+        pids.lock().unwrap()[victim] = fleet.servers[victim].id();
         fleet.workers[0] = worker(&bin, &common);
         wait_ready(&client, &bases[victim]).await;
         fault_log.push(format!(
@@ -682,6 +785,7 @@ async fn main() {
                 started.elapsed().as_secs_f64()
             ));
             fleet.servers.insert(i, server(&bin, ports[i], &common));
+            pids.lock().unwrap()[i] = fleet.servers[i].id();
             wait_ready(&client, &bases[i]).await;
             fault_log.push(format!(
                 "{:.1} s: API process {i} ready again",
@@ -693,6 +797,7 @@ async fn main() {
         p.await.unwrap();
     }
     prober.abort();
+    let samples = sampler.await.unwrap();
     let elapsed = started.elapsed().as_secs_f64();
     eprintln!("load done in {elapsed:.0} s; delivering the queued e-mails");
 
@@ -761,6 +866,8 @@ async fn main() {
                 .unwrap_or_default()
         );
     }
+
+    report_stability(&samples, &mut stats.timeline, started, secs);
 
     // The invariants, from the database and the SMTP server.
     println!("\n| invariant | violations |\n|---|---:|");
