@@ -14,7 +14,7 @@ use cinema_kernel::Money;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::{
-    Error, OrderStatus, Result, Skipped,
+    Error, OrderStatus, Result,
     entity::{order, order_item},
 };
 
@@ -43,13 +43,13 @@ impl OrderView {
     }
 }
 
-/// A new order and the cart's movies that were left out of it.
+/// A new order. Nothing of the cart is ever left out of it: a cart cannot hold a movie that is
+/// owned or in another pending order (the holds' key refuses it), and a deleted movie leaves
+/// every cart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Placed {
     /// The new order.
     pub order: OrderView,
-    /// The cart's movies left out, each with its reason.
-    pub skipped: Vec<Skipped>,
 }
 
 /// Who is looking at or acting on an order: its owner sees only their own (someone else's

@@ -104,7 +104,6 @@ impl Commerce {
         items.sort_by_key(|i| i.id);
         Ok(Placed {
             order: OrderView { order, items },
-            skipped: Vec::new(),
         })
     }
 
