@@ -55,6 +55,7 @@ pub struct Application {
     port: u16,
     metrics: Option<MetricsServer>,
     catalog_watch: Option<AbortOnDrop>,
+    replica_monitor: Option<AbortOnDrop>,
     db: DatabaseConnection,
     media: cinema_media::Media,
     readiness: cinema_api::Readiness,
@@ -120,6 +121,32 @@ pub fn billing(
     ))
 }
 
+/// The read replicas of `DATABASE_REPLICA_URLS`, opened lazily: one that is down now is
+/// skipped until it answers.
+async fn replicas(settings: &Settings) -> Result<cinema_catalog::replicas::Replicas, StartupError> {
+    let mut pools = Vec::new();
+    for config in &settings.replicas.databases {
+        let failed = |source| StartupError::Database {
+            url: config.url.to_string(),
+            source,
+        };
+        let db = cinema_kernel::db::connect_lazy(config)
+            .await
+            .map_err(failed)?;
+        let search_db = cinema_kernel::db::connect_generic_plans(config, &db)
+            .await
+            .map_err(failed)?;
+        pools.push(cinema_catalog::replicas::ReplicaPools {
+            name: config.url.to_string(),
+            reader: cinema_catalog::replicas::Reader { db, search_db },
+        });
+    }
+    Ok(cinema_catalog::replicas::Replicas::new(
+        pools,
+        settings.replicas.max_lag,
+    ))
+}
+
 impl Application {
     pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
         let db = database::connect_migrated(&settings.database)
@@ -164,10 +191,15 @@ impl Application {
         // Other processes' writes, heard from the database; stopped with the server.
         let catalog_watch = cinema_catalog::cache::watch::spawn(&catalog_cache, &db)
             .map(|task| AbortOnDrop(task.abort_handle()));
+        let replicas = replicas(settings).await?;
+        let replica_monitor = replicas
+            .spawn_monitor(db.clone())
+            .map(|task| AbortOnDrop(task.abort_handle()));
         let catalog =
             cinema_catalog::Catalog::new(db.clone(), media.media.clone(), settings.clock.clone())
                 .with_cache(catalog_cache.clone())
                 .with_search_db(search_db)
+                .with_replicas(replicas)
                 // Carts, pending orders and owners hold movies.
                 .with_references(Arc::new(commerce.clone()));
         let engagement = cinema_engagement::Engagement::new(
@@ -260,6 +292,7 @@ impl Application {
             port,
             metrics,
             catalog_watch,
+            replica_monitor,
             db,
             media: media.media,
             readiness,
@@ -299,6 +332,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> io::Result<()> {
         let stopped = self.server.await;
         drop(self.catalog_watch);
+        drop(self.replica_monitor);
         if let Some(metrics) = self.metrics {
             metrics.stop().await;
         }

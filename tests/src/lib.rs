@@ -17,7 +17,9 @@ mod stripe;
 
 pub use accounts::{Tokens, query, strong_password};
 pub use catalog::Catalog;
-pub use cinema_testkit::{ReceivedMail, ReservedPort, S3Server, SmtpServer, TestDatabase};
+pub use cinema_testkit::{
+    PgCluster, ReceivedMail, ReservedPort, S3Server, SmtpServer, TestDatabase,
+};
 pub use commerce::order_movie_ids;
 pub use http::{Problem, TestResponse};
 pub use media::{body_tail, jpeg, multipart, multipart_content_type, part_head, png, webp};
@@ -123,6 +125,19 @@ impl TestApp {
     /// up on the configured address.
     pub async fn spawn_with_smtp_down(overrides: &[(&str, &str)]) -> Self {
         Self::boot(overrides, false, Storage::LocalDisk, false).await
+    }
+
+    /// Boots the application on a database someone else created and will drop (a test's own
+    /// [`PgCluster`]).
+    pub async fn spawn_on(url: &str, overrides: &[(&str, &str)]) -> Self {
+        Self::boot_on(
+            TestDatabase::external(url),
+            overrides,
+            true,
+            Storage::LocalDisk,
+            false,
+        )
+        .await
     }
 
     /// Boots a second instance of the application on this one's database (and its own SMTP

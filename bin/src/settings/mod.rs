@@ -20,6 +20,7 @@ mod identity;
 mod mail;
 mod media;
 mod payments;
+mod replicas;
 pub use catalog_cache::CatalogCacheSettings;
 use http::{client_address_policy, cors_policy, watch_settings};
 pub use identity::DEFAULT_FRONTEND_URL;
@@ -29,6 +30,7 @@ pub use mail::{DEFAULT_MAIL_DIR, DEFAULT_MAIL_FROM};
 use mail::{mail_settings, worker_settings};
 pub use media::{DEFAULT_MEDIA_DIR, DEFAULT_S3_BUCKET, MediaSettings, MediaStorage};
 pub use payments::{PaymentSettings, StripeSettings};
+pub use replicas::ReplicaSettings;
 
 /// Where a setting comes from: the process environment in production, a map in tests.
 pub trait Source {
@@ -74,6 +76,8 @@ impl ConfigError {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database: DatabaseConfig,
+    /// Streaming replicas for public catalog reads (`DATABASE_REPLICA_URLS`).
+    pub replicas: ReplicaSettings,
     pub http: HttpSettings,
     pub api: ApiConfig,
     pub log: LogSettings,
@@ -251,8 +255,10 @@ impl Settings {
             notification_mails_per_hour: parse_or(src, "NOTIFICATION_MAILS_PER_HOUR", "10")?,
         };
 
+        let replicas = replicas::replica_settings(src, &database)?;
         Ok(Self {
             database,
+            replicas,
             http,
             api,
             log,

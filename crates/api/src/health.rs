@@ -17,10 +17,25 @@ pub struct Health {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"status": "ready", "database": "ok"}))]
+#[schema(example = json!({"status": "ready", "database": "ok", "replicas": {"configured": 2, "usable": 1}}))]
 pub struct Readiness {
     pub status: &'static str,
     pub database: &'static str,
+    /// Read replicas (`DATABASE_REPLICA_URLS`), when any is configured. Informational: a
+    /// replica that is down or behind never makes the process unready (reads go to the
+    /// primary).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<ReplicaStatus>,
+}
+
+/// How many read replicas public catalog reads may use now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReplicaStatus {
+    /// Replicas configured.
+    pub configured: usize,
+    /// Replicas that answer, lag at most `REPLICA_MAX_LAG_MS` and have replayed every catalog
+    /// change this process knows of.
+    pub usable: usize,
 }
 
 /// Liveness: the process is up and serving HTTP. Touches nothing else.
@@ -53,8 +68,13 @@ pub async fn ready(
         tracing::debug!(?why, "not ready");
         return Err(ApiError::new(ErrorKind::Unavailable, ""));
     }
+    let replicas = state.catalog.replicas();
     Ok(HttpResponse::Ok().json(Readiness {
         status: "ready",
         database: "ok",
+        replicas: (!replicas.is_empty()).then(|| ReplicaStatus {
+            configured: replicas.len(),
+            usable: replicas.usable(state.catalog.cache().newest_applied()),
+        }),
     }))
 }

@@ -11,6 +11,7 @@
 //!   Lists cost a fixed number of queries whatever the page size. A movie's poster, video and
 //!   trailer are keys into media storage ([`Catalog::upload_video`], [`movies::video_of`]).
 //! - [`cache`]: the read cache of public answers, its version and its cross-instance watch.
+//! - [`replicas`]: public reads on PostgreSQL streaming replicas that keep up.
 //! - [`MovieReferences`]: the port through which commerce says whether a movie may be deleted.
 //!
 //! Depends only on `cinema-kernel`; knows nothing of HTTP.
@@ -22,6 +23,7 @@ pub mod cache;
 pub mod entity;
 mod error;
 pub mod movies;
+pub mod replicas;
 mod service;
 pub mod taxonomy;
 

@@ -29,14 +29,23 @@ use crate::{
         self, MovieDetail, MovieFilter, MovieInput, MoviePatch, MovieSummary, Sort, StoredVideo,
         VideoSlotKind,
     },
+    replicas::{Reader, Replicas},
     taxonomy,
 };
+
+/// Whether a read's error means its database failed (a replica's read is then tried again on
+/// the primary).
+fn unavailable(e: &crate::Error) -> bool {
+    use cinema_kernel::DomainError as _;
+    !e.kind().is_client_error()
+}
 
 /// The catalog service (cheap to clone).
 #[derive(Clone)]
 pub struct Catalog {
     db: DatabaseConnection,
     search_db: DatabaseConnection,
+    replicas: Replicas,
     cache: CatalogCache,
     media: Media,
     clock: Clock,
@@ -59,6 +68,7 @@ impl Catalog {
         Self {
             search_db: db.clone(),
             db,
+            replicas: Replicas::default(),
             cache: CatalogCache::off(),
             media,
             clock,
@@ -96,6 +106,33 @@ impl Catalog {
         self
     }
 
+    /// Sends public reads ([`Catalog::read_public`]) to these replicas while they keep up
+    /// (see [`crate::replicas`]).
+    #[must_use]
+    pub fn with_replicas(mut self, replicas: Replicas) -> Self {
+        self.replicas = replicas;
+        self
+    }
+
+    /// Runs a public read on a replica that keeps up, or on the primary (see
+    /// [`crate::replicas`]); `retry` says which of its errors mean "the replica failed, ask the
+    /// primary". Only for answers anyone may see: a client's own data is read from the primary.
+    pub async fn read_public<T, E, F, Fut>(
+        &self,
+        retry: impl Fn(&E) -> bool,
+        read: F,
+    ) -> std::result::Result<T, E>
+    where
+        F: Fn(Reader) -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<T, E>>,
+    {
+        let primary = Reader {
+            db: self.db.clone(),
+            search_db: self.search_db.clone(),
+        };
+        self.replicas.read(&primary, &self.cache, retry, read).await
+    }
+
     /// Asks `references` before a movie is deleted (commerce: carts and purchases).
     #[must_use]
     pub fn with_references(mut self, references: Arc<dyn MovieReferences>) -> Self {
@@ -113,6 +150,11 @@ impl Catalog {
         &self.search_db
     }
 
+    /// The read replicas its public reads may use.
+    pub fn replicas(&self) -> &Replicas {
+        &self.replicas
+    }
+
     /// Its read cache.
     pub fn cache(&self) -> &CatalogCache {
         &self.cache
@@ -126,12 +168,19 @@ impl Catalog {
         sort: Option<Sort>,
         page: PageRequest,
     ) -> Result<Page<MovieSummary>> {
-        movies::list_cached(&self.db, &self.search_db, &self.cache, filter, sort, page).await
+        self.read_public(unavailable, |r| async move {
+            movies::list_cached(&r.db, &r.search_db, &self.cache, filter, sort, page).await
+        })
+        .await
     }
 
     /// One movie, whole.
     pub async fn detail(&self, id: MovieId) -> Result<MovieDetail> {
-        movies::detail(&self.db, id).await
+        self.read_public(
+            unavailable,
+            |r| async move { movies::detail(&r.db, id).await },
+        )
+        .await
     }
 
     /// Adds a movie with its links. Unknown ids are 422 naming them; an existing

@@ -144,6 +144,14 @@ pub async fn connect_generic_plans(
     Database::connect(options).await
 }
 
+/// Opens the pool without connecting: its first use connects. For a server that may be down
+/// when this process starts and is used only while it is up (a read replica).
+pub async fn connect_lazy(config: &DatabaseConfig) -> Result<DatabaseConnection, DbErr> {
+    let mut options = options(config, config.max_connections);
+    options.min_connections(0).connect_lazy(true);
+    Database::connect(options).await
+}
+
 /// Opens a pool of one connection, lazily, for a health probe: it never queues behind the main
 /// pool's busy connections, and opening it gives up after `timeout` (the main pool waits its
 /// whole `connect_timeout`, which is what a balancer's probe must not see).

@@ -109,6 +109,14 @@ impl TestDatabase {
         }
     }
 
+    /// A database created elsewhere; dropping this drops nothing.
+    pub fn external(url: &str) -> Self {
+        Self::Shared {
+            url: url.to_owned(),
+            postgres: url.starts_with("postgres"),
+        }
+    }
+
     /// The same database, for a second application instance; dropping it drops nothing.
     pub fn share(&self) -> Self {
         Self::Shared {

@@ -7,10 +7,13 @@
 //! - [`active_user`] and [`StatementCount`]: an account to act as, and the statements a
 //!   connection ran (the round-trip budgets of the domain suites).
 //! - [`LocalMedia`]: media storage in a temporary directory, for the domain services.
+//! - [`PgCluster`]: a PostgreSQL cluster of a test's own (`initdb`, `pg_ctl`, `pg_basebackup`),
+//!   to stop for an outage or to replicate for read replicas.
 //! - [`S3Server`]: a real S3 server on loopback (s3s-fs in-process) that checks signatures and
 //!   can be stopped to play a storage outage.
 
 mod accounts;
+mod cluster;
 mod database;
 mod media;
 mod s3;
@@ -18,6 +21,7 @@ mod smtp;
 mod statements;
 
 pub use accounts::active_user;
+pub use cluster::PgCluster;
 pub use database::{POSTGRES_ENV, TestDatabase};
 pub use media::LocalMedia;
 pub use s3::{S3Server, keys_under};

@@ -40,6 +40,7 @@ mod passwords;
 mod payments;
 mod profile;
 mod races;
+mod replicas;
 mod seams;
 mod search;
 mod stripe;

@@ -9,12 +9,17 @@ use actix_web::{
     HttpRequest, HttpResponse,
     http::header::{self, HeaderValue},
 };
-use cinema_catalog::cache::{Answer, Scope};
+use cinema_catalog::{
+    cache::{Answer, Scope},
+    replicas::Reader,
+};
 use serde::Serialize;
 
 use crate::{AppState, error::ApiError};
 
-/// The cached answer to `route` with this normalized `query`, computed by `compute` on a miss.
+/// The cached answer to `route` with this normalized `query`, computed by `compute` on a miss,
+/// on a read replica that keeps up or the primary (`cinema_catalog::replicas`): `compute` reads
+/// through the [`Reader`] it is given, and is run again on the primary if a replica fails it.
 pub async fn answer<T, F, Fut>(
     state: &AppState,
     req: &HttpRequest,
@@ -25,7 +30,7 @@ pub async fn answer<T, F, Fut>(
 ) -> Result<HttpResponse, ApiError>
 where
     T: Serialize,
-    F: FnOnce() -> Fut,
+    F: Fn(Reader) -> Fut,
     Fut: Future<Output = Result<T, ApiError>>,
 {
     let answer = public(state, scope, route, query, compute).await?;
@@ -42,7 +47,7 @@ pub async fn public<T, F, Fut>(
 ) -> Result<Arc<Answer>, ApiError>
 where
     T: Serialize,
-    F: FnOnce() -> Fut,
+    F: Fn(Reader) -> Fut,
     Fut: Future<Output = Result<T, ApiError>>,
 {
     let cache = state.catalog.cache();
@@ -50,7 +55,11 @@ where
     if let Some(hit) = ticket.as_ref().and_then(|t| cache.get(t)) {
         return Ok(hit);
     }
-    let body = serde_json::to_vec(&compute().await?).map_err(ApiError::internal)?;
+    let computed = state
+        .catalog
+        .read_public(|e: &ApiError| !e.kind().is_client_error(), compute)
+        .await?;
+    let body = serde_json::to_vec(&computed).map_err(ApiError::internal)?;
     Ok(match ticket {
         Some(ticket) => cache.put(ticket, body),
         None => Arc::new(Answer::new(body)),

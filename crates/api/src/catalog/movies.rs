@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use cinema_catalog::{
     cache::{DETAIL, Scope},
     movies::{self, MovieInput, MoviePatch, SpecialLimit, parse_imdb},
+    replicas::Reader,
     taxonomy::{self, Taxonomy},
 };
 use cinema_kernel::MovieId;
@@ -37,26 +38,34 @@ async fn page(
     // page, so it has a route of its own.
     let route = if genre.is_some() { "genre" } else { "movies" };
     let key = query::MovieListParams::cache_key(&request);
-    cached::answer(state, req, Scope::Lists, route, key, || async {
-        if let Some(genre) = genre {
-            taxonomy::get(&state.db, Taxonomy::Genres, genre).await?;
-        }
-        let found = movies::list_cached(
-            &state.db,
-            state.catalog.search_db(),
-            state.catalog.cache(),
-            &request.filter,
-            request.sort,
-            request.page,
-        )
-        .await?;
-        Ok(PageResponse {
-            items: MovieListItem::with_links(found.items, &state.media).await?,
-            total: found.total,
-            skip: found.skip,
-            limit: found.limit,
-        })
-    })
+    let request = &request;
+    cached::answer(
+        state,
+        req,
+        Scope::Lists,
+        route,
+        key,
+        |r: Reader| async move {
+            if let Some(genre) = genre {
+                taxonomy::get(&r.db, Taxonomy::Genres, genre).await?;
+            }
+            let found = movies::list_cached(
+                &r.db,
+                &r.search_db,
+                state.catalog.cache(),
+                &request.filter,
+                request.sort,
+                request.page,
+            )
+            .await?;
+            Ok(PageResponse {
+                items: MovieListItem::with_links(found.items, &state.media).await?,
+                total: found.total,
+                skip: found.skip,
+                limit: found.limit,
+            })
+        },
+    )
     .await
 }
 
@@ -137,14 +146,15 @@ pub async fn trending(
     query: web::Query<SpecialQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = SpecialLimit::new(query.limit, 10)?;
+    let state: &AppState = &state;
     cached::answer(
-        &state,
+        state,
         &req,
         Scope::Lists,
         "trending",
         limit.get().to_string(),
-        || async {
-            let rows = movies::trending(&state.db, limit).await?;
+        |r: Reader| async move {
+            let rows = movies::trending(&r.db, limit).await?;
             MovieListItem::with_links(rows, &state.media).await
         },
     )
@@ -164,14 +174,15 @@ pub async fn new_releases(
     query: web::Query<SpecialQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = SpecialLimit::new(query.limit, 20)?;
+    let state: &AppState = &state;
     cached::answer(
-        &state,
+        state,
         &req,
         Scope::Lists,
         "new",
         limit.get().to_string(),
-        || async {
-            let rows = movies::new_releases(&state.db, limit).await?;
+        |r: Reader| async move {
+            let rows = movies::new_releases(&r.db, limit).await?;
             MovieListItem::with_links(rows, &state.media).await
         },
     )
@@ -214,12 +225,17 @@ pub async fn by_uuid(
 ) -> Result<HttpResponse, ApiError> {
     // A UUID names one movie for its whole life: which one is cached like the catalog.
     let uuid = uuid.into_inner();
-    let id = cached::public(&state, Scope::Catalog, "uuid", uuid.to_string(), || async {
-        Ok(movies::id_by_uuid(&state.db, &uuid).await?)
-    })
+    let state: &AppState = &state;
+    let id = cached::public(
+        state,
+        Scope::Catalog,
+        "uuid",
+        uuid.to_string(),
+        |r: Reader| async move { Ok(movies::id_by_uuid(&r.db, &uuid).await?) },
+    )
     .await?;
     let id = serde_json::from_slice(&id.body).map_err(ApiError::internal)?;
-    detail_for(&state, &req, caller, id).await
+    detail_for(state, &req, caller, id).await
 }
 
 /// The public detail (cached), with the caller's own reaction, rating and favorite merged in
@@ -235,8 +251,8 @@ async fn detail_for(
         Scope::Movie(movie_id),
         DETAIL,
         String::new(),
-        || async {
-            let detail = movies::detail(&state.db, MovieId(movie_id)).await?;
+        |r: Reader| async move {
+            let detail = movies::detail(&r.db, MovieId(movie_id)).await?;
             MovieDetailResponse::with_link(detail, &state.media).await
         },
     )

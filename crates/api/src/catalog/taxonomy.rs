@@ -3,7 +3,7 @@
 
 use crate::body::Json;
 use actix_web::{HttpRequest, HttpResponse};
-use cinema_catalog::{Taxonomy, cache::Scope, taxonomy};
+use cinema_catalog::{Taxonomy, cache::Scope, replicas::Reader, taxonomy};
 use cinema_kernel::audit::Actor;
 
 use super::cached;
@@ -37,10 +37,17 @@ async fn list(
         .as_deref()
         .map_or(String::new(), |n| format!("{}:{n}", n.len()));
     let key = format!("{}|{name}|{}.{}", kind.table(), page.skip(), page.limit());
-    cached::answer(state, req, Scope::Catalog, "taxonomy", key, || async {
-        let found = taxonomy::list(&state.db, kind, query.name.as_deref(), page).await?;
-        Ok(PageResponse::from_page(found, NamedResponse::from))
-    })
+    cached::answer(
+        state,
+        req,
+        Scope::Catalog,
+        "taxonomy",
+        key,
+        |r: Reader| async move {
+            let found = taxonomy::list(&r.db, kind, query.name.as_deref(), page).await?;
+            Ok(PageResponse::from_page(found, NamedResponse::from))
+        },
+    )
     .await
 }
 
@@ -57,11 +64,7 @@ async fn get(
         Scope::Catalog,
         "taxonomy-entry",
         key,
-        || async {
-            Ok(NamedResponse::from(
-                taxonomy::get(&state.db, kind, id).await?,
-            ))
-        },
+        |r: Reader| async move { Ok(NamedResponse::from(taxonomy::get(&r.db, kind, id).await?)) },
     )
     .await
 }
@@ -233,8 +236,8 @@ pub mod statistics {
             Scope::Catalog,
             "genre-statistics",
             String::new(),
-            || async {
-                let stats = taxonomy::genre_statistics(&state.db).await?;
+            |r: cinema_catalog::replicas::Reader| async move {
+                let stats = taxonomy::genre_statistics(&r.db).await?;
                 Ok(stats
                     .into_iter()
                     .map(GenreStatistics::from)

@@ -50,7 +50,7 @@ use std::{
     future::Future,
     sync::{
         Arc, Mutex, PoisonError, Weak,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicI64, AtomicU64, Ordering},
     },
     time::Duration,
 };
@@ -131,6 +131,9 @@ pub struct Ticket {
 #[derive(Debug, Clone, Default)]
 pub struct CatalogCache {
     inner: Option<Arc<Inner>>,
+    /// The newest catalog version applied here, kept even with the cache off: a read replica
+    /// serves public reads only once it has replayed it ([`crate::replicas`]).
+    newest: Arc<AtomicI64>,
 }
 
 #[derive(Debug)]
@@ -167,6 +170,7 @@ impl CatalogCache {
             .time_to_live(config.ttl)
             .build();
         Self {
+            newest: Arc::default(),
             inner: Some(Arc::new(Inner {
                 answers,
                 catalog_epoch: AtomicU64::new(0),
@@ -182,7 +186,13 @@ impl CatalogCache {
 
     /// A cache that stores nothing.
     pub fn off() -> Self {
-        Self { inner: None }
+        Self::default()
+    }
+
+    /// The newest catalog version this process applied: its own writes, and on PostgreSQL
+    /// what it heard of others' (0 before any).
+    pub fn newest_applied(&self) -> i64 {
+        self.newest.load(Ordering::SeqCst)
     }
 
     /// Whether it caches anything.
@@ -325,6 +335,7 @@ impl CatalogCache {
 
     /// Applies a change this process committed (see [`Pending`]).
     pub fn apply(&self, pending: Pending) {
+        self.newest.fetch_max(pending.version, Ordering::SeqCst);
         let Some(inner) = &self.inner else {
             return;
         };
@@ -335,6 +346,7 @@ impl CatalogCache {
     /// Notes that every version up to `version` is accounted for (the cache was just emptied,
     /// or started, at that version).
     fn applied_through(&self, version: i64) {
+        self.newest.fetch_max(version, Ordering::SeqCst);
         if let Some(inner) = &self.inner {
             lock(&inner.applied).through(version);
         }
