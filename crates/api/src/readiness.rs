@@ -34,6 +34,11 @@ use cinema_kernel::ErrorKind;
 
 use crate::error::ApiError;
 
+/// How long a request already waiting on the database may go on once the probe finds it gone,
+/// before it is answered 503: one that was about to finish does; one queued for a connection
+/// (the pool retries a refused connection until its acquire timeout) does not wait 5 s.
+pub const IN_FLIGHT_GRACE: Duration = Duration::from_millis(250);
+
 /// How often the probe asks the database.
 pub const PROBE_EVERY: Duration = Duration::from_millis(500);
 /// How long one probe may take before the database counts as unreachable.
@@ -53,6 +58,8 @@ struct State {
     /// A probe pool (PostgreSQL); `None`: readiness asks the main pool (SQLite).
     probe: Option<DatabaseConnection>,
     database_down: AtomicBool,
+    /// Told when the probe finds the database gone, so requests already waiting on it stop.
+    went_down: tokio::sync::watch::Sender<bool>,
     draining: AtomicBool,
 }
 
@@ -135,6 +142,11 @@ impl State {
         };
         let up = ping(probe).await;
         let was_down = self.database_down.swap(!up, Ordering::Relaxed);
+        self.went_down.send_if_modified(|down| {
+            let changed = *down == up;
+            *down = !up;
+            changed
+        });
         if was_down == up {
             if up {
                 tracing::warn!("the database answers again: taking traffic");
@@ -156,6 +168,12 @@ async fn ping(db: &DatabaseConnection) -> bool {
     tokio::time::timeout(PROBE_TIMEOUT, answered)
         .await
         .unwrap_or(false)
+}
+
+/// `503` with `Retry-After`, without a cause: one log line per request during an outage would
+/// bury the probe's one.
+fn unavailable() -> actix_web::HttpResponse {
+    actix_web::ResponseError::error_response(&ApiError::new(ErrorKind::Unavailable, ""))
 }
 
 /// Paths that never touch the database: liveness, readiness (which says so itself), metrics,
@@ -181,13 +199,40 @@ pub async fn gate(
     let readiness = req.app_data::<web::Data<Readiness>>();
     let down = readiness.is_some_and(|r| r.database_down());
     let draining = readiness.is_some_and(|r| r.draining());
-    if down && needs_database(req.path()) {
-        // No cause: one log line per request during an outage would bury the probe's one.
-        let error = ApiError::new(ErrorKind::Unavailable, "");
-        let response = actix_web::ResponseError::error_response(&error);
-        return Ok(req.into_response(response).map_into_right_body());
+    let needs_database = needs_database(req.path());
+    if down && needs_database {
+        return Ok(req.into_response(unavailable()).map_into_right_body());
     }
-    let mut response = next.call(req).await?;
+    // Probed (PostgreSQL): a request in flight when the database goes is answered once the
+    // probe says so (plus a short grace), not when the pool gives up.
+    let went_down = readiness
+        .and_then(|r| {
+            r.inner
+                .probe
+                .is_some()
+                .then(|| r.inner.went_down.subscribe())
+        })
+        .filter(|_| needs_database);
+    let mut response = match went_down {
+        None => next.call(req).await?,
+        Some(mut went_down) => {
+            let call = next.call(req);
+            tokio::pin!(call);
+            tokio::select! {
+                response = &mut call => response?,
+                () = async {
+                    if went_down.wait_for(|down| *down).await.is_err() {
+                        std::future::pending::<()>().await;
+                    }
+                    tokio::time::sleep(IN_FLIGHT_GRACE).await;
+                } => {
+                    // Dropping the handler rolls back whatever it had begun. (The request
+                    // went to the handler, so the error is the answer: actix renders it.)
+                    return Err(ApiError::new(ErrorKind::Unavailable, "").into());
+                }
+            }
+        }
+    };
     if draining {
         response
             .response_mut()

@@ -171,7 +171,7 @@ async fn an_upload_the_sweep_already_claimed_cannot_be_referenced() {
 async fn when_storage_is_down_uploads_fail_and_the_sweep_deletes_once_it_is_back() {
     let database = TestDatabase::create().await;
     let db = database.connect().await;
-    let mut server = S3Server::start().await;
+    let server = S3Server::start().await;
     let media = media(
         Arc::new(S3Store::new(s3_config(&server)).unwrap()),
         Duration::ZERO,

@@ -16,7 +16,7 @@ use tokio::{net::TcpListener, task::JoinHandle};
 pub struct S3Server {
     addr: SocketAddr,
     root: tempfile::TempDir,
-    task: Option<JoinHandle<()>>,
+    task: std::sync::Mutex<Option<JoinHandle<()>>>,
 }
 
 impl S3Server {
@@ -29,17 +29,17 @@ impl S3Server {
         let root = tempfile::tempdir().expect("S3 root");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind S3");
         let addr = listener.local_addr().expect("local addr");
-        let task = Some(serve(listener, root.path()));
+        let task = std::sync::Mutex::new(Some(serve(listener, root.path())));
         Self { addr, root, task }
     }
 
     /// Serves again on the same address with the same objects, after [`S3Server::stop`].
-    pub async fn restart(&mut self) {
+    pub async fn restart(&self) {
         self.stop();
         let listener = TcpListener::bind(self.addr)
             .await
             .expect("bind S3 on its old address");
-        self.task = Some(serve(listener, self.root.path()));
+        *self.task.lock().expect("task") = Some(serve(listener, self.root.path()));
     }
 
     /// `http://127.0.0.1:<port>`.
@@ -63,8 +63,8 @@ impl S3Server {
     }
 
     /// Stops serving: new connections are refused and open ones are closed.
-    pub fn stop(&mut self) {
-        if let Some(task) = self.task.take() {
+    pub fn stop(&self) {
+        if let Some(task) = self.task.lock().expect("task").take() {
             task.abort();
         }
     }

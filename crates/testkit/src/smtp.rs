@@ -59,7 +59,7 @@ impl Default for ReservedPort {
 pub struct SmtpServer {
     addr: SocketAddr,
     inbox: Inbox,
-    task: Option<JoinHandle<()>>,
+    task: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl SmtpServer {
@@ -80,20 +80,21 @@ impl SmtpServer {
 
     fn serve(listener: TcpListener, inbox: Inbox) -> Self {
         let addr = listener.local_addr().expect("local addr");
-        let shared = inbox.clone();
-        let task = tokio::spawn(async move {
-            while let Ok((stream, peer)) = listener.accept().await {
-                let inbox = shared.clone();
-                tokio::spawn(async move {
-                    let _ = session(stream, peer.ip(), inbox).await;
-                });
-            }
-        });
+        let task = accept(listener, inbox.clone());
         Self {
             addr,
             inbox,
-            task: Some(task),
+            task: Mutex::new(Some(task)),
         }
+    }
+
+    /// Serves again on the same address, keeping what it received, after [`SmtpServer::stop`].
+    pub async fn restart(&self) {
+        self.stop();
+        let listener = TcpListener::bind(self.addr)
+            .await
+            .expect("bind SMTP on its old address");
+        *self.task.lock().expect("task") = Some(accept(listener, self.inbox.clone()));
     }
 
     /// A server that accepts connections and never answers, so a client sending to it hangs
@@ -110,7 +111,7 @@ impl SmtpServer {
         Self {
             addr,
             inbox: Arc::default(),
-            task: Some(task),
+            task: Mutex::new(Some(task)),
         }
     }
 
@@ -146,11 +147,22 @@ impl SmtpServer {
     }
 
     /// Stops listening; clients get "connection refused" again.
-    pub fn stop(&mut self) {
-        if let Some(task) = self.task.take() {
+    pub fn stop(&self) {
+        if let Some(task) = self.task.lock().expect("task").take() {
             task.abort();
         }
     }
+}
+
+fn accept(listener: TcpListener, inbox: Inbox) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        while let Ok((stream, peer)) = listener.accept().await {
+            let inbox = inbox.clone();
+            tokio::spawn(async move {
+                let _ = session(stream, peer.ip(), inbox).await;
+            });
+        }
+    })
 }
 
 impl Drop for SmtpServer {

@@ -18,17 +18,21 @@
 //!
 //! Settings (environment): `CINEMA_BIN` (target/release/cinema), `DATABASE_URL` (a seeded,
 //! otherwise unused database), `INSTANCES` (2), `WORKERS` (1), `USERS` (24 people at once),
-//! `SECS` (60), `BASE_PORT` (8200), `FAULTS` (0), `ROLLING` (0). Exits non-zero when an
-//! invariant fails, a request answered 5xx, or (without `FAULTS`) a request was cut.
+//! `SECS` (60), `BASE_PORT` (8200), `FAULTS` (0), `ROLLING` (0), `OUTAGES` (0: see
+//! [`outages`]; the rig then seeds `MOVIES` (2000) into a cluster of its own), `OUTAGE_SECS`
+//! (5). Exits non-zero when an invariant fails, a request answered 5xx (other than a 503 with
+//! `Retry-After` from what an outage took away), or (without `FAULTS`) a request was cut.
 
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark tool")]
+
+mod outages;
 
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
     process::{Child, Command, Stdio},
     sync::{
         Arc, Mutex,
-        atomic::{AtomicU64, AtomicUsize, Ordering},
+        atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -84,8 +88,12 @@ struct Group {
     latencies: Vec<Duration>,
     /// Answers 400–499 (refusals the flow expects now and then: a movie already owned).
     client_errors: u64,
-    /// Answers 500 and up.
+    /// Answers 500 and up (but those below).
     server_errors: u64,
+    /// 503 with `Retry-After` while a dependency this request needs was away (`OUTAGES`).
+    unavailable: u64,
+    /// The slowest of those.
+    slowest_unavailable: Duration,
     /// Requests accepted and then cut (the connection dropped mid-request: a killed process).
     cut: u64,
     first_error: Option<String>,
@@ -101,6 +109,8 @@ struct Front {
     next: AtomicUsize,
     stats: Mutex<Stats>,
     refused: AtomicU64,
+    /// What is away now ([`outages::DATABASE_AWAY`], [`outages::STORAGE_AWAY`]).
+    outage: AtomicU8,
 }
 
 impl Front {
@@ -140,6 +150,12 @@ impl Front {
             match build(base).send().await {
                 Ok(res) => {
                     let status = res.status().as_u16();
+                    let retry_after = res.headers().contains_key("retry-after");
+                    let away = self.outage.load(Ordering::SeqCst);
+                    let expected = status == 503
+                        && retry_after
+                        && (away & outages::DATABASE_AWAY != 0
+                            || (away & outages::STORAGE_AWAY != 0 && group == "avatar"));
                     let body = res.text().await.unwrap_or_default();
                     let mut stats = self.stats.lock().unwrap();
                     stats.timeline.push((Instant::now(), started.elapsed()));
@@ -148,7 +164,10 @@ impl Front {
                     if (400..500).contains(&status) {
                         g.client_errors += 1;
                     }
-                    if status >= 500 {
+                    if expected {
+                        g.unavailable += 1;
+                        g.slowest_unavailable = g.slowest_unavailable.max(started.elapsed());
+                    } else if status >= 500 {
                         g.server_errors += 1;
                         g.first_error
                             .get_or_insert_with(|| format!("{status}: {}", cut(&body)));
@@ -366,6 +385,7 @@ async fn person(
     };
     let access: Value = serde_json::from_str(&signed_in).unwrap();
     let access = access["access_token"].as_str().unwrap().to_owned();
+    let avatar = cinema_tests::png(2048);
     let words = [
         "love", "night", "war", "dark", "city", "last", "house", "river",
     ];
@@ -417,6 +437,18 @@ async fn person(
                     c.post(format!("{b}/api/v1/movies/{movie}/comments"))
                         .bearer_auth(&access)
                         .json(&comment)
+                })
+                .await;
+        }
+        // Now and then, a new avatar.
+        if dice.below(4) == 0 {
+            let image = cinema_tests::multipart("file", "me.png", "image/png", &avatar);
+            front
+                .send("avatar", |b| {
+                    c.post(format!("{b}/api/v1/profile/avatar"))
+                        .bearer_auth(&access)
+                        .header("content-type", cinema_tests::multipart_content_type())
+                        .body(image.clone())
                 })
                 .await;
         }
@@ -649,10 +681,19 @@ async fn main() {
     let base_port: u16 = env("BASE_PORT", "8200").parse().unwrap();
     let faults = env("FAULTS", "0") == "1";
     let rolling = env("ROLLING", "0") == "1";
+    let outages = env("OUTAGES", "0") == "1";
+    let away = Duration::from_secs(env("OUTAGE_SECS", "5").parse().unwrap());
+    let own = match outages {
+        true => Some(Arc::new(
+            outages::Own::start(&bin, &env("MOVIES", "2000")).await,
+        )),
+        false => None,
+    };
+    let database_url = own.as_ref().map_or(database_url, |o| o.database_url());
 
     let smtp = Arc::new(SmtpServer::start().await);
     let media = tempfile::tempdir().unwrap();
-    let common: Vec<(String, String)> = [
+    let mut common: Vec<(String, String)> = [
         ("DATABASE_URL", database_url.as_str()),
         ("SMTP_URL", &smtp.url()),
         ("JWT_SECRET", "soak-soak-soak-soak-soak-soak-soak-soak"),
@@ -675,6 +716,9 @@ async fn main() {
     .iter()
     .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
     .collect();
+    if let Some(own) = &own {
+        common.extend(own.media_env());
+    }
 
     let ports: Vec<u16> = (0..instances).map(|i| base_port + i as u16).collect();
     let mut fleet = Fleet {
@@ -706,6 +750,7 @@ async fn main() {
         next: AtomicUsize::new(0),
         stats: Mutex::new(Stats::default()),
         refused: AtomicU64::new(0),
+        outage: AtomicU8::new(0),
     });
     let prober = tokio::spawn(front.clone().probe());
 
@@ -730,11 +775,17 @@ async fn main() {
             loop {
                 let now: Vec<u32> = pids.lock().unwrap().clone();
                 let (rss_mib, fds) = now.iter().map(|p| usage(*p)).unzip();
-                let db_connections = count(
-                    &db,
-                    "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()",
-                )
-                .await;
+                // -1 while the database is away (`OUTAGES`).
+                let db_connections = db
+                    .query_one_raw(Statement::from_string(
+                        db.get_database_backend(),
+                        "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()",
+                    ))
+                    .await
+                    .ok()
+                    .flatten()
+                    .and_then(|row| row.try_get_by_index::<i64>(0).ok())
+                    .unwrap_or(-1);
                 samples.push(Sample {
                     at: started.elapsed(),
                     rss_mib,
@@ -793,9 +844,23 @@ async fn main() {
             ));
         }
     }
+    let schedule = own.clone().map(|own| {
+        tokio::spawn(outages::run(
+            own,
+            front.clone(),
+            smtp.clone(),
+            started,
+            secs,
+            away,
+        ))
+    });
     for p in people {
         p.await.unwrap();
     }
+    let outage_report = match schedule {
+        Some(task) => Some(task.await.unwrap()),
+        None => None,
+    };
     prober.abort();
     let samples = sampler.await.unwrap();
     let elapsed = started.elapsed().as_secs_f64();
@@ -826,14 +891,32 @@ async fn main() {
         "{instances} API processes, {workers} workers, {users} people, {elapsed:.0} s{}\n",
         if faults {
             ", with faults"
+        } else if outages {
+            ", with outages"
         } else if rolling {
             ", with a rolling restart"
         } else {
             ""
         }
     );
-    for line in &fault_log {
+    for line in fault_log
+        .iter()
+        .chain(outage_report.iter().flat_map(|r| &r.lines))
+    {
         println!("- {line}");
+    }
+    if let Some((from, to)) = outage_report.as_ref().and_then(|r| r.database_window) {
+        let during: Vec<Duration> = stats
+            .timeline
+            .iter()
+            .filter(|(at, _)| *at >= from && *at <= to)
+            .map(|(_, d)| *d)
+            .collect();
+        println!(
+            "- {} requests ended while the database was away: the slowest took {:.2} s",
+            during.len(),
+            during.iter().max().unwrap_or(&Duration::ZERO).as_secs_f64()
+        );
     }
     println!(
         "\n{total} requests: {:.0} req/s; {} purchases paid: {:.1}/s; {} refunds; {} refused by a dead instance and retried\n",
@@ -844,7 +927,7 @@ async fn main() {
         front.refused.load(Ordering::Relaxed)
     );
     println!(
-        "| group | requests | req/s | p50 ms | p99 ms | 4xx | 5xx | cut |\n|---|---:|---:|---:|---:|---:|---:|---:|"
+        "| group | requests | req/s | p50 ms | p99 ms | 4xx | 5xx | cut | 503 of an outage (slowest ms) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     let (mut server_errors, mut cut) = (0, 0);
     for (name, g) in &mut stats.groups {
@@ -852,7 +935,7 @@ async fn main() {
         server_errors += g.server_errors;
         cut += g.cut;
         println!(
-            "| {name} | {} | {:.0} | {:.1} | {:.1} | {} | {} | {}{} |",
+            "| {name} | {} | {:.0} | {:.1} | {:.1} | {} | {} | {}{} | {} ({:.0}) |",
             g.latencies.len(),
             g.latencies.len() as f64 / elapsed,
             percentile(&g.latencies, 0.5),
@@ -863,7 +946,9 @@ async fn main() {
             g.first_error
                 .as_ref()
                 .map(|e| format!(" (first: {e})"))
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            g.unavailable,
+            g.slowest_unavailable.as_secs_f64() * 1000.0
         );
     }
 
@@ -942,11 +1027,40 @@ async fn main() {
         broken += n;
         println!("| {what} | {n} |");
     }
-    // A worker killed between the SMTP server's "250 OK" and its commit runs the job again
-    // once its lease ends: the same message (same Message-ID, so mail stores can fold it) is
-    // delivered twice. No SMTP client can close that window; outside faults it must not happen.
+    if let Some(own) = &own {
+        let n = own.avatars_missing(&db).await;
+        broken += n;
+        println!("| every avatar a profile names is stored | {n} |");
+    }
+    let mut outage_failures = Vec::new();
+    if let Some(report) = &outage_report {
+        for what in &report.broken {
+            println!("| {what} | 1 |");
+        }
+        outage_failures.extend(report.broken.iter().cloned());
+        // "At once": about a probe and a half (the gate, or the probe noticing a request already
+        // waiting on the pool), never the pool's 5 s acquire timeout.
+        for (name, g) in &stats.groups {
+            if g.slowest_unavailable > Duration::from_secs(3) {
+                let what = format!(
+                    "{name}: a 503 of an outage took {:?}",
+                    g.slowest_unavailable
+                );
+                println!("| {what} | 1 |");
+                outage_failures.push(what);
+            }
+        }
+        broken += outage_failures.len() as i64;
+        if let Some(own) = &own {
+            println!("\n{} avatars stored", own.avatars_stored());
+        }
+    }
+    // A worker killed between the SMTP server's "250 OK" and its commit — or whose database
+    // crashed in between (`OUTAGES`) — runs the job again once its lease ends: the same
+    // message (same Message-ID, so mail stores can fold it) is delivered twice. No SMTP client
+    // can close that window; outside those faults it must not happen.
     println!("| messages delivered again after a crash (same Message-ID) | {redelivered} |");
-    if !faults {
+    if !faults && !outages {
         broken += redelivered;
     }
     println!(
