@@ -12,22 +12,56 @@ use cinema_kernel::UserId;
 use cinema_kernel::{Money, db};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
     sea_query::{Expr, LockType},
 };
+
+/// Placing an order on PostgreSQL ([`Commerce::place_order_in`]): `$1` the user, `$2` now,
+/// `$3` the order's expiry, `$4` the most one order may total. One row per item, in the cart's
+/// order: the order's id and total, then the item.
+const PLACE_ORDER: &str = "\
+WITH next AS MATERIALIZED (SELECT nextval(pg_get_serial_sequence('orders', 'id')) AS id),
+cart AS MATERIALIZED (
+    SELECT h.movie_id, m.name, m.price_cents, h.added_at
+    FROM holds h JOIN movies m ON m.id = h.movie_id
+    WHERE h.user_id = $1 AND h.kind = 'cart'
+    FOR SHARE OF m),
+moved AS (
+    UPDATE holds SET kind = 'order', order_id = (SELECT id FROM next), expires_at = $3
+    WHERE user_id = $1 AND kind = 'cart' AND movie_id IN (SELECT movie_id FROM cart)
+      AND (SELECT COALESCE(SUM(price_cents), 0) FROM cart) <= $4
+    RETURNING movie_id),
+bought AS MATERIALIZED (SELECT cart.* FROM cart JOIN moved USING (movie_id)),
+placed AS (
+    INSERT INTO orders (id, user_id, status, total_cents, created_at, updated_at, expires_at)
+    SELECT (SELECT id FROM next), $1, 'pending', SUM(price_cents), $2, $2, $3
+    FROM bought HAVING COUNT(*) > 0
+    RETURNING id, total_cents),
+items AS (
+    INSERT INTO order_items (order_id, movie_id, title, price_cents)
+    SELECT placed.id, bought.movie_id, bought.name, bought.price_cents
+    FROM placed CROSS JOIN bought ORDER BY bought.added_at, bought.movie_id
+    RETURNING id, movie_id, title, price_cents)
+SELECT placed.id, placed.total_cents, items.id, items.movie_id, items.title, items.price_cents
+FROM placed CROSS JOIN items ORDER BY items.id";
 
 impl Commerce {
     pub(super) fn expires_at(&self, now: i64) -> i64 {
         now + cinema_kernel::time::millis(self.config.pending_ttl)
     }
 
-    /// Turns the whole cart into one pending order (see [`Commerce::place_order_in`]).
+    /// Turns the whole cart into one pending order (see [`Commerce::place_order_in`]). On
+    /// PostgreSQL that is one statement, atomic by itself: no transaction is opened for it.
     pub async fn place_order(&self, db: &DatabaseConnection, user_id: UserId) -> Result<Placed> {
-        let user_id = user_id.get();
-        let txn = db::begin_write(db).await?;
-        let placed = self.place_order_in(&txn, UserId(user_id)).await?;
-        txn.commit().await?;
+        let placed = if db.get_database_backend() == DbBackend::Postgres {
+            self.place_in_one_statement(db, user_id).await?
+        } else {
+            let txn = db::begin_write(db).await?;
+            let placed = self.place_order_in(&txn, user_id).await?;
+            txn.commit().await?;
+            placed
+        };
         cinema_kernel::metrics::count(cinema_kernel::metrics::ORDERS, "outcome", "placed");
         Ok(placed)
     }
@@ -44,6 +78,9 @@ impl Commerce {
         txn: &DatabaseTransaction,
         user_id: UserId,
     ) -> Result<Placed> {
+        if txn.get_database_backend() == DbBackend::Postgres {
+            return self.place_in_one_statement(txn, user_id).await;
+        }
         let user_id = user_id.get();
         let now = self.now();
         // The movies share-locked (and only they: a share lock on the holds would deadlock two
@@ -102,6 +139,70 @@ impl Commerce {
             .await?;
         // RETURNING promises no order; ids follow the cart's.
         items.sort_by_key(|i| i.id);
+        Ok(Placed {
+            order: OrderView { order, items },
+        })
+    }
+
+    /// [`Commerce::place_order_in`] as one PostgreSQL statement: the order's id drawn first,
+    /// the cart read with its movies share-locked (before any hold is touched: the lock order
+    /// of a forced delete, movie then hold), the cart's holds moved to that id, and the order
+    /// and its items written from what moved — so a hold a concurrent placement moved first is
+    /// neither charged nor listed. The holds' reference to the order is checked at the
+    /// statement's end, when the order exists. Nothing is written when the cart is empty or
+    /// over the limit; which one is read afterwards.
+    async fn place_in_one_statement<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        user_id: UserId,
+    ) -> Result<Placed> {
+        let user_id = user_id.get();
+        let now = self.now();
+        let expires_at = self.expires_at(now);
+        let limit = self.config().max_total.cents();
+        let rows = db
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                PLACE_ORDER,
+                [user_id.into(), now.into(), expires_at.into(), limit.into()],
+            ))
+            .await?;
+        let Some(first) = rows.first() else {
+            // Nothing moved: say why.
+            let cart: Vec<(i64, String, i64)> = cart_with_movies(user_id)
+                .column(hold::Column::MovieId)
+                .columns([movie::Column::Name, movie::Column::PriceCents])
+                .into_tuple()
+                .all(db)
+                .await?;
+            if cart.is_empty() {
+                return Err(Error::EmptyCart);
+            }
+            self.total_of(&cart)?;
+            // Within the limit now: the cart changed meanwhile; as if it had been empty.
+            return Err(Error::EmptyCart);
+        };
+        let order = order::Model {
+            id: first.try_get_by_index(0)?,
+            user_id,
+            status: OrderStatus::Pending.as_str().to_owned(),
+            total_cents: first.try_get_by_index(1)?,
+            created_at: now,
+            updated_at: now,
+            expires_at,
+        };
+        let items = rows
+            .iter()
+            .map(|row| {
+                Ok(order_item::Model {
+                    id: row.try_get_by_index(2)?,
+                    order_id: order.id,
+                    movie_id: row.try_get_by_index(3)?,
+                    title: row.try_get_by_index(4)?,
+                    price_cents: row.try_get_by_index(5)?,
+                })
+            })
+            .collect::<std::result::Result<Vec<_>, sea_orm::DbErr>>()?;
         Ok(Placed {
             order: OrderView { order, items },
         })
