@@ -1,11 +1,7 @@
--- POST /api/v1/orders as the server runs it: authentication, then one transaction of four
--- statements — the cart with its movies share-locked, the order, the holds moved to it, the
--- items. The server sends the cart's ids as literal lists; here they come from sub-selects.
+-- POST /api/v1/orders as the server runs it on PostgreSQL: authentication, then one statement
+-- and no transaction — the order's id drawn, the cart read with its movies share-locked, its
+-- holds moved to the order, the order and its items written from what moved
+-- (crates/commerce/src/orders/placing.rs, PLACE_ORDER).
 \set sid random(:smin, :smax)
 SELECT u.id AS uid, u.email, u.is_active, u.group_id FROM users u JOIN sessions s ON s.user_id = u.id WHERE s.id = :sid AND s.revoked_at IS NULL AND s.expires_at > 0 \gset
-BEGIN;
-SELECT h.movie_id, m.name, m.price_cents FROM holds h JOIN movies m ON m.id = h.movie_id WHERE h.user_id = :uid AND h.kind = 'cart' ORDER BY h.added_at, h.movie_id FOR SHARE OF m;
-INSERT INTO orders (user_id, status, total_cents, created_at, updated_at, expires_at) VALUES (:uid, 'pending', 0, 0, 0, 1) RETURNING id AS oid \gset
-UPDATE holds SET kind = 'order', order_id = :oid, expires_at = 1 WHERE user_id = :uid AND kind = 'cart' RETURNING *;
-INSERT INTO order_items (order_id, movie_id, title, price_cents) SELECT :oid, m.id, m.name, m.price_cents FROM holds h JOIN movies m ON m.id = h.movie_id WHERE h.order_id = :oid RETURNING *;
-COMMIT;
+WITH next AS MATERIALIZED (SELECT nextval(pg_get_serial_sequence('orders', 'id')) AS id), cart AS MATERIALIZED (SELECT h.movie_id, m.name, m.price_cents, h.added_at FROM holds h JOIN movies m ON m.id = h.movie_id WHERE h.user_id = :uid AND h.kind = 'cart' FOR SHARE OF m), moved AS (UPDATE holds SET kind = 'order', order_id = (SELECT id FROM next), expires_at = 1 WHERE user_id = :uid AND kind = 'cart' AND movie_id IN (SELECT movie_id FROM cart) AND (SELECT COALESCE(SUM(price_cents), 0) FROM cart) <= 99999999 RETURNING movie_id), bought AS MATERIALIZED (SELECT cart.* FROM cart JOIN moved USING (movie_id)), placed AS (INSERT INTO orders (id, user_id, status, total_cents, created_at, updated_at, expires_at) SELECT (SELECT id FROM next), :uid, 'pending', SUM(price_cents), 0, 0, 1 FROM bought HAVING COUNT(*) > 0 RETURNING id, total_cents), items AS (INSERT INTO order_items (order_id, movie_id, title, price_cents) SELECT placed.id, bought.movie_id, bought.name, bought.price_cents FROM placed CROSS JOIN bought ORDER BY bought.added_at, bought.movie_id RETURNING id, movie_id, title, price_cents) SELECT placed.id, placed.total_cents, items.id, items.movie_id, items.title, items.price_cents FROM placed CROSS JOIN items ORDER BY items.id;
