@@ -57,9 +57,9 @@ pub struct Readiness {
 struct State {
     /// A probe pool (PostgreSQL); `None`: readiness asks the main pool (SQLite).
     probe: Option<DatabaseConnection>,
-    database_down: AtomicBool,
-    /// Told when the probe finds the database gone, so requests already waiting on it stop.
-    went_down: tokio::sync::watch::Sender<bool>,
+    /// Whether the last probe found the database unreachable; requests already waiting on it
+    /// watch it, to stop when it goes.
+    database_down: tokio::sync::watch::Sender<bool>,
     draining: AtomicBool,
 }
 
@@ -103,7 +103,7 @@ impl Readiness {
 
     /// Whether the last probe found the database unreachable.
     pub fn database_down(&self) -> bool {
-        self.inner.database_down.load(Ordering::Relaxed)
+        *self.inner.database_down.borrow()
     }
 
     /// Turns readiness red for good: the process is about to stop.
@@ -141,13 +141,12 @@ impl State {
             return true;
         };
         let up = ping(probe).await;
-        let was_down = self.database_down.swap(!up, Ordering::Relaxed);
-        self.went_down.send_if_modified(|down| {
+        let changed = self.database_down.send_if_modified(|down| {
             let changed = *down == up;
             *down = !up;
             changed
         });
-        if was_down == up {
+        if changed {
             if up {
                 tracing::warn!("the database answers again: taking traffic");
             } else {
@@ -210,7 +209,7 @@ pub async fn gate(
             r.inner
                 .probe
                 .is_some()
-                .then(|| r.inner.went_down.subscribe())
+                .then(|| r.inner.database_down.subscribe())
         })
         .filter(|_| needs_database);
     let mut response = match went_down {

@@ -139,6 +139,7 @@ async fn public_reads_use_a_replica_only_while_it_keeps_up_and_never_fail_becaus
     until_usable(&app, 1, "the replica catches up").await;
 
     // The replica goes down under reads: not one fails, and it is used again once it is back.
+    let (under_way, mut reads_begun) = tokio::sync::watch::channel(0u32);
     let reader = {
         let (client, address) = (app.client.clone(), app.address.clone());
         tokio::spawn(async move {
@@ -149,12 +150,17 @@ async fn public_reads_use_a_replica_only_while_it_keeps_up_and_never_fail_becaus
                 let url = format!("{url}&skip={}", i / 40);
                 let status = client.get(&url).send().await.map(|r| r.status().as_u16());
                 statuses.push(status.unwrap_or(0));
+                under_way.send_replace(i + 1);
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
             statuses
         })
     };
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Stopped while the reads are under way.
+    reads_begun
+        .wait_for(|n| *n >= 20)
+        .await
+        .expect("the reader runs");
     replica.stop("immediate");
     let statuses = reader.await.expect("the reader");
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
