@@ -3,8 +3,10 @@
 # connections, in two modes, with /health as the ceiling:
 #   hot   the URLs of shared/docs/performance.md, each repeated (what the cache serves);
 #   cold  bench/lua/cold.lua: every request a different URL (random detail ids over the whole
-#         catalog, random pages and sorts, random genre/year filters, random two-word phrases
-#         of the description vocabulary), so the cache rarely helps.
+#         catalog, random pages and sorts, random genre/year filters, random two-word queries
+#         of the description vocabulary, typed queries — shuffled title words, typos, prefixes,
+#         people with title words — and search-box suggestions), so the cache rarely helps.
+#         COLD_KINDS picks some of them ("typed suggest").
 #
 #   bench/catalog.sh                 # seeds a fresh database, then measures
 #   REUSE=1 bench/catalog.sh         # measures an already seeded database
@@ -51,7 +53,7 @@ server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -sf "$URL/health" >/dev/null && break; sleep 0.1; done
 
-declare -a NAMES=(health list list_deep_sorted detail filter search)
+declare -a NAMES=(health list list_deep_sorted detail filter search typed suggest)
 declare -A PATHS=(
   [health]="/health"
   [list]="/api/v1/movies/?skip=0&limit=20"
@@ -59,6 +61,8 @@ declare -A PATHS=(
   [detail]="/api/v1/movies/4242"
   [filter]="/api/v1/movies/filter/advanced?genre_ids=3&year_from=1990&year_to=2010&sort_by=imdb&order=desc"
   [search]="/api/v1/movies/search/query?q=haunted%20lighthouse"
+  [typed]="/api/v1/movies/search/query?q=rivre%20shadwo"
+  [suggest]="/api/v1/movies/suggest?q=silent%20oce"
 )
 
 # shellcheck source=bench/lib.sh
@@ -91,13 +95,25 @@ for name in "${NAMES[@]}"; do
 done
 
 if [[ " $MODES " == *" cold "* ]]; then
-  words=$(mktemp)
+  words=$(mktemp) title_words=$(mktemp) people=$(mktemp)
   grep -o '^[a-z]*$' bin/src/seed/data/vocabulary.txt >"$words"
-  for kind in detail list filter search; do
-    COLD=$kind MOVIES=$MOVIES WORDS=$words measure "cold $kind (random URLs)" / -s bench/lua/cold.lua
+  cat bin/src/seed/data/adjectives.txt bin/src/seed/data/nouns.txt | grep -o '^[A-Za-z]*$' >"$title_words"
+  grep -o '^[A-Za-z]*$' bin/src/seed/data/surnames.txt >"$people"
+  for kind in ${COLD_KINDS:-detail list filter search typed suggest}; do
+    COLD=$kind MOVIES=$MOVIES WORDS=$words TITLE_WORDS=$title_words PEOPLE=$people \
+      measure "cold $kind (random URLs)" / -s bench/lua/cold.lua
   done
-  rm -f "$words"
+  rm -f "$words" "$title_words" "$people"
 fi
+echo
+echo "pathological queries, each asked once (the server's cache has not seen them):"
+printf '| query | status | ms |\n|---|---:|---:|\n'
+ten="the%20$(printf 'a%%20%.0s' $(seq 1 8))night"
+for q in "a" "e" "$ten" "$(printf 'x%.0s' $(seq 1 1000))" "%21%21%21%20%3F%3F%20..." \
+  "s&limit=100&skip=900" "the%20a%20of%20in%20to%20and%20s"; do
+  out=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' "$URL/api/v1/movies/search/query?q=$q")
+  printf '| `%s` | %s | %.1f |\n' "${q:0:40}" "${out% *}" "$(awk -v t="${out#* }" 'BEGIN { print t * 1000 }')"
+done
 echo
 echo "peak RSS of the server: $(awk '/VmHWM/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$server/status")"
 

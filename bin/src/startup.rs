@@ -56,6 +56,7 @@ pub struct Application {
     metrics: Option<MetricsServer>,
     catalog_watch: Option<AbortOnDrop>,
     replica_monitor: Option<AbortOnDrop>,
+    search_warmup: AbortOnDrop,
     db: DatabaseConnection,
     media: cinema_media::Media,
     readiness: cinema_api::Readiness,
@@ -133,12 +134,9 @@ async fn replicas(settings: &Settings) -> Result<cinema_catalog::replicas::Repli
         let db = cinema_kernel::db::connect_lazy(config)
             .await
             .map_err(failed)?;
-        let search_db = cinema_kernel::db::connect_generic_plans(config, &db)
-            .await
-            .map_err(failed)?;
         pools.push(cinema_catalog::replicas::ReplicaPools {
             name: config.url.to_string(),
-            reader: cinema_catalog::replicas::Reader { db, search_db },
+            reader: cinema_catalog::replicas::Reader { db },
         });
     }
     Ok(cinema_catalog::replicas::Replicas::new(
@@ -157,13 +155,6 @@ impl Application {
                     source,
                 },
                 database::StartError::Migrate(e) => StartupError::Migration(e),
-            })?;
-
-        let search_db = cinema_kernel::db::connect_generic_plans(&settings.database, &db)
-            .await
-            .map_err(|source| StartupError::Database {
-                url: settings.database.url.to_string(),
-                source,
             })?;
 
         let addr = settings.http.addr;
@@ -198,10 +189,20 @@ impl Application {
         let catalog =
             cinema_catalog::Catalog::new(db.clone(), media.media.clone(), settings.clock.clone())
                 .with_cache(catalog_cache.clone())
-                .with_search_db(search_db)
                 .with_replicas(replicas)
                 // Carts, pending orders and owners hold movies.
                 .with_references(Arc::new(commerce.clone()));
+        // The search index is built now rather than by the first search (~1 s for 100k
+        // movies); searches that come first wait for this build.
+        let index = catalog.search_index().clone();
+        let search_warmup = AbortOnDrop(
+            tokio::spawn(async move {
+                if let Err(e) = index.warm().await {
+                    tracing::warn!(error = %e, "cannot build the search index yet; the first search will");
+                }
+            })
+            .abort_handle(),
+        );
         let engagement = cinema_engagement::Engagement::new(
             settings.engagement.clone(),
             settings.clock.clone(),
@@ -293,6 +294,7 @@ impl Application {
             metrics,
             catalog_watch,
             replica_monitor,
+            search_warmup,
             db,
             media: media.media,
             readiness,
@@ -333,6 +335,7 @@ impl Application {
         let stopped = self.server.await;
         drop(self.catalog_watch);
         drop(self.replica_monitor);
+        drop(self.search_warmup);
         if let Some(metrics) = self.metrics {
             metrics.stop().await;
         }

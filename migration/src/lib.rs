@@ -25,6 +25,7 @@ mod m20261206_000017_watch;
 mod m20261207_000018_sales;
 mod m20261207_000019_audit_log;
 mod m20261207_000020_holds;
+mod m20261208_000021_search_changes;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -88,6 +89,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000018_sales::Migration),
             Box::new(m20261207_000019_audit_log::Migration),
             Box::new(m20261207_000020_holds::Migration),
+            Box::new(m20261208_000021_search_changes::Migration),
         ]
     }
 }

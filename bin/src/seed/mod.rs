@@ -86,7 +86,10 @@ async fn taxonomy(db: &DatabaseConnection, seeded: &mut Seeded) -> Result<()> {
 async fn finish(db: &DatabaseConnection) -> Result<()> {
     // Instances already serving learn of the new movies (within their staleness bound); this
     // process caches nothing of its own.
-    version::bump(db, Change::Catalog).await?.announced();
+    let pending = version::bump(db, Change::Catalog).await?;
+    // Search indexes rebuild whole rather than read the load's log rows one by one.
+    cinema_catalog::search::forget_changes_through(db, pending.version()).await?;
+    pending.announced();
     rows::vacuum(db).await
 }
 

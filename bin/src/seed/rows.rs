@@ -206,7 +206,10 @@ async fn insert_chunk<C: ConnectionTrait>(txn: &C, now: i64, chunk: &[NewMovie])
 /// multi-statement query. Autovacuum would get there too, but may be off or slow.
 pub(super) async fn vacuum(db: &DatabaseConnection) -> Result<()> {
     if db.get_database_backend() == DbBackend::Postgres {
-        for table in MOVIE_TABLES.iter().chain(&["movie_phrases"]) {
+        for table in MOVIE_TABLES
+            .iter()
+            .chain(&["movie_phrases", "search_changes"])
+        {
             db.execute_unprepared(&format!("VACUUM (ANALYZE) {table}"))
                 .await?;
         }

@@ -26,7 +26,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub identity: cinema_identity::Identity,
     /// Movies and taxonomy, with the read cache of public answers (see
-    /// `cinema_catalog::cache`; off caches nothing), searches on their own pool and commerce
+    /// `cinema_catalog::cache`; off caches nothing), its search index and commerce
     /// asked before a movie is deleted. Its writes apply their change to the cache themselves.
     pub catalog: cinema_catalog::Catalog,
     /// Carts, orders and the library.
@@ -260,6 +260,7 @@ fn catalog_routes(cfg: &mut ServiceConfig) {
     use crate::catalog::{movies, taxonomy};
     // The fixed paths come before `/movies/{id}` so they are not read as ids.
     cfg.service(movies::search)
+        .service(crate::catalog::suggest::suggest)
         .service(movies::filter_advanced)
         .service(movies::trending)
         .service(movies::new_releases)

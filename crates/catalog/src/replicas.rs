@@ -39,14 +39,11 @@ use cinema_kernel::metrics::CATALOG_READS;
 
 use crate::cache::CatalogCache;
 
-/// Where a public read runs: a pool for most statements and one for searches (see
-/// `cinema_kernel::db::connect_generic_plans`).
+/// Where a public read runs.
 #[derive(Debug, Clone)]
 pub struct Reader {
-    /// Most statements.
+    /// Its pool.
     pub db: DatabaseConnection,
-    /// Searches.
-    pub search_db: DatabaseConnection,
 }
 
 /// The replicas public reads may use (none by default; cheap to clone).

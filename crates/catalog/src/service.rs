@@ -30,6 +30,7 @@ use crate::{
         VideoSlotKind,
     },
     replicas::{Reader, Replicas},
+    search::SearchIndex,
     taxonomy,
 };
 
@@ -44,7 +45,7 @@ fn unavailable(e: &crate::Error) -> bool {
 #[derive(Clone)]
 pub struct Catalog {
     db: DatabaseConnection,
-    search_db: DatabaseConnection,
+    search: SearchIndex,
     replicas: Replicas,
     cache: CatalogCache,
     media: Media,
@@ -66,7 +67,7 @@ impl Catalog {
     /// movies; see the `with_*` methods.
     pub fn new(db: DatabaseConnection, media: Media, clock: Clock) -> Self {
         Self {
-            search_db: db.clone(),
+            search: SearchIndex::new(db.clone(), CatalogCache::off()),
             db,
             replicas: Replicas::default(),
             cache: CatalogCache::off(),
@@ -92,17 +93,11 @@ impl Catalog {
     }
 
     /// Caches public answers in `cache` (start [`crate::cache::watch::spawn`] beside it to
-    /// hear of other processes' writes).
+    /// hear of other processes' writes); the search index follows the versions it knows of.
     #[must_use]
     pub fn with_cache(mut self, cache: CatalogCache) -> Self {
+        self.search = SearchIndex::new(self.db.clone(), cache.clone());
         self.cache = cache;
-        self
-    }
-
-    /// Runs searches on this pool (see `cinema_kernel::db::connect_generic_plans`).
-    #[must_use]
-    pub fn with_search_db(mut self, search_db: DatabaseConnection) -> Self {
-        self.search_db = search_db;
         self
     }
 
@@ -128,7 +123,6 @@ impl Catalog {
     {
         let primary = Reader {
             db: self.db.clone(),
-            search_db: self.search_db.clone(),
         };
         self.replicas.read(&primary, &self.cache, retry, read).await
     }
@@ -145,9 +139,9 @@ impl Catalog {
         &self.db
     }
 
-    /// The pool searches run on.
-    pub fn search_db(&self) -> &DatabaseConnection {
-        &self.search_db
+    /// The search index (see [`crate::search`]).
+    pub fn search_index(&self) -> &SearchIndex {
+        &self.search
     }
 
     /// The read replicas its public reads may use.
@@ -169,7 +163,7 @@ impl Catalog {
         page: PageRequest,
     ) -> Result<Page<MovieSummary>> {
         self.read_public(unavailable, |r| async move {
-            movies::list_cached(&r.db, &r.search_db, &self.cache, filter, sort, page).await
+            movies::list_cached(&r.db, &self.search, &self.cache, filter, sort, page).await
         })
         .await
     }

@@ -116,34 +116,6 @@ pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbEr
     Ok(db)
 }
 
-/// Opens the pool for statements whose best plan does not depend on their parameters:
-/// searches, which are one read of the search index whatever the phrase.
-///
-/// PostgreSQL plans a prepared statement anew on every call while its custom plans look
-/// cheaper than the generic one, and for a search they always do: planning was a fifth of a
-/// search's cost in the database (cold search +15–22 % with generic plans, docs/benchmarks.md).
-/// This pool's connections always reuse the generic plan. `plan_cache_mode` is per session,
-/// so every other statement keeps its custom plans (a year range wants an index or a scan
-/// depending on its width). Half as many connections as the main pool, opened when first
-/// needed. SQLite has no such choice: there it is `main` itself.
-pub async fn connect_generic_plans(
-    config: &DatabaseConfig,
-    main: &DatabaseConnection,
-) -> Result<DatabaseConnection, DbErr> {
-    if config.url.backend() != DbBackend::Postgres {
-        return Ok(main.clone());
-    }
-    let mut options = options(config, config.max_connections.div_ceil(2));
-    options
-        .min_connections(0)
-        .connect_lazy(true)
-        .map_sqlx_postgres_opts(|o| {
-            o.application_name(GENERIC_PLANS_APPLICATION)
-                .options([("plan_cache_mode", "force_generic_plan")])
-        });
-    Database::connect(options).await
-}
-
 /// Opens the pool without connecting: its first use connects. For a server that may be down
 /// when this process starts and is used only while it is up (a read replica).
 pub async fn connect_lazy(config: &DatabaseConfig) -> Result<DatabaseConnection, DbErr> {
@@ -167,10 +139,6 @@ pub async fn connect_probe(
     options.min_connections(0).connect_lazy(true);
     Database::connect(options).await
 }
-
-/// The `application_name` of [`connect_generic_plans`]' connections, as `pg_stat_activity`
-/// shows them.
-pub const GENERIC_PLANS_APPLICATION: &str = "cinema-generic-plans";
 
 fn options(config: &DatabaseConfig, max_connections: u32) -> ConnectOptions {
     let mut options = ConnectOptions::new(config.url.expose().to_owned());

@@ -525,9 +525,13 @@ async fn another_instance_sees_writes_within_the_bound() {
     let (_, user) = a.user_with_role(Role::User).await;
     let detail = format!("/api/v1/movies/{}", catalog.movies["Inception"]);
     let list = "/api/v1/movies/?sort_by=rating&order=desc&limit=1";
+    let search = "/api/v1/movies/search/query?q=inceptoin%20ii";
+    let suggest = "/api/v1/movies/suggest?q=incep";
     for _ in 0..2 {
         read(&b, &detail).await;
         read(&b, list).await;
+        read(&b, search).await;
+        read(&b, suggest).await;
     }
 
     write(
@@ -540,6 +544,12 @@ async fn another_instance_sees_writes_within_the_bound() {
     .await;
     let took = fresh_within(&b, &detail, |d| d["name"] == "Inception II").await;
     eprintln!("a catalog write reached the other instance in {took:?}");
+    // Its search index too: the new title is searchable there within the bound.
+    fresh_within(&b, search, |p| p["items"][0]["name"] == "Inception II").await;
+    fresh_within(&b, suggest, |p| {
+        p["suggestions"][0]["name"] == "Inception II"
+    })
+    .await;
 
     read(&b, &detail).await;
     write(

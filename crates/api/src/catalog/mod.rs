@@ -4,4 +4,5 @@ pub(crate) mod cached;
 pub mod dto;
 pub mod movies;
 pub(crate) mod query;
+pub mod suggest;
 pub mod taxonomy;

@@ -51,7 +51,7 @@ async fn page(
             }
             let found = movies::list_cached(
                 &r.db,
-                &r.search_db,
+                state.catalog.search_index(),
                 state.catalog.cache(),
                 &request.filter,
                 request.sort,
@@ -71,8 +71,8 @@ async fn page(
 
 /// Movies: every filter, search (`q`), sort and paging.
 #[utoipa::path(tag = "movies", params(
-    ("q" = Option<String>, Query, max_length = 200, description = "A phrase to search for (see `/movies/search/query`); empty means none", example = "haunted lighthouse"),
-    ("search_in" = inline(Option<Vec<SearchIn>>), Query, description = "Fields `q` is looked for in (default all four)"),
+    ("q" = Option<String>, Query, max_length = 200, description = "Search as people type it (see `/movies/search/query`): every word in any field and any order, the last also a prefix, typos forgiven by length; at most 10 words; empty means none. Ranked when there is no `sort_by`", example = "nolan incep"),
+    ("search_in" = inline(Option<Vec<SearchIn>>), Query, description = "Fields `q` is looked for in (default all five)"),
     MovieListParams,
 ), responses(
     (status = 200, description = "A page of movies", body = PageResponse<MovieListItem>),
@@ -84,19 +84,27 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
     page(&state, &req, false, None).await
 }
 
-/// Search by phrase, ranked by relevance. The words of `q` must appear one after another
-/// in one field, the last as a prefix (`haunted lighth` finds "a haunted lighthouse");
-/// letters and digits make words, everything else (`%`, `_` too) only separates them.
-/// `search_in` picks fields (title, description, actors, directors; default all). Ranked by
-/// the best field matched — title, actors, directors, description — then votes, then id.
+/// Search as people type it. A movie matches when **every word** of `q` is found in its title,
+/// directors, stars, genres or description — in any order, each word in any of those fields.
+/// The last word also matches as a prefix (`interstel` finds Interstellar), so a search box
+/// can ask on every keystroke. A word of 5–8 letters may have one typo, of 9 or more two
+/// (insertion, deletion, substitution, transposition: `inceptoin`, `godfater`); shorter words
+/// must be exact. Case, accents and punctuation do not matter (`amelie` finds Amélie,
+/// `spider man` finds Spider-Man). At most 10 words.
+///
+/// Without `sort_by`, matches rank by, in order: more words matched without a typo → fewer
+/// typos → the words closer together and in the order typed → the fields matched (title,
+/// then directors and stars, genres, description) → `q` is the whole title → more IMDb votes →
+/// lower id. With `sort_by` they sort by it. Every filter combines with `q`; `total` is exact.
+/// `search_in` restricts the fields (title, description, actors, directors, genres).
 #[utoipa::path(tag = "movies", params(
-    ("q" = String, Query, min_length = 1, max_length = 200, pattern = r"\S", description = "A phrase, at most 200 characters", example = "haunted lighthouse"),
-    ("search_in" = inline(Option<Vec<SearchIn>>), Query, description = "Fields to look in (default all four)"),
+    ("q" = String, Query, min_length = 1, max_length = 200, pattern = r"\S", description = "What was typed: at most 200 characters and 10 words", example = "nolan incep"),
+    ("search_in" = inline(Option<Vec<SearchIn>>), Query, description = "Fields to look in (default all five)"),
     MovieListParams,
 ), responses(
     (status = 200, description = "Matches, most relevant first", body = PageResponse<MovieListItem>),
     (status = 304, description = "Not modified: `If-None-Match` names the current `ETag`"),
-    (status = 422, description = "No `q`, or a bad parameter", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "No `q`, more than 10 words in it, or a bad parameter", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/movies/search/query")]
 pub async fn search(
@@ -108,8 +116,8 @@ pub async fn search(
 
 /// The same filters as the list (kept for compatibility).
 #[utoipa::path(tag = "movies", params(
-    ("q" = Option<String>, Query, max_length = 200, description = "A phrase to search for (see `/movies/search/query`); empty means none", example = "haunted lighthouse"),
-    ("search_in" = inline(Option<Vec<SearchIn>>), Query, description = "Fields `q` is looked for in (default all four)"),
+    ("q" = Option<String>, Query, max_length = 200, description = "Search as people type it (see `/movies/search/query`): every word in any field and any order, the last also a prefix, typos forgiven by length; at most 10 words; empty means none. Ranked when there is no `sort_by`", example = "nolan incep"),
+    ("search_in" = inline(Option<Vec<SearchIn>>), Query, description = "Fields `q` is looked for in (default all five)"),
     MovieListParams,
 ), responses(
     (status = 200, description = "A page of movies", body = PageResponse<MovieListItem>),
@@ -192,8 +200,8 @@ pub async fn new_releases(
 /// Movies of one genre (404 only when the genre does not exist).
 #[utoipa::path(tag = "movies", params(
     ("genre_id" = i64, Path),
-    ("q" = Option<String>, Query, max_length = 200, description = "A phrase to search for (see `/movies/search/query`); empty means none", example = "haunted lighthouse"),
-    ("search_in" = inline(Option<Vec<SearchIn>>), Query, description = "Fields `q` is looked for in (default all four)"),
+    ("q" = Option<String>, Query, max_length = 200, description = "Search as people type it (see `/movies/search/query`): every word in any field and any order, the last also a prefix, typos forgiven by length; at most 10 words; empty means none. Ranked when there is no `sort_by`", example = "nolan incep"),
+    ("search_in" = inline(Option<Vec<SearchIn>>), Query, description = "Fields `q` is looked for in (default all five)"),
     MovieListParams,
 ), responses(
     (status = 200, description = "A page of movies", body = PageResponse<MovieListItem>),
@@ -352,9 +360,10 @@ fn price_over(state: &AppState, price: Option<Money>) -> Option<FieldError> {
 ))]
 #[patch("/movies/{id}")]
 pub async fn update(
+    // The path first: `PATCH /movies/suggest` is a 405, not a 401 (see `fallback`).
+    id: web::Path<i64>,
     ModeratorActing(actor): ModeratorActing,
     state: web::Data<AppState>,
-    id: web::Path<i64>,
     json: Json<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
     let body = json.into_inner()?;
@@ -402,10 +411,10 @@ pub async fn update(
 ))]
 #[delete("/movies/{id}")]
 pub async fn delete(
+    id: web::Path<i64>,
     ModeratorActing(actor): ModeratorActing,
     state: web::Data<AppState>,
     req: HttpRequest,
-    id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let mut p = Params::parse(req.query_string());
     let force = p.value::<bool>("force", "true or false").unwrap_or(false);

@@ -246,15 +246,27 @@ impl MovieListParams {
     }
 }
 
+/// `q` (the last non-empty value, trimmed; `None` when there is none), with its limits
+/// checked: at most [`MAX_QUERY_CHARS`] characters and [`SearchQuery::MAX_WORDS`] words.
+pub fn search_text(p: &mut Params) -> Option<String> {
+    let q = p.text("q");
+    if let Some(q) = &q {
+        if q.chars().count() > MAX_QUERY_CHARS {
+            p.error("q", format!("must be at most {MAX_QUERY_CHARS} characters"));
+        } else if SearchQuery::count_words(q) > SearchQuery::MAX_WORDS {
+            p.error(
+                "q",
+                format!("must be at most {} words", SearchQuery::MAX_WORDS),
+            );
+        }
+    }
+    q
+}
+
 impl SearchParams {
     /// Reads `q` (an empty one is no search) and `search_in`.
     pub fn parse(p: &mut Params) -> Self {
-        let q = p.text("q");
-        if q.as_ref()
-            .is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS)
-        {
-            p.error("q", format!("must be at most {MAX_QUERY_CHARS} characters"));
-        }
+        let q = search_text(p);
         let mut search_in = Vec::new();
         for name in p.list("search_in") {
             match SearchField::parse(&name) {
@@ -263,7 +275,7 @@ impl SearchParams {
                 None => p.error(
                     "search_in",
                     format!(
-                        "`{}` is not one of title, description, actors, directors",
+                        "`{}` is not one of title, description, actors, directors, genres",
                         crate::params::shortened(&name)
                     ),
                 ),

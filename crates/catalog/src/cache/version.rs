@@ -72,6 +72,11 @@ impl Pending {
         self.change
     }
 
+    /// The catalog version the change commits.
+    pub fn version(&self) -> i64 {
+        self.version
+    }
+
     /// For a process without a cache of its own (the CLI, a batch job): other processes learn
     /// of the change from the database.
     pub fn announced(self) {}
@@ -82,10 +87,13 @@ impl Pending {
 /// from here to the commit, so every write that bumps is ordered by it.
 pub async fn bump<C: ConnectionTrait>(txn: &C, change: Change) -> Result<Pending> {
     let backend = txn.get_database_backend();
+    // The same statement stamps this transaction's entries of the search change log with the
+    // version (see `cinema_catalog::search`).
     let statement = match backend {
         DbBackend::Postgres => Statement::from_sql_and_values(
             backend,
-            "WITH v AS (UPDATE catalog_version SET version = version + 1 WHERE id = 1 RETURNING version) \
+            "WITH v AS (UPDATE catalog_version SET version = version + 1 WHERE id = 1 RETURNING version), \
+             s AS (UPDATE search_changes SET version = (SELECT version FROM v) WHERE version IS NULL) \
              SELECT v.version, pg_notify($1, v.version::text || ' ' || $2) FROM v",
             [CHANNEL.into(), change.payload().into()],
         ),
@@ -99,6 +107,14 @@ pub async fn bump<C: ConnectionTrait>(txn: &C, change: Change) -> Result<Pending
         Some(row) => row.try_get_by_index(0)?,
         None => 0,
     };
+    if backend != DbBackend::Postgres {
+        txn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            "UPDATE search_changes SET version = ? WHERE version IS NULL",
+            [version.into()],
+        ))
+        .await?;
+    }
     Ok(Pending { version, change })
 }
 

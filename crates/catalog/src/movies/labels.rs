@@ -1,10 +1,9 @@
 //! The names a list shows beside each movie's own columns — its genres and its certification —
 //! held in memory while the cache is on, so that a list page is one read of its movies' card
-//! columns (20 rows) instead of those rows joined with every genre link (~50 wider rows). Each
-//! movie's votes too: they order a phrase search's matches ([`super::phrases`]).
+//! columns (20 rows) instead of those rows joined with every genre link (~50 wider rows).
 //!
 //! Read once per catalog change (every genre, certification, link or movie change bumps the
-//! catalog version) and pinned like the orders ([`super::order`]); ~13 bytes per movie and 2
+//! catalog version) and pinned like the orders ([`super::order`]); ~5 bytes per movie and 2
 //! per link (~1.7 MiB for the 100k benchmark catalog). A movie the labels do not know — created after
 //! they were read, by a change whose invalidation is on its way — sends the whole page down
 //! the database path, so no movie is ever shown without its genres.
@@ -27,11 +26,10 @@ use crate::{
 #[derive(Debug, Clone, Copy)]
 struct Link {
     movie: i64,
-    votes: i64,
     genre: Option<i64>,
 }
 
-/// Every movie's genres (by name, then id) and votes, and every certification, by id.
+/// Every movie's genres (by name, then id), and every certification, by id.
 #[derive(Debug)]
 pub(crate) struct Labels {
     /// Lowest movie id; slots below are indexed by `id - first_id`.
@@ -40,8 +38,6 @@ pub(crate) struct Labels {
     start: Box<[u32]>,
     /// Per slot, how many genres; [`UNKNOWN`] where no movie had that id when read.
     count: Box<[u8]>,
-    /// Per slot, the movie's votes.
-    votes: Box<[i64]>,
     /// Indexes into `genre_names`, ascending within a movie: the order lists show.
     genres: Box<[u16]>,
     /// Every genre, by name then id.
@@ -67,16 +63,14 @@ impl Labels {
         let span = usize::try_from(last_id - first_id + 1).unwrap_or(0);
         let mut start = vec![0u32; span];
         let mut count = vec![UNKNOWN; span];
-        let mut votes = vec![0i64; span];
         let mut genres = Vec::with_capacity(links.len());
         for movie in links.chunk_by(|a, b| a.movie == b.movie) {
             let Some(slot) = usize::try_from(movie[0].movie - first_id).ok() else {
                 continue;
             };
-            let (Some(start), Some(count), Some(votes), Ok(at)) = (
+            let (Some(start), Some(count), Ok(at)) = (
                 start.get_mut(slot),
                 count.get_mut(slot),
-                votes.get_mut(slot),
                 u32::try_from(genres.len()),
             ) else {
                 continue;
@@ -93,14 +87,12 @@ impl Labels {
             own.sort_unstable();
             *start = at;
             *count = n;
-            *votes = movie[0].votes;
             genres.extend(own);
         }
         Self {
             first_id,
             start: start.into(),
             count: count.into(),
-            votes: votes.into(),
             genres: genres.into(),
             genre_names: genre_names.into(),
             certifications: certifications.into_iter().map(|c| (c.id, c)).collect(),
@@ -112,11 +104,6 @@ impl Labels {
         let slot = usize::try_from(id - self.first_id).ok()?;
         let count = *self.count.get(slot).filter(|c| **c != UNKNOWN)?;
         Some((slot, count))
-    }
-
-    /// This movie's votes; `None` if it is not known.
-    pub(crate) fn votes(&self, id: i64) -> Option<i64> {
-        self.votes.get(self.slot(id)?.0).copied()
     }
 
     /// The certification and genres of this movie; `None` if it is not known.
@@ -158,7 +145,7 @@ impl Labels {
 
     fn bytes(&self) -> usize {
         let names: usize = self.genre_names.iter().map(|g| 32 + g.name.len()).sum();
-        self.start.len() * 13 + self.genres.len() * 2 + names + self.certifications.len() * 64
+        self.start.len() * 5 + self.genres.len() * 2 + names + self.certifications.len() * 64
     }
 }
 
@@ -206,7 +193,6 @@ async fn read<C: ConnectionTrait + StreamTrait>(db: &C) -> Result<Labels> {
     let l = Alias::new("l");
     let links = Query::select()
         .expr(col(movie::Column::Id))
-        .expr(col(movie::Column::Votes))
         .expr(Expr::col((l.clone(), Alias::new("genre_id"))))
         .from_as(movie::Entity, m())
         .join_as(
@@ -220,8 +206,7 @@ async fn read<C: ConnectionTrait + StreamTrait>(db: &C) -> Result<Labels> {
     let links = each_row(db, &links, |r| {
         Ok(Link {
             movie: r.try_get_by_index(0)?,
-            votes: r.try_get_by_index(1)?,
-            genre: r.try_get_by_index(2)?,
+            genre: r.try_get_by_index(1)?,
         })
     })
     .await?;
@@ -309,11 +294,7 @@ mod tests {
     fn labels() -> Labels {
         // Genres by name: Comedy (7), Drama (3), Drama (9).
         let genres = vec![named(7, "Comedy"), named(3, "Drama"), named(9, "Drama")];
-        let link = |movie, genre| Link {
-            movie,
-            votes: movie * 100,
-            genre,
-        };
+        let link = |movie, genre| Link { movie, genre };
         let links = [
             link(10, Some(9)),
             link(10, Some(7)),
@@ -339,8 +320,6 @@ mod tests {
             labels.of(&card(13, 1)),
             Some((named(1, "PG"), vec![named(3, "Drama")]))
         );
-        assert_eq!(labels.votes(10), Some(1_000));
-        assert_eq!(labels.votes(11), Some(1_100));
     }
 
     #[test]
@@ -349,7 +328,6 @@ mod tests {
         // No movie 12 when read; 9 and 15 lie outside; 14 links a genre read after the names.
         for id in [9, 12, 14, 15] {
             assert_eq!(labels.of(&card(id, 1)), None, "movie {id}");
-            assert_eq!(labels.votes(id), None, "movie {id}");
         }
         assert_eq!(labels.of(&card(10, 3)), None, "an unknown certification");
         assert!(labels.summaries(vec![card(10, 1), card(12, 1)]).is_err());

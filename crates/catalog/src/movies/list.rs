@@ -1,25 +1,33 @@
-//! The list reads: a [`MovieFilter`] and a [`Sort`] turned into SQL, ranked full-text search,
-//! sorting with an id tiebreak, exact totals.
+//! The list reads: a [`MovieFilter`] and a [`Sort`] turned into SQL, searches answered by the
+//! search index ([`crate::search`]), sorting with an id tiebreak, exact totals.
 //!
 //! Two queries per page whatever its size — an exact `COUNT(*)` (on unfiltered lists the
 //! maintained total, read inside the page query) and the page itself — plus the genres load of
 //! [`super::load`]. Link filters use `IN (subquery)`, so a movie in several of
 //! the wanted genres appears once and the total counts it once.
+//!
+//! A search alone in rank order is a slice of the index's ranking (one read, of the page's
+//! cards); with filters or a sort the database narrows or sorts the matched ids.
 
 use cinema_kernel::page::{Page, PageRequest};
 use sea_orm::{
-    ConnectionTrait, DbBackend,
-    sea_query::{Alias, Condition, Expr, ExprTrait, NullOrdering, Order, Query, SelectStatement},
+    ConnectionTrait, DbBackend, Value,
+    sea_query::{
+        Alias, Condition, Expr, ExprTrait, NullOrdering, Order, Query, SelectStatement, SimpleExpr,
+    },
 };
 
 use super::{
     filter::{MovieFilter, Sort, SortKey, SpecialLimit},
     labels::{Labels, summaries, summaries_of},
     load::{MovieCard, MovieRow, MovieSummary, TOTAL, col, fetch_rows, m, movie_rows},
-    phrases,
     search::SearchQuery,
 };
-use crate::{Result, entity::movie};
+use crate::{
+    Result,
+    entity::movie,
+    search::{self, Found, SearchIndex},
+};
 
 fn link_filter(cond: Condition, table: &str, column: &str, ids: &[i64]) -> Condition {
     if ids.is_empty() {
@@ -62,7 +70,7 @@ pub(crate) fn genres_and_years_only(filter: &MovieFilter) -> bool {
             }
 }
 
-fn condition(filter: &MovieFilter, backend: DbBackend) -> Condition {
+fn condition(filter: &MovieFilter) -> Condition {
     let mut cond = Condition::all();
     let ranges: [(movie::Column, Option<i64>, Option<i64>); 3] = [
         (
@@ -102,54 +110,49 @@ fn condition(filter: &MovieFilter, backend: DbBackend) -> Condition {
     if let Some(linked) = filter.linked_to {
         cond = link_filter(cond, linked.table, linked.owner_column, &[linked.owner]);
     }
-    if let Some(search) = &filter.search {
-        cond = cond.add(search.matches(backend));
-    }
     cond
 }
 
-pub(crate) fn order(
-    stmt: &mut SelectStatement,
-    filter: &MovieFilter,
-    sort: Option<Sort>,
-    backend: DbBackend,
-) {
-    match (sort, &filter.search) {
-        (None, Some(search)) => {
-            // Best field first (a title hit outweighs one in the plot), then the most voted.
-            if let Some(relevance) = search.relevance(backend) {
-                stmt.order_by_expr(relevance, Order::Desc);
-            }
-            stmt.order_by_expr(col(movie::Column::Votes), Order::Desc);
-            stmt.order_by_expr(col(movie::Column::Id), Order::Asc);
-        }
-        (sort, _) => {
-            let sort = sort.unwrap_or(Sort {
-                key: SortKey::Id,
-                descending: false,
-            });
-            let dir = if sort.descending {
-                Order::Desc
-            } else {
-                Order::Asc
-            };
-            if let Some(column) = sort.key.column() {
-                if matches!(
-                    column,
-                    movie::Column::MetaScore
-                        | movie::Column::GrossCents
-                        | movie::Column::RatingAvgTenths
-                ) {
-                    // Missing values (no meta score, gross or rating) last in both directions, the
-                    // same on both backends; PostgreSQL has an index for each direction.
-                    stmt.order_by_expr_with_nulls(col(column), dir.clone(), NullOrdering::Last);
-                } else {
-                    stmt.order_by_expr(col(column), dir.clone());
-                }
-            }
-            stmt.order_by_expr(col(movie::Column::Id), dir);
+/// `m.id` is one of `ids` (a search's matches), as one parameter: a PostgreSQL array, or a
+/// JSON array SQLite reads with `json_each`.
+fn id_in(ids: &[i64], backend: DbBackend) -> SimpleExpr {
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    match backend {
+        DbBackend::Postgres => Expr::cust_with_values(
+            "m.id = ANY(CAST($1 AS bigint[]))",
+            [Value::from(format!("{{{list}}}"))],
+        ),
+        _ => Expr::cust_with_values(
+            "m.id IN (SELECT value FROM json_each(?))",
+            [Value::from(format!("[{list}]"))],
+        ),
+    }
+}
+
+/// Orders by `sort` (the id when none), ties by id in the same direction.
+pub(crate) fn order(stmt: &mut SelectStatement, sort: Option<Sort>) {
+    let sort = sort.unwrap_or(Sort {
+        key: SortKey::Id,
+        descending: false,
+    });
+    let dir = if sort.descending {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
+    if let Some(column) = sort.key.column() {
+        if matches!(
+            column,
+            movie::Column::MetaScore | movie::Column::GrossCents | movie::Column::RatingAvgTenths
+        ) {
+            // Missing values (no meta score, gross or rating) last in both directions, the
+            // same on both backends; PostgreSQL has an index for each direction.
+            stmt.order_by_expr_with_nulls(col(column), dir.clone(), NullOrdering::Last);
+        } else {
+            stmt.order_by_expr(col(column), dir.clone());
         }
     }
+    stmt.order_by_expr(col(movie::Column::Id), dir);
 }
 
 /// A page of movies and the exact number of matches.
@@ -161,23 +164,24 @@ pub async fn list<C: ConnectionTrait>(
 ) -> Result<Page<MovieSummary>> {
     let from = Sources {
         db,
-        search_db: db,
+        index: None,
         labels: None,
     };
     list_from(&from, filter, sort, page).await
 }
 
-/// Where a list reads: its connection, the one a phrase search's matches are read on (see
-/// `cinema_kernel::db::connect_generic_plans`), and the labels when they are held.
-pub(crate) struct Sources<'a, C, S> {
+/// Where a list reads: its connection, the catalog's search index (without one a search
+/// indexes the movies the rest of the filter selects, read then: fine for a user's favorites,
+/// slow for the whole catalog), and the labels when they are held.
+pub(crate) struct Sources<'a, C> {
     pub db: &'a C,
-    pub search_db: &'a S,
+    pub index: Option<&'a SearchIndex>,
     pub labels: Option<&'a Labels>,
 }
 
 /// [`list`] from these sources.
-pub(crate) async fn list_from<C: ConnectionTrait, S: ConnectionTrait>(
-    from: &Sources<'_, C, S>,
+pub(crate) async fn list_from<C: ConnectionTrait>(
+    from: &Sources<'_, C>,
     filter: &MovieFilter,
     sort: Option<Sort>,
     page: PageRequest,
@@ -186,13 +190,10 @@ pub(crate) async fn list_from<C: ConnectionTrait, S: ConnectionTrait>(
     if filter.search.as_ref().is_some_and(SearchQuery::is_empty) {
         return Ok(Page::new(Vec::new(), 0, page));
     }
-    let backend = db.get_database_backend();
-    let cond = condition(filter, backend);
-    if filter.search.is_some()
-        && let Some(found) = matches_in_order(from, filter, sort, page, cond.clone()).await?
-    {
-        return Ok(found);
+    if let Some(search) = &filter.search {
+        return searched(from, filter, search, sort, page).await;
     }
+    let cond = condition(filter);
     let unfiltered = *filter == MovieFilter::default();
     let total = if unfiltered {
         None
@@ -204,7 +205,7 @@ pub(crate) async fn list_from<C: ConnectionTrait, S: ConnectionTrait>(
     let rows = page_rows(
         db,
         cond,
-        |stmt| order(stmt, filter, sort, backend),
+        |stmt| order(stmt, sort),
         page.limit(),
         page.skip(),
         unfiltered,
@@ -222,69 +223,80 @@ pub(crate) async fn list_from<C: ConnectionTrait, S: ConnectionTrait>(
     ))
 }
 
-/// How many matches a search answers from one ordered read of their ids.
-const MATCHES_IN_ONE_READ: u64 = 5_000;
-
-/// A search's matches are few (a phrase, from an index): their ids in order in one read give
-/// both the exact total and the page, so each match is checked once rather than once for the
-/// count and again for the page. `None` when there are too many for that.
-///
-/// A phrase alone in relevance order, with the labels held, is read from `movie_phrases` and
-/// ordered in memory ([`phrases`]) when that path can answer.
-///
-/// A phrase's ids are read on `search_db`, whose plans are generic (the same plan fits every
-/// phrase); a single word's on `db`, whose plans fit the word: a generic plan for "every movie
-/// with a word starting with s, by year" reads all 99k matches where the custom one stops at
-/// the 5,001st (130 → 280 ms measured).
-async fn matches_in_order<C: ConnectionTrait, S: ConnectionTrait>(
-    from: &Sources<'_, C, S>,
+/// A list with a search: the index finds and ranks the matches; the rest of the filter, and a
+/// sort, are the database's, over the matched ids.
+async fn searched<C: ConnectionTrait>(
+    from: &Sources<'_, C>,
     filter: &MovieFilter,
+    search: &SearchQuery,
     sort: Option<Sort>,
     page: PageRequest,
-    cond: Condition,
-) -> Result<Option<Page<MovieSummary>>> {
-    let Sources {
-        db,
-        search_db,
-        labels,
-    } = from;
+) -> Result<Page<MovieSummary>> {
+    let Sources { db, index, labels } = from;
     let backend = db.get_database_backend();
-    if sort.is_none()
-        && let (Some(search), Some(labels)) = (&filter.search, labels)
-        && *filter == search_only(search)
-        && let Some(ids) = phrases::ranked(*search_db, search, labels).await?
-    {
-        let items = summaries_of(*db, Some(*labels), &ids[window(page, ids.len())]).await?;
-        return Ok(Some(Page::new(items, ids.len() as u64, page)));
-    }
-    let mut stmt = Query::select();
-    stmt.expr(col(movie::Column::Id))
-        .from_as(movie::Entity, m())
-        .cond_where(cond);
-    order(&mut stmt, filter, sort, backend);
-    stmt.limit(MATCHES_IN_ONE_READ + 1);
-    let stmt = backend.build(&stmt);
-    let rows = match &filter.search {
-        Some(search) if search.is_phrase() => search_db.query_all_raw(stmt).await?,
-        _ => db.query_all_raw(stmt).await?,
+    let rest = MovieFilter {
+        search: None,
+        ..filter.clone()
     };
-    let ids = rows
-        .iter()
-        .map(|row| row.try_get_by_index::<i64>(0))
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    if ids.len() as u64 > MATCHES_IN_ONE_READ {
-        return Ok(None);
+    let alone = rest.is_everything() && sort.is_none();
+    // Alone, only the page's end is ranked; otherwise every match is.
+    let k = alone
+        .then(|| usize::try_from(page.skip().saturating_add(page.limit())).unwrap_or(usize::MAX));
+    let found = match index {
+        Some(index) => index.find(search, k).await?,
+        None => {
+            let mut ids = Query::select();
+            ids.expr(col(movie::Column::Id))
+                .from_as(movie::Entity, m())
+                .cond_where(condition(&rest));
+            let ids = id_column(*db, &ids).await?;
+            search::among(*db, &ids, search, k).await?
+        }
+    };
+    let Found { total, ids } = found;
+    if alone || ids.is_empty() {
+        let shown = ids.get(window(page, ids.len())).unwrap_or_default();
+        let items = summaries_of(*db, *labels, shown).await?;
+        return Ok(Page::new(items, total as u64, page));
     }
-    let items = summaries_of(*db, *labels, &ids[window(page, ids.len())]).await?;
-    Ok(Some(Page::new(items, ids.len() as u64, page)))
+    let cond = condition(&rest).add(id_in(&ids, backend));
+    if sort.is_none() {
+        // Rank order, narrowed by the filter.
+        let mut kept = Query::select();
+        kept.expr(col(movie::Column::Id))
+            .from_as(movie::Entity, m())
+            .cond_where(cond);
+        let kept: std::collections::HashSet<i64> =
+            id_column(*db, &kept).await?.into_iter().collect();
+        let ranked: Vec<i64> = ids.into_iter().filter(|id| kept.contains(id)).collect();
+        let items = summaries_of(*db, *labels, &ranked[window(page, ranked.len())]).await?;
+        return Ok(Page::new(items, ranked.len() as u64, page));
+    }
+    let total = count(*db, cond.clone()).await?;
+    let rows = page_rows(
+        *db,
+        cond,
+        |stmt| order(stmt, sort),
+        page.limit(),
+        page.skip(),
+        false,
+    )
+    .await?;
+    Ok(Page::new(
+        summaries(*db, *labels, rows).await?,
+        u64::try_from(total).unwrap_or(0),
+        page,
+    ))
 }
 
-/// The filter of a search and nothing else.
-fn search_only(search: &SearchQuery) -> MovieFilter {
-    MovieFilter {
-        search: Some(search.clone()),
-        ..MovieFilter::default()
-    }
+/// The ids a one-column select answers.
+async fn id_column<C: ConnectionTrait>(db: &C, select: &SelectStatement) -> Result<Vec<i64>> {
+    let backend = db.get_database_backend();
+    let rows = db.query_all_raw(backend.build(select)).await?;
+    Ok(rows
+        .iter()
+        .map(|row| row.try_get_by_index::<i64>(0))
+        .collect::<std::result::Result<Vec<_>, _>>()?)
 }
 
 /// The positions `page` covers in a list of `len` movies.

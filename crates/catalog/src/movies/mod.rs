@@ -3,9 +3,9 @@
 //! The list side, each part using only those before it:
 //! - [`filter`](MovieFilter) — what a list asks for, as values (filter, sort, special-list
 //!   length), checked on construction; no I/O;
-//! - `search` — the search query and its SQL; `load` — rows and their links;
+//! - `search` — the search a list asks for (answered by [`crate::search`]); `load` — rows
+//!   and their links;
 //! - `labels` — every movie's genres, certification and votes, held per catalog version;
-//! - `phrases` — phrase searches answered from `movie_phrases` and the labels;
 //! - `list` — the list reads (filters, sorts, totals), using all of the above;
 //! - `order` — whole-catalog orders held in memory, answering the lists they can and handing
 //!   the rest to `list`.
@@ -16,7 +16,6 @@ mod labels;
 mod list;
 mod load;
 mod order;
-mod phrases;
 mod poster;
 pub(crate) mod search;
 mod video;

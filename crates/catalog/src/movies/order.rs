@@ -31,17 +31,17 @@ use crate::{
     Result,
     cache::{CatalogCache, Scope, Ticket},
     entity::movie,
+    search::SearchIndex,
 };
 
 /// [`super::list()`], answered from in-memory orders when the cache is on and the filter is empty (a
 /// slice of the order) or only genres and years (the matching ids from the genre links held in
 /// memory, sorted by their positions in the order).
 ///
-/// A search's matches are read on `search_db` (pass `db` when there is no other pool; see
-/// `cinema_kernel::db::connect_generic_plans`), everything else on `db`.
-pub async fn list_cached<C: ConnectionTrait + StreamTrait, S: ConnectionTrait>(
+/// A search is answered by `index` (see [`crate::search`]).
+pub async fn list_cached<C: ConnectionTrait + StreamTrait>(
     db: &C,
-    search_db: &S,
+    index: &SearchIndex,
     cache: &CatalogCache,
     filter: &MovieFilter,
     sort: Option<Sort>,
@@ -51,7 +51,7 @@ pub async fn list_cached<C: ConnectionTrait + StreamTrait, S: ConnectionTrait>(
     let labels = labels.as_deref();
     let from = Sources {
         db,
-        search_db,
+        index: Some(index),
         labels,
     };
     let everything = *filter == MovieFilter::default();
@@ -268,12 +268,7 @@ async fn in_order<C: StreamTrait>(db: &C, cache: &CatalogCache, sort: Sort) -> R
                 let mut stmt = Query::select();
                 stmt.expr(col(movie::Column::Id))
                     .from_as(movie::Entity, m());
-                order(
-                    &mut stmt,
-                    &MovieFilter::default(),
-                    Some(sort),
-                    db.get_database_backend(),
-                );
+                order(&mut stmt, Some(sort));
                 let ids = each_row(db, &stmt, |row| row.try_get_by_index::<i64>(0)).await?;
                 Ok(Order::new(ids))
             },
