@@ -71,7 +71,7 @@ async fn page(
 
 /// Movies: every filter, search (`q`), sort and paging.
 #[utoipa::path(tag = "movies", params(
-    ("q" = Option<String>, Query, max_length = 200, description = "Search as people type it (see `/movies/search/query`): every word in any field and any order, the last also a prefix, typos forgiven by length; at most 10 words; empty means none. Ranked when there is no `sort_by`", example = "nolan incep"),
+    ("q" = Option<String>, Query, max_length = 200, description = "Search as people type it (see `/movies/search/query`): every word in any field and any order, the last also a prefix, typos forgiven by length; empty means none. Ranked when there is no `sort_by`", example = "nolan incep"),
     ("search_in" = inline(Option<Vec<SearchIn>>), Query, description = "Fields `q` is looked for in (default all five)"),
     MovieListParams,
 ), responses(
@@ -90,7 +90,7 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
 /// can ask on every keystroke. A word of 5–8 letters may have one typo, of 9 or more two
 /// (insertion, deletion, substitution, transposition: `inceptoin`, `godfater`); shorter words
 /// must be exact. Case, accents and punctuation do not matter (`amelie` finds Amélie,
-/// `spider man` finds Spider-Man). At most 10 words.
+/// `spider man` finds Spider-Man).
 ///
 /// Without `sort_by`, matches rank by, in order: more words matched without a typo → fewer
 /// typos → the words closer together and in the order typed → the fields matched (title,
@@ -98,13 +98,13 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
 /// lower id. With `sort_by` they sort by it. Every filter combines with `q`; `total` is exact.
 /// `search_in` restricts the fields (title, description, actors, directors, genres).
 #[utoipa::path(tag = "movies", params(
-    ("q" = String, Query, min_length = 1, max_length = 200, pattern = r"\S", description = "What was typed: at most 200 characters and 10 words", example = "nolan incep"),
+    ("q" = String, Query, min_length = 1, max_length = 200, pattern = r"\S", description = "What was typed, at most 200 characters", example = "nolan incep"),
     ("search_in" = inline(Option<Vec<SearchIn>>), Query, description = "Fields to look in (default all five)"),
     MovieListParams,
 ), responses(
     (status = 200, description = "Matches, most relevant first", body = PageResponse<MovieListItem>),
     (status = 304, description = "Not modified: `If-None-Match` names the current `ETag`"),
-    (status = 422, description = "No `q`, more than 10 words in it, or a bad parameter", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "No `q`, too long a `q`, or a bad parameter", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/movies/search/query")]
 pub async fn search(
@@ -116,7 +116,7 @@ pub async fn search(
 
 /// The same filters as the list (kept for compatibility).
 #[utoipa::path(tag = "movies", params(
-    ("q" = Option<String>, Query, max_length = 200, description = "Search as people type it (see `/movies/search/query`): every word in any field and any order, the last also a prefix, typos forgiven by length; at most 10 words; empty means none. Ranked when there is no `sort_by`", example = "nolan incep"),
+    ("q" = Option<String>, Query, max_length = 200, description = "Search as people type it (see `/movies/search/query`): every word in any field and any order, the last also a prefix, typos forgiven by length; empty means none. Ranked when there is no `sort_by`", example = "nolan incep"),
     ("search_in" = inline(Option<Vec<SearchIn>>), Query, description = "Fields `q` is looked for in (default all five)"),
     MovieListParams,
 ), responses(
@@ -200,7 +200,7 @@ pub async fn new_releases(
 /// Movies of one genre (404 only when the genre does not exist).
 #[utoipa::path(tag = "movies", params(
     ("genre_id" = i64, Path),
-    ("q" = Option<String>, Query, max_length = 200, description = "Search as people type it (see `/movies/search/query`): every word in any field and any order, the last also a prefix, typos forgiven by length; at most 10 words; empty means none. Ranked when there is no `sort_by`", example = "nolan incep"),
+    ("q" = Option<String>, Query, max_length = 200, description = "Search as people type it (see `/movies/search/query`): every word in any field and any order, the last also a prefix, typos forgiven by length; empty means none. Ranked when there is no `sort_by`", example = "nolan incep"),
     ("search_in" = inline(Option<Vec<SearchIn>>), Query, description = "Fields `q` is looked for in (default all five)"),
     MovieListParams,
 ), responses(

@@ -52,7 +52,7 @@ pub struct Highlight {
 /// (the same matching and ranking as `q` on the lists: every word in any field, the last also
 /// as a prefix, typos forgiven by length), each with the spans of its title that matched.
 #[utoipa::path(tag = "movies", params(
-    ("q" = String, Query, min_length = 1, max_length = 200, pattern = r"\S", description = "What the search box holds, at most 200 characters and 10 words", example = "nolan incep"),
+    ("q" = String, Query, min_length = 1, max_length = 200, pattern = r"\S", description = "What the search box holds, at most 200 characters", example = "nolan incep"),
     ("limit" = Option<u64>, Query, minimum = 1, maximum = 20, description = "How many suggestions (default 8)"),
 ), responses(
     (status = 200, description = "Suggestions, best first", body = Suggestions),

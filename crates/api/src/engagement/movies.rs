@@ -223,7 +223,7 @@ pub async fn unfavorite(
 
 /// Your favorites, with every filter, search (`q`), sort and paging of the movie list.
 #[utoipa::path(tag = "engagement", params(
-    ("q" = Option<String>, Query, max_length = 200, description = "Search as people type it (see `/movies/search/query`): every word in any field and any order, the last also a prefix, typos forgiven by length; at most 10 words; empty means none. Ranked when there is no `sort_by`", example = "nolan incep"),
+    ("q" = Option<String>, Query, max_length = 200, description = "Search as people type it (see `/movies/search/query`): every word in any field and any order, the last also a prefix, typos forgiven by length; empty means none. Ranked when there is no `sort_by`", example = "nolan incep"),
     ("search_in" = inline(Option<Vec<SearchIn>>), Query, description = "Fields `q` is looked for in (default all five)"),
     MovieListParams,
 ), security(("bearer" = [])), responses(

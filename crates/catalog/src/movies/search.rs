@@ -87,8 +87,9 @@ pub struct SearchQuery {
 }
 
 impl SearchQuery {
-    /// At most this many words are searched for (the API refuses more).
-    pub const MAX_WORDS: usize = 10;
+    /// At most this many words are searched for: more than the API's 200 characters can hold
+    /// (every word of a query counts; a long query narrows as it goes, so it stays fast).
+    pub const MAX_WORDS: usize = 100;
 
     /// The words of `q` (see [`crate::search::text`]; the first [`SearchQuery::MAX_WORDS`]);
     /// `fields` empty means all.
