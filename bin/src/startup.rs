@@ -15,7 +15,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 
 use std::sync::Arc;
 
-use cinema_identity::Identity;
+use cinema_identity::{Identity, session_cache::SessionCache};
 
 use crate::{database, media, settings::Settings};
 
@@ -55,6 +55,7 @@ pub struct Application {
     port: u16,
     metrics: Option<MetricsServer>,
     catalog_watch: Option<AbortOnDrop>,
+    session_watch: Option<AbortOnDrop>,
     replica_monitor: Option<AbortOnDrop>,
     search_warmup: AbortOnDrop,
     db: DatabaseConnection,
@@ -163,7 +164,14 @@ impl Application {
         let port = listener.local_addr().map_err(bind_err)?.port();
 
         let outbox = outbox(settings).map_err(StartupError::Templates)?;
-        let identity = identity(settings, outbox.clone());
+        // Who each access token belongs to, remembered for a moment; revocations are heard
+        // from the database (PostgreSQL only: on SQLite every request reads its session).
+        let session_cache = settings
+            .session_cache
+            .map_or_else(SessionCache::off, SessionCache::new);
+        let session_watch = cinema_identity::session_cache::watch(&session_cache, &db)
+            .map(|task| AbortOnDrop(task.abort_handle()));
+        let identity = identity(settings, outbox.clone()).with_session_cache(session_cache);
         let api_url = media::listen_url(SocketAddr::new(addr.ip(), port));
         let media = media::media(settings, &api_url)
             .await
@@ -293,6 +301,7 @@ impl Application {
             port,
             metrics,
             catalog_watch,
+            session_watch,
             replica_monitor,
             search_warmup,
             db,
@@ -334,6 +343,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> io::Result<()> {
         let stopped = self.server.await;
         drop(self.catalog_watch);
+        drop(self.session_watch);
         drop(self.replica_monitor);
         drop(self.search_warmup);
         if let Some(metrics) = self.metrics {

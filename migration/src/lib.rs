@@ -26,6 +26,7 @@ mod m20261207_000018_sales;
 mod m20261207_000019_audit_log;
 mod m20261207_000020_holds;
 mod m20261208_000021_search_changes;
+mod m20261209_000022_session_changes;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -90,6 +91,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000019_audit_log::Migration),
             Box::new(m20261207_000020_holds::Migration),
             Box::new(m20261208_000021_search_changes::Migration),
+            Box::new(m20261209_000022_session_changes::Migration),
         ]
     }
 }

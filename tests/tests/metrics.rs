@@ -220,3 +220,43 @@ async fn metrics_can_be_off_or_on_an_address_of_their_own() {
         .unwrap();
     assert_eq!(other.status(), 404, "only /metrics there");
 }
+
+/// On PostgreSQL a client's burst of requests reads its session once: the others are answered
+/// from the session cache. On SQLite every request reads it (nothing is ever a hit).
+#[tokio::test]
+async fn a_burst_of_requests_reads_its_session_once() {
+    let _alone = ONE_AT_A_TIME.lock().await;
+    let app = TestApp::spawn().await;
+    let (_, tokens) = app.user_with_role(cinema_identity::Role::User).await;
+    let hits = r#"cinema_session_cache_requests_total{result="hit"}"#;
+    let misses = r#"cinema_session_cache_requests_total{result="miss"}"#;
+    // The cache is used once its listener is connected: a moment after start.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let before = scrape(&app, &app.address).await;
+        for _ in 0..10 {
+            let res = app
+                .get_as(&tokens.access_token, "/api/v1/accounts/me")
+                .await;
+            assert_eq!(res.status, 200);
+        }
+        let after = scrape(&app, &app.address).await;
+        let (hit, miss) = (
+            after.value(hits) - before.value(hits),
+            after.value(misses) - before.value(misses),
+        );
+        assert_eq!(hit + miss, 10.0, "one lookup per request");
+        if !app.database().is_postgres() {
+            assert_eq!(hit, 0.0);
+            return;
+        }
+        if hit == 9.0 && miss == 1.0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never served from the cache: {hit} hits, {miss} misses"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

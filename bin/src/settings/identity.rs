@@ -84,3 +84,16 @@ pub(crate) fn random_secret(var: &'static str) -> Result<SecretString, ConfigErr
         bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(),
     ))
 }
+
+/// `AUTH_CACHE_MAX_STALENESS_MS`: 0 turns the session cache off; otherwise 10 ms to 60 s.
+pub(super) fn session_cache_settings(src: &impl Source) -> Result<Option<Duration>, ConfigError> {
+    let ms: u64 = parse_or(src, "AUTH_CACHE_MAX_STALENESS_MS", "1000")?;
+    match ms {
+        0 => Ok(None),
+        10..=60_000 => Ok(Some(Duration::from_millis(ms))),
+        _ => Err(ConfigError::new(
+            "AUTH_CACHE_MAX_STALENESS_MS",
+            "must be 0 (off) or between 10 and 60000",
+        )),
+    }
+}

@@ -86,6 +86,9 @@ pub struct Settings {
     /// The product name shown in e-mails.
     pub app_name: String,
     pub identity: IdentityConfig,
+    /// How long another process's revocation of a session may go unseen here
+    /// (`AUTH_CACHE_MAX_STALENESS_MS`); `None` reads the session on every request.
+    pub session_cache: Option<Duration>,
     pub media: MediaSettings,
     pub commerce: CommerceConfig,
     /// The highest price a movie may have (`MAX_PRICE`).
@@ -207,6 +210,7 @@ impl Settings {
         let payments = payments::payment_settings(src, &identity.frontend_url)?;
         let media = media::media_settings(src)?;
         let catalog_cache = catalog_cache::catalog_cache_settings(src, media.config.link_ttl)?;
+        let session_cache = identity::session_cache_settings(src)?;
         let pending_minutes: u64 = parse_or(src, "ORDER_PENDING_TTL_MINUTES", "30")?;
         if !(1..=7 * 24 * 60).contains(&pending_minutes) {
             return Err(ConfigError::new(
@@ -266,6 +270,7 @@ impl Settings {
             worker,
             app_name: src.get("APP_NAME").unwrap_or_else(|| "Cinema".to_owned()),
             identity,
+            session_cache,
             media,
             commerce,
             max_price,
@@ -380,6 +385,9 @@ mod tests {
         assert_eq!(s.http.addr.to_string(), "127.0.0.1:8010");
         assert_eq!(s.api.cors, CorsPolicy::Disabled);
         assert_eq!(s.log.format, LogFormat::Text);
+        assert_eq!(s.session_cache, Some(std::time::Duration::from_secs(1)));
+        let off = settings(&[("AUTH_CACHE_MAX_STALENESS_MS", "0")]).unwrap();
+        assert_eq!(off.session_cache, None);
     }
 
     #[test]
@@ -425,6 +433,9 @@ mod tests {
             ("APP_ENV", "prod"),
             ("DOCS_ACCESS", "admin"),
             ("METRICS_ADDR", "9100"),
+            ("AUTH_CACHE_MAX_STALENESS_MS", "5"),
+            ("AUTH_CACHE_MAX_STALENESS_MS", "60001"),
+            ("AUTH_CACHE_MAX_STALENESS_MS", "-1"),
         ] {
             let err = settings(&[(var, value)]).unwrap_err();
             assert_eq!(err.var, var, "{value}");

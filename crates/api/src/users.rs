@@ -156,13 +156,16 @@ pub async fn update(
         role: body.group,
         is_active: body.is_active,
     };
+    let id = UserId(id.into_inner());
     let user = users::update(
         &state.db,
         &state.clock,
         &crate::audit::actor(&req, &admin),
-        UserId(id.into_inner()),
+        id,
         &change,
     )
     .await?;
+    // A role or state change ends this process's memory of the user's sessions at once.
+    state.identity.sessions_changed(id);
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
 }

@@ -26,17 +26,14 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     let clock = Clock::system();
     let config = IdentityConfig {
-        // Share this key with the service that issues the tokens.
-        jwt_secret: "an-example-key-of-at-least-32-bytes!".to_owned().into(),
-        access_ttl: Duration::from_secs(900),
         refresh_ttl: Duration::from_secs(30 * 86_400),
-        activation_ttl: Duration::from_secs(86_400),
-        reset_ttl: Duration::from_secs(3_600),
         bcrypt_cost: 4,
-        frontend_url: "https://app.example.com".parse()?,
-        throttle: Default::default(),
-        limits: Default::default(),
         mail_answer_floor: Duration::ZERO,
+        // Share the key with the service that issues the tokens.
+        ..IdentityConfig::new(
+            "an-example-key-of-at-least-32-bytes!".to_owned().into(),
+            "https://app.example.com".parse()?,
+        )
     };
     // E-mails (activation, resets) are queued as jobs in the same database.
     let outbox = JobOutbox::new(Templates::new("Cinema")?, clock.clone());

@@ -7,6 +7,8 @@
 //!   Bearer token into an [`AuthUser`] exactly as the HTTP API does — signature, expiry, an
 //!   open session, an active account — so another Rust service can accept Cinema tokens
 //!   without actix (see the example on [`TokenService::authenticate`]).
+//! - [`session_cache`]: who an access token belongs to, remembered for a moment by a process
+//!   that hears every revocation from PostgreSQL.
 //! - [`profiles::upload_avatar`] / [`profiles::remove_avatar`]: the whole avatar flow (store,
 //!   point the profile at it, settle the media ledger, delete the replaced object).
 //!
@@ -31,6 +33,7 @@ mod jwt;
 pub mod lifecycle;
 pub mod profiles;
 pub mod purge;
+pub mod session_cache;
 mod sessions;
 mod throttle;
 pub mod users;
@@ -73,10 +76,31 @@ pub struct IdentityConfig {
     pub mail_answer_floor: Duration,
 }
 
+impl IdentityConfig {
+    /// The server's defaults around a key and the front end's address: access tokens 15 min,
+    /// refresh tokens 7 days, activation links 24 h, reset links 1 h, bcrypt cost 12, the
+    /// default throttling and limits, a 250 ms answer floor. Change any field after.
+    pub fn new(jwt_secret: SecretString, frontend_url: url::Url) -> Self {
+        Self {
+            jwt_secret,
+            access_ttl: Duration::from_secs(15 * 60),
+            refresh_ttl: Duration::from_secs(7 * 86_400),
+            activation_ttl: Duration::from_secs(86_400),
+            reset_ttl: Duration::from_secs(3_600),
+            bcrypt_cost: 12,
+            frontend_url,
+            throttle: ThrottleConfig::default(),
+            limits: AbuseLimits::default(),
+            mail_answer_floor: Duration::from_millis(250),
+        }
+    }
+}
+
 /// The identity service. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Identity {
     inner: Arc<Inner>,
+    session_cache: session_cache::SessionCache,
 }
 
 #[derive(Debug)]
@@ -104,7 +128,15 @@ impl Identity {
                 throttle,
                 dummy_hash: tokio::sync::OnceCell::new(),
             }),
+            session_cache: session_cache::SessionCache::off(),
         }
+    }
+
+    /// Remembers sessions in `cache` (start [`session_cache::watch`] beside it): see
+    /// [`session_cache`] for what that trades.
+    pub fn with_session_cache(mut self, cache: session_cache::SessionCache) -> Self {
+        self.session_cache = cache;
+        self
     }
 
     /// The token service.

@@ -7,12 +7,12 @@ use cinema_kernel::{
     page::{Page, PageRequest},
 };
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 
 use crate::{
-    ClientInfo, Error, Identity, Result, Role, TokenPair, TokenService, crypto,
+    AccessClaims, ClientInfo, Error, Identity, Result, Role, TokenPair, TokenService, crypto,
     entity::{refresh_token, session, user},
     ms,
 };
@@ -118,9 +118,29 @@ impl Identity {
         Ok(token)
     }
 
-    /// Resolves a Bearer access token to its user: see [`TokenService::authenticate`].
+    /// Resolves a Bearer access token to its user: see [`TokenService::authenticate`]. With a
+    /// [`SessionCache`](crate::session_cache::SessionCache) that listens, a session read in the
+    /// last moment is not read again (see that module for how an ended session is still
+    /// refused).
     pub async fn authenticate<C: ConnectionTrait>(&self, db: &C, bearer: &str) -> Result<AuthUser> {
-        self.inner.tokens.authenticate(db, bearer).await
+        let tokens = &self.inner.tokens;
+        let claims = tokens.verify(bearer)?;
+        let user_id = claims.user_id()?;
+        if let Some(user) = self.session_cache.get(claims.sid, user_id, self.now()) {
+            return Ok(user);
+        }
+        let ticket = self.session_cache.ticket(user_id);
+        let (user, session_expires_at) = tokens.session_user(db, &claims).await?;
+        self.session_cache.put(ticket, &user, session_expires_at);
+        Ok(user)
+    }
+
+    /// Says that `user_id`'s sessions or account are changing in a way that can end access:
+    /// this process forgets what it remembers of them at once (other processes hear it from
+    /// the database when the change commits). Call it as the change is made; a caller outside
+    /// this crate that revokes or disables by itself calls it too.
+    pub fn sessions_changed(&self, user_id: UserId) {
+        self.session_cache.forget_user(user_id.get());
     }
 
     /// A page of the user's open sessions, most recently used first, and how many there are:
@@ -175,6 +195,7 @@ impl Identity {
         if res.rows_affected == 0 {
             return Err(Error::SessionNotFound(id));
         }
+        self.sessions_changed(user.user_id());
         Ok(())
     }
 }
@@ -259,10 +280,27 @@ impl TokenService {
     /// ```
     pub async fn authenticate<C: ConnectionTrait>(&self, db: &C, bearer: &str) -> Result<AuthUser> {
         let claims = self.verify(bearer)?;
+        Ok(self.session_user(db, &claims).await?.0)
+    }
+
+    /// The user of verified `claims`, read with their session (one round trip), and when that
+    /// session expires: the database half of [`TokenService::authenticate`].
+    pub(crate) async fn session_user<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        claims: &AccessClaims,
+    ) -> Result<(AuthUser, i64)> {
         let user_id = claims.user_id()?;
         let revoked = || Error::Unauthenticated("This session has ended; sign in again.".into());
-        // Session and account in one round trip: every authenticated request pays for it.
-        let user = user::Entity::find()
+        let found = user::Entity::find()
+            .select_only()
+            .columns([
+                user::Column::Id,
+                user::Column::Email,
+                user::Column::IsActive,
+                user::Column::GroupId,
+                user::Column::CreatedAt,
+            ])
             .join_rev(
                 JoinType::InnerJoin,
                 session::Entity::belongs_to(user::Entity)
@@ -270,23 +308,37 @@ impl TokenService {
                     .to(user::Column::Id)
                     .into(),
             )
+            .column_as(session::Column::ExpiresAt, "session_expires_at")
             .filter(session::Column::Id.eq(claims.sid))
             .filter(session::Column::RevokedAt.is_null())
             .filter(session::Column::ExpiresAt.gt(self.clock().now_ms()))
+            .into_model::<SessionUser>()
             .one(db)
-            .await?
-            .filter(|u| u.id == user_id)
-            .ok_or_else(revoked)?;
+            .await?;
+        let user = found.filter(|u| u.id == user_id).ok_or_else(revoked)?;
         if !user.is_active {
             return Err(Error::forbidden("This account is not active."));
         }
-        Ok(AuthUser {
+        let found_expiry = user.session_expires_at;
+        let user = AuthUser {
             id: user.id,
             role: Role::from_group_id(user.group_id).unwrap_or(Role::User),
             email: user.email,
             is_active: user.is_active,
             created_at: user.created_at,
             session_id: claims.sid,
-        })
+        };
+        Ok((user, found_expiry))
     }
+}
+
+/// What authentication reads of an account, with its session's expiry.
+#[derive(Debug, FromQueryResult)]
+struct SessionUser {
+    id: i64,
+    email: String,
+    is_active: bool,
+    group_id: i32,
+    created_at: i64,
+    session_expires_at: i64,
 }

@@ -29,16 +29,12 @@ async fn setup() -> (TestDatabase, DatabaseConnection, Identity, Clock) {
     Migrator::up(&db, None).await.unwrap();
     let clock = Clock::system();
     let config = IdentityConfig {
-        jwt_secret: SECRET.to_owned().into(),
-        access_ttl: Duration::from_secs(900),
-        refresh_ttl: Duration::from_secs(7 * 86400),
-        activation_ttl: Duration::from_secs(86400),
-        reset_ttl: Duration::from_secs(3600),
         bcrypt_cost: 4,
-        frontend_url: "https://app.example.com".parse().unwrap(),
-        throttle: Default::default(),
-        limits: Default::default(),
         mail_answer_floor: Duration::ZERO,
+        ..IdentityConfig::new(
+            SECRET.to_owned().into(),
+            "https://app.example.com".parse().unwrap(),
+        )
     };
     let outbox = JobOutbox::new(Templates::new("Cinema").unwrap(), clock.clone());
     let identity = Identity::new(config, Arc::new(outbox), clock.clone());

@@ -14,6 +14,7 @@
 //! - [`db`]: opening a SQLite or PostgreSQL connection with the right settings, the one way to
 //!   begin a write transaction, and the one classification of database errors (a client never
 //!   sees driver text: see [`db::DatabaseError`]).
+//! - [`listen`]: hearing PostgreSQL notifications on a connection that comes back by itself.
 //!
 //! This crate knows nothing about HTTP, environment variables or files: callers hand it typed
 //! configuration.
@@ -25,6 +26,7 @@ pub mod db;
 mod error;
 pub mod ids;
 pub mod limits;
+pub mod listen;
 pub mod mail;
 pub mod metrics;
 mod money;

@@ -27,6 +27,9 @@ pub const EMAILS: &str = "cinema_emails_total";
 pub const JOBS: &str = "cinema_jobs_total";
 /// Catalog read-cache lookups, by `result`: `hit`, `miss`.
 pub const CATALOG_CACHE: &str = "cinema_catalog_cache_requests_total";
+/// Access-token lookups with the session cache on, by `result`: `hit` (no database read),
+/// `miss` (read, and remembered while the cache listens).
+pub const SESSION_CACHE: &str = "cinema_session_cache_requests_total";
 /// Public catalog reads computed with read replicas configured, by `database`: `primary`,
 /// `replica`, `fallback` (the primary, after the replica failed the read).
 pub const CATALOG_READS: &str = "cinema_catalog_reads_total";

@@ -43,6 +43,7 @@ mod races;
 mod replicas;
 mod seams;
 mod search;
+mod session_cache;
 mod stripe;
 mod taxonomy;
 mod tokens;

@@ -16,10 +16,8 @@
 
 use std::time::Duration;
 
-use sea_orm::{
-    DatabaseConnection, DbBackend,
-    sqlx::postgres::{PgListener, PgPoolOptions},
-};
+use cinema_kernel::listen::{Listener, Notice};
+use sea_orm::{DatabaseConnection, DbBackend};
 
 use super::{CatalogCache, Change, Pending, version};
 
@@ -42,60 +40,27 @@ pub fn spawn(cache: &CatalogCache, db: &DatabaseConnection) -> Option<tokio::tas
 }
 
 async fn listen(cache: CatalogCache, db: DatabaseConnection) {
-    let options = (*db.get_postgres_connection_pool().connect_options())
-        .clone()
-        .application_name(LISTENER_NAME);
-    let pool = PgPoolOptions::new()
-        .max_connections(1)
-        .min_connections(0)
-        .idle_timeout(None)
-        .max_lifetime(None)
-        .connect_lazy_with(options);
-    let mut backoff = Duration::from_millis(50);
+    let mut listener = Listener::new(&db, LISTENER_NAME, version::CHANNEL);
     loop {
-        let mut listener = match PgListener::connect_with(&pool).await {
-            Ok(listener) => listener,
-            Err(e) => {
-                tracing::warn!(error = %e, "catalog listener cannot connect; retrying");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(5));
-                continue;
-            }
-        };
-        listener.ignore_pool_close_event(true);
-        if let Err(e) = listener.listen(version::CHANNEL).await {
-            tracing::warn!(error = %e, "catalog listener cannot LISTEN; retrying");
-            tokio::time::sleep(backoff).await;
-            continue;
-        }
-        // Whatever was sent while nobody listened is lost: start from nothing, at the version
-        // committed now (later changes will be heard).
-        let committed = version::current(&db).await;
-        cache.changed(Change::Catalog);
-        if let Ok(version) = committed {
-            cache.applied_through(version);
-        }
-        backoff = Duration::from_millis(50);
-        loop {
-            match listener.try_recv().await {
-                Ok(Some(notification)) => match Change::parse(notification.payload()) {
-                    Some((version, change)) => cache.apply(Pending { version, change }),
-                    None => {
-                        tracing::warn!(payload = notification.payload(), "unknown catalog change");
-                        cache.changed(Change::Catalog);
-                    }
-                },
-                // The connection dropped (and was re-established): changes may be lost.
-                Ok(None) => cache.changed(Change::Catalog),
-                Err(e) => {
-                    tracing::warn!(error = %e, "catalog listener lost its connection; reconnecting");
-                    break;
+        match listener.next().await {
+            // Whatever was sent while nobody listened is lost: start from nothing, at the
+            // version committed now (later changes will be heard).
+            Notice::Connected => {
+                let committed = version::current(&db).await;
+                cache.changed(Change::Catalog);
+                if let Ok(version) = committed {
+                    cache.applied_through(version);
                 }
             }
+            Notice::Message(payload) => match Change::parse(&payload) {
+                Some((version, change)) => cache.apply(Pending { version, change }),
+                None => {
+                    tracing::warn!(payload, "unknown catalog change");
+                    cache.changed(Change::Catalog);
+                }
+            },
+            Notice::Lost => cache.changed(Change::Catalog),
         }
-        cache.changed(Change::Catalog);
-        drop(listener);
-        tokio::time::sleep(backoff).await;
     }
 }
 

@@ -61,11 +61,14 @@ impl Identity {
         self.set_password_in(&txn, user.user_id(), &hash, Some(user.session_id))
             .await?;
         txn.commit().await?;
+        self.sessions_changed(user.user_id());
         Ok(())
     }
 
     /// Sets a user's password inside the caller's transaction, revokes every session but
-    /// `keep_session` and queues the "password changed" notice.
+    /// `keep_session` and queues the "password changed" notice. Other processes forget the
+    /// revoked sessions when the caller commits; call [`Identity::sessions_changed`] after the
+    /// commit so this one does at once.
     pub async fn set_password_in(
         &self,
         txn: &DatabaseTransaction,
@@ -162,6 +165,7 @@ impl Identity {
         self.set_password_in(&txn, user.user_id(), &hash, None)
             .await?;
         txn.commit().await?;
+        self.sessions_changed(user.user_id());
         Ok(())
     }
 }

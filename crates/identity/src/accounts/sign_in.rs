@@ -133,6 +133,9 @@ impl Identity {
                 "refresh token reused: session revoked"
             );
             sessions::revoke(db, now, row.session_id).await?;
+            if let Some(session) = session::Entity::find_by_id(row.session_id).one(db).await? {
+                self.sessions_changed(UserId(session.user_id));
+            }
             return Err(Error::InvalidRefreshToken);
         }
         let session = session::Entity::find_by_id(row.session_id)
@@ -160,6 +163,7 @@ impl Identity {
         if marked.rows_affected != 1 {
             txn.rollback().await?;
             sessions::revoke(db, now, row.session_id).await?;
+            self.sessions_changed(UserId(session.user_id));
             return Err(Error::InvalidRefreshToken);
         }
         let refresh_token = self.add_refresh_token(&txn, session.id, now).await?;
@@ -214,6 +218,7 @@ impl Identity {
         } else {
             sessions::revoke(db, self.now(), session.id).await?;
         }
+        self.sessions_changed(user.user_id());
         Ok(())
     }
 }
