@@ -28,6 +28,10 @@ mod m20261207_000020_holds;
 mod m20261208_000021_search_changes;
 mod m20261209_000022_session_changes;
 
+/// A digest of every migration's source text (see `build.rs`): it changes whenever any
+/// migration does, so caches of migrated databases can be keyed by it.
+pub const DIGEST: &str = env!("MIGRATIONS_DIGEST");
+
 #[derive(Debug)]
 pub struct Migrator;
 

@@ -26,8 +26,11 @@ const POSTGRES: &[&str] = &[
      WHEN (OLD.revoked_at IS DISTINCT FROM NEW.revoked_at OR NEW.expires_at < OLD.expires_at
        OR OLD.user_id <> NEW.user_id)
      EXECUTE FUNCTION cinema_session_changed()",
+    // Only open sessions: the hourly purge deletes expired ones by the thousand, which no
+    // process accepts anyway (an entry ends with its session's expiry).
     "CREATE TRIGGER sessions_deleted_open AFTER DELETE ON sessions FOR EACH ROW
-     WHEN (OLD.revoked_at IS NULL) EXECUTE FUNCTION cinema_session_changed()",
+     WHEN (OLD.revoked_at IS NULL AND OLD.expires_at > (EXTRACT(EPOCH FROM now()) * 1000)::bigint)
+     EXECUTE FUNCTION cinema_session_changed()",
     "CREATE FUNCTION cinema_account_changed() RETURNS trigger LANGUAGE plpgsql AS $$
      BEGIN
        PERFORM pg_notify('cinema_sessions', 'user ' || OLD.id);

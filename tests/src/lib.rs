@@ -336,6 +336,25 @@ impl TestApp {
         &self.database
     }
 
+    /// How many connections named `application_name` have run `LISTEN` on this test's
+    /// PostgreSQL database (every instance on it counts).
+    pub async fn listening(&self, application_name: &str) -> i64 {
+        use sea_orm::ConnectionTrait;
+        let row = self
+            .db()
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                format!(
+                    "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+                     AND application_name = '{application_name}' AND query LIKE 'LISTEN%'"
+                ),
+            ))
+            .await
+            .expect("pg_stat_activity")
+            .expect("a count");
+        row.try_get_by_index(0).expect("a count")
+    }
+
     /// The application's own pool, for preconditions no endpoint can create.
     pub fn db(&self) -> &DatabaseConnection {
         &self.db

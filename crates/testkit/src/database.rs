@@ -159,15 +159,11 @@ fn database_url(admin_url: &str, name: &str) -> String {
     url.to_string()
 }
 
-/// The name of a template database holding every migration, named after the migrations so a
-/// new one is made when they change; built and renamed into place if it is not there yet.
+/// The name of a template database holding every migration, named after the migrations' source
+/// text (`cinema_migration::DIGEST`) so a new one is made when any of them changes; built and
+/// renamed into place if it is not there yet.
 async fn migrated_template(admin_url: String) -> String {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    for migration in Migrator::migrations() {
-        migration.name().hash(&mut hasher);
-    }
-    let name = format!("cinema_template_{:016x}", hasher.finish());
+    let name = format!("cinema_template_{}", cinema_migration::DIGEST);
     let admin = Database::connect(&admin_url)
         .await
         .unwrap_or_else(|e| panic!("cannot reach {POSTGRES_ENV}: {e}"));

@@ -497,20 +497,8 @@ async fn cache_off_answers_alike_with_validators() {
 
 /// The listening connections of this test's database.
 async fn listeners(app: &TestApp) -> i64 {
-    let row = app
-        .db()
-        .query_one_raw(sea_orm::Statement::from_string(
-            sea_orm::DbBackend::Postgres,
-            format!(
-                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
-                 AND application_name = '{}'",
-                cinema_catalog::cache::watch::LISTENER_NAME
-            ),
-        ))
+    app.listening(cinema_catalog::cache::watch::LISTENER_NAME)
         .await
-        .unwrap()
-        .unwrap();
-    row.try_get_by_index(0).unwrap()
 }
 
 #[tokio::test]

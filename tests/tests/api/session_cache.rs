@@ -56,6 +56,25 @@ async fn patch_user(app: &TestApp, admin: &str, id: i64, body: Value) {
     assert_eq!(res.status, 200, "{}", res.text());
 }
 
+/// Waits until `n` instances on `app`'s database listen for ended sessions: until then an
+/// instance remembers nothing, and a test that warms it would prove nothing.
+async fn listening(app: &TestApp, n: i64) {
+    let started = Instant::now();
+    loop {
+        let listeners = app
+            .listening(cinema_identity::session_cache::LISTENER_NAME)
+            .await;
+        if listeners >= n {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{listeners} of {n} instances listen"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 /// How long `app` took to answer `want` for `token` on `path`; fails past [`HEARD`].
 async fn refused_within(app: &TestApp, token: &str, path: &str, want: u16) -> Duration {
     let started = Instant::now();
@@ -77,6 +96,9 @@ async fn refused_within(app: &TestApp, token: &str, path: &str, want: u16) -> Du
 #[tokio::test]
 async fn the_instance_that_ends_a_session_refuses_it_at_once() {
     let app = TestApp::spawn_with(&[BOUND]).await;
+    if app.database().is_postgres() {
+        listening(&app, 1).await;
+    }
     let (_, admin) = app.user_with_role(Role::Admin).await;
 
     // Sign-out, of one device and of all.
@@ -174,6 +196,7 @@ async fn other_instances_refuse_an_ended_session_within_the_bound() {
         return;
     }
     let b = a.spawn_sibling(&[BOUND]).await;
+    listening(&a, 2).await;
     let (_, admin) = a.user_with_role(Role::Admin).await;
 
     // Signed out on A.
@@ -204,6 +227,16 @@ async fn other_instances_refuse_an_ended_session_within_the_bound() {
         .unwrap();
     refused_within(&a, &eve.access_token, ME, 401).await;
     refused_within(&b, &eve.access_token, ME, 401).await;
+
+    // An open session deleted by hand.
+    let (_, gus) = a.user_with_role(Role::User).await;
+    warm(&b, &gus.access_token, ME).await;
+    let gus_id = id_of(&b, &gus.access_token).await;
+    a.db()
+        .execute_unprepared(&format!("DELETE FROM sessions WHERE user_id = {gus_id}"))
+        .await
+        .unwrap();
+    refused_within(&b, &gus.access_token, ME, 401).await;
 }
 
 #[tokio::test]
@@ -216,6 +249,7 @@ async fn a_cut_listener_does_not_let_an_ended_session_through() {
     let fay = a.sign_up("fay@example.com").await;
     let fay_id = id_of(&a, &fay.access_token).await;
     for round in 0..3 {
+        listening(&a, 1).await;
         let tokens = a.login_ok("fay@example.com", strong_password()).await;
         warm(&a, &tokens.access_token, ME).await;
         a.db()
