@@ -4,9 +4,10 @@
 //!   rotating refresh tokens with reuse detection, password change and reset, sessions,
 //!   admin user management ([`users`]) and profiles ([`profiles`]).
 //! - [`TokenService`] signs access JWTs and, with [`TokenService::authenticate`], turns a
-//!   Bearer token into an [`AuthUser`] exactly as the HTTP API does — signature, expiry, an
-//!   open session, an active account — so another Rust service can accept Cinema tokens
-//!   without actix (see the example on [`TokenService::authenticate`]).
+//!   Bearer token into an [`AuthUser`] with the checks the HTTP API makes — signature, expiry,
+//!   an open session, an active account — so another Rust service can accept Cinema tokens
+//!   without actix (see the example on [`TokenService::authenticate`]); it reads the session
+//!   every time, where [`Identity::authenticate`] may remember it ([`session_cache`]).
 //! - [`session_cache`]: who an access token belongs to, remembered for a moment by a process
 //!   that hears every revocation from PostgreSQL.
 //! - [`profiles::upload_avatar`] / [`profiles::remove_avatar`]: the whole avatar flow (store,
