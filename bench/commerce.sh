@@ -5,12 +5,16 @@
 #
 #   bench/commerce.sh              # seeds a fresh database, then measures
 #   REUSE=1 bench/commerce.sh      # measures an already seeded database (new users each run)
+#   FROM=seeded bench/commerce.sh  # measures a fresh copy of the seeded database `seeded`
+#                                  # (CREATE DATABASE … TEMPLATE): every run starts from the
+#                                  # same catalog with no orders, which side-by-side runs of two
+#                                  # builds need (one build's rate may depend on its history)
 #
 #   RUSH=1 BROWSERS=16 bench/commerce.sh   # a premiere's rush: a moderator publishes a movie
 #                                          # and every cart starts with it, 16 clients browse
 #
 # Settings: PG (server URL), DB (database name), MOVIES, USERS, CONCURRENCY, CART, PORT,
-# WORKERS (actix threads), SOCKET (reach PostgreSQL by its Unix socket), BIN (the server
+# WORKERS (actix threads), SOCKET (reach PostgreSQL by its Unix socket), FROM (see above), BIN (the server
 # binary: another build, side by side; nothing is built when it is set), CEILING=0 (skip the
 # pgbench ceiling). Bounded by TIMEOUT.
 set -euo pipefail
@@ -35,7 +39,9 @@ BIN=${BIN:-target/release/cinema}
 export DATABASE_URL="$PG/$DB" LOG_LEVEL=warn HTTP_ADDR="127.0.0.1:$PORT" \
   JWT_SECRET=bench-bench-bench-bench-bench-bench BCRYPT_COST=4 DATABASE_MAX_CONNECTIONS=${POOL:-32} \
   LOGIN_MAX_FAILURES=1000000 LOGIN_MAX_FAILURES_PER_ADDRESS=1000000
-if [ -z "${REUSE:-}" ]; then
+if [ -n "${FROM:-}" ]; then
+  psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB TEMPLATE $FROM"
+elif [ -z "${REUSE:-}" ]; then
   psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
   "$BIN" seed --movies "$MOVIES"
   psql "$PG/$DB" -qc "VACUUM (ANALYZE)"

@@ -118,11 +118,6 @@ impl SearchQuery {
         }
     }
 
-    /// How many words `q` holds.
-    pub fn count_words(q: &str) -> usize {
-        text::tokens(q).len()
-    }
-
     /// True when `q` held no word at all: nothing can match.
     pub fn is_empty(&self) -> bool {
         self.words.is_empty()
@@ -257,7 +252,6 @@ mod tests {
         assert!(SearchQuery::new("nolan incep", &[]).last_is_prefix);
         assert!(!SearchQuery::new("nolan ", &[]).last_is_prefix);
         assert!(SearchQuery::new("%_%", &[]).is_empty());
-        assert_eq!(SearchQuery::count_words("a b-c d"), 4);
     }
 
     #[test]

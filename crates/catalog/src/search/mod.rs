@@ -37,8 +37,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use sea_orm::DatabaseConnection;
 
-pub use query::typos_allowed;
-use query::{Prepared, RankKey, best};
+use query::{Best, Prepared, RankKey};
 
 use segment::{Segment, SegmentBuilder};
 
@@ -356,13 +355,14 @@ impl Snapshot {
     fn ranked(&self, query: &Prepared, k: Option<usize>) -> (usize, Vec<(&Segment, usize)>) {
         let (base_total, base) = self.base.search(query, Some(&self.stale), k);
         let (overlay_total, overlay) = self.overlay.search(query, None, k);
-        let mut hits: Vec<(RankKey, bool, u32)> = base
-            .iter()
+        let mut hits: Best<(RankKey, bool, u32)> = Best::new(k);
+        base.iter()
             .map(|h| (h.key, false, h.slot))
             .chain(overlay.iter().map(|h| (h.key, true, h.slot)))
-            .collect();
-        best(&mut hits, k);
+            .for_each(|hit| hits.push(hit));
         let ranked = hits
+            .sorted()
+            .1
             .into_iter()
             .map(|(_, in_overlay, slot)| {
                 let segment: &Segment = if in_overlay {

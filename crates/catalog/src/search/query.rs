@@ -138,19 +138,42 @@ pub(crate) struct RankKey {
     pub id: i64,
 }
 
-/// Keeps the `k` best of `hits`, sorted (all of them when `k` is `None`).
-pub(crate) fn best<T: Ord>(hits: &mut Vec<T>, k: Option<usize>) {
-    if let Some(k) = k
-        && k < hits.len()
-    {
-        if k == 0 {
-            hits.clear();
-            return;
+/// The `k` best of a stream of hits (every one when `k` is `None`), and how many were offered:
+/// a bounded heap whose top is the worst kept, so a query matching most of the catalog holds
+/// `k` hits, not all of them. Used per segment, then to merge the segments' lists.
+pub(crate) struct Best<T> {
+    k: Option<usize>,
+    seen: usize,
+    heap: std::collections::BinaryHeap<T>,
+}
+
+impl<T: Ord> Best<T> {
+    pub(crate) fn new(k: Option<usize>) -> Self {
+        Self {
+            k,
+            seen: 0,
+            heap: std::collections::BinaryHeap::new(),
         }
-        hits.select_nth_unstable(k - 1);
-        hits.truncate(k);
     }
-    hits.sort_unstable();
+
+    pub(crate) fn push(&mut self, hit: T) {
+        self.seen += 1;
+        match self.k {
+            Some(0) => {}
+            Some(k) if self.heap.len() >= k => {
+                if self.heap.peek().is_some_and(|worst| hit < *worst) {
+                    self.heap.pop();
+                    self.heap.push(hit);
+                }
+            }
+            _ => self.heap.push(hit),
+        }
+    }
+
+    /// How many hits were offered, and the best, sorted.
+    pub(crate) fn sorted(self) -> (usize, Vec<T>) {
+        (self.seen, self.heap.into_sorted_vec())
+    }
 }
 
 #[cfg(test)]
@@ -212,11 +235,13 @@ mod tests {
 
     #[test]
     fn best_keeps_the_smallest_in_order() {
-        let mut v = vec![5, 3, 9, 1, 7];
-        best(&mut v, Some(2));
-        assert_eq!(v, [1, 3]);
-        let mut v = vec![5, 3, 9];
-        best(&mut v, None);
-        assert_eq!(v, [3, 5, 9]);
+        let offer = |k, v: &[i32]| {
+            let mut best = Best::new(k);
+            v.iter().for_each(|&x| best.push(x));
+            best.sorted()
+        };
+        assert_eq!(offer(Some(2), &[5, 3, 9, 1, 7]), (5, vec![1, 3]));
+        assert_eq!(offer(None, &[5, 3, 9]), (3, vec![3, 5, 9]));
+        assert_eq!(offer(Some(0), &[5, 3]), (2, vec![]));
     }
 }

@@ -14,7 +14,7 @@ use fst::{IntoStreamer, Map, Streamer, automaton::Str};
 
 use super::{
     Doc, Field,
-    query::{Finder, Prepared, QueryWord, RankKey},
+    query::{Best, Finder, Prepared, QueryWord, RankKey},
     text::words,
 };
 use fst::Automaton as _;
@@ -559,43 +559,6 @@ impl Segment {
             votes: Reverse(doc.votes),
             id: doc.id,
         }
-    }
-}
-
-/// The best hits seen, kept in a bounded heap when only the `k` best are wanted (a query
-/// matching most of the catalog then holds `k` of them, not all), and how many were seen.
-struct Best {
-    k: Option<usize>,
-    seen: usize,
-    heap: std::collections::BinaryHeap<Hit>,
-}
-
-impl Best {
-    fn new(k: Option<usize>) -> Self {
-        Self {
-            k,
-            seen: 0,
-            heap: std::collections::BinaryHeap::new(),
-        }
-    }
-
-    fn push(&mut self, hit: Hit) {
-        self.seen += 1;
-        match self.k {
-            Some(0) => {}
-            Some(k) if self.heap.len() >= k => {
-                if self.heap.peek().is_some_and(|worst| hit < *worst) {
-                    self.heap.pop();
-                    self.heap.push(hit);
-                }
-            }
-            _ => self.heap.push(hit),
-        }
-    }
-
-    /// How many hits were seen, and the best, sorted.
-    fn sorted(self) -> (usize, Vec<Hit>) {
-        (self.seen, self.heap.into_sorted_vec())
     }
 }
 
