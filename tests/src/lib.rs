@@ -355,6 +355,24 @@ impl TestApp {
         row.try_get_by_index(0).expect("a count")
     }
 
+    /// Waits until `n` connections named `application_name` on this test's database have run
+    /// `LISTEN`: until then an instance hears no change, and a test that warms its cache
+    /// would prove nothing.
+    pub async fn wait_listening(&self, application_name: &str, n: i64) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let listeners = self.listening(application_name).await;
+            if listeners >= n {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{listeners} of {n} `{application_name}` connections listen"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// The application's own pool, for preconditions no endpoint can create.
     pub fn db(&self) -> &DatabaseConnection {
         &self.db

@@ -495,12 +495,6 @@ async fn cache_off_answers_alike_with_validators() {
     assert_eq!(read(&app, &detail).await["votes"], 8);
 }
 
-/// The listening connections of this test's database.
-async fn listeners(app: &TestApp) -> i64 {
-    app.listening(cinema_catalog::cache::watch::LISTENER_NAME)
-        .await
-}
-
 #[tokio::test]
 async fn another_instance_sees_writes_within_the_bound() {
     let a = TestApp::spawn().await;
@@ -576,14 +570,8 @@ async fn another_instance_sees_writes_within_the_bound() {
 
 /// Waits until both instances' listening connections are up.
 async fn both_listening(app: &TestApp) {
-    let started = Instant::now();
-    while listeners(app).await < 2 {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "the listeners are not connected"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    app.wait_listening(cinema_catalog::cache::watch::LISTENER_NAME, 2)
+        .await;
 }
 
 #[tokio::test]

@@ -56,23 +56,10 @@ async fn patch_user(app: &TestApp, admin: &str, id: i64, body: Value) {
     assert_eq!(res.status, 200, "{}", res.text());
 }
 
-/// Waits until `n` instances on `app`'s database listen for ended sessions: until then an
-/// instance remembers nothing, and a test that warms it would prove nothing.
+/// Waits until `n` instances on `app`'s database listen for ended sessions.
 async fn listening(app: &TestApp, n: i64) {
-    let started = Instant::now();
-    loop {
-        let listeners = app
-            .listening(cinema_identity::session_cache::LISTENER_NAME)
-            .await;
-        if listeners >= n {
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "{listeners} of {n} instances listen"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    app.wait_listening(cinema_identity::session_cache::LISTENER_NAME, n)
+        .await;
 }
 
 /// How long `app` took to answer `want` for `token` on `path`; fails past [`HEARD`].

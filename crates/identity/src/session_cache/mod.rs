@@ -84,8 +84,12 @@ struct State {
 }
 
 impl State {
-    fn generation(&self, user_id: i64) -> u64 {
-        self.users.get(&user_id).copied().unwrap_or(0)
+    /// Where `user_id` stands now: the epoch and the user's generation.
+    fn ticket(&self, user_id: i64) -> Ticket {
+        Ticket {
+            epoch: self.epoch,
+            generation: self.users.get(&user_id).copied().unwrap_or(0),
+        }
     }
 }
 
@@ -140,11 +144,7 @@ impl SessionCache {
             state.live
                 && entry.user.id == user_id
                 && entry.session_expires_at > now_ms
-                && entry.ticket
-                    == Ticket {
-                        epoch: state.epoch,
-                        generation: state.generation(user_id),
-                    }
+                && entry.ticket == state.ticket(user_id)
         });
         drop(state);
         metrics::count(
@@ -159,10 +159,7 @@ impl SessionCache {
     /// be kept.
     pub fn ticket(&self, user_id: i64) -> Option<Ticket> {
         let state = self.inner.as_ref()?.state();
-        state.live.then(|| Ticket {
-            epoch: state.epoch,
-            generation: state.generation(user_id),
-        })
+        state.live.then(|| state.ticket(user_id))
     }
 
     /// Remembers what a lookup that took `ticket` read, unless its user was forgotten since.
@@ -171,11 +168,7 @@ impl SessionCache {
             return;
         };
         let state = inner.state();
-        let current = Ticket {
-            epoch: state.epoch,
-            generation: state.generation(user.id),
-        };
-        if state.live && ticket == current {
+        if state.live && ticket == state.ticket(user.id) {
             let entry = Entry {
                 user: user.clone(),
                 session_expires_at,
