@@ -31,6 +31,8 @@ pub struct Listener {
     pool: PgPool,
     channel: &'static str,
     listener: Option<PgListener>,
+    /// sqlx reconnected (and listens again) by itself: the next notice is `Connected`.
+    reconnected: bool,
     backoff: Duration,
 }
 
@@ -63,20 +65,29 @@ impl Listener {
             pool,
             channel,
             listener: None,
+            reconnected: false,
             backoff: FIRST_BACKOFF,
         }
     }
 
     /// The next notice; waits for a notification or a connection.
     pub async fn next(&mut self) -> Notice {
+        if std::mem::take(&mut self.reconnected) {
+            return Notice::Connected;
+        }
         let Some(listener) = self.listener.as_mut() else {
             self.connect().await;
             return Notice::Connected;
         };
         match listener.try_recv().await {
             Ok(Some(notification)) => Notice::Message(notification.payload().to_owned()),
-            // The connection dropped and came back by itself: notifications may be lost.
-            Ok(None) => Notice::Lost,
+            // The connection dropped (a terminated backend, a closed socket) and sqlx has
+            // already connected and listened again: notifications may be lost meanwhile, and
+            // the caller hears that it listens again, as after any connection.
+            Ok(None) => {
+                self.reconnected = true;
+                Notice::Lost
+            }
             Err(e) => {
                 tracing::warn!(channel = self.channel, error = %e, "listener lost its connection; reconnecting");
                 self.listener = None;

@@ -257,4 +257,24 @@ async fn a_cut_listener_does_not_let_an_ended_session_through() {
             .unwrap();
         refused_within(&a, &tokens.access_token, ME, 401).await;
     }
+    // Listening again, the cache is used again: a revocation made with the triggers off (so
+    // nobody hears it) still lets the remembered session through, within the bound.
+    listening(&a, 1).await;
+    let tokens = a.login_ok("fay@example.com", strong_password()).await;
+    warm(&a, &tokens.access_token, ME).await;
+    let txn = cinema_kernel::db::begin_write(a.db()).await.unwrap();
+    txn.execute_unprepared("SET LOCAL session_replication_role = replica")
+        .await
+        .unwrap();
+    txn.execute_unprepared(&format!(
+        "UPDATE sessions SET revoked_at = 9 WHERE user_id = {fay_id} AND revoked_at IS NULL"
+    ))
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!(
+        status(&a, &tokens.access_token, ME).await,
+        200,
+        "the cache is not used after its listener reconnected"
+    );
 }
