@@ -13,8 +13,21 @@
 #   RUSH=1 BROWSERS=16 bench/commerce.sh   # a premiere's rush: a moderator publishes a movie
 #                                          # and every cart starts with it, 16 clients browse
 #
+#   FROM=seeded WARMUP=2000 bench/commerce.sh   # the shop has a history first: 2,000 users'
+#                                               # purchases by the same build, unmeasured, on a
+#                                               # server of their own, then VACUUM (ANALYZE) —
+#                                               # as a live database has, whose autovacuum has
+#                                               # seen its orders. Without it the order tables
+#                                               # start empty and never analysed on a server
+#                                               # whose autovacuum is off (this machine class),
+#                                               # and plans made while they were empty (foreign-
+#                                               # key checks included) scan them whole for the
+#                                               # rest of the run: a build whose statements read
+#                                               # them often is measured in a state no live shop
+#                                               # is in (docs/benchmarks.md)
+#
 # Settings: PG (server URL), DB (database name), MOVIES, USERS, CONCURRENCY, CART, PORT,
-# WORKERS (actix threads), SOCKET (reach PostgreSQL by its Unix socket), FROM (see above), BIN (the server
+# WORKERS (actix threads), SOCKET (reach PostgreSQL by its Unix socket), FROM and WARMUP (see above), BIN (the server
 # binary: another build, side by side; nothing is built when it is set), CEILING=0 (skip the
 # pgbench ceiling). Bounded by TIMEOUT.
 set -euo pipefail
@@ -48,10 +61,31 @@ elif [ -z "${REUSE:-}" ]; then
 fi
 
 SOCKET=${SOCKET:-}
-DATABASE_URL="$DATABASE_URL${SOCKET:+?host=$SOCKET}" HTTP_WORKERS=${WORKERS:-2} "$BIN" serve --no-worker &
-server=$!
-trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do curl -sf "$URL/health" >/dev/null && break; sleep 0.1; done
+server=
+start_server() {
+  DATABASE_URL="$DATABASE_URL${SOCKET:+?host=$SOCKET}" HTTP_WORKERS=${WORKERS:-2} "$BIN" serve --no-worker &
+  server=$!
+  for _ in $(seq 1 100); do curl -sf "$URL/health" >/dev/null && break; sleep 0.1; done
+}
+stop_server() {
+  if [ -n "$server" ]; then
+    kill "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+  fi
+  server=
+}
+trap stop_server EXIT
+
+if [ "${WARMUP:-0}" -gt 0 ]; then
+  start_server
+  echo "warm-up: $WARMUP users' purchases, not measured"
+  RUSH= BROWSERS= timeout "$TIMEOUT" target/release/examples/commerce_load "$URL" "$PG/$DB" "$WARMUP" \
+    "$CONCURRENCY" "$CART" "$MOVIES" >/dev/null
+  stop_server
+  psql "$PG/$DB" -qc "VACUUM (ANALYZE)"
+fi
+
+start_server
 
 timeout "$TIMEOUT" target/release/examples/commerce_load "$URL" "$PG/$DB" "$USERS" "$CONCURRENCY" "$CART" "$MOVIES"
 echo
