@@ -13,18 +13,13 @@
 #   RUSH=1 BROWSERS=16 bench/commerce.sh   # a premiere's rush: a moderator publishes a movie
 #                                          # and every cart starts with it, 16 clients browse
 #
-#   FROM=seeded WARMUP=2000 bench/commerce.sh   # the shop has a history first: 2,000 users'
-#                                               # purchases by the same build, unmeasured, on a
-#                                               # server of their own, then VACUUM (ANALYZE) —
-#                                               # as a live database has, whose autovacuum has
-#                                               # seen its orders. Without it the order tables
-#                                               # start empty and never analysed on a server
-#                                               # whose autovacuum is off (this machine class),
-#                                               # and plans made while they were empty (foreign-
-#                                               # key checks included) scan them whole for the
-#                                               # rest of the run: a build whose statements read
-#                                               # them often is measured in a state no live shop
-#                                               # is in (docs/benchmarks.md)
+#   FROM=seeded WARMUP=2000 bench/commerce.sh   # a history first: 2,000 users' purchases by
+#                                               # the same build, unmeasured, then VACUUM
+#                                               # (ANALYZE), as a live shop's database has.
+#                                               # Without it the order tables start empty and,
+#                                               # autovacuum being off here, plans made then
+#                                               # (foreign-key checks' too) scan them whole all
+#                                               # run long (docs/benchmarks.md, commerce)
 #
 # Settings: PG (server URL), DB (database name), MOVIES, USERS, CONCURRENCY, CART, PORT,
 # WORKERS (actix threads), SOCKET (reach PostgreSQL by its Unix socket), FROM and WARMUP (see above), BIN (the server
