@@ -15,6 +15,7 @@ use sea_orm::{
 
 use crate::{
     Commerce, Error, Result, SkipReason, Skipped,
+    batch::Outcome,
     entity::hold,
     holds::{
         Holding, cart_lines, cart_with_movies, holdings, take_for_cart, take_for_cart_statement,
@@ -114,15 +115,33 @@ impl Commerce {
 
     /// Adds a movie to the cart: unknown → [`Common::NotFound`](cinema_kernel::Common::NotFound), owned →
     /// [`Error::AlreadyOwned`], in a pending order → [`Error::InPendingOrder`], already in the
-    /// cart → [`Error::AlreadyInCart`] (also when a concurrent add won). Two statements, no
-    /// transaction: the movie as lists show it, then the hold, which the database refuses
-    /// when the movie is held already; only then is what the user holds read, to say why.
+    /// cart → [`Error::AlreadyInCart`] (also when a concurrent add won). No transaction: the
+    /// hold, which the database refuses when the movie is held already, and the movie as lists
+    /// show it; only a refused add reads what the user holds, to say why. On PostgreSQL the
+    /// adds made at the same moment (by anyone) go to the database together, one statement for
+    /// all of them: each is answered as if alone (see `batch.rs`).
     pub async fn add_to_cart(
         &self,
         db: &DatabaseConnection,
         user_id: UserId,
         movie_id: MovieId,
     ) -> Result<CartLine> {
+        if db.get_database_backend() == DbBackend::Postgres {
+            let (user_id, movie_id, now) = (user_id.get(), movie_id.get(), self.now());
+            match self.batches.add(db, user_id, movie_id, now).await {
+                Outcome::Added(movie) => {
+                    return Ok(CartLine {
+                        movie,
+                        added_at: now,
+                    });
+                }
+                Outcome::Refused => {
+                    return Err(self.why_not_added(db, user_id, movie_id, now).await?);
+                }
+                Outcome::Failed(e) => return Err(e.into()),
+                Outcome::Alone => {}
+            }
+        }
         self.add_to_cart_in(db, user_id, movie_id).await
     }
 

@@ -37,6 +37,7 @@
 
 #![deny(missing_docs)]
 
+mod batch;
 mod cart;
 pub mod entity;
 mod error;
@@ -89,6 +90,8 @@ pub struct Commerce {
     config: CommerceConfig,
     clock: Clock,
     actor: Option<cinema_kernel::audit::Actor>,
+    /// Cart adds waiting to be sent together (PostgreSQL).
+    batches: batch::Batches,
 }
 
 impl Commerce {
@@ -98,6 +101,7 @@ impl Commerce {
             config,
             clock,
             actor: None,
+            batches: batch::Batches::default(),
         }
     }
 

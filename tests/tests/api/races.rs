@@ -59,6 +59,79 @@ async fn twenty_concurrent_adds_of_one_movie_add_it_once() {
     }
 }
 
+/// Adds made at the same moment by many users go to PostgreSQL together (commerce's
+/// `batch.rs`); each must still be answered as if it had run alone: its own movie in the
+/// body, a repeat refused, an unknown movie not found, a movie in a pending order refused.
+#[tokio::test]
+async fn many_users_adding_at_once_are_each_answered_as_if_alone() {
+    let app = TestApp::spawn().await;
+    let catalog = app.catalog().await;
+    let titles: std::collections::HashMap<i64, &str> = catalog
+        .movies
+        .iter()
+        .map(|(title, id)| (*id, *title))
+        .collect();
+    let movies: Vec<i64> = titles.keys().copied().collect();
+    let (ordered, free) = movies.split_at(1);
+    let mut buyers = Vec::new();
+    for _ in 0..6 {
+        let token = app.buyer().await;
+        // One movie already in a pending order: adding it again is refused.
+        app.fill_cart(&token, ordered).await;
+        assert_eq!(app.place_order(&token).await.status, 201);
+        buyers.push(token);
+    }
+    for _ in 0..ROUNDS {
+        let mut adds = Vec::new();
+        for b in 0..buyers.len() {
+            for &movie in free.iter().chain(ordered).chain([&999_999]) {
+                adds.push((b, movie));
+            }
+            adds.push((b, free[0]));
+        }
+        let answers = join_all(
+            adds.iter()
+                .map(|(b, movie)| app.add_to_cart(&buyers[*b], *movie)),
+        )
+        .await;
+        for (b, buyer) in buyers.iter().enumerate() {
+            let mine: Vec<(i64, &cinema_tests::TestResponse)> = adds
+                .iter()
+                .zip(&answers)
+                .filter(|((who, _), _)| *who == b)
+                .map(|((_, movie), answer)| (*movie, answer))
+                .collect();
+            for &movie in free {
+                let answers: Vec<&cinema_tests::TestResponse> = mine
+                    .iter()
+                    .filter(|(m, _)| *m == movie)
+                    .map(|(_, a)| *a)
+                    .collect();
+                let created: Vec<&&cinema_tests::TestResponse> =
+                    answers.iter().filter(|a| a.status == 201).collect();
+                assert_eq!(created.len(), 1, "movie {movie}: one add of it succeeds");
+                let body: Value = created[0].json();
+                assert_eq!(body["movie_id"], movie);
+                assert_eq!(body["title"], titles[&movie]);
+                for other in answers.iter().filter(|a| a.status != 201) {
+                    assert_eq!(other.status, 409, "{}", other.text());
+                }
+            }
+            for (movie, answer) in &mine {
+                if ordered.contains(movie) {
+                    assert_eq!(answer.status, 409, "{}", answer.text());
+                    assert!(answer.text().contains("pending order"), "{}", answer.text());
+                } else if *movie == 999_999 {
+                    assert_eq!(answer.status, 404, "{}", answer.text());
+                }
+            }
+            let cart: BTreeSet<i64> = app.cart_ids(buyer).await.into_iter().collect();
+            assert_eq!(cart, free.iter().copied().collect());
+            assert_eq!(app.delete_as(buyer, "/api/v1/cart").await.status, 204);
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_movie_added_while_an_order_is_placed_ends_in_the_order_or_the_cart_never_both() {
     let app = TestApp::spawn().await;
