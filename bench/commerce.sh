@@ -48,7 +48,10 @@ export DATABASE_URL="$PG/$DB" LOG_LEVEL=warn HTTP_ADDR="127.0.0.1:$PORT" \
   JWT_SECRET=bench-bench-bench-bench-bench-bench BCRYPT_COST=4 DATABASE_MAX_CONNECTIONS=${POOL:-32} \
   LOGIN_MAX_FAILURES=1000000 LOGIN_MAX_FAILURES_PER_ADDRESS=1000000
 if [ -n "${FROM:-}" ]; then
-  psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB TEMPLATE $FROM"
+  # FILE_COPY (PostgreSQL 15+): the default strategy writes the whole copy (~340 MB) to the WAL,
+  # and the checkpoints that asks for would fall in some runs and not others.
+  strategy=$(psql "$PG/postgres" -Atc "SELECT CASE WHEN current_setting('server_version_num')::int >= 150000 THEN 'STRATEGY FILE_COPY' END")
+  psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB TEMPLATE $FROM $strategy"
 elif [ -z "${REUSE:-}" ]; then
   psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
   "$BIN" seed --movies "$MOVIES"
@@ -80,6 +83,8 @@ if [ "${WARMUP:-0}" -gt 0 ]; then
   psql "$PG/$DB" -qc "VACUUM (ANALYZE)"
 fi
 
+# Every measured run starts just after a checkpoint: each pays the same full-page writes.
+psql "$PG/postgres" -qc "CHECKPOINT"
 start_server
 
 timeout "$TIMEOUT" target/release/examples/commerce_load "$URL" "$PG/$DB" "$USERS" "$CONCURRENCY" "$CART" "$MOVIES"

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    sea_query::{Expr, ExprTrait, InsertStatement, OnConflict},
+    sea_query::{Alias, Expr, ExprTrait, InsertStatement, JoinType, OnConflict, Order, Query},
 };
 
 use crate::{Result, entity::hold};
@@ -81,7 +81,7 @@ pub(crate) async fn take_for_cart<C: ConnectionTrait>(
         .iter()
         .map(|&movie_id| cart_hold(user_id, movie_id, now));
     hold::Entity::insert_many(rows)
-        .on_conflict(take_back_stale(now))
+        .on_conflict(take_back_stale(Expr::val(now)))
         .exec_without_returning(db)
         .await
 }
@@ -90,10 +90,78 @@ pub(crate) async fn take_for_cart<C: ConnectionTrait>(
 /// half of one statement that also reads the movie (PostgreSQL).
 pub(crate) fn take_for_cart_statement(user_id: i64, movie_id: i64, now: i64) -> InsertStatement {
     let mut insert = hold::Entity::insert(cart_hold(user_id, movie_id, now))
-        .on_conflict(take_back_stale(now))
+        .on_conflict(take_back_stale(Expr::val(now)))
         .into_query();
     insert.returning_col(hold::Column::MovieId);
     insert
+}
+
+/// Many users' adds in one statement (PostgreSQL), the columns `users`, `movies` and `times`
+/// read as rows — each add's time its own "now" for [`take_for_cart`]'s rule — returning the
+/// `user_id` and `movie_id` of each hold taken. An add of a movie that does not exist is left
+/// out by the join with movies. The rows go in (user, movie) order, so two such statements
+/// lock holds in the same order and cannot deadlock. The statement's text is the same
+/// whatever the number of adds: one prepared statement.
+pub(crate) fn take_many_for_cart_statement(
+    users: Vec<i64>,
+    movies: Vec<i64>,
+    times: Vec<i64>,
+) -> std::result::Result<InsertStatement, sea_orm::DbErr> {
+    use cinema_catalog::entity::movie;
+    let v = Alias::new("v");
+    let (user_id, movie_id, added_at) = (
+        Alias::new("user_id"),
+        Alias::new("movie_id"),
+        Alias::new("added_at"),
+    );
+    // Set-returning functions in one select list advance together: row i holds add i.
+    let adds = Query::select()
+        .expr_as(
+            Expr::cust_with_values("unnest($1)", [users]),
+            user_id.clone(),
+        )
+        .expr_as(
+            Expr::cust_with_values("unnest($1)", [movies]),
+            movie_id.clone(),
+        )
+        .expr_as(
+            Expr::cust_with_values("unnest($1)", [times]),
+            added_at.clone(),
+        )
+        .to_owned();
+    let rows = Query::select()
+        .column((v.clone(), user_id.clone()))
+        .column((v.clone(), movie_id.clone()))
+        .column((v.clone(), added_at.clone()))
+        .expr(Expr::val(hold::CART))
+        .from_subquery(adds, v.clone())
+        .join(
+            JoinType::InnerJoin,
+            movie::Entity,
+            Expr::col((movie::Entity, movie::Column::Id)).equals((v.clone(), movie_id.clone())),
+        )
+        .order_by((v.clone(), user_id), Order::Asc)
+        .order_by((v, movie_id), Order::Asc)
+        .to_owned();
+    let mut insert = Query::insert();
+    insert.into_table(hold::Entity).columns([
+        hold::Column::UserId,
+        hold::Column::MovieId,
+        hold::Column::AddedAt,
+        hold::Column::Kind,
+    ]);
+    // Refused only when the columns and the select's do not match in number.
+    insert
+        .select_from(rows)
+        .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+    let excluded = Alias::new("excluded");
+    insert
+        .on_conflict(take_back_stale(Expr::col((
+            excluded,
+            hold::Column::AddedAt,
+        ))))
+        .returning(Query::returning().columns([hold::Column::UserId, hold::Column::MovieId]));
+    Ok(insert)
 }
 
 /// A new hold of `movie_id` in the user's cart.
@@ -108,10 +176,10 @@ fn cart_hold(user_id: i64, movie_id: i64, now: i64) -> hold::ActiveModel {
     }
 }
 
-/// On a conflict, only a hold whose order ran out is taken back into the cart. Only the
-/// conflicting row's own columns: PostgreSQL evaluates them on the row it waited for, but
+/// On a conflict, only a hold whose order ran out by `now` is taken back into the cart. Only
+/// the conflicting row's own columns: PostgreSQL evaluates them on the row it waited for, but
 /// would evaluate a sub-select here on the statement's older snapshot.
-fn take_back_stale(now: i64) -> OnConflict {
+fn take_back_stale(now: Expr) -> OnConflict {
     OnConflict::columns([hold::Column::UserId, hold::Column::MovieId])
         .update_columns([
             hold::Column::Kind,

@@ -206,6 +206,11 @@ pub(crate) type GroupSelect = SelectStatement;
 /// `SELECT <group>, l.movie_id, t.id, t.name FROM <link> l JOIN <table> t` for these movies:
 /// the names linked to each movie, keyed by movie.
 pub(crate) fn linked_names(group: usize, movie_ids: &[i64], link: Link) -> GroupSelect {
+    linked_names_of(group, Of::Ids(movie_ids), link)
+}
+
+/// [`linked_names`] of the movies `of` selects.
+fn linked_names_of(group: usize, of: Of<'_>, link: Link) -> GroupSelect {
     let (link, column, table) = link;
     let (l, t) = (Alias::new("l"), Alias::new("t"));
     Query::select()
@@ -226,8 +231,35 @@ pub(crate) fn linked_names(group: usize, movie_ids: &[i64], link: Link) -> Group
             t.clone(),
             Expr::col((t, Alias::new("id"))).equals((l.clone(), Alias::new(column))),
         )
-        .and_where(Expr::col((l, Alias::new("movie_id"))).is_in(movie_ids.iter().copied()))
+        .and_where(of.filter(Expr::col((l, Alias::new("movie_id")))))
         .to_owned()
+}
+
+/// Which movies a linked read is of.
+#[derive(Debug, Clone, Copy)]
+enum Of<'a> {
+    /// These.
+    Ids(&'a [i64]),
+    /// Those a write returned earlier in the same statement, as the `WITH` query [`WRITTEN`].
+    Written,
+}
+
+/// The name of the `WITH` query whose rows' `movie_id` an [`Of::Written`] read is of.
+const WRITTEN: &str = "written";
+
+impl Of<'_> {
+    /// `movie_id` is one of these movies.
+    fn filter(self, movie_id: Expr) -> Expr {
+        match self {
+            Of::Ids(ids) => movie_id.is_in(ids.iter().copied()),
+            Of::Written => movie_id.in_subquery(
+                Query::select()
+                    .column(Alias::new("movie_id"))
+                    .from(Alias::new(WRITTEN))
+                    .to_owned(),
+            ),
+        }
+    }
 }
 
 /// These certifications, each keyed by its own id.
@@ -348,14 +380,7 @@ pub async fn summaries_of<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<Vec
     Ok(ids
         .iter()
         .filter_map(|id| found.remove(id))
-        .map(|linked| {
-            let [genres, ..] = linked.named;
-            MovieSummary {
-                movie: linked.movie,
-                certification: linked.certification,
-                genres,
-            }
-        })
+        .map(Linked::summary)
         .collect())
 }
 
@@ -370,31 +395,90 @@ pub async fn summary_after_write<C: ConnectionTrait>(
     write: impl Into<SubQueryStatement>,
 ) -> Result<Option<MovieSummary>> {
     let id = id.get();
-    let Some(mut read) = linked_statement(&[id], MovieCard::COLUMNS, &[GENRES]) else {
+    let Some(mut read) = linked_statement(Of::Ids(&[id]), MovieCard::COLUMNS, &[GENRES]) else {
         return Ok(None);
     };
-    let written = Alias::new("written");
     read.and_where(Expr::exists(
         Query::select()
             .expr(Expr::val(1))
-            .from(written.clone())
+            .from(Alias::new(WRITTEN))
             .to_owned(),
     ));
+    let rows = after_write(db, read, write).await?;
+    Ok(linked_rows::<MovieCard>(rows)?
+        .remove(&id)
+        .map(Linked::summary))
+}
+
+/// [`summary_after_write`] of a write of many rows: `write` returns a `movie_id` and a `key`
+/// column per row (several rows may name one movie), and each of those movies comes back once,
+/// with the keys of its rows — commerce's adds sent together, keyed by user. Rows are read
+/// only for movies the write returned.
+pub async fn summaries_after_write<C: ConnectionTrait>(
+    db: &C,
+    write: impl Into<SubQueryStatement>,
+    key: &'static str,
+) -> Result<Vec<(MovieSummary, Vec<i64>)>> {
+    let Some(mut read) = linked_statement(Of::Written, MovieCard::COLUMNS, &[GENRES]) else {
+        return Ok(Vec::new());
+    };
+    // PostgreSQL's arrays: the batch is PostgreSQL's alone, as writing `WITH` queries are.
+    read.expr_as(
+        Expr::cust(format!(
+            r#"ARRAY(SELECT w."{key}" FROM "{WRITTEN}" w WHERE w."movie_id" = "m"."id")"#
+        )),
+        Alias::new(WRITTEN_KEYS),
+    );
+    let rows = after_write(db, read, write).await?;
+    Ok(linked_rows::<WrittenCard>(rows)?
+        .into_values()
+        .map(|linked| {
+            let Linked {
+                movie: WrittenCard { card, keys },
+                certification,
+                named,
+            } = linked;
+            let summary = Linked {
+                movie: card,
+                certification,
+                named,
+            };
+            (summary.summary(), keys)
+        })
+        .collect())
+}
+
+/// Runs `read` after `write`, which it may read as the `WITH` query [`WRITTEN`].
+async fn after_write<C: ConnectionTrait>(
+    db: &C,
+    read: SelectStatement,
+    write: impl Into<SubQueryStatement>,
+) -> Result<Vec<QueryResult>> {
     let cte = CommonTableExpression::new()
-        .table_name(written)
+        .table_name(Alias::new(WRITTEN))
         .query(write)
         .to_owned();
     let statement = read.with(WithClause::new().cte(cte).to_owned());
     let backend = db.get_database_backend();
-    let rows = db.query_all_raw(backend.build(&statement)).await?;
-    Ok(linked_rows::<MovieCard>(rows)?.remove(&id).map(|linked| {
-        let [genres, ..] = linked.named;
-        MovieSummary {
-            movie: linked.movie,
-            certification: linked.certification,
-            genres,
-        }
-    }))
+    Ok(db.query_all_raw(backend.build(&statement)).await?)
+}
+
+/// The column of an [`Of::Written`] read holding each movie's keys.
+const WRITTEN_KEYS: &str = "written_keys";
+
+/// A card read after a write, with the keys of the write's rows that named it.
+struct WrittenCard {
+    card: MovieCard,
+    keys: Vec<i64>,
+}
+
+impl FromQueryResult for WrittenCard {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            card: MovieCard::from_query_result(res, pre)?,
+            keys: res.try_get(pre, WRITTEN_KEYS)?,
+        })
+    }
 }
 
 /// A movie with everything linked to it, in one round trip.
@@ -426,6 +510,18 @@ struct Linked<T> {
     named: [Vec<Named>; 3],
 }
 
+impl Linked<MovieCard> {
+    /// The movie as lists show it: its card, certification and genres (the first links).
+    fn summary(self) -> MovieSummary {
+        let [genres, ..] = self.named;
+        MovieSummary {
+            movie: self.movie,
+            certification: self.certification,
+            genres,
+        }
+    }
+}
+
 /// These movies (by id, read as `T` from `columns`) with their certification and up to three
 /// kinds of linked names, in one statement: the rows joined with their certification and with
 /// a `UNION ALL` of the link tables (one row per name, or one row of NULLs for a movie linked
@@ -436,24 +532,25 @@ async fn linked<T: FromQueryResult, C: ConnectionTrait>(
     columns: impl IntoIterator<Item = movie::Column>,
     links: &[Link],
 ) -> Result<HashMap<i64, Linked<T>>> {
-    let Some(stmt) = linked_statement(ids, columns, links) else {
+    let Some(stmt) = linked_statement(Of::Ids(ids), columns, links) else {
         return Ok(HashMap::new());
     };
     let backend = db.get_database_backend();
     linked_rows(db.query_all_raw(backend.build(&stmt)).await?)
 }
 
-/// The statement of [`linked`]; `None` when there is nothing to read.
+/// The statement of [`linked`], of the movies `of` selects; `None` when there is nothing to
+/// read.
 fn linked_statement(
-    ids: &[i64],
+    of: Of<'_>,
     columns: impl IntoIterator<Item = movie::Column>,
     links: &[Link],
 ) -> Option<SelectStatement> {
     let mut named = links
         .iter()
         .enumerate()
-        .map(|(i, l)| linked_names(i, ids, *l));
-    let (Some(mut union), false) = (named.next(), ids.is_empty()) else {
+        .map(|(i, l)| linked_names_of(i, of, *l));
+    let (Some(mut union), false) = (named.next(), matches!(of, Of::Ids([]))) else {
         return None;
     };
     for other in named {
@@ -477,10 +574,10 @@ fn linked_statement(
         c.clone(),
         Expr::col((c, certification::Column::Id)).equals((m(), movie::Column::CertificationId)),
     )
-    .and_where(col(movie::Column::Id).is_in(ids.iter().copied()));
+    .and_where(of.filter(col(movie::Column::Id)));
     // One movie: every link row is its own, and PostgreSQL plans the plain join faster.
-    let on = match ids {
-        [_] => Expr::cust("1 = 1"),
+    let on = match of {
+        Of::Ids([_]) => Expr::cust("1 = 1"),
         _ => Expr::col((u.clone(), Alias::new("grp_key"))).equals((m(), movie::Column::Id)),
     };
     stmt.join_subquery(JoinType::LeftJoin, union, u.clone(), on)

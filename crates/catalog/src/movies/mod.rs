@@ -25,8 +25,8 @@ pub use filter::{LinkedTo, MAX_IDS, MovieFilter, MovieFilterInput, Sort, SortKey
 pub use input::{MovieInput, MoviePatch, parse_imdb};
 pub use list::{list, new_releases, trending};
 pub use load::{
-    MovieCard, MovieDetail, MovieSummary, detail, detail_by_uuid, id_by_uuid, summaries_of,
-    summary_after_write,
+    MovieCard, MovieDetail, MovieSummary, detail, detail_by_uuid, id_by_uuid,
+    summaries_after_write, summaries_of, summary_after_write,
 };
 pub use order::list_cached;
 pub use poster::{poster_of, set_poster};
