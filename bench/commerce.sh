@@ -12,6 +12,8 @@
 #
 #   RUSH=1 BROWSERS=16 bench/commerce.sh   # a premiere's rush: a moderator publishes a movie
 #                                          # and every cart starts with it, 16 clients browse
+#   RUSH=1 BROWSERS=16 BROWSE_RATE=1000 …  # … and browse 1,000 requests/s in all, no faster:
+#                                          # the same browsing for two builds side by side
 #
 #   FROM=seeded WARMUP=2000 bench/commerce.sh   # a history first: 2,000 users' purchases by
 #                                               # the same build, unmeasured, then VACUUM
@@ -22,7 +24,8 @@
 #                                               # run long (docs/benchmarks.md, commerce)
 #
 # Settings: PG (server URL), DB (database name), MOVIES, USERS, CONCURRENCY, CART, PORT,
-# WORKERS (actix threads), SOCKET (reach PostgreSQL by its Unix socket), FROM and WARMUP (see above), BIN (the server
+# WORKERS (actix threads), SOCKET (reach PostgreSQL by its Unix socket), FROM, WARMUP, RUSH,
+# BROWSERS and BROWSE_RATE (see above), BIN (the server
 # binary: another build, side by side; nothing is built when it is set), CEILING=0 (skip the
 # pgbench ceiling). Bounded by TIMEOUT.
 set -euo pipefail

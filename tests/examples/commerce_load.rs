@@ -9,7 +9,8 @@
 //!
 //! A premiere's rush (`RUSH=1`): a moderator publishes a new movie through the API just before
 //! the clock starts, and every user's cart begins with it; `BROWSERS` more clients read movie
-//! pages and lists meanwhile (their latencies and errors reported too). Afterwards the
+//! pages and lists meanwhile (their latencies and errors reported too), as fast as they can or,
+//! with `BROWSE_RATE`, that many requests/s in all. Afterwards the
 //! database must show each user with exactly one order holding the new movie and no hold or
 //! order item doubled.
 
@@ -92,15 +93,19 @@ async fn publish(
     res.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
 }
 
-/// `BROWSERS` clients reading movie pages and list pages until `stop` is set.
+/// `BROWSERS` clients reading movie pages and list pages until `stop` is set: each as fast as
+/// it can, or, with a `rate` (requests/s for all of them), at most that fast — the same browsing
+/// load for two builds, so that what one build's purchases free is not spent on more browsing.
 fn browse(
     client: &reqwest::Client,
     base: &str,
     browsers: usize,
+    rate: Option<f64>,
     movies: u64,
     samples: &Arc<Mutex<Samples>>,
     stop: &Arc<std::sync::atomic::AtomicBool>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
+    let every = rate.map(|rate| Duration::from_secs_f64(browsers as f64 / rate));
     (0..browsers)
         .map(|b| {
             let (client, base, samples, stop) = (
@@ -110,8 +115,18 @@ fn browse(
                 stop.clone(),
             );
             tokio::spawn(async move {
+                let mut ticks = every.map(|every| {
+                    // Staggered, so the browsers' requests spread over each period.
+                    let start = tokio::time::Instant::now() + every * b as u32 / browsers as u32;
+                    let mut ticks = tokio::time::interval_at(start, every);
+                    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+                    ticks
+                });
                 let mut n = 0u64;
                 while !stop.load(Ordering::SeqCst) {
+                    if let Some(ticks) = ticks.as_mut() {
+                        ticks.tick().await;
+                    }
                     n += 1;
                     let url = match n % 4 {
                         0 => format!("{base}/api/v1/movies/?page={}&per_page=20", n % 50 + 1),
@@ -235,6 +250,10 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
+    let browse_rate: Option<f64> = std::env::var("BROWSE_RATE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|rate: &f64| *rate > 0.0);
     let run = uuid::Uuid::new_v4().simple().to_string();
 
     let db = connect(&DatabaseConfig::new(database_url.parse().unwrap()))
@@ -311,7 +330,15 @@ async fn main() {
     };
     let samples = Arc::new(Mutex::new(Samples::default()));
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let browsing = browse(&client, &base, browsers, movies, &samples, &stop);
+    let browsing = browse(
+        &client,
+        &base,
+        browsers,
+        browse_rate,
+        movies,
+        &samples,
+        &stop,
+    );
     let started = Instant::now();
     {
         let (client, base, tokens, samples) = (
