@@ -15,6 +15,11 @@
 #   RUSH=1 BROWSERS=16 BROWSE_RATE=1000 …  # … and browse 1,000 requests/s in all, no faster:
 #                                          # the same browsing for two builds side by side
 #
+#   PRIME=300 bench/commerce.sh   # 300 users' purchases on the measured server first, not
+#                                 # measured: its connections have prepared and planned every
+#                                 # statement of a purchase before the clock starts (steady
+#                                 # state; a short run otherwise measures part warm-up)
+#
 #   FROM=seeded WARMUP=2000 bench/commerce.sh   # a history first: 2,000 users' purchases by
 #                                               # the same build, unmeasured, then VACUUM
 #                                               # (ANALYZE), as a live shop's database has.
@@ -24,8 +29,8 @@
 #                                               # run long (docs/benchmarks.md, commerce)
 #
 # Settings: PG (server URL), DB (database name), MOVIES, USERS, CONCURRENCY, CART, PORT,
-# WORKERS (actix threads), SOCKET (reach PostgreSQL by its Unix socket), FROM, WARMUP, RUSH,
-# BROWSERS and BROWSE_RATE (see above), BIN (the server
+# WORKERS (actix threads), SOCKET (reach PostgreSQL by its Unix socket), FROM, WARMUP, PRIME,
+# RUSH, BROWSERS and BROWSE_RATE (see above), BIN (the server
 # binary: another build, side by side; nothing is built when it is set), CEILING=0 (skip the
 # pgbench ceiling). Bounded by TIMEOUT.
 set -euo pipefail
@@ -86,9 +91,14 @@ if [ "${WARMUP:-0}" -gt 0 ]; then
   psql "$PG/$DB" -qc "VACUUM (ANALYZE)"
 fi
 
+start_server
+if [ "${PRIME:-0}" -gt 0 ]; then
+  echo "priming: $PRIME users' purchases on the measured server, not measured"
+  RUSH= BROWSERS= BROWSE_RATE= timeout "$TIMEOUT" target/release/examples/commerce_load "$URL" "$PG/$DB" \
+    "$PRIME" "$CONCURRENCY" "$CART" "$MOVIES" >/dev/null
+fi
 # Every measured run starts just after a checkpoint: each pays the same full-page writes.
 psql "$PG/postgres" -qc "CHECKPOINT"
-start_server
 
 timeout "$TIMEOUT" target/release/examples/commerce_load "$URL" "$PG/$DB" "$USERS" "$CONCURRENCY" "$CART" "$MOVIES"
 echo
