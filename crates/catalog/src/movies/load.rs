@@ -410,10 +410,9 @@ pub async fn summary_after_write<C: ConnectionTrait>(
         .map(Linked::summary))
 }
 
-/// [`summary_after_write`] of a write of many rows: `write` returns a `movie_id` and a `key`
-/// column per row (several rows may name one movie), and each of those movies comes back once,
-/// with the keys of its rows — commerce's adds sent together, keyed by user. Rows are read
-/// only for movies the write returned.
+/// [`summary_after_write`] of a write of many rows: `write` returns a `movie_id` column and the
+/// column named `key` (several rows may name one movie), and each of those movies comes back
+/// once, with the keys of its rows — commerce's adds sent together, keyed by user.
 pub async fn summaries_after_write<C: ConnectionTrait>(
     db: &C,
     write: impl Into<SubQueryStatement>,
